@@ -1,0 +1,27 @@
+"""Root conftest: the shared corpus location for tests that read the real chimeraforge corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parent.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def chimeraforge_corpus() -> Path:
+    """The real 101-file corpus in ../shared; tests using it skip where that folder is absent."""
+    path = SHARED / "corpus" / "chimeraforge"
+    if not path.is_dir():
+        pytest.skip(f"real corpus not found at {path} (it lives in ../shared beside the repo)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_report() -> Path:
+    """The original Chimera Agent B report in ../shared; tests using it skip where it is absent."""
+    path = SHARED / "seed" / "chimera_agent_b_report.md"
+    if not path.is_file():
+        pytest.skip(f"seed report not found at {path} (it lives in ../shared beside the repo)")
+    return path
