@@ -1,0 +1,94 @@
+"""The backend interface: one small protocol, plain result data, one metrics vocabulary.
+
+Metric names and meanings follow Ollama's API (its durations are nanoseconds; here milliseconds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Protocol, runtime_checkable
+
+Message = Mapping[str, str]  # {"role": "system" | "user" | "assistant", "content": "..."}
+TokenCallback = Callable[[str], None]
+
+
+class BackendError(RuntimeError):
+    """A model call failed; the message says what happened and what to do, for the test's error."""
+
+
+@dataclass(frozen=True)
+class CallMetrics:
+    """Timings and counts of one model call.
+
+    ttft_ms: client-side, request start to the first non-empty token.
+    tokens_per_s: eval_count / eval duration (engine-side decode speed).
+    prompt_eval_ms, eval_ms, load_ms, total_ms: engine-side durations; wall_ms: client-side.
+    cached_prompt_tokens: prompt tokens served from a cache rather than evaluated.
+    replayed: the call came from a cassette; its timings are recorded ones, never new measurements.
+    """
+
+    ttft_ms: float | None = None
+    tokens_per_s: float | None = None
+    prompt_eval_count: int = 0
+    prompt_eval_ms: float = 0.0
+    eval_count: int = 0
+    eval_ms: float = 0.0
+    load_ms: float = 0.0
+    total_ms: float = 0.0
+    wall_ms: float = 0.0
+    cached_prompt_tokens: int = 0
+    replayed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict with the metric names as keys."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CallMetrics:
+        """Inverse of ``to_dict``; unknown keys are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The result of one model call: the text and its metrics."""
+
+    text: str
+    metrics: CallMetrics
+    backend: str
+    model: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A loaded model behind one backend. Loaded once per session and shared by tests."""
+
+    name: str  # "ollama" | "llama-cpp" | "replay"
+    model: str
+
+    def generate(
+        self,
+        prompt: str | None = None,
+        *,
+        messages: Sequence[Message] | None = None,
+        options: Mapping[str, Any] | None = None,
+        format: Mapping[str, Any] | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> Generation:
+        """Generate (streaming internally) from a prompt or chat messages; raise BackendError on failure."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in this model's tokenizer (for context budgets)."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """Identity for benchmark machine_info: backend, model, sha256 or digest, quantization, ..."""
+        ...
+
+    def close(self) -> None:
+        """Release the model or connection."""
+        ...
