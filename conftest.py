@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# pytester's in-process runs unload modules first imported during the run, and numpy cannot be imported
+# twice in one process: importing it here, once, keeps every in-process run that loads pandas working.
+import numpy  # noqa: F401
 import pytest
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"

@@ -1,0 +1,511 @@
+"""Scan and parse a benchmark corpus: CSV, JSON and Markdown files under one root directory.
+
+``load_corpus(root)`` walks ``root`` and reads every ``.csv``, ``.json`` and ``.md`` file (extension
+case-insensitive). Paths are relative to the root, ``/``-separated and sorted by code point, so two runs
+on two machines list the same files in the same order.
+
+- CSV -> a pandas DataFrame (``Corpus.tables``).
+- JSON -> the parsed value (``Corpus.json_data``) and its numeric leaves (``Corpus.json_leaves``: one
+  DataFrame with columns ``file``, ``json_path``, ``value``, ``model``; ``json_path`` is ``results[0].ttft_s``).
+- Markdown -> the text (``Corpus.markdown``) and its pipe tables (``Corpus.md_tables``), each cell parsed
+  to a number where it is one (``3,503``, ``0.06s``, ``**303.9 tok/s**``, ``79.9%``, ``1.598x``).
+
+Text encodings: UTF-8, UTF-8 with BOM, UTF-16 with BOM (LE or BE; a trailing odd byte, as in a truncated
+UTF-16 file, is dropped), and UTF-16 whose BOM was itself re-encoded as UTF-8 (``c3 bf c3 be``, as in the
+real corpus's ``reports/profiling/ncu_summary.csv``) or that has no BOM but a NUL in every other byte.
+Anything else is an ingest error.
+
+One bad file never aborts the ingest: it becomes an ``IngestError(path, reason)`` with a one-line reason
+(invalid JSON, binary, empty, undecodable, over the size cap, unreadable, a symlink that leaves the root,
+loops or dangles). Errored files still count as files of their type in ``Corpus.files``.
+
+Size cap: ``MAX_FILE_BYTES`` (16 MiB) per file by default, ``load_corpus(root, max_bytes=...)`` to change
+it; benchmark artefacts are small and a larger file is almost always a stray dump.
+
+Walk rules: hidden entries (name starting with ``.``) are skipped, so ``.git`` or ``.benchmarks`` inside a
+corpus are not ingested. Directory symlinks are not followed: one that stays inside the root would only
+list the same files twice; one that leaves the root or points at its own ancestor (a loop) is an error.
+
+Only the standard library is imported at module level; pandas is imported on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+KINDS = ("csv", "json", "md")
+KIND_TITLES = {"csv": "CSV", "json": "JSON", "md": "MARKDOWN"}
+MAX_FILE_BYTES = 16 * 1024 * 1024
+PREVIEW = 5
+
+_EXTENSIONS = {".csv": "csv", ".json": "json", ".md": "md"}
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """One corpus file: relative ``/``-separated path, kind (csv|json|md), size in bytes, mtime (epoch s)."""
+
+    path: str
+    kind: str
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class IngestError:
+    """A file that could not be read or parsed, with a one-line reason."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class MarkdownTable:
+    """A pipe table found in a Markdown file.
+
+    ``cells`` are the raw cell texts (row-major, each row padded to the header's width); ``numbers`` the same
+    shape with each cell parsed to a float (``None`` where the cell is not a number); ``units`` per cell the
+    unit written beside the number (``s``, ``ms``, ``tok/s``, ``%``, ``x``, ``GB``, ... or ``""``).
+    """
+
+    path: str
+    index: int  # 1-based position of the table in its file
+    header: tuple[str, ...]
+    cells: tuple[tuple[str, ...], ...]
+    numbers: tuple[tuple[float | None, ...], ...]
+    units: tuple[tuple[str, ...], ...]
+
+    @property
+    def name(self) -> str:
+        """``<path>#<index>``: how facts name this table."""
+        return f"{self.path}#{self.index}"
+
+    def frame(self) -> pd.DataFrame:
+        """The table as a DataFrame of parsed numbers (NaN where a cell is not a number), header as columns."""
+        import pandas as pd
+
+        rows = [[math.nan if v is None else v for v in row] for row in self.numbers]
+        frame: pd.DataFrame = pd.DataFrame(rows, columns=_dedupe(self.header))
+        return frame
+
+
+@dataclass
+class Corpus:
+    """A loaded corpus: the files found, what parsed, and what did not."""
+
+    root: Path
+    files: list[CorpusFile]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    json_data: dict[str, Any] = field(default_factory=dict)
+    markdown: dict[str, str] = field(default_factory=dict)
+    md_tables: dict[str, list[MarkdownTable]] = field(default_factory=dict)
+    errors: list[IngestError] = field(default_factory=list)
+    encodings: dict[str, str] = field(default_factory=dict)
+    _leaves: list[tuple[str, str, float, str]] = field(default_factory=list, repr=False)
+    _leaves_frame: pd.DataFrame | None = field(default=None, repr=False)
+
+    def by_kind(self, kind: str) -> list[CorpusFile]:
+        """The files of one kind (csv, json, md), in corpus order."""
+        return [f for f in self.files if f.kind == kind]
+
+    def count(self, kind: str | None = None) -> int:
+        """Number of files, of one kind or in all."""
+        return len(self.files) if kind is None else sum(1 for f in self.files if f.kind == kind)
+
+    @property
+    def json_leaves(self) -> pd.DataFrame:
+        """Numeric leaves of every JSON file: columns ``file``, ``json_path``, ``value``, ``model`` (the nearest
+        enclosing ``"model"`` string, or ""); built on first use."""
+        if self._leaves_frame is None:
+            import pandas as pd
+
+            self._leaves_frame = pd.DataFrame(self._leaves, columns=["file", "json_path", "value", "model"])
+        return self._leaves_frame
+
+    def iter_json_leaves(self) -> Iterator[tuple[str, str, float, str]]:
+        """``(file, json_path, value, model)`` for every numeric JSON leaf, in corpus order, without pandas."""
+        return iter(self._leaves)
+
+    def data_summary(self, preview: int = PREVIEW) -> str:
+        """The inventory block the original agent fed its model (seed report's "Data summary").
+
+        ``Total files analyzed: N``; per type with files ``CSV Files (28)``, the first ``preview`` paths,
+        ``... and N more``, ``Latest modified: YYYY-MM-DD HH:MM:SS UTC``; then ingest errors, if any.
+        """
+        lines = [f"Total files analyzed: {len(self.files)}"]
+        for kind in KINDS:
+            files = self.by_kind(kind)
+            if not files:
+                continue
+            lines += ["", f"{KIND_TITLES[kind]} Files ({len(files)})"]
+            lines += [f"  - {f.path}" for f in files[:preview]]
+            if len(files) > preview:
+                lines.append(f"  ... and {len(files) - preview} more")
+            latest = max(f.mtime for f in files)
+            stamp = datetime.fromtimestamp(latest, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+            lines.append(f"  Latest modified: {stamp} UTC")
+        if self.errors:
+            lines += ["", f"Ingest errors ({len(self.errors)})"]
+            lines += [f"  - {e}" for e in self.errors]
+        return "\n".join(lines)
+
+
+class _Skip(Exception):
+    """Raised inside the per-file readers: the file becomes an IngestError with this message."""
+
+
+def _dedupe(names: tuple[str, ...] | list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append(name if n == 0 else f"{name}.{n}")
+    return out
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode file bytes: UTF-8 (with or without BOM) or UTF-16 with BOM. Returns ``(text, encoding)``.
+
+    Raises ``ValueError`` with a one-line reason for empty, binary or undecodable data.
+    """
+    if not data:
+        raise ValueError("empty file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        body, encoding = data[3:], "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        big = data.startswith(b"\xfe\xff")
+        return _utf16(data[2:], big, "utf-16-be" if big else "utf-16-le")
+    elif data.startswith((b"\xc3\xbf\xc3\xbe", b"\xc3\xbe\xc3\xbf")):
+        # a UTF-16 BOM that was itself re-encoded as UTF-8 ("\xff\xfe" -> "\u00ff\u00fe"), before UTF-16 text
+        big = data.startswith(b"\xc3\xbe")
+        return _utf16(data[4:], big, "utf-16-be (mangled BOM)" if big else "utf-16-le (mangled BOM)")
+    else:
+        body, encoding = data, "utf-8"
+    if b"\x00" in body:
+        sample = body[:4096]
+        half = max(1, len(sample) // 2)
+        if sample[1::2].count(0) >= 0.9 * half:
+            return _utf16(body, False, "utf-16-le (no BOM)")
+        if sample[0::2].count(0) >= 0.9 * half:
+            return _utf16(body, True, "utf-16-be (no BOM)")
+        raise ValueError("binary file (NUL bytes, not UTF-16 text)")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"not UTF-8 or UTF-16 text (byte 0x{body[exc.start]:02x} at offset {exc.start}); re-save it as UTF-8"
+        ) from None
+    return _check_text(text), encoding
+
+
+def _utf16(body: bytes, big: bool, name: str) -> tuple[str, str]:
+    if not big and b"\r\n\x00" in body:
+        # UTF-16-LE written through a text-mode CRLF translation ("\n\x00" -> "\r\n\x00"): undo it
+        body = body.replace(b"\r\n\x00", b"\n\x00")
+    if len(body) % 2:
+        body = body[:-1]  # a truncated UTF-16 file: drop the dangling half code unit
+    codec = "utf-16-be" if big else "utf-16-le"
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"undecodable {codec} (byte offset {exc.start}); re-save the file as UTF-8") from None
+    if "\x00" in text:
+        raise ValueError(f"binary file (NUL characters in {codec} text)")
+    return _check_text(text), name
+
+
+def _check_text(text: str) -> str:
+    if not text.strip():
+        raise ValueError("empty file (whitespace only)")
+    return text
+
+
+def _read_csv(text: str) -> pd.DataFrame:
+    import io
+
+    import pandas as pd
+
+    try:
+        return pd.read_csv(io.StringIO(text), low_memory=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise _Skip(f"invalid CSV: {first}") from None
+
+
+def _json_leaves(value: Any, file: str, out: list[tuple[str, str, float, str]]) -> None:
+    """Append ``(file, json_path, number, model)`` for each finite numeric leaf (booleans are not numbers).
+
+    ``model`` is the nearest enclosing object's ``"model"`` string (``{"model": "gemma3:270m", ...}``), or "".
+    """
+    stack: list[tuple[Any, str, str]] = [(value, "", "")]
+    while stack:
+        node, where, model = stack.pop()
+        if isinstance(node, dict):
+            own = node.get("model")
+            if isinstance(own, str):
+                model = own
+            for key, child in reversed(list(node.items())):
+                stack.append((child, f"{where}.{key}" if where else str(key), model))
+        elif isinstance(node, list):
+            for i in range(len(node) - 1, -1, -1):
+                stack.append((node[i], f"{where}[{i}]", model))
+        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            number = float(node)
+            if math.isfinite(number):
+                out.append((file, where, number, model))
+
+
+def _read_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Skip(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise _Skip("invalid JSON: nested too deeply") from None
+
+
+# ---- Markdown tables -------------------------------------------------------------------------------------
+
+_DELIM_CELL = re.compile(r"^\s*:?-+:?\s*$")
+_NUMBER = re.compile(
+    r"^\s*(?P<sign>[+\-\u2212]?)\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+    r"\s*(?P<unit>[a-zA-Z%/]+(?:/[a-zA-Z]+)?)?\s*(?:\(.*\))?\s*$"
+)
+_CELL_UNITS = {
+    "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "ms": "ms", "tok/s": "tok/s", "tokens/s": "tok/s", "t/s": "tok/s", "tps": "tok/s",
+    "%": "%", "x": "x", "gb": "GB", "mb": "MB", "kb": "KB", "gib": "GiB", "mib": "MiB",
+    "tokens": "tokens", "token": "tokens", "files": "files", "runs": "runs",
+}
+
+
+def parse_cell(text: str) -> tuple[float | None, str]:
+    """A Markdown table cell as ``(number, unit)``: ``"**303.9 tok/s**"`` -> ``(303.9, "tok/s")``.
+
+    Emphasis, backticks and thousands separators are dropped; a trailing parenthetical is ignored.
+    ``(None, "")`` when the cell is not a number with an optional known unit.
+    """
+    cleaned = text.replace("**", "").replace("__", "").replace("`", "").strip().strip("*_").strip()
+    if not cleaned or not (cleaned[0].isdigit() or cleaned[0] in "+-.\u2212"):
+        return None, ""
+    match = _NUMBER.match(cleaned)
+    if match is None:
+        return None, ""
+    unit_text = (match.group("unit") or "").lower()
+    unit = _CELL_UNITS.get(unit_text)
+    if unit is None:
+        if unit_text:
+            return None, ""
+        unit = ""
+    number = float(match.group("num").replace(",", ""))
+    if match.group("sign") in ("-", "\u2212"):
+        number = -number
+    return number, unit
+
+
+def _split_row(line: str) -> list[str]:
+    text = line.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|") and not text.endswith("\\|"):
+        text = text[:-1]
+    return [c.strip() for c in re.split(r"(?<!\\)\|", text)]
+
+
+def markdown_tables(path: str, text: str) -> list[MarkdownTable]:
+    """The pipe tables of a Markdown text (outside code fences), numbers parsed per cell.
+
+    A table is a header line, a delimiter row (``| --- | :--: |``) and the ``|`` lines after it. When the
+    header line carries more cells than the delimiter row (text before the first ``|``), its last cells
+    are the header.
+    """
+    if "|" not in text:
+        return []
+    lines = text.splitlines()
+    tables: list[MarkdownTable] = []
+    fence = False
+    i = 1
+    while i < len(lines):
+        line = lines[i]
+        stripped = line.lstrip()
+        if stripped.startswith(("```", "~~~")):
+            fence = not fence
+            i += 1
+            continue
+        if fence or "-" not in line or "|" not in line:
+            i += 1
+            continue
+        delim = _split_row(line)
+        if not delim or not all(_DELIM_CELL.match(c) for c in delim) or "|" not in lines[i - 1]:
+            i += 1
+            continue
+        width = len(delim)
+        header = _split_row(lines[i - 1])
+        header = header[-width:] if len(header) >= width else header + [""] * (width - len(header))
+        rows: list[tuple[str, ...]] = []
+        j = i + 1
+        while j < len(lines) and "|" in lines[j] and lines[j].strip():
+            cells = _split_row(lines[j])
+            cells = cells[:width] + [""] * (width - len(cells))
+            rows.append(tuple(cells))
+            j += 1
+        parsed = [[parse_cell(c) for c in row] for row in rows]
+        tables.append(
+            MarkdownTable(
+                path=path,
+                index=len(tables) + 1,
+                header=tuple(header),
+                cells=tuple(rows),
+                numbers=tuple(tuple(p[0] for p in row) for row in parsed),
+                units=tuple(tuple(p[1] for p in row) for row in parsed),
+            )
+        )
+        i = j
+    return tables
+
+
+# ---- walking ---------------------------------------------------------------------------------------------
+
+
+def _within(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _walk(root: Path, errors: list[IngestError]) -> list[tuple[str, str, os.DirEntry[str]]]:
+    """``(relative path, kind, entry)`` of every candidate file under root, sorted by path."""
+    found: list[tuple[str, str, os.DirEntry[str]]] = []
+    pending: list[tuple[str, str]] = [(str(root), "")]
+    while pending:
+        directory, prefix = pending.pop()
+        try:
+            entries = list(os.scandir(directory))
+        except OSError as exc:
+            errors.append(IngestError(prefix.rstrip("/") or ".", f"unreadable directory: {exc.strerror or exc}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = prefix + entry.name
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError as exc:
+                errors.append(IngestError(rel, f"unreadable: {exc.strerror or exc}"))
+                continue
+            if is_dir:
+                pending.append((entry.path, rel + "/"))
+                continue
+            kind = _EXTENSIONS.get(os.path.splitext(entry.name)[1].lower())
+            if is_link and kind is None:
+                # a link without a corpus extension matters only as a directory (or a loop that may be one)
+                problem = _link_problem(Path(entry.path), root)
+                if problem is not None and problem[1] and (os.path.isdir(entry.path) or "loop" in problem[0]):
+                    errors.append(IngestError(rel, problem[0]))
+                continue
+            if kind is not None:
+                found.append((rel, kind, entry))
+    found.sort(key=lambda item: item[0])
+    return found
+
+
+def _link_problem(link: Path, root: Path) -> tuple[str, bool] | None:
+    """Why a symlink is not ingested: ``(reason, is_error)``, or None when it is a file link inside the root.
+
+    A directory link inside the root is skipped silently (``is_error`` False): its files are listed where
+    they really live.
+    """
+    try:
+        target = link.resolve(strict=True)
+    except RuntimeError:
+        return "symlink loop", True
+    except FileNotFoundError:
+        return f"broken symlink (target {os.readlink(link)!r} does not exist)", True
+    except OSError as exc:
+        if exc.errno == 40:  # ELOOP
+            return "symlink loop", True
+        return f"unreadable symlink: {exc.strerror or exc}", True
+    if not _within(target, root):
+        return f"symlink leaves the corpus root (points to {target})", True
+    if target.is_dir():
+        if _within(link.parent.resolve(), target):
+            return f"symlink loops back to its ancestor directory {target}", True
+        return "directory symlink inside the root (not followed)", False
+    return None
+
+
+def load_corpus(root: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES) -> Corpus:
+    """Scan and parse a corpus directory. Per-file problems become ``Corpus.errors``; never raises for them.
+
+    Raises ``NotADirectoryError`` / ``FileNotFoundError`` naming the path when ``root`` is not a directory.
+    """
+    base = Path(root)
+    if not base.exists():
+        raise FileNotFoundError(f"corpus directory not found: {base}")
+    if not base.is_dir():
+        raise NotADirectoryError(f"corpus path is not a directory: {base}")
+    base = base.resolve()
+    errors: list[IngestError] = []
+    candidates = _walk(base, errors)
+    corpus = Corpus(root=base, files=[], errors=errors)
+    for rel, kind, entry in candidates:
+        size, mtime = 0, 0.0
+        try:
+            info = entry.stat(follow_symlinks=False)
+            size, mtime = info.st_size, info.st_mtime
+            if entry.is_symlink():
+                problem = _link_problem(Path(entry.path), base)
+                if problem is not None:
+                    raise _Skip(problem[0])
+                info = os.stat(entry.path)
+                size, mtime = info.st_size, info.st_mtime
+            if not stat.S_ISREG(info.st_mode):
+                raise _Skip("not a regular file")
+            if size > max_bytes:
+                raise _Skip(f"over the size cap: {size} bytes > {max_bytes} (load_corpus max_bytes=...)")
+            with open(entry.path, "rb") as handle:
+                data = handle.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise _Skip(f"over the size cap: more than {max_bytes} bytes (load_corpus max_bytes=...)")
+            try:
+                text, encoding = decode(data)
+            except ValueError as exc:
+                raise _Skip(str(exc)) from None
+            corpus.encodings[rel] = encoding
+            if kind == "csv":
+                corpus.tables[rel] = _read_csv(text)
+            elif kind == "json":
+                value = _read_json(text)
+                corpus.json_data[rel] = value
+                _json_leaves(value, rel, corpus._leaves)
+            else:
+                corpus.markdown[rel] = text
+                found = markdown_tables(rel, text)
+                if found:
+                    corpus.md_tables[rel] = found
+        except _Skip as exc:
+            errors.append(IngestError(rel, str(exc)))
+        except OSError as exc:
+            errors.append(IngestError(rel, f"unreadable: {exc.strerror or exc}"))
+        except (ImportError, MemoryError):
+            raise  # the environment's problem, not this file's
+        except Exception as exc:  # noqa: BLE001 - one bad file never aborts the ingest
+            errors.append(IngestError(rel, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
+        corpus.files.append(CorpusFile(rel, kind, size, mtime))
+    errors.sort(key=lambda e: e.path)
+    return corpus

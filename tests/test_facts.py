@@ -1,0 +1,251 @@
+"""Ground-truth facts: key scheme, values, units, labels; golden on the real corpus; hypothesis on stats."""
+
+from __future__ import annotations
+
+import csv
+import math
+import statistics
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pytest_chimera.corpus import load_corpus
+from pytest_chimera.facts import Facts, compute_facts
+from pytest_chimera.labels import model_forms, model_in_filename, models_in_text, unit_of
+from pytest_chimera.synthetic import write_corpus
+
+
+@pytest.fixture(scope="module")
+def real_facts(request: pytest.FixtureRequest) -> Facts:
+    root: Path = request.getfixturevalue("chimeraforge_corpus")
+    return compute_facts(load_corpus(root))
+
+
+def _write(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+# ---- golden: the real corpus -------------------------------------------------------------------------------
+
+
+def test_file_counts_and_percentages(real_facts: Facts) -> None:
+    assert real_facts.get("files.total").value == 101
+    assert [real_facts.get(f"files.by_type.{k}").value for k in ("csv", "json", "md")] == [28, 44, 29]
+    pct = {k: real_facts.get(f"files.by_type.{k}.pct") for k in ("csv", "json", "md")}
+    assert [round(p.value, 1) for p in pct.values()] == [27.7, 43.6, 28.7]
+    assert pct["md"].value == pytest.approx(100 * 29 / 101)
+    assert pct["md"].unit == "%"
+    assert {"markdown", "md", "files", "file", "percent", "share"} <= set(pct["md"].labels)
+    assert {"markdown", "md", "files", "file"} <= set(real_facts.get("files.by_type.md").labels)
+
+
+def test_directory_and_model_counts(real_facts: Facts) -> None:
+    assert real_facts.get("files.by_dir.reports").value == 83
+    assert real_facts.get("files.by_dir.reports/gemma3").value == 16
+    assert real_facts.get("files.by_dir.csv_data/baselines").value == 7
+    assert real_facts.get("files.by_model.gemma3:270m").value == 4
+    assert real_facts.get("files.by_model.gemma3:1b-it-qat").value == 4
+    assert real_facts.get("files.by_model.gemma3").value == 17  # every gemma3 variant
+    assert {"gemma3:270m", "gemma3-270m", "gemma3_270m", "270m"} <= set(
+        real_facts.get("files.by_model.gemma3:270m").labels)
+
+
+def test_table_stats_units_and_labels(real_facts: Facts, chimeraforge_corpus: Path) -> None:
+    path = "reports/gemma3/gemma3_270m_baseline.csv"
+    with open(chimeraforge_corpus / path, newline="", encoding="utf-8") as handle:
+        speeds = [float(row["tokens_s"]) for row in csv.DictReader(handle)]  # computed here without pandas
+    assert len(speeds) == 5
+    mean = real_facts.get(f"table.{path}.tokens_s.mean")
+    assert mean.value == pytest.approx(statistics.fmean(speeds), rel=1e-12)
+    assert mean.unit == "tok/s"
+    assert {"throughput", "tokens per second", "tok/s", "generation speed", "mean", "average",
+            "gemma3:270m", "gemma3-270m", "gemma3_270m", "270m"} <= set(mean.labels)
+    assert real_facts.get(f"table.{path}.tokens_s.median").value == pytest.approx(statistics.median(speeds))
+    assert real_facts.get(f"table.{path}.tokens_s.std").value == pytest.approx(statistics.stdev(speeds))
+    assert real_facts.get(f"table.{path}.rows").value == 5
+    ttft = real_facts.get(f"table.{path}.ttft_s.max")
+    assert (ttft.value, ttft.unit) == (7.8366299, "s")
+    assert {"ttft", "time to first token", "latency", "max", "peak"} <= set(ttft.labels)
+    by_model = real_facts.get(f"table.{path}.tokens_s.by_model.gemma3:270m.mean")
+    assert by_model.value == mean.value
+    summary = real_facts.get("table.reports/gemma3/gemma3_270m_param_tuning_summary.csv.mean_tokens_s.max")
+    assert summary.unit == "tok/s"  # mean_* keeps the underlying unit
+    ms = real_facts.get("table.csv_data/baseline_performance_summary.csv.Generation Time (ms).mean")
+    assert ms.unit == "ms"
+
+
+def test_grouped_by_model_column(real_facts: Facts) -> None:
+    key = "table.reports/ollama/20251002-151824/prompt_suite_runs.csv.tokens_s.by_model"
+    groups = real_facts.frame[real_facts.frame.key.str.startswith(key) & real_facts.frame.key.str.endswith(".count")]
+    assert len(groups) >= 2
+    q4 = real_facts.get(f"{key}.llama3.1:8b-instruct-q4_0.count")
+    assert q4.value > 0 and "llama3.1:8b" in q4.labels
+
+
+def test_tuning_best_and_lowest_ttft_with_parameters(real_facts: Facts) -> None:
+    best = real_facts.get("tuning.reports/gemma3/gemma3_270m_param_tuning_summary.csv.best_tokens_per_s")
+    assert best.value == pytest.approx(303.89820959263636)
+    assert best.unit == "tok/s"
+    assert "config_name=g999_c4096_t0.8" in best.source and "num_ctx=4096" in best.source
+    assert {"best", "num_gpu=999", "num_ctx=4096", "temperature=0.8", "throughput", "gemma3:270m"} <= set(best.labels)
+    low = real_facts.get("tuning.reports/gemma3/gemma3_270m_param_tuning.csv.lowest_ttft")
+    assert (round(low.value, 7), low.unit) == (0.0535847, "s")
+    assert "config_name=g80_c2048_t0.8" in low.source
+    # failed rows (an error text, zero tokens/s) never win
+    raw = real_facts.get("tuning.reports/gemma3/gemma3_270m_param_tuning.csv.worst_tokens_per_s")
+    assert raw.value > 0
+
+
+def test_json_leaves_and_markdown_facts(real_facts: Facts) -> None:
+    leaf = real_facts.get("json.reports/gemma3/gemma3_270m_baseline.json.results[0].ttft_s")
+    assert (leaf.value, leaf.unit) == (7.8366299, "s")
+    assert {"ttft", "latency", "gemma3:270m"} <= set(leaf.labels)
+    compile_s = real_facts.get("json.reports/compilation/conv_bench_20251002-170837.json"
+                               ".backends.torch_compile.compilation.compile_time_s")
+    assert compile_s.unit == "s" and "compilation time" in compile_s.labels
+    cell = real_facts.get("table.reports/gemma3/SUMMARY.md#1[Mean Throughput].Value")
+    assert (cell.value, cell.unit) == (102.85, "tok/s")
+    assert {"throughput", "mean"} <= set(cell.labels)
+    col = real_facts.get("table.reports/compilation/conv_bench_20251002-170837.md#1.Compile Time (s).max")
+    assert (col.value, col.unit) == (12.9431, "s")
+
+
+def test_keys_are_unique_values_finite_labels_lowercase(real_facts: Facts) -> None:
+    frame = real_facts.frame
+    assert frame.key.is_unique
+    assert all(math.isfinite(v) for v in frame.value)
+    assert all(label == label.lower() for labels in frame.labels for label in labels)
+    assert all(source for source in frame.source)
+
+
+# ---- small corpora ---------------------------------------------------------------------------------------
+
+
+def test_small_corpus_exact_facts(tmp_path: Path) -> None:
+    _write(tmp_path, "runs/gemma3_270m_baseline.csv", "prompt,ttft_s,tokens_s,eval_count\na,0.5,100,10\nb,1.5,200,30\n")
+    _write(tmp_path, "runs/multi.csv", "model,ttft_ms\ngemma3:1b,10\ngemma3:1b,20\nllama3:8b,40\n")
+    _write(tmp_path, "meta.json", '{"model": "gemma3:270m", "timing": {"p50_ms": 12.5, "ok": true}, "xs": [1, 2]}')
+    _write(tmp_path, "notes.md", "# n\n")
+    facts = compute_facts(load_corpus(tmp_path))
+    values = {f.key: f.value for f in facts}
+    assert values["files.total"] == 4
+    assert values["files.by_type.csv.pct"] == 50.0
+    assert values["files.by_dir.runs"] == 2
+    assert values["table.runs/gemma3_270m_baseline.csv.tokens_s.mean"] == 150.0
+    assert values["table.runs/gemma3_270m_baseline.csv.ttft_s.median"] == 1.0
+    assert values["table.runs/gemma3_270m_baseline.csv.eval_count.min"] == 10
+    assert values["table.runs/gemma3_270m_baseline.csv.eval_count.max"] == 30
+    assert values["table.runs/gemma3_270m_baseline.csv.tokens_s.std"] == pytest.approx(statistics.stdev([100, 200]))
+    assert values["table.runs/gemma3_270m_baseline.csv.tokens_s.by_model.gemma3:270m.mean"] == 150.0
+    assert values["table.runs/multi.csv.ttft_ms.by_model.gemma3:1b.mean"] == 15.0
+    assert values["table.runs/multi.csv.ttft_ms.by_model.llama3:8b.count"] == 1
+    assert "table.runs/multi.csv.ttft_ms.by_model.llama3:8b.std" not in values  # std of one value: left out
+    assert values["json.meta.json.timing.p50_ms"] == 12.5
+    assert values["json.meta.json.xs[1]"] == 2
+    assert "json.meta.json.timing.ok" not in values  # booleans are not numbers
+    assert facts.get("json.meta.json.timing.p50_ms").unit == "ms"
+    assert "gemma3:270m" in facts.get("json.meta.json.timing.p50_ms").labels
+
+
+def test_top_level_json_array_keys(tmp_path: Path) -> None:
+    _write(tmp_path, "a.json", '[{"tokens_per_s": 5}]')
+    facts = compute_facts(load_corpus(tmp_path))
+    fact = facts.get("json.a.json[0].tokens_per_s")
+    assert (fact.value, fact.unit) == (5.0, "tok/s")
+
+
+def test_empty_corpus_has_only_file_counts(tmp_path: Path) -> None:
+    facts = compute_facts(load_corpus(tmp_path))
+    assert {f.key for f in facts} == {"files.total", "files.by_type.csv", "files.by_type.json", "files.by_type.md"}
+
+
+def test_synthetic_corpus_facts_are_plausible(tmp_path: Path) -> None:
+    write_corpus(tmp_path, 42, seed=7)
+    facts = compute_facts(load_corpus(tmp_path))
+    best = facts.get("tuning.reports/gemma3/gemma3_270m_param_tuning.csv.best_tokens_per_s")
+    assert 250 < best.value < 330
+    assert facts.get("files.total").value == 42
+
+
+# ---- hypothesis: known statistics in, exactly those facts out ---------------------------------------------
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(columns=st.lists(st.lists(st.integers(min_value=-10**6, max_value=10**6), min_size=1, max_size=25),
+                        min_size=1, max_size=4).filter(lambda cols: len({len(c) for c in cols}) == 1))
+def test_integer_tables_give_exact_stats(tmp_path_factory: pytest.TempPathFactory, columns: list[list[int]]) -> None:
+    root = tmp_path_factory.mktemp("stats")
+    names = [f"c{i}_ms" for i in range(len(columns))]
+    lines = [",".join(names)] + [",".join(str(col[r]) for col in columns) for r in range(len(columns[0]))]
+    _write(root, "t.csv", "\n".join(lines) + "\n")
+    values = {f.key: f for f in compute_facts(load_corpus(root))}
+    assert values["table.t.csv.rows"].value == len(columns[0])
+    for name, col in zip(names, columns, strict=True):
+        prefix = f"table.t.csv.{name}"
+        assert values[f"{prefix}.count"].value == len(col)
+        assert values[f"{prefix}.min"].value == min(col)
+        assert values[f"{prefix}.max"].value == max(col)
+        assert values[f"{prefix}.median"].value == statistics.median(col)
+        assert values[f"{prefix}.mean"].value == pytest.approx(statistics.fmean(col), rel=1e-12, abs=1e-9)
+        assert values[f"{prefix}.mean"].unit == "ms"
+        if len(col) > 1:
+            assert values[f"{prefix}.std"].value == pytest.approx(statistics.stdev(col), rel=1e-9, abs=1e-9)
+        else:
+            assert f"{prefix}.std" not in values
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.one_of(st.none(), st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)),
+                      min_size=1, max_size=20))
+def test_float_columns_with_gaps(tmp_path_factory: pytest.TempPathFactory, cells: list[float | None]) -> None:
+    root = tmp_path_factory.mktemp("gaps")
+    _write(root, "t.csv", "k,tokens_s\n" + "".join(f"r{i},{'' if c is None else repr(c)}\n"
+                                                    for i, c in enumerate(cells)))
+    present = [c for c in cells if c is not None]
+    values = {f.key: f.value for f in compute_facts(load_corpus(root))}
+    if not present:
+        assert "table.t.csv.tokens_s.count" not in values or values["table.t.csv.tokens_s.count"] == 0
+        return
+    assert values["table.t.csv.tokens_s.count"] == len(present)
+    assert values["table.t.csv.tokens_s.min"] == min(present)
+    assert values["table.t.csv.tokens_s.max"] == max(present)
+    assert values["table.t.csv.tokens_s.median"] == pytest.approx(statistics.median(present), rel=1e-12, abs=1e-12)
+    assert values["table.t.csv.tokens_s.mean"] == pytest.approx(statistics.fmean(present), rel=1e-9, abs=1e-6)
+
+
+# ---- label helpers -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "unit"),
+    [("ttft_s", "s"), ("tokens_s", "tok/s"), ("tokens_per_s", "tok/s"), ("mean_tokens_s", "tok/s"),
+     ("eval_s_mean", "s"), ("p50_ms", "ms"), ("Generation Time (ms)", "ms"), ("Tokens per Second", "tok/s"),
+     ("TTFT (s)", "s"), ("eval_count", "tokens"), ("memory_percent", "%"), ("memory_used_gb", "GB"),
+     ("num_ctx", ""), ("temperature", "")],
+)
+def test_unit_of(name: str, unit: str) -> None:
+    assert unit_of(name) == unit
+
+
+def test_model_names_in_all_forms() -> None:
+    assert {"gemma3:270m", "gemma3-270m", "gemma3_270m", "gemma3 270m", "270m"} <= set(model_forms("gemma3:270m"))
+    assert model_in_filename("gemma3_1b-it-qat_param_tuning.csv") == "gemma3:1b-it-qat"
+    assert model_in_filename("llama3_q4_benchmark_runs.csv") == "llama3:q4"
+    assert model_in_filename("ollama_quant_bench.csv") is None
+    assert models_in_text("gemma3:latest beats llama3.1:8b-q4_0") == ["gemma3:latest", "llama3.1:8b-q4_0"]
+
+
+def test_markdown_keys_stay_unique_with_repeated_labels_and_headers(tmp_path: Path) -> None:
+    _write(tmp_path, "r.md", "| Metric | Value | Value |\n|---|---|---|\n| **Mean TTFT** | 0.5 s | 1 |\n"
+                             "| Mean TTFT | 0.7 s | 2 |\n")
+    facts = compute_facts(load_corpus(tmp_path))
+    assert facts.frame.key.is_unique
+    assert facts.get("table.r.md#1[Mean TTFT].Value").value == 0.5
+    assert facts.get("table.r.md#1[Mean TTFT (2)].Value").value == 0.7
+    assert facts.get("table.r.md#1[Mean TTFT (2)].Value.1").value == 2
+    cell = facts.get("table.r.md#1[Mean TTFT].Value")
+    assert cell.unit == "s" and {"ttft", "mean", "latency"} <= set(cell.labels)
