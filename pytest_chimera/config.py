@@ -6,16 +6,19 @@ Plain functions and a frozen dataclass; nothing here imports pandas, ollama or l
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 BACKENDS = ("auto", "ollama", "llama-cpp", "replay")
 DEFAULT_BACKEND = "auto"
 DEFAULT_MODEL = "gemma3:270m"
+RECORD_MODES = ("record", "replay", "auto")
+DEFAULT_RECORD_MODE = "replay"
 
-OptionValue = Union[int, float, bool, str, list[str]]
+OptionValue = int | float | bool | str | list[str]
 
 # Ollama's runtime/model options (api/types.go) and the Python type each one takes.
 _INT, _FLOAT, _BOOL, _STR_LIST = int, float, bool, list
@@ -105,6 +108,38 @@ def model_arg(text: str) -> str:
     return text
 
 
+def record_mode_arg(text: str) -> str:
+    """``argparse`` type for ``--chimera-record-mode``."""
+    if text not in RECORD_MODES:
+        raise argparse.ArgumentTypeError(f"unknown record mode {text!r}; choose one of {', '.join(RECORD_MODES)}")
+    return text
+
+
+_GO_DURATION = re.compile(r"-?(\d+(\.\d*)?(ns|us|µs|ms|s|m|h))+")
+_SECONDS = re.compile(r"-?\d+(\.\d+)?")
+
+
+def parse_keep_alive(text: str) -> str | int | float:
+    """An Ollama ``keep_alive``: a duration (``5m``, ``1h30m``) or seconds (``300``; ``-1`` forever, ``0`` unload)."""
+    value = text.strip()
+    if _SECONDS.fullmatch(value):
+        number = float(value)
+        return int(number) if number.is_integer() else number
+    if _GO_DURATION.fullmatch(value):
+        return value
+    raise ValueError(
+        f"keep-alive takes a duration such as 5m, 1h or 30s, or seconds (-1 keeps the model loaded), got {text!r}"
+    )
+
+
+def keep_alive_arg(text: str) -> str | int | float:
+    """``argparse`` type for ``--chimera-keep-alive``."""
+    try:
+        return parse_keep_alive(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def merge_options(pairs: Iterable[tuple[str, OptionValue]]) -> dict[str, OptionValue]:
     """Fold ``(key, value)`` pairs into a dict: later keys win, ``stop`` values accumulate."""
     merged: dict[str, OptionValue] = {}
@@ -140,11 +175,17 @@ class Settings:
     model: str = DEFAULT_MODEL
     corpus: Path | None = None
     options: dict[str, OptionValue] = field(default_factory=dict)
+    cassettes: Path | None = None
+    record_mode: str = DEFAULT_RECORD_MODE
+    keep_alive: str | int | float | None = None
 
     def header(self) -> str:
         """The one-line summary shown in pytest's report header."""
         corpus = str(self.corpus) if self.corpus is not None else "(none)"
-        return f"chimera: backend={self.backend}, model={self.model}, corpus={corpus}"
+        line = f"chimera: backend={self.backend}, model={self.model}, corpus={corpus}"
+        if self.cassettes is not None:
+            line += f", cassettes={self.cassettes} ({self.record_mode})"
+        return line
 
 
 def resolve(
@@ -159,6 +200,12 @@ def resolve(
     cli_options: Iterable[tuple[str, OptionValue]],
     ini_options: Iterable[str],
     rootdir: Path,
+    cli_cassettes: str | None = None,
+    ini_cassettes: str = "",
+    cli_record_mode: str | None = None,
+    ini_record_mode: str = "",
+    cli_keep_alive: str | int | float | None = None,
+    ini_keep_alive: str = "",
 ) -> Settings:
     """Resolve the settings: command line over ini over defaults; relative corpus against rootdir.
 
@@ -179,4 +226,26 @@ def resolve(
     options.update(merge_options(cli_options))  # per key, the command line replaces ini
     corpus_text = cli_corpus or ini_corpus
     corpus = (rootdir / corpus_text).resolve() if corpus_text else None
-    return Settings(enabled=enabled, backend=backend, model=model, corpus=corpus, options=options)
+    cassettes_text = cli_cassettes or ini_cassettes
+    cassettes = (rootdir / cassettes_text).resolve() if cassettes_text else None
+    record_mode = cli_record_mode or ini_record_mode.strip() or DEFAULT_RECORD_MODE
+    if record_mode not in RECORD_MODES:
+        raise ValueError(
+            f"ini chimera_record_mode: unknown record mode {record_mode!r}; choose one of {', '.join(RECORD_MODES)}"
+        )
+    keep_alive = cli_keep_alive
+    if keep_alive is None and ini_keep_alive.strip():
+        try:
+            keep_alive = parse_keep_alive(ini_keep_alive)
+        except ValueError as exc:
+            raise ValueError(f"ini chimera_keep_alive: {exc}") from None
+    return Settings(
+        enabled=enabled,
+        backend=backend,
+        model=model,
+        corpus=corpus,
+        options=options,
+        cassettes=cassettes,
+        record_mode=record_mode,
+        keep_alive=keep_alive,
+    )

@@ -1,0 +1,287 @@
+"""The ``replay`` backend: record model calls to cassettes and replay them without a model.
+
+One JSON file per call under a directory the user chooses, at
+``DIR/<backend>/<model>/<hash>.json``; the key is (backend, model, hash) where the hash covers the
+effective options, the prompt or messages, and the ``format``. Modes:
+
+- ``replay``: read cassettes only; a missing one is a BackendError naming the key and the command that
+  records it. The inner backend is never loaded.
+- ``record``: call the inner backend and (over)write the cassette.
+- ``auto``: replay when the cassette exists, else record.
+
+Replayed generations carry their recorded metrics with ``replayed=True`` (never new timings; the benchmark
+capture must not count them) and re-stream the recorded chunks to ``on_token``. Files are written atomically
+(a temporary file in the same directory, then ``os.replace``): a failed call never leaves a cassette.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pytest_chimera import __version__
+from pytest_chimera.backends.base import Backend, BackendError, CallMetrics, Generation, Message, TokenCallback
+from pytest_chimera.config import DEFAULT_RECORD_MODE as DEFAULT_RECORD_MODE
+from pytest_chimera.config import RECORD_MODES as RECORD_MODES
+
+CASSETTE_FORMAT = 1
+HASH_CHARS = 16
+
+BackendFactory = Callable[[], Backend]
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def request_hash(
+    *,
+    options: Mapping[str, Any] | None,
+    prompt: str | None = None,
+    messages: Sequence[Message] | None = None,
+    format: Mapping[str, Any] | None = None,
+) -> str:
+    """The stable hash of one request: canonical JSON (sorted keys) of options, prompt/messages and format.
+
+    Dict key order never matters; ``None`` options and ``{}`` are the same; a prompt and a one-message chat
+    are different requests.
+    """
+    request = {
+        "options": dict(options or {}),
+        "prompt": prompt,
+        "messages": [dict(m) for m in messages] if messages is not None else None,
+        "format": dict(format) if format else None,
+    }
+    return hashlib.sha256(_canonical(request).encode()).hexdigest()[:HASH_CHARS]
+
+
+def model_slug(model: str) -> str:
+    """A file-system-safe directory name for a model name (``gemma3:270m`` -> ``gemma3_270m``)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", model) or "_"
+
+
+def cassette_path(directory: Path, backend: str, model: str, digest: str) -> Path:
+    """Where the cassette of (backend, model, request hash) lives."""
+    return directory / model_slug(backend) / model_slug(model) / f"{digest}.json"
+
+
+def write_atomically(path: Path, payload: Mapping[str, Any]) -> None:
+    """Write JSON to ``path`` through a temporary file in the same directory and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(payload, handle, indent=2, ensure_ascii=False, sort_keys=True)
+            handle.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class ReplayBackend:
+    """Cassettes around an inner backend.
+
+    ``inner`` is a Backend or a zero-argument factory of one, called on the first call that must record
+    (``replay`` mode never calls it). ``source`` is the recording backend's name used in the key; ``None``
+    means: the inner backend's name when recording, and any recorded backend when replaying (sorted by
+    name, the first wins). ``options`` are session defaults that each call's options override; the effective
+    options are part of the key and are passed on to the inner backend.
+    """
+
+    name = "replay"
+
+    def __init__(
+        self,
+        cassette_dir: str | os.PathLike[str],
+        model: str,
+        *,
+        mode: str = DEFAULT_RECORD_MODE,
+        inner: Backend | BackendFactory | None = None,
+        source: str | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        if mode not in RECORD_MODES:
+            raise ValueError(f"unknown record mode {mode!r}; choose one of {', '.join(RECORD_MODES)}")
+        self.cassette_dir = Path(cassette_dir)
+        self.model = model
+        self.mode = mode
+        self.source = source
+        self.options = dict(options or {})
+        self._inner_or_factory = inner
+        self._inner: Backend | None = None
+        self.replayed_calls = 0
+        self.recorded_calls = 0
+
+    # the inner backend ------------------------------------------------------------------------
+
+    def inner(self) -> Backend:
+        """The recording backend, created on first use."""
+        if self._inner is None:
+            made = self._inner_or_factory
+            if made is None:
+                raise BackendError(
+                    f"record mode {self.mode!r} needs a backend to record with, and none was configured "
+                    "(choose one with --chimera-backend ollama or llama-cpp)"
+                )
+            self._inner = made if isinstance(made, Backend) and not isinstance(made, type) else made()
+        return self._inner
+
+    # keys and files ---------------------------------------------------------------------------
+
+    def key(
+        self,
+        prompt: str | None = None,
+        *,
+        messages: Sequence[Message] | None = None,
+        options: Mapping[str, Any] | None = None,
+        format: Mapping[str, Any] | None = None,
+        backend: str | None = None,
+    ) -> dict[str, str]:
+        """The cassette key of a call: backend (``*`` = any recorded one), model and request hash."""
+        merged = {**self.options, **(options or {})}
+        digest = request_hash(options=merged, prompt=prompt, messages=messages, format=format)
+        return {"backend": backend or self.source or "*", "model": self.model, "hash": digest}
+
+    def _find(self, key: Mapping[str, str]) -> Path | None:
+        if key["backend"] != "*":
+            path = cassette_path(self.cassette_dir, key["backend"], key["model"], key["hash"])
+            return path if path.is_file() else None
+        pattern = f"*/{model_slug(key['model'])}/{key['hash']}.json"
+        found = sorted(self.cassette_dir.glob(pattern))
+        return found[0] if found else None
+
+    def _missing(self, key: Mapping[str, str]) -> BackendError:
+        backend_dir = model_slug(key["backend"]) if key["backend"] != "*" else "*"
+        where = self.cassette_dir / backend_dir / model_slug(key["model"]) / f"{key['hash']}.json"
+        backend_flag = f" --chimera-backend {key['backend']}" if key["backend"] != "*" else ""
+        return BackendError(
+            f"no cassette for backend={key['backend']} model={key['model']} hash={key['hash']} "
+            f"(looked for {where}) in record mode 'replay'. Record it by running this test with: "
+            f"pytest --chimera{backend_flag} --chimera-cassettes {self.cassette_dir} --chimera-record-mode record "
+            "(or --chimera-record-mode auto to record only what is missing)"
+        )
+
+    # the Backend protocol ---------------------------------------------------------------------
+
+    def generate(
+        self,
+        prompt: str | None = None,
+        *,
+        messages: Sequence[Message] | None = None,
+        options: Mapping[str, Any] | None = None,
+        format: Mapping[str, Any] | None = None,
+        on_token: TokenCallback | None = None,
+    ) -> Generation:
+        """Replay the call's cassette, or record it through the inner backend, as the mode says."""
+        if (prompt is None) == (messages is None):
+            raise BackendError("ReplayBackend.generate takes a prompt or messages (exactly one of them)")
+        merged = {**self.options, **(options or {})}
+        if self.mode != "record":
+            found = self._find(self.key(prompt, messages=messages, options=merged, format=format))
+            if found is not None:
+                return self._replay(found, on_token)
+            if self.mode == "replay":
+                raise self._missing(self.key(prompt, messages=messages, options=merged, format=format))
+        return self._record(prompt, messages, merged, format, on_token)
+
+    def _replay(self, path: Path, on_token: TokenCallback | None) -> Generation:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            response = data["response"]
+            text = str(response["text"])
+            chunks = [str(c) for c in response.get("chunks") or [text]]
+            metrics = CallMetrics.from_dict(response["metrics"])
+            options = dict(data["request"]["options"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise BackendError(
+                f"cassette {path} is unreadable or not a pytest-chimera cassette ({type(exc).__name__}: {exc}); "
+                "delete it and record it again with --chimera-record-mode record"
+            ) from None
+        if on_token is not None:
+            for chunk in chunks:
+                if chunk:
+                    on_token(chunk)
+        self.replayed_calls += 1
+        return Generation(
+            text=text, metrics=replace(metrics, replayed=True), backend=self.name, model=self.model, options=options
+        )
+
+    def _record(
+        self,
+        prompt: str | None,
+        messages: Sequence[Message] | None,
+        options: dict[str, Any],
+        format: Mapping[str, Any] | None,
+        on_token: TokenCallback | None,
+    ) -> Generation:
+        inner = self.inner()
+        chunks: list[str] = []
+
+        def tee(piece: str) -> None:
+            chunks.append(piece)
+            if on_token is not None:
+                on_token(piece)
+
+        generation = inner.generate(prompt, messages=messages, options=options, format=format, on_token=tee)
+        key = self.key(prompt, messages=messages, options=options, format=format, backend=inner.name)
+        path = cassette_path(self.cassette_dir, key["backend"], key["model"], key["hash"])
+        payload = {
+            "cassette_format": CASSETTE_FORMAT,
+            "key": key,
+            "recorded_at": datetime.now(timezone.utc).isoformat(),
+            "recorded_with": {"pytest_chimera": __version__, **_plain(inner.describe())},
+            "request": {
+                "prompt": prompt,
+                "messages": [dict(m) for m in messages] if messages is not None else None,
+                "options": options,
+                "format": dict(format) if format else None,
+            },
+            "response": {
+                "text": generation.text,
+                "chunks": chunks if "".join(chunks) == generation.text else [generation.text],
+                "backend": generation.backend,
+                "model": generation.model,
+                "metrics": generation.metrics.to_dict(),
+            },
+        }
+        write_atomically(path, payload)
+        self.recorded_calls += 1
+        return generation
+
+    def count_tokens(self, text: str) -> int:
+        """The inner backend's count when it is loaded, else approximate: ceil(characters / 4)."""
+        if self._inner is not None:
+            return self._inner.count_tokens(text)
+        return -(-len(text) // 4)
+
+    def describe(self) -> dict[str, Any]:
+        """Backend ``replay``, its mode, directory and, once loaded, the recording backend's identity."""
+        info: dict[str, Any] = {
+            "backend": self.name,
+            "model": self.model,
+            "record_mode": self.mode,
+            "cassette_dir": str(self.cassette_dir),
+            "source": self.source,
+        }
+        if self._inner is not None:
+            info["recording_backend"] = self._inner.describe()
+        return info
+
+    def close(self) -> None:
+        """Close the inner backend if one was loaded."""
+        if self._inner is not None:
+            self._inner.close()
+
+
+def _plain(info: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON-safe copy of a describe() dict."""
+    return {str(k): v for k, v in json.loads(_canonical(dict(info))).items()}
