@@ -1,0 +1,293 @@
+"""Numbers in prose: value, unit, the precision the digits imply, and what kind of number it is.
+
+``find_numbers(text)`` returns every number of a line of plain text (markdown markup already removed),
+with its unit (canonical: ``%``, ``ms``, ``tok/s``, ``GB``, ``files`` ...), the tolerance its written digits
+imply (half a unit of the last digit: "28.3" -> 0.05) and a ``form``:
+
+- ``quantity``: an ordinary number ("101", "12.5k", "45ms", "1,234.5 tokens");
+- ``date``: part of a date or time ("2025-11-14", "November 14, 2025", "18:53:30");
+- ``ordinal``: list or section numbering ("1. ", "Step 2", "3rd");
+- ``config``: a ``key=value`` run option ("num_ctx=2048");
+- ``model``: a size inside a model name ("270m", "1b" in "gemma3-1b").
+
+Digits inside identifiers (file names, ``gemma3``, ``conv_bench_20251002``) are not numbers and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# canonical unit -> (dimension, factor to the dimension's base unit)
+UNITS: dict[str, tuple[str, float]] = {
+    "%": ("percent", 1.0),
+    "fraction": ("percent", 100.0),
+    "ns": ("time", 1e-6),
+    "us": ("time", 1e-3),
+    "ms": ("time", 1.0),
+    "s": ("time", 1000.0),
+    "min": ("time", 60_000.0),
+    "h": ("time", 3_600_000.0),
+    "B": ("bytes", 1.0),
+    "KB": ("bytes", 1e3),
+    "MB": ("bytes", 1e6),
+    "GB": ("bytes", 1e9),
+    "TB": ("bytes", 1e12),
+    "KiB": ("bytes", 1024.0),
+    "MiB": ("bytes", 1024.0**2),
+    "GiB": ("bytes", 1024.0**3),
+    "tok/s": ("tok/s", 1.0),
+    "samples/s": ("samples/s", 1.0),
+    "req/s": ("req/s", 1.0),
+    "it/s": ("it/s", 1.0),
+    "x": ("ratio", 1.0),
+}
+
+# written form (lowercase) -> canonical unit; count nouns map to themselves (plural)
+_ALIASES: dict[str, str] = {
+    "%": "%", "percent": "%", "per cent": "%", "pct": "%",
+    "ns": "ns", "nanosecond": "ns", "nanoseconds": "ns",
+    "us": "us", "µs": "us", "μs": "us", "microsecond": "us", "microseconds": "us",
+    "ms": "ms", "msec": "ms", "msecs": "ms", "millisecond": "ms", "milliseconds": "ms",
+    "s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "min": "min", "mins": "min", "minute": "min", "minutes": "min",
+    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+    "kb": "KB", "mb": "MB", "gb": "GB", "tb": "TB", "kib": "KiB", "mib": "MiB", "gib": "GiB",
+    "bytes": "B", "byte": "B",
+    "tok/s": "tok/s", "tok/sec": "tok/s", "tokens/s": "tok/s", "tokens/sec": "tok/s", "tokens/second": "tok/s",
+    "tokens per second": "tok/s", "token/s": "tok/s", "t/s": "tok/s", "tps": "tok/s",
+    "samples/s": "samples/s", "samples/sec": "samples/s", "samples/second": "samples/s",
+    "samples per second": "samples/s",
+    "req/s": "req/s", "requests/s": "req/s", "requests/sec": "req/s", "requests per second": "req/s", "rps": "req/s",
+    "it/s": "it/s", "iterations/s": "it/s",
+    "x": "x", "×": "x",
+}
+COUNT_NOUNS = (
+    "files", "tokens", "rows", "runs", "samples", "requests", "iterations", "models", "records", "entries",
+    "tests", "calls", "prompts", "columns", "experiments", "configurations", "benchmarks", "reports", "words",
+)
+for _noun in COUNT_NOUNS:
+    _ALIASES[_noun] = _noun
+    _ALIASES[_noun[:-1]] = _noun
+
+_SEP = "[,\u00a0\u202f\u2009'_]"
+_NUM = rf"(?P<int>\d{{1,3}}(?:(?P<sep>{_SEP})\d{{3}})(?:(?P=sep)\d{{3}})*|\d+)(?:\.(?P<frac>\d+))?"
+_NUMBER_RE = re.compile(rf"(?P<sign>[-+\u2212])?{_NUM}(?P<mult>[kK](?![A-Za-z0-9]))?")
+# the word after a number, checked against the known units in Python (one dict look-up, not a regex
+# alternation of every spelling)
+_UNIT_WORD = re.compile(
+    r"[ \u00a0\u202f\u2009]?(?P<unit>%|[A-Za-zµμ×][A-Za-z/]*(?:\s+per\s+(?:second|sec|s)\b|\s+cent\b)?)"
+)
+
+
+def _unit_at(text: str, pos: int) -> tuple[str, int] | None:
+    """(written unit, end) when a known unit follows the number ending at ``pos``."""
+    m = _UNIT_WORD.match(text, pos)
+    if m is None:
+        return None
+    word = m.group("unit")
+    if word.lower() in _ALIASES or re.sub(r"\s+", " ", word.lower()) in _ALIASES:
+        return word, m.end()
+    first = re.match(r"[A-Za-zµμ×%][A-Za-z/]*", word)  # "tokens per thing": try the first word alone
+    if first and first.group(0) != word and first.group(0).lower() in _ALIASES:
+        return first.group(0), m.start("unit") + first.end()
+    return None
+
+
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?" \
+         r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DATE_RE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s?(?:UTC|Z|[+-]\d{2}:?\d{2}))?)?"
+    r"|\d{4}/\d{2}/\d{2}|\d{1,2}/\d{1,2}/\d{4}"
+    rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?\b"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?\b"
+    rf"|\b{_MONTH}\s+\d{{4}}\b"
+    r"|\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?(?:am|pm|UTC))?\b"
+    r"|\b(?:in|since|during|year|until|by|from|of)\s+(?:19|20)\d{2}\b(?![.,]\d)",
+    re.I,
+)
+_ORDINAL_WORD_RE = re.compile(
+    r"\b(?:step|section|phase|stage|part|round|rank|no\.|number|#)\s*#?\d+\b|\b\d+(?:st|nd|rd|th)\b", re.I
+)
+_LIST_NUMBER_RE = re.compile(r"^\s*(?:[-*+]\s+)?\d+[.)](?=\s|$)")
+_CONFIG_RE = re.compile(r"\b(?P<key>[A-Za-z][\w.]*)\s*=\s*(?=[-+]?\d)")
+_CONFIG_KEYS = {"num_ctx", "num_gpu", "num_predict", "num_thread", "temperature", "temp", "top_p", "top_k", "seed",
+                "repeat_penalty", "n_ctx", "n_threads", "n_gpu_layers", "batch_size", "num_batch", "min_p",
+                "max_tokens", "context_length"}
+_CONFIG_COLON_RE = re.compile(r"\b(?P<key>[a-z]+_[a-z_]+)\s*:\s*(?=[-+]?\d)", re.I)
+
+
+@dataclass(frozen=True)
+class Number:
+    """One number found in a line of text. ``start``/``end``: offsets of ``raw`` in that line."""
+
+    value: float
+    raw: str
+    unit: str
+    tolerance: float
+    form: str  # quantity | date | ordinal | config | model
+    start: int
+    end: int
+    key: str | None = None  # the option name of a config number
+
+
+@lru_cache(maxsize=1024)
+def canonical_unit(written: str) -> str:
+    """The canonical unit of a written unit ("seconds" -> "s", "Tokens/Sec" -> "tok/s"); unknown: as is."""
+    key = re.sub(r"\s+", " ", written.strip().lower())
+    return _ALIASES.get(key, _ALIASES.get(key.replace("per ", "/"), written.strip()))
+
+
+def is_unit_word(word: str) -> bool:
+    """True when ``word`` is a written unit this module knows ("ms", "seconds", "files", "tokens per second")."""
+    return re.sub(r"\s+", " ", word.strip().lower()) in _ALIASES
+
+
+def dimension(unit: str) -> tuple[str, float]:
+    """(dimension, factor to its base unit) of a canonical unit; counts and unknown units are their own."""
+    return UNITS.get(unit, (unit, 1.0))
+
+
+def parse_number(text: str) -> float:
+    """The value of one written number ("1,234.5", "12.5k", "45 ms" -> 45.0); ``ValueError`` if none."""
+    m = _NUMBER_RE.search(text)
+    if not m:
+        raise ValueError(f"no number in {text!r}")
+    return _value(m)[0]
+
+
+def _value(m: re.Match[str]) -> tuple[float, float]:
+    digits = m.group("int")
+    if m.group("sep"):
+        digits = digits.replace(m.group("sep"), "")
+    frac = m.group("frac") or ""
+    value = float(f"{digits}.{frac}" if frac else digits)
+    mult = 1000.0 if m.group("mult") else 1.0
+    tol = 0.5 * 10 ** (-len(frac)) * mult
+    if m.group("sign") in ("-", "\u2212"):
+        value = -value
+    return value * mult, tol
+
+
+def _spans(regex: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in regex.finditer(text)]
+
+
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in spans)
+
+
+_ANY_DIGIT = re.compile(r"\d")
+_DATE_HINT = re.compile(r"\d[-/:]\d|\b(?:19|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
+_ORDINAL_HINT = re.compile(r"\d(?:st|nd|rd|th)\b|step|section|phase|stage|part|round|rank|no\.|number|#", re.I)
+
+
+def find_numbers(text: str) -> list[Number]:
+    """Every number in one line of plain text, left to right (see the module docstring)."""
+    if _ANY_DIGIT.search(text) is None:
+        return []
+    dates = _spans(_DATE_RE, text) if _DATE_HINT.search(text) else []
+    ordinals = _spans(_ORDINAL_WORD_RE, text) if _ORDINAL_HINT.search(text) else []
+    lm = _LIST_NUMBER_RE.match(text)
+    if lm:
+        ordinals.append(lm.span())
+    configs = {m.end(): m.group("key") for m in _CONFIG_RE.finditer(text)}
+    for m in _CONFIG_COLON_RE.finditer(text):
+        if m.group("key").lower() in _CONFIG_KEYS or "_" in m.group("key"):
+            configs[m.end()] = m.group("key")
+    out: list[Number] = []
+    pos = 0
+    while True:
+        found = _NUMBER_RE.search(text, pos)
+        if not found:
+            break
+        m = found
+        pos = m.end()
+        start = m.start("int")
+        span = next(((a, b) for a, b in dates if a <= start < b), None)
+        if span:
+            lead = re.match(r"(?i)(?:in|since|during|year|until|by|from|of)\s+", text[span[0]:span[1]])
+            if lead:
+                span = (span[0] + lead.end(), span[1])
+            year = re.search(r"(?:19|20)\d{2}", text[span[0]:span[1]])
+            value = float(year.group(0)) if year else _value(m)[0]
+            out.append(Number(value, text[span[0]:span[1]], "", 0.0, "date", span[0], span[1]))
+            pos = span[1]
+            continue
+        sign = m.group("sign")
+        before = text[m.start() - 1] if m.start() > 0 else " "
+        if sign and (before.isalnum() or before in "%)"):
+            sign = None
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.") and not sign:
+            pos = _skip_word(text, m.start())
+            continue
+        if start > 1 and text[start - 1] in "-:/" and not sign and (text[start - 2].isalnum()):
+            if not _is_range(text, start):
+                pos = _skip_word(text, m.start())
+                continue
+        unit_found = _unit_at(text, m.end())
+        unit_written = unit_found[0] if unit_found else None
+        end = unit_found[1] if unit_found else m.end()
+        after = text[end:end + 1]
+        if after == "." and text[end + 1:end + 2].isdigit():  # a version such as 1.2.3
+            pos = _skip_word(text, m.start())
+            continue
+        if not unit_written and after[:1].isalpha():
+            # "270m", "1b": a model size; "3rd": ordinal handled below; any other letters: identifier
+            tail = re.match(r"[A-Za-z]+", text[end:])
+            word = tail.group(0) if tail else ""
+            if word.lower() in ("m", "b"):
+                stop = end + len(word)
+                out.append(Number(_value(m)[0], text[m.start("int"):stop], "", 0.0, "model", m.start("int"), stop))
+                pos = stop
+                continue
+            if not _inside(start, ordinals):
+                pos = _skip_word(text, m.start())
+                continue
+        if after[:1] in ("_",) or (after[:1] in "-:/." and text[end + 1:end + 2].isalpha() and not unit_written):
+            pos = _skip_word(text, m.start())
+            continue
+        pos = end
+        value, tol = _value(m)
+        if not sign and m.group("sign"):
+            value = abs(value)
+            begin = m.start("int")
+        else:
+            begin = m.start()
+        raw = text[begin:end].rstrip()
+        unit = canonical_unit(unit_written) if unit_written else ""
+        form = "quantity"
+        key = None
+        if _inside(start, ordinals):
+            form = "ordinal"
+        elif begin in configs or start in configs:
+            form = "config"
+            key = configs.get(begin, configs.get(start))
+        out.append(Number(value, raw, unit, tol, form, begin, begin + len(raw), key))
+    _propagate_range_units(text, out)
+    return out
+
+
+_WORDISH = re.compile(r"[\w.:/\-]*")
+
+
+def _skip_word(text: str, start: int) -> int:
+    m = _WORDISH.match(text, start)
+    return max(m.end() if m else start + 1, start + 1)
+
+
+def _is_range(text: str, start: int) -> bool:
+    """True for "12-35": a digit before the dash."""
+    return text[start - 2].isdigit() and text[start - 1] == "-"
+
+
+_RANGE_GAP = re.compile(r"^\s*(?:-|–|—|to|and)\s*$", re.I)
+
+
+def _propagate_range_units(text: str, numbers: list[Number]) -> None:
+    """"12 to 35 seconds", "8-16GB": the first number of a range takes the second's unit."""
+    for k in range(len(numbers) - 2, -1, -1):
+        a, b = numbers[k], numbers[k + 1]
+        if a.form == b.form == "quantity" and not a.unit and b.unit and _RANGE_GAP.match(text[a.end:b.start]):
+            numbers[k] = Number(a.value, a.raw, b.unit, a.tolerance, a.form, a.start, a.end, a.key)
