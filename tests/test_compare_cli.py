@@ -1,0 +1,121 @@
+"""``pytest-chimera compare`` through ``cli.main`` and capsys."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from bench_files import saved_json, speeds, write
+
+from pytest_chimera.cli import main
+
+TEST = "tests/test_report.py::test_insight"
+
+
+def _file(tmp_path: Path, name: str, tps: float, *, contradicted: int = 0, n: int = 8, **kw: object) -> str:
+    data = saved_json({TEST: {"tokens_per_s": speeds(tps, n), "ttft_ms": speeds(100, n),
+                              "contradicted": [contradicted] * n}}, **kw)  # type: ignore[arg-type]
+    return str(write(tmp_path / name, data))
+
+
+def test_a_regression_exits_1_with_the_rule_and_test(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["compare", _file(tmp_path, "a.json", 50), _file(tmp_path, "b.json", 40)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "REGRESSION (tokens_per_s:-10%)" in out
+    assert "Mann-Whitney U (exact, one-sided), p=7.77e-05" in out
+    assert out.rstrip().endswith("chimera gate FAILED: 1 regression(s), 3 metric(s)")
+
+
+def test_json_output_has_the_documented_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["compare", _file(tmp_path, "a.json", 50), _file(tmp_path, "b.json", 40, contradicted=2), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1 and data["regressions"] == 2
+    row = next(r for r in data["rows"] if r["metric"] == "contradicted")
+    assert row == {"test": TEST, "metric": "contradicted", "baseline": 0.0, "current": 2.0, "change_pct": None,
+                   "verdict": "regression", "p_value": None, "rule": "contradicted:+0"}
+    assert {"test", "metric", "baseline", "current", "change_pct", "verdict", "p_value"} <= set(data["rows"][0])
+
+
+def test_an_improvement_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", _file(tmp_path, "a.json", 50), _file(tmp_path, "b.json", 70)]) == 0
+    assert "improved" in capsys.readouterr().out
+
+
+def test_fail_on_replaces_the_default_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = [_file(tmp_path, "a.json", 50), _file(tmp_path, "b.json", 40)]
+    assert main(["compare", *files, "--fail-on", "tokens_per_s:-25%"]) == 0
+    assert main(["compare", *files, "--fail-on", "ttft_ms:+1%,tokens_per_s:-15%"]) == 1
+
+
+def test_markdown_for_a_pull_request(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["compare", _file(tmp_path, "a.json", 50), _file(tmp_path, "b.json", 40), "--markdown"])
+    out = capsys.readouterr().out
+    assert out.startswith("### chimera: `b.json` vs baseline `a.json`")
+    row = f"| `{TEST}` | tokens_per_s | 49.94 | 39.95 | -20.0% | **REGRESSION (tokens_per_s:-10%)** | 7.77e-05 |"
+    assert row in out
+
+
+def test_many_files_show_a_trend_and_gate_first_against_last(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    files = [_file(tmp_path, f"{i:04d}.json", tps, commit=f"c0mmit{i}") for i, tps in enumerate([50, 30, 49])]
+    assert main(["compare", *files]) == 0  # the middle run was slow, the last is back within 10%
+    out = capsys.readouterr().out
+    assert f"{TEST}  (medians across 3 runs)" in out
+    assert "c0mmit1" in out and "29.96" in out
+
+
+def test_mixed_models_refuse_unless_compare_any(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = [_file(tmp_path, "a.json", 50), _file(tmp_path, "b.json", 50, model="gemma3:1b", sha="f00")]
+    assert main(["compare", *files]) == 1
+    out = capsys.readouterr().out
+    assert "refusing to compare" in out and "gemma3:1b" in out and "--compare-any" in out
+    assert main(["compare", *files, "--compare-any"]) == 0
+
+
+def test_unreadable_or_foreign_ends_are_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = _file(tmp_path, "a.json", 50)
+    bad = tmp_path / "b.json"
+    bad.write_text('{"benchmarks": [{"fullname": "x", "extra_info"')
+    assert main(["compare", good, str(bad)]) == 2
+    assert f"pytest-chimera compare: {bad}: invalid JSON (truncated or corrupt)" in capsys.readouterr().err
+    foreign = write(tmp_path / "package.json", {"name": "left-pad"})
+    assert main(["compare", str(foreign), good]) == 2
+    assert "package.json: not a pytest-benchmark file (no 'benchmarks' list)" in capsys.readouterr().err
+    assert main(["compare", good]) == 2
+    assert "needs at least two files" in capsys.readouterr().err
+
+
+def test_a_corrupt_middle_file_is_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    middle = tmp_path / "m.json"
+    middle.write_bytes(b"\x00\x01")
+    code = main(["compare", _file(tmp_path, "a.json", 50), str(middle), _file(tmp_path, "b.json", 50)])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert "m.json: invalid JSON (truncated or corrupt)" in err and "(skipped; the trend goes on without it)" in err
+
+
+def test_bad_rules_are_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["compare", "a.json", "b.json", "--fail-on", "tokens_per_s:+10%"])
+    assert info.value.code == 2
+    assert "write tokens_per_s:-10%" in capsys.readouterr().err
+
+
+def test_plot_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    png = tmp_path / "out" / "trend.png"
+    files = [_file(tmp_path, f"{i}.json", tps) for i, tps in enumerate([50, 45, 52])]
+    assert main(["compare", *files, "--plot", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in png.parent.iterdir()] == ["trend.png"]  # no temporary file left
+
+
+def test_plot_without_matplotlib_says_how_to_get_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    files = [_file(tmp_path, "a.json", 50), _file(tmp_path, "b.json", 50)]
+    assert main(["compare", *files, "--plot", str(tmp_path / "t.png")]) == 2
+    assert "--plot needs matplotlib: pip install 'pytest-chimera[plot]'" in capsys.readouterr().err
+    assert not (tmp_path / "t.png").exists()
