@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pytest_chimera import __version__
 
 # Subcommand modules under pytest_chimera.commands, in the order --help lists them.
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("facts", "generate", "compare", "check", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:

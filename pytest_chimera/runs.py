@@ -70,6 +70,19 @@ class ReportRun:
         """True when any call came from a cassette (its timings are not new measurements)."""
         return any(c.metrics.replayed for c in self.calls)
 
+    def assert_structure(self, spec: Any) -> Any:
+        """``assertions.assert_structure`` on this run's markdown (spec: built-in name, path or mapping)."""
+        from pytest_chimera.assertions import assert_structure
+
+        return assert_structure(self.markdown, spec)
+
+    def assert_consistent(self, facts: Any, max_contradicted: int | None = 0,
+                          max_unverified: int | None = None) -> Any:
+        """``assertions.assert_consistent`` on this run's markdown; run metrics and options checked too."""
+        from pytest_chimera.assertions import assert_consistent
+
+        return assert_consistent(self.markdown, facts, max_contradicted, max_unverified, run=self)
+
     def to_json(self) -> dict[str, Any]:
         """The run JSON: markdown, persona, backend, model, options, stages, calls, metrics."""
         return {
