@@ -276,6 +276,13 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(line)
     if settings_of(terminalreporter.config).enabled:
         from pytest_chimera import corpus_session
+        from pytest_chimera.report_fixture import scorecard_lines
+
+        card = scorecard_lines(terminalreporter.config)
+        if card:
+            terminalreporter.write_sep("-", "chimera scorecard")
+            for line in card:
+                terminalreporter.write_line(line)
 
         ingest = corpus_session.summary_lines(terminalreporter.config)
         if ingest:

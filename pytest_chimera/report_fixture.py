@@ -10,16 +10,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_chimera.runs import ReportRun
 
+if TYPE_CHECKING:
+    from pytest_chimera.scorecard import Score
+
 DEFAULT_OUTPUT = ".chimera"
 DEFAULT_ROUNDS = 3  # counted rounds when a test asks for ``benchmark`` without ``rounds=``
 LOG_PLUGIN = "chimera-report-log"
 WHERE = "@pytest.mark.chimera"
+SCORES_KEY = pytest.StashKey[list["Score"]]()
 
 
 def add_options(group: Any, parser: pytest.Parser) -> None:
@@ -176,7 +180,7 @@ def report_for(request: pytest.FixtureRequest) -> ReportRun:
 
     start = time.perf_counter()
     corpus = request.getfixturevalue("chimera_corpus")
-    facts = request.getfixturevalue("chimera_facts") if grounding or benchmarking else None
+    facts = request.getfixturevalue("chimera_facts")  # for the agent when grounded, and for the scorecard
     ingest_ms = (time.perf_counter() - start) * 1000  # the corpus fixture is cached: later tests wait ~0
     backend = request.getfixturevalue("chimera_model")
     options = _options(request, kwargs)
@@ -210,4 +214,24 @@ def report_for(request: pytest.FixtureRequest) -> ReportRun:
     request.node.user_properties.append(("chimera_report", md_shown))
     request.node.user_properties.append(("chimera_run_json", json_shown))
     _log(config).lines[request.node.nodeid] = summary_line(run, md_shown)
+    from pytest_chimera.scorecard import score
+
+    config.stash.setdefault(SCORES_KEY, []).append(score(request.node.nodeid, run, facts))
     return run
+
+
+def scorecard_lines(config: pytest.Config) -> list[str]:
+    """The end-of-run scorecard, then where the reports and benchmark JSON went; empty when no report ran."""
+    from pytest_chimera.scorecard import render
+
+    scores = config.stash.get(SCORES_KEY, [])
+    if not scores:
+        return []
+    lines = [*render(scores), f"reports and run JSON: {_shown(output_dir(config), config)}/"]
+    bench_session: Any = getattr(config, "_benchmarksession", None)
+    if bench_session is not None and bench_session.benchmarks:
+        if bench_session.save or bench_session.autosave:
+            lines.append(f"benchmark JSON: {bench_session.storage.location}")
+        if bench_session.json:
+            lines.append(f"benchmark JSON: {bench_session.json.name}")
+    return lines
