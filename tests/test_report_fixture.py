@@ -270,3 +270,38 @@ def test_write_atomic_leaves_the_old_file_when_writing_fails(tmp_path: Path) -> 
         write_atomic(target, 123)  # type: ignore[arg-type]
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
+
+
+def test_session_ends_with_a_scorecard_per_report_test(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_card="""
+        import pytest
+
+        @pytest.mark.chimera(persona="insight")
+        def test_builtin(chimera_report):
+            pass
+
+        @pytest.mark.chimera(agent="my_agents:my_agent")
+        def test_mine(chimera_report):
+            pass
+        """
+    )
+    result = project.runpytest(*ON, "--chimera-corpus=corpus")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*- chimera scorecard -*",
+            "test * structure * supported * contradicted * unverified * TTFT ms * tok/s",
+            "test_card.py::test_builtin * ?/6 * [0-9]* * [0-9]* * [0-9]* * *",
+            "test_card.py::test_mine * 0/6 * 0 * 0 * 0 * 5.0 * 40.0",  # its persona is the default, insight
+            "reports and run JSON: .chimera/",
+        ]
+    )
+    assert "chimera scorecard" not in project.runpytest("--chimera-corpus=corpus").stdout.str()
+
+
+def test_scorecard_renders_unchecked_counts_as_dashes() -> None:
+    from pytest_chimera.scorecard import Score, render
+
+    lines = render([Score("t::a", "-", None, None, None, 12.345, 40.0, replayed=True)])
+    assert lines[1].split() == ["t::a", "-", "-", "-", "-", "12.3", "(replayed)", "40.0"]
