@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 # pytester's in-process runs unload modules first imported during the run, and numpy cannot be imported
 # twice in one process: importing it here, once, keeps every in-process run that loads pandas working.
 import numpy  # noqa: F401
 import pytest
+
+from pytest_chimera.backends.gguf import cache_dir
+
+# pytester points HOME at a temporary folder; keep inner sessions on the one assembled model file
+# instead of assembling 253 MB again per test. Tests of the cache itself set their own folder.
+os.environ.setdefault("PYTEST_CHIMERA_CACHE", str(cache_dir()))
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"
 
