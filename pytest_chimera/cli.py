@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from pytest_chimera import __version__
 
 # Subcommand modules under pytest_chimera.commands, in the order --help lists them.
-COMMANDS: tuple[str, ...] = ("facts", "generate", "compare", "check", "run")
+COMMANDS: tuple[str, ...] = ("facts", "generate", "run", "check", "compare")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,4 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return 2
-    return int(func(args))
+    try:
+        return int(func(args))
+    except BrokenPipeError:  # the reader went away (``pytest-chimera compare ... | head``): not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  # Python flushes stdout again at exit
+        return 0

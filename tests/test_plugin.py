@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -187,3 +188,15 @@ def test_importing_the_plugin_imports_no_heavy_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_cli_output_cut_by_a_closed_pipe_is_not_a_traceback(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i in range(300):
+        (corpus / f"run_{i}.csv").write_text("model,tokens_s\ngemma3:270m,41.5\n")
+    proc = subprocess.run(
+        f"{sys.executable} -m pytest_chimera facts {corpus} | head -n 1", shell=True, capture_output=True, text=True
+    )
+    assert proc.stdout == "Total files analyzed: 300\n"
+    assert "Traceback" not in proc.stderr
