@@ -13,12 +13,17 @@ Method (deterministic; every verdict carries its explanation):
    GB/MB, the count noun it is written with: "44 files"; a bare number takes the unit word of its clause,
    else it is compared with unitless and count facts). A candidate must share at least one label with the
    number's clause (plus the bold or ``Key:`` lead of its line; the words nearest the number, back and
-   forward to the next separator, count ``NEAR_WEIGHT`` times); its score is the sum of the matched
-   labels' weights, ``1 + ln(N/df)`` within the unit's dimension, so rare words ("markdown") weigh more
-   than common ones ("files"). When the clause names a model (gemma3-1b, 270m), facts about another model
-   are dropped. Words carried by more than ``COMMON_DF`` facts (or ``COMMON_SHARE`` of a dimension) only
-   add to the score of facts found through rarer words; when a number has nothing but such common words,
-   its best fits are the facts carrying all of them.
+   forward to the next separator, count ``NEAR_WEIGHT`` times, and a bare bracketed restatement such as
+   "(43.6%)" takes its head's). The clause is first split into per-number spans (``_own_clause``): words
+   nearest another number ("28 files (8 CSV, ...": "CSV" is the 8's, not the 28's) are left out; the
+   words before the clause's first number are shared by all, numbers joined by a connector ("272-883
+   tokens") share theirs, and a bracketed restatement ("44 files (43.6%)") keeps its head's. A
+   candidate's score is the sum of the matched labels' weights, ``1 + ln(N/df)`` within the unit's
+   dimension, so rare words ("markdown") weigh more than common ones ("files"). When the clause names a
+   model (gemma3-1b, 270m), facts about another model are dropped. Words carried by more than
+   ``COMMON_DF`` facts (or ``COMMON_SHARE`` of a dimension) only add to the score of facts found through
+   rarer words; when a number has nothing but such common words, its best fits are the facts carrying all
+   of them.
 4. **Verdict.** ``supported`` when a candidate whose score equals the best score has the value within the
    written precision (qualifiers widen or bound it: "approximately" +/-5%, "over 60ms" means > 60) and
    that agreement is no chance (see ``_by_chance``: a bound must hold for every best fit; N best fits
@@ -757,20 +762,78 @@ def run_facts(run: ReportRun | Mapping[str, Any]) -> tuple[Facts, dict[str, floa
 
 
 _NEAR_STOP = re.compile(r"[|,;()\[\]]|\s[-–—]\s|(?<=[a-z])\.\s|\b(?:and|or|while|whereas|but|versus|vs)\b", re.I)
+_QUALIFIER = r"(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|over|under|up to)?\s*"
+_APPOSITIVE = re.compile(r"\s*[(\[]\s*" + _QUALIFIER, re.I)
+_BRACKETED = re.compile(r"[(\[]\s*" + _QUALIFIER + r"$", re.I)
+_CONNECTOR = re.compile(r"\s*(?:-|–|—|to|vs\.?|versus|→|->|=>|/|and|or|x|×)\s*" + _QUALIFIER, re.I)
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
+
+
+def _near_span(text: str, nums: list[Number], k: int, lo: int, hi: int) -> tuple[int, int]:
+    """Where the words nearest a number start and end: back to the previous number or separator (comma,
+    bracket, "and", ...) and forward to the next number or separator, within ``[lo, hi)``."""
+    num = nums[k]
+    start = max(lo, nums[k - 1].end if k else lo)
+    end = max(min(hi, nums[k + 1].start if k + 1 < len(nums) else hi), num.end)
+    stops = list(_NEAR_STOP.finditer(text, start, max(start, num.start)))
+    if stops:
+        start = stops[-1].end()
+    stop = _NEAR_STOP.search(text, num.end, end)
+    return min(start, num.start), stop.start() if stop else end
 
 
 def _near(text: str, nums: list[Number], k: int, lo: int, hi: int) -> str:
-    """The words nearest a number: back to the previous number or separator (comma, bracket, "and",
-    ...), and forward to the next number or separator."""
-    start = max(lo, nums[k - 1].end if k else lo)
-    end = min(hi, nums[k + 1].start if k + 1 < len(nums) else hi)
-    before = text[start:nums[k].start]
-    stops = list(_NEAR_STOP.finditer(before))
-    if stops:
-        before = before[stops[-1].end():]
-    after = text[nums[k].end:max(end, nums[k].end)]
-    stop = _NEAR_STOP.search(after)
-    return before + " " + (after[:stop.start()] if stop else after)
+    """The words nearest a number (see ``_near_span``), the number itself left out."""
+    start, end = _near_span(text, nums, k, lo, hi)
+    return text[start:nums[k].start] + " " + text[nums[k].end:end]
+
+
+def _own_clause(text: str, nums: list[Number], k: int, lo: int, hi: int) -> str:
+    """The clause ``text[lo:hi]`` of number ``k`` with the words that belong to another number blanked.
+
+    The clause is split into per-number spans: each other quantity owns its own text ("28 files") and its
+    nearest words (``_near_span``), except the words before the first quantity of the clause, which are
+    the subject they all share ("The average TTFT was 81 ms and 151 ms"). So in "28 files (8 CSV, ..."
+    the label "CSV" is the 8's, not the 28's. Words nearest both ``k`` and another number stay. Numbers
+    that only a connector separates ("272-883 tokens", "102.85 vs 76.59 tok/s", "11 → 22") share their
+    words; a number opening a bracket ("44 files (43.6%)", "lower TTFT (~0.12s)") restates what precedes
+    the bracket and keeps it. A sentence that distributes its labels ("... respectively") is left whole."""
+    inside = [j for j in range(len(nums)) if lo <= nums[j].start < hi and nums[j].form == "quantity"]
+    if len(inside) < 2 or k not in inside or _RESPECTIVELY.search(text, lo, hi):
+        return text[lo:hi]
+    qs = [nums[j] for j in inside]  # other numbers (a model size "270m", a date) are words here
+    groups: list[list[int]] = [[0]]  # runs of quantities joined by connectors only, as indices into qs
+    for i in range(1, len(qs)):
+        if _CONNECTOR.fullmatch(text, qs[i - 1].end, qs[i].start):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    spans: list[tuple[int, int]] = []
+    mine = 0
+    for g, group in enumerate(groups):
+        start, end = _near_span(text, qs, group[0], lo, hi)[0], _near_span(text, qs, group[-1], lo, hi)[1]
+        if g and _BRACKETED.search(text, qs[groups[g - 1][-1]].end, qs[group[0]].start):
+            start = qs[groups[g - 1][-1]].end  # "lower TTFT (~0.12s)": the words before the bracket are its too
+        spans.append((start if g else qs[group[0]].start, end))
+        if inside.index(k) in group:
+            mine = g
+    start, end = spans[mine]
+    if mine and _APPOSITIVE.fullmatch(text, qs[groups[mine - 1][-1]].end, qs[groups[mine][0]].start):
+        spans[mine - 1] = (lo, lo)  # "44 files (43.6%)": a restatement keeps the number it restates
+    cuts: list[tuple[int, int]] = []
+    for g, (g_start, g_end) in enumerate(spans):
+        if g != mine and g_start < g_end:
+            cuts += [(g_start, min(g_end, start)), (max(g_start, end), g_end)]
+            cuts += [(qs[i].start, qs[i].end) for i in groups[g]]
+    out: list[str] = []
+    at = lo
+    for c_start, c_end in sorted(cut for cut in cuts if cut[0] < cut[1]):
+        if c_end <= at:
+            continue
+        c_start, c_end = max(c_start, at), min(c_end, hi)
+        out += [text[at:c_start], " " * (c_end - c_start)]
+        at = c_end
+    return "".join(out) + text[at:hi] if out else text[lo:hi]
 
 
 def _lead(text: str) -> str:
@@ -805,14 +868,18 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
                                 reason, unit.part)
             if kind in ("claim", "run_metric"):
                 clause, c_at = _clause(sentence, num.start - s_at)
-                near = _near(text, nums, k, s_at + c_at, s_at + c_at + len(clause))
+                lo, hi = s_at + c_at, s_at + c_at + len(clause)
+                near = _near(text, nums, k, lo, hi)
+                if k and not tokens(near) and _APPOSITIVE.fullmatch(text, nums[k - 1].end, num.start):
+                    near = _near(text, nums, k - 1, lo, hi)  # a bare restatement "(43.6%)": its head's words
+                own = _own_clause(text, nums, k, lo, hi)
                 unit_name = num.unit or _infer_unit(num, clause, num.start - s_at - c_at) or \
                     _infer_unit(num, unit.context, 0)
                 check.unit = unit_name
-                ctx = f"{lead} {clause} {unit.context}" if lead and lead not in clause else f"{clause} {unit.context}"
+                ctx = f"{lead} {own} {unit.context}" if lead and lead not in clause else f"{own} {unit.context}"
                 seq, bag = _context(ctx)
                 near_seq, near_bag = _context(f"{near} {unit.context}")
-                models = (models_named(near) or models_named(clause) or models_named(unit.context)
+                models = (models_named(near) or models_named(own) or models_named(unit.context)
                           or models_named(sentence))
                 q = _Query(num.value, unit_name, num.tolerance, _bound(before), bag, seq, models, near_bag, near_seq)
                 if kind == "claim":

@@ -164,6 +164,122 @@ def test_table_cells_use_their_row_and_column_as_context() -> None:
     assert verdicts(md) == [("81", "supported"), ("99", "contradicted")]
 
 
+# ---- which number a label word belongs to -------------------------------------------------------------------
+
+
+def inventory(total: int, csv: int, json: int, md: int) -> Facts:
+    """File-count facts labelled the way ``compute_facts`` labels them."""
+    file = ("files", "file")
+    return Facts.from_records([
+        Fact("files.total", total, "files", "count of files",
+             ("files", "file", "total", "total files", "files analyzed", "analyzed", "dataset", "corpus")),
+        Fact("files.by_type.csv", csv, "files", "count of .csv files",
+             ("csv", "csv files", "csv file", "tables", *file)),
+        Fact("files.by_type.json", json, "files", "count of .json files", ("json", "json files", "json file", *file)),
+        Fact("files.by_type.md", md, "files", "count of .md files",
+             ("markdown", "md", "markdown files", "md files", "documents", *file)),
+        Fact("files.by_type.csv.pct", 100 * csv / total, "%", f"{csv}/{total}*100",
+             ("csv", "csv files", "files", "file", "percent", "share")),
+        Fact("files.by_type.json.pct", 100 * json / total, "%", f"{json}/{total}*100",
+             ("json", "json files", "files", "file", "percent", "share")),
+    ])
+
+
+INVENTORY = inventory(28, 8, 12, 8)
+
+
+def checked(markdown: str, facts: Facts = INVENTORY) -> list[tuple[str, str | None, str | None]]:
+    return [(n.raw, n.verdict, n.fact.key if n.fact else None) for n in check_consistency(markdown, facts).numbers]
+
+
+def test_a_label_next_to_another_number_is_that_numbers() -> None:
+    # "CSV" follows the 8, not the 28: the 28 is the total, not a contradicted CSV count
+    got = checked("The repository contains 28 files (8 CSV, 12 JSON, 8 MD) with a total of 3056 characters.")
+    assert got[:4] == [("28 files", "supported", "files.total"), ("8", "supported", "files.by_type.csv"),
+                       ("12", "supported", "files.by_type.json"), ("8", "supported", "files.by_type.md")]
+    assert all(verdict != "contradicted" for _, verdict, _ in got)
+    assert checked("The 28 files split into 8 CSV and 12 JSON files.") == [
+        ("28 files", "supported", "files.total"), ("8", "supported", "files.by_type.csv"),
+        ("12", "supported", "files.by_type.json")]
+    # label before its number ("CSV: 8"), and a wrong part is still caught, against its own fact only
+    assert checked("The corpus has CSV: 8 files and JSON: 12 files.") == [
+        ("8 files", "supported", "files.by_type.csv"), ("12 files", "supported", "files.by_type.json")]
+    assert checked("The repository contains 28 files (9 CSV, 12 JSON, 8 MD).")[:2] == [
+        ("28 files", "supported", "files.total"), ("9", "contradicted", "files.by_type.csv")]
+
+
+def test_a_bracketed_restatement_keeps_the_label_of_its_number() -> None:
+    # "JSON: 44 files (43.6%)" shape: the percentage belongs to the label its count has
+    assert checked("JSON: 12 files (42.9%)") == [("12 files", "supported", "files.by_type.json"),
+                                                 ("42.9%", "supported", "files.by_type.json.pct")]
+    assert checked("The corpus holds JSON at 12 files (42.9%) and CSV at 8 files (27.6%).") == [
+        ("12 files", "supported", "files.by_type.json"), ("42.9%", "supported", "files.by_type.json.pct"),
+        ("8 files", "supported", "files.by_type.csv"), ("27.6%", "contradicted", "files.by_type.csv.pct")]
+
+
+@pytest.mark.parametrize(
+    ("text", "which", "kept", "dropped"),
+    [
+        ("The repository contains 28 files (8 CSV", 0, ["repository", "28 files"], ["CSV"]),
+        ("The repository contains 28 files (8 CSV", 1, ["repository", "28 files", "CSV"], []),
+        ("The 28 files split into 8 CSV and 12 JSON files", 1, ["The", "split into", "CSV"], ["28", "JSON"]),
+        ("The average TTFT was 81 ms for 270m and 151 ms for 1b", 1, ["average TTFT was", "151 ms", "for 1b"],
+         ["81 ms", "270m"]),
+        ("Responses ran 272-883 tokens per response for 5 runs", 0, ["Responses ran", "tokens per response"],
+         ["5 runs"]),
+        ("Gemma was faster (102.85 vs 76.59 tok/s) at 40 layers", 0, ["faster", "vs", "tok/s"], ["40 layers"]),
+        ("Gemma was faster (102.85 vs 76.59 tok/s) at 40 layers", 2, ["Gemma was faster", "at", "40 layers"],
+         ["vs", "tok/s"]),
+        ("Lower TTFT (~0.12s) than at 999 layers", 0, ["Lower TTFT"], ["999 layers"]),
+        ("At 999 layers a lower TTFT (~0.12s)", 1, ["At", "lower TTFT"], ["999 layers"]),
+        ("Tests 1 and 2 ran 8 CSV and 12 JSON respectively", 0, ["CSV", "JSON"], []),
+    ],
+)
+def test_clause_split_into_per_number_spans(text: str, which: int, kept: list[str], dropped: list[str]) -> None:
+    from pytest_chimera.consistency import _own_clause
+
+    nums = find_numbers(text)
+    quantities = [k for k, n in enumerate(nums) if n.form == "quantity"]
+    own = _own_clause(text, nums, quantities[which], 0, len(text))
+    assert len(own) == len(text)
+    for words in kept:
+        assert words in own, (words, own)
+    for words in dropped:
+        assert words not in own, (words, own)
+
+
+TYPES = ("CSV", "JSON", "MD")
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=400), min_size=3, max_size=3), st.permutations(range(3)),
+       st.sampled_from(["The repository contains {n} files ({parts}).", "There are {n} files in total ({parts}).",
+                        "- **Total files:** {n} ({parts})", "We found {n} files ({parts}) in the corpus."]),
+       st.sampled_from(["{v} {t}", "{t}: {v}"]), st.integers(min_value=-1, max_value=2))
+def test_generated_inventories_give_each_count_to_its_own_fact(counts: list[int], order: list[int], template: str,
+                                                              part: str, wrong: int) -> None:
+    """"N files (a CSV, b JSON, c MD)" with the true counts: nothing contradicted, each part supported by its
+    own fact, N by files.total (or, when the counts leave it to chance, unverified); one wrong part
+    (``wrong`` >= 0 picks it) is never supported and takes no other number down with it."""
+    total = sum(counts)
+    facts = inventory(total, *counts)
+    written = [c + (3 if k == wrong else 0) for k, c in enumerate(counts)]
+    parts = ", ".join(part.format(v=written[k], t=TYPES[k]) for k in order)
+    result = check_consistency(template.format(n=total, parts=parts), facts).numbers
+    assert [n.value for n in result] == [total, *(written[k] for k in order)]
+    head, *rest = result
+    assert head.verdict in ("supported", "unverified")
+    if head.verdict == "supported" or "total" in template.lower():
+        assert head.verdict == "supported" and head.fact is not None and head.fact.key == "files.total"
+    for k, n in zip(order, rest, strict=True):
+        key = f"files.by_type.{TYPES[k].lower()}"
+        if k == wrong:
+            assert n.verdict in ("contradicted", "unverified")
+            assert n.fact is None or n.fact.key == key
+        else:
+            assert n.verdict == "supported" and n.fact is not None and n.fact.key == key
+
+
 # ---- run metrics and config ---------------------------------------------------------------------------------
 
 SEED_TAIL = """\
