@@ -6,14 +6,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from pytest_chimera.corpus import Corpus, MarkdownTable
+    from pytest_chimera.corpus import Corpus, CsvColumns, MarkdownTable
 
 COLUMNS = ("key", "value", "unit", "source", "labels")
 
@@ -124,14 +124,25 @@ def compute_facts(corpus: Corpus) -> Facts:
     (STAT_LABELS: "mean", "average", ...), every spelling of the model (labels.model_forms), words of the path.
     Facts whose value is not finite (std of one value) are left out.
     """
+    from pytest_chimera.corpus import paused_gc
+
+    with paused_gc():  # 400,000 rows for 10,000 files: collections would only cost time
+        return _compute_facts(corpus)
+
+
+def _compute_facts(corpus: Corpus) -> Facts:
     import pandas as pd
 
     from pytest_chimera import labels as lb
 
     rows: list[Row] = []
     _file_facts(corpus, rows, lb)
-    for path, frame in corpus.tables.items():
-        _table_facts(path, frame, rows, lb)
+    csv_tables = corpus.tables
+    parsed = getattr(csv_tables, "columns", None)  # corpus.Tables: a CSV's columns read without pandas
+    for path in csv_tables:
+        columns = parsed(path) if parsed is not None else None
+        view = _View.of_columns(columns) if columns is not None else _View.of_frame(csv_tables[path])
+        _table_facts(path, view, rows, lb)
     for tables in corpus.md_tables.values():
         for table in tables:
             _md_table_facts(table, rows, lb)
@@ -225,27 +236,72 @@ def _emit_stats(rows: list[Row], prefix: str, columns: list[str], units: list[st
                              by_stat[stat]))
 
 
-def _table_facts(path: str, frame: pd.DataFrame, rows: list[Row], lb: Any) -> None:
+class _View:
+    """What the table facts read of a CSV table, from a DataFrame or from ``corpus.CsvColumns``.
+
+    nrows, column names, numeric (int/float, not bool) column names, their values as a 2-D float array
+    (NaN where missing) and as per-column float lists; ``column(name)`` a column's ``tolist()``;
+    ``model_names(name)`` a column's ``astype(str)`` as a numpy array, "nan" where a cell is missing.
+    """
+
+    def __init__(self, nrows: int, columns: list[str], numeric: list[str], values: Any,
+                 numeric_lists: list[list[float]], column: Callable[[str], list[Any]],
+                 as_str: Callable[[str], list[Any]]) -> None:
+        self.nrows, self.columns, self.numeric, self.values = nrows, columns, numeric, values
+        self.numeric_lists, self.column, self._as_str = numeric_lists, column, as_str
+
+    @classmethod
+    def of_frame(cls, frame: pd.DataFrame) -> _View:
+        columns = [str(c) for c in frame.columns]
+
+        def column(name: str) -> list[Any]:
+            return frame[name].tolist()
+
+        def as_str(name: str) -> list[Any]:
+            return frame[name].astype(str).tolist()
+
+        if frame.empty:
+            return cls(len(frame), columns, [], None, [], column, as_str)
+        numbers = _numeric_part(frame)
+        values = numbers.to_numpy(dtype=float, na_value=float("nan"))
+        return cls(len(frame), columns, [str(c) for c in numbers.columns], values, values.T.tolist(), column,
+                   as_str)
+
+    @classmethod
+    def of_columns(cls, table: CsvColumns) -> _View:
+        import numpy as np
+
+        numeric = [n for n, num in zip(table.names, table.numeric, strict=True) if num]
+        lists = [v for v, num in zip(table.values, table.numeric, strict=True) if num]
+        values = np.array(lists, dtype=float).T if lists else None
+        by_name = dict(zip(table.names, table.values, strict=True))
+        return cls(table.nrows, list(table.names), numeric, values, lists, by_name.__getitem__,
+                   by_name.__getitem__)  # parse_csv types a column text only when all its cells are str/NaN
+
+    def model_names(self, name: str) -> Any:
+        import numpy as np
+
+        return np.array([v if isinstance(v, str) else "nan" for v in self._as_str(name)], dtype=object)
+
+
+def _table_facts(path: str, table: _View, rows: list[Row], lb: Any) -> None:
     file_model = lb.model_in_filename(path)
     extra = lb.path_labels(path) + (lb.model_forms(file_model) if file_model else ())
-    rows.append((f"table.{path}.rows", float(len(frame)), "rows", f"{path}: number of data rows",
+    rows.append((f"table.{path}.rows", float(table.nrows), "rows", f"{path}: number of data rows",
                  _ROW_LABELS + extra))
-    if frame.empty:
-        return
-    numbers = _numeric_part(frame)
-    numeric = [str(c) for c in numbers.columns]
+    numeric = table.numeric
     if not numeric:
         return
-    values = numbers.to_numpy(dtype=float, na_value=float("nan"))
+    values = table.values
     units = [lb.unit_of(c) for c in numeric]
     col_labels = [lb.name_labels(c) for c in numeric]
     prefix = f"table.{path}"
     stats = _stats(values)
     labelled = _with_stats([c + extra for c in col_labels])
     _emit_stats(rows, prefix, numeric, units, labelled, stats, f"{path}:")
-    model_col = next((str(c) for c in frame.columns if str(c).lower() == "model" and str(c) not in numeric), None)
+    model_col = next((c for c in table.columns if c.lower() == "model" and c not in numeric), None)
     if model_col is not None:
-        names = frame[model_col].astype(str).to_numpy()
+        names = table.model_names(model_col)
         for model in sorted(set(names.tolist())):
             if model in ("nan", "", "None", "<NA>"):
                 continue
@@ -257,7 +313,7 @@ def _table_facts(path: str, frame: pd.DataFrame, rows: list[Row], lb: Any) -> No
     elif file_model:
         _emit_stats(rows, prefix, numeric, units, labelled, stats,
                     f"{path} (all rows; the file name names model {file_model}):", f".by_model.{file_model}")
-    _tuning_facts(path, frame, rows, lb, extra, dict(zip(numeric, values.T.tolist(), strict=True)))
+    _tuning_facts(path, table, rows, lb, extra, dict(zip(numeric, table.numeric_lists, strict=True)))
 
 
 def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:
@@ -276,11 +332,11 @@ def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:
     return part
 
 
-def _tuning_facts(path: str, frame: pd.DataFrame, rows: list[Row], lb: Any, extra: tuple[str, ...],
+def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[str, ...],
                   numeric: dict[str, list[float]]) -> None:
     import math
 
-    columns = {str(c).lower(): str(c) for c in frame.columns}
+    columns = {c.lower(): c for c in table.columns}
     if "tuning" not in path.lower() and not any(p in columns for p in ("num_gpu", "num_ctx", "temperature")):
         return
     params = [columns[p] for p in _TUNING_PARAMS if p in columns]
@@ -288,18 +344,18 @@ def _tuning_facts(path: str, frame: pd.DataFrame, rows: list[Row], lb: Any, extr
     ttft = next((columns[c] for c in _TTFT_COLUMNS if c in columns), None)
     if not params or (tps is None and ttft is None):
         return
-    ok = [True] * len(frame)
+    ok = [True] * table.nrows
     if "error" in columns:
-        ok = [not (isinstance(e, str) and e.strip()) for e in frame[columns["error"]].tolist()]
+        ok = [not (isinstance(e, str) and e.strip()) for e in table.column(columns["error"])]
     targets = []
     if tps is not None:
         targets += [("best_tokens_per_s", tps, max, _BEST, "highest"),
                     ("worst_tokens_per_s", tps, min, _WORST, "lowest")]
     if ttft is not None:
         targets += [("lowest_ttft", ttft, min, _BEST, "lowest"), ("highest_ttft", ttft, max, _WORST, "highest")]
-    param_lists = {p: numeric[p] if p in numeric else frame[p].tolist() for p in params}
+    param_lists = {p: numeric[p] if p in numeric else table.column(p) for p in params}
     for name, col, pick, words, how in targets:
-        column = numeric[col] if col in numeric else frame[col].tolist()
+        column = numeric[col] if col in numeric else table.column(col)
         candidates = [(float(v), -i) for i, v in enumerate(column)
                       if ok[i] and isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
         if not candidates:
@@ -308,7 +364,7 @@ def _tuning_facts(path: str, frame: pd.DataFrame, rows: list[Row], lb: Any, extr
         index = -neg_index
         setting = [f"{p}={_fmt(param_lists[p][index])}" for p in params]
         model_words: tuple[str, ...] = ()
-        model_value = param_lists.get(columns.get("model", ""), [None] * len(frame))[index]
+        model_value = param_lists.get(columns.get("model", ""), [None] * table.nrows)[index]
         if isinstance(model_value, str):
             model_words = lb.model_forms(model_value)
         rows.append((f"tuning.{path}.{name}", value, lb.unit_of(col),
