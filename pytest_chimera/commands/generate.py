@@ -8,6 +8,8 @@ import sys
 from typing import Any
 
 from pytest_chimera import config as cfg
+from pytest_chimera.backends.base import BackendError
+from pytest_chimera.commands.common import add_model_arguments, load_from_args, usage_problem
 
 METRICS = (
     "ttft_ms",
@@ -22,12 +24,6 @@ METRICS = (
 )
 
 
-def _positive(text: str) -> float:
-    from pytest_chimera.model_session import timeout_arg
-
-    return timeout_arg(text)
-
-
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "generate",
@@ -36,27 +32,7 @@ def add_parser(subparsers: Any) -> None:
         "timings. Exit 0 ok, 1 the call failed, 2 a usage error.",
     )
     parser.add_argument("prompt", metavar="PROMPT", help="the prompt (raw text: the embedded base model continues it)")
-    parser.add_argument(
-        "--backend",
-        type=cfg.backend_arg,
-        default=cfg.DEFAULT_BACKEND,
-        help=f"{' | '.join(cfg.BACKENDS)} (default {cfg.DEFAULT_BACKEND}: Ollama when it answers and has the "
-        "model, else embedded llama.cpp)",
-    )
-    parser.add_argument("--model", type=cfg.model_arg, default=cfg.DEFAULT_MODEL, help=f"default {cfg.DEFAULT_MODEL}")
-    parser.add_argument("--model-path", default=None, metavar="PATH", help="a GGUF file for the llama-cpp backend")
-    parser.add_argument(
-        "--option",
-        type=cfg.option_arg,
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="Ollama option (num_predict=64, temperature=0, num_ctx=2048, ...); repeatable",
-    )
-    parser.add_argument("--timeout", type=_positive, default=600.0, metavar="SECONDS", help="default 600")
-    parser.add_argument("--host", default=None, help="Ollama host (default $OLLAMA_HOST, else 127.0.0.1:11434)")
-    parser.add_argument("--cassettes", default=None, metavar="DIR", help="cassette directory for --backend replay")
-    parser.add_argument("--record-mode", default=None, metavar="MODE", help="replay | record | auto (with --cassettes)")
+    add_model_arguments(parser, "num_predict=64, temperature=0, num_ctx=2048")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text and metrics")
     parser.set_defaults(func=run)
 
@@ -68,11 +44,10 @@ def _format_value(value: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pytest_chimera.backends import BackendError, load_backend
-
     options = cfg.merge_options(args.option)
-    if args.backend == "replay" and not args.cassettes:
-        print("pytest-chimera generate: --backend replay needs --cassettes DIR", file=sys.stderr)
+    problem = usage_problem(args)
+    if problem:
+        print(f"pytest-chimera generate: {problem}", file=sys.stderr)
         return 2
     stream = not args.json
 
@@ -81,16 +56,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
 
     try:
-        backend = load_backend(
-            args.backend,
-            args.model,
-            options=options,
-            model_path=args.model_path,
-            host=args.host,
-            timeout=args.timeout,
-            cassette_dir=args.cassettes,
-            record_mode=args.record_mode,
-        )
+        backend = load_from_args(args, options)
         try:
             result = backend.generate(args.prompt, options=options, on_token=on_token if stream else None)
         finally:

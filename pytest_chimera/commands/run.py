@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pytest_chimera import config as cfg
+from pytest_chimera.backends.base import BackendError
+from pytest_chimera.commands.common import add_model_arguments, load_from_args, usage_problem
 
 PROG = "pytest-chimera run"
 
@@ -24,24 +26,11 @@ def add_parser(subparsers: Any) -> None:
                         help="insight (default), collector, instruction text, or a file holding the prompt")
     parser.add_argument("--agent-name", default=None, metavar="NAME",
                         help="shown as '# Chimera NAME' (default: Agent B for insight, Agent A for collector)")
-    parser.add_argument(
-        "--backend",
-        type=cfg.backend_arg,
-        default=cfg.DEFAULT_BACKEND,
-        help=f"{' | '.join(cfg.BACKENDS)} (default {cfg.DEFAULT_BACKEND}: Ollama when it answers and has the "
-        "model, else embedded llama.cpp)",
-    )
-    parser.add_argument("--model", type=cfg.model_arg, default=cfg.DEFAULT_MODEL, help=f"default {cfg.DEFAULT_MODEL}")
-    parser.add_argument("--model-path", default=None, metavar="PATH", help="a GGUF file for the llama-cpp backend")
-    parser.add_argument("--option", type=cfg.option_arg, action="append", default=[], metavar="KEY=VALUE",
-                        help="Ollama option (num_ctx=2048, num_predict=256, temperature=1, ...); repeatable")
+    add_model_arguments(parser, "num_ctx=2048, num_predict=256, temperature=1")
     parser.add_argument("--no-grounding", action="store_true",
                         help="give the model the file inventory only, as the original agent did (default: grounded)")
     parser.add_argument("--out", default=None, metavar="PATH", help="write the report here (default: stdout)")
     parser.add_argument("--json", default=None, metavar="PATH", help="write the run JSON here")
-    parser.add_argument("--host", default=None, help="Ollama host (default $OLLAMA_HOST, else 127.0.0.1:11434)")
-    parser.add_argument("--cassettes", default=None, metavar="DIR", help="cassette directory for --backend replay")
-    parser.add_argument("--record-mode", default=None, metavar="MODE", help="replay | record | auto (with --cassettes)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(func=run)
 
@@ -77,14 +66,14 @@ def _usage(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from pytest_chimera.agent import AgentError, run_agent
     from pytest_chimera.artifacts import run_json_text, write_atomic
-    from pytest_chimera.backends import BackendError, load_backend
     from pytest_chimera.personas import PersonaError, resolve_persona
 
     corpus = Path(args.corpus)
     if not corpus.is_dir():
         return _usage(f"corpus {args.corpus!r} is not a directory; give the benchmark corpus folder")
-    if args.backend == "replay" and not args.cassettes:
-        return _usage("--backend replay needs --cassettes DIR")
+    problem = usage_problem(args)
+    if problem:
+        return _usage(problem)
     for flag, target in (("--out", args.out), ("--json", args.json)):
         if target is not None and Path(target).is_dir():
             return _usage(f"{flag} {target!r} is a directory; give a file path")
@@ -94,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
         return _usage(f"--persona: {exc}")
     options = cfg.merge_options(args.option)
     try:
-        backend = load_backend(args.backend, args.model, options=options, model_path=args.model_path, host=args.host,
-                               cassette_dir=args.cassettes, record_mode=args.record_mode)
+        backend = load_from_args(args, options)
     except BackendError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
