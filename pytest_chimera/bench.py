@@ -20,6 +20,7 @@ Under pytest-xdist pytest-benchmark disables itself; then the agent runs once an
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -160,7 +161,9 @@ def capture_rounds(
         results.append(run)
         return run
 
-    if benchmark.disabled:
+    # An xdist worker never times: parallel workers share the cores, whatever pytest-benchmark decides
+    # (some 5.x releases keep benchmarks on in workers).
+    if benchmark.disabled or os.environ.get("PYTEST_XDIST_WORKER"):
         run = target()
         benchmark.extra_info["chimera"] = build_extra_info([run], quality, warmup_rounds=0, timings_enabled=False)
         return run
