@@ -340,3 +340,12 @@ def test_record_then_replay_through_the_plugin(pytester: pytest.Pytester) -> Non
     (again,) = [x for x in replayed.outlines if "TEXT" in x]
     assert again.split(" REPLAYED")[0].split("TEXT")[1] == line.split(" REPLAYED")[0].split("TEXT")[1]
     assert again.endswith("REPLAYED True BACKEND replay")
+
+
+@pytest.mark.parametrize(("prompt", "messages"), [(None, None), ("hi", [{"role": "user", "content": "hi"}])])
+def test_every_backend_takes_exactly_one_input(tmp_path: Path, prompt: str | None, messages: Any) -> None:
+    from pytest_chimera.backends.ollama import OllamaBackend
+
+    for backend in (ReplayBackend(tmp_path, "m", mode="replay"), OllamaBackend("m", host="127.0.0.1:9")):
+        with pytest.raises(BackendError, match=r"\.generate\(\) takes exactly one of prompt= or messages="):
+            backend.generate(prompt, messages=messages)

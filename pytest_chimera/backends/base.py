@@ -17,6 +17,12 @@ class BackendError(RuntimeError):
     """A model call failed; the message says what happened and what to do, for the test's error."""
 
 
+def check_input(backend: str, prompt: str | None, messages: Sequence[Message] | None) -> None:
+    """Raise BackendError unless exactly one of ``prompt`` and ``messages`` is given."""
+    if (prompt is None) == (messages is None):
+        raise BackendError(f"{backend}.generate() takes exactly one of prompt= or messages=")
+
+
 @dataclass(frozen=True)
 class CallMetrics:
     """Timings and counts of one model call.

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_chimera.backends import gguf
-from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback
+from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback, check_input
 from pytest_chimera.backends.prompting import StopScanner, render_gemma3
 
 NAME = "llama-cpp"
@@ -247,8 +247,7 @@ class LlamaCppBackend:
         start = time.perf_counter()
         if self._closed:
             raise BackendError("the llama-cpp backend was closed; load it again")
-        if (prompt is None) == (messages is None):
-            raise BackendError("generate() takes exactly one of prompt= or messages=")
+        check_input("LlamaCppBackend", prompt, messages)
         merged = {**self.options, **dict(options or {})}
         load, _, _ = split_options(options)
         changed = sorted(k for k, v in load.items() if k != "seed" and self.load_kwargs.get(k) != v)

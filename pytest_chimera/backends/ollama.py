@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback
+from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback, check_input
 
 if TYPE_CHECKING:
     import ollama
@@ -161,8 +161,7 @@ class OllamaBackend:
         on_token: TokenCallback | None = None,
     ) -> Generation:
         """Stream one call; return the text and metrics or raise BackendError with what to do."""
-        if (prompt is None) == (messages is None):
-            raise BackendError("OllamaBackend.generate takes a prompt or messages (exactly one of them)")
+        check_input("OllamaBackend", prompt, messages)
         merged = {**self.options, **(options or {})}
         client = self._get_client()
         pieces: list[str] = []

@@ -28,7 +28,15 @@ from pathlib import Path
 from typing import Any
 
 from pytest_chimera import __version__
-from pytest_chimera.backends.base import Backend, BackendError, CallMetrics, Generation, Message, TokenCallback
+from pytest_chimera.backends.base import (
+    Backend,
+    BackendError,
+    CallMetrics,
+    Generation,
+    Message,
+    TokenCallback,
+    check_input,
+)
 from pytest_chimera.config import DEFAULT_RECORD_MODE as DEFAULT_RECORD_MODE
 from pytest_chimera.config import RECORD_MODES as RECORD_MODES
 
@@ -182,8 +190,7 @@ class ReplayBackend:
         on_token: TokenCallback | None = None,
     ) -> Generation:
         """Replay the call's cassette, or record it through the inner backend, as the mode says."""
-        if (prompt is None) == (messages is None):
-            raise BackendError("ReplayBackend.generate takes a prompt or messages (exactly one of them)")
+        check_input("ReplayBackend", prompt, messages)
         merged = {**self.options, **(options or {})}
         if self.mode != "record":
             found = self._find(self.key(prompt, messages=messages, options=merged, format=format))
