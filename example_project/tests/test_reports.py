@@ -27,7 +27,9 @@ def test_insight_report_follows_the_chimera_layout(chimera_report: ReportRun) ->
 
 
 @pytest.mark.chimera(persona="insight", options={"num_predict": 600})
-@pytest.mark.needs_strong_model(reason="the base model does not write 3 recommendations, a risk table and 300-400 words")
+@pytest.mark.needs_strong_model(
+    reason="the base model does not write 3 recommendations, a risk table and 300-400 words"
+)
 def test_insight_report_meets_the_insight_spec(chimera_report: ReportRun) -> None:
     chimera_report.assert_structure("insight")
 
