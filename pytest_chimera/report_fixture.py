@@ -116,17 +116,14 @@ def quality_for(persona: str, facts: Any) -> Callable[[ReportRun], Mapping[str, 
     and the consistency verdicts of its numbers against the facts (if any)."""
 
     def quality(run: ReportRun) -> dict[str, int]:
-        from pytest_chimera.report import parse_report
-        from pytest_chimera.structure import BUILTIN_SPECS, check_structure
+        from pytest_chimera.scorecard import check_run
 
-        parsed = parse_report(run.markdown)
+        structure, consistency = check_run(run, persona, facts, against_run=True)
         counts: dict[str, int] = {}
-        if persona in BUILTIN_SPECS:
-            counts["structure_failed"] = len(check_structure(parsed, persona).failed)
-        if facts is not None:
-            from pytest_chimera.consistency import check_consistency
-
-            counts.update(check_consistency(parsed, facts, run).counts())
+        if structure is not None:
+            counts["structure_failed"] = len(structure.failed)
+        if consistency is not None:
+            counts.update(consistency.counts())
         return counts
 
     return quality

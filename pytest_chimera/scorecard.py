@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pytest_chimera.consistency import ConsistencyResult
     from pytest_chimera.facts import Facts
     from pytest_chimera.runs import ReportRun
+    from pytest_chimera.structure import StructureResult
 
 
 @dataclass(frozen=True)
@@ -29,22 +31,31 @@ class Score:
     replayed: bool
 
 
-def score(test: str, run: ReportRun, facts: Facts | None) -> Score:
-    """Check ``run``: built-in structure spec of its persona, consistency of its numbers against ``facts``."""
+def check_run(
+    run: ReportRun, persona: str, facts: Facts | None, *, against_run: bool
+) -> tuple[StructureResult | None, ConsistencyResult | None]:
+    """The checks a run gets without being asked: the built-in spec of ``persona`` (None when it has none)
+    and the consistency of its numbers with ``facts`` (None without facts; ``against_run`` also checks
+    its run metrics against its own calls). Shared by the scorecard and the benchmark quality counts."""
     from pytest_chimera.consistency import check_consistency
     from pytest_chimera.report import parse_report
     from pytest_chimera.structure import BUILTIN_SPECS, check_structure
 
     parsed = parse_report(run.markdown)
-    structure = "-"
-    if run.persona in BUILTIN_SPECS:
-        result = check_structure(parsed, run.persona)
-        structure = f"{len(result.rules) - len(result.failed)}/{len(result.rules)}"
+    structure = check_structure(parsed, persona) if persona in BUILTIN_SPECS else None
+    consistency = check_consistency(parsed, facts, run if against_run else None) if facts is not None else None
+    return structure, consistency
+
+
+def score(test: str, run: ReportRun, facts: Facts | None) -> Score:
+    """Check ``run``: built-in structure spec of its persona, consistency of its numbers against ``facts``."""
+    structure, consistency = check_run(run, run.persona, facts, against_run=False)
+    passed = "-" if structure is None else f"{len(structure.rules) - len(structure.failed)}/{len(structure.rules)}"
     counts: dict[str, Any] = dict.fromkeys(("supported", "contradicted", "unverified"))
-    if facts is not None:
-        counts = dict(check_consistency(parsed, facts).counts())
+    if consistency is not None:
+        counts = dict(consistency.counts())
     metrics = run.metrics
-    return Score(test, structure, counts["supported"], counts["contradicted"], counts["unverified"],
+    return Score(test, passed, counts["supported"], counts["contradicted"], counts["unverified"],
                  metrics["ttft_ms"], metrics["tokens_per_s"], run.replayed)
 
 
