@@ -38,7 +38,7 @@ def model() -> Iterator[Any]:
 
 @pytest.mark.parametrize("grounding", [True, False], ids=["grounded", "ungrounded"])
 def test_agent_overhead(chimeraforge_corpus: Path, model: Any, benchmark: BenchmarkFixture, grounding: bool) -> None:
-    from pytest_chimera.agent import run_agent
+    from pytest_chimera.agent.chimera import run_agent
 
     rows: list[dict[str, float]] = []
 

@@ -16,9 +16,10 @@ import random
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from pytest_chimera.consistency import FactIndex, check_consistency, index_of
-from pytest_chimera.facts import Fact, Facts
-from pytest_chimera.report import count_words
+from pytest_chimera.checks.consistency import check_consistency
+from pytest_chimera.checks.index import FactIndex, index_of
+from pytest_chimera.checks.report import count_words
+from pytest_chimera.evidence.facts import Fact, Facts
 
 N_FACTS = 100_000
 WORDS = 5_000

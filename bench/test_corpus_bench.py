@@ -22,16 +22,16 @@ from pathlib import Path
 
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from pytest_chimera.corpus import load_corpus
-from pytest_chimera.facts import compute_facts
-from pytest_chimera.synthetic import write_corpus
+from pytest_chimera.evidence.corpus import load_corpus
+from pytest_chimera.evidence.facts import compute_facts
+from pytest_chimera.evidence.synthetic import write_corpus
 
 # VmHWM (peak RSS, KiB) of the child itself: ru_maxrss would carry over the forking parent's peak.
 _CHILD = """
 import sys
 import pandas
-from pytest_chimera.corpus import load_corpus
-from pytest_chimera.facts import compute_facts
+from pytest_chimera.evidence.corpus import load_corpus
+from pytest_chimera.evidence.facts import compute_facts
 def hwm():
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_chimera.plugin import settings_of
+from pytest_chimera.plugin.settings import settings_of
 
 WEAK_MODELS = {"gemma3:270m"}
 

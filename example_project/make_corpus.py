@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pytest_chimera.synthetic import write_corpus
+from pytest_chimera.evidence.synthetic import write_corpus
 
 FILES = 28
 SEED = 7

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback
-from pytest_chimera.facts import Fact
+from pytest_chimera.evidence.facts import Fact
 
 ANALYSIS_TEXT = """Okay, here's a structured performance analysis of the provided benchmark data.
 

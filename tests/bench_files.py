@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_chimera.agent.runs import CallRecord, ReportRun
 from pytest_chimera.backends.base import CallMetrics
-from pytest_chimera.runs import CallRecord, ReportRun
 
 
 def fake_run(
@@ -80,8 +80,8 @@ from pathlib import Path
 import pytest
 
 from pytest_chimera.backends.base import CallMetrics
-from pytest_chimera.bench import capture_rounds, record_backend
-from pytest_chimera.runs import CallRecord, ReportRun
+from pytest_chimera.plugin.capture import capture_rounds, record_backend
+from pytest_chimera.agent.runs import CallRecord, ReportRun
 
 FAKE = json.loads(Path(__file__).with_name("fake.json").read_text())
 
@@ -121,7 +121,7 @@ def quality():
 '''
 
 PYTESTER_TEST = '''
-from pytest_chimera.bench import capture_rounds
+from pytest_chimera.plugin.capture import capture_rounds
 
 
 def test_report(benchmark, fake_agent, quality):

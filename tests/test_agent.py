@@ -11,10 +11,12 @@ from agent_fakes import ANALYSIS_TEXT, FakeBackend, FakeCorpus, fake_facts
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_chimera import agent as ag
-from pytest_chimera.facts import Fact, Facts
-from pytest_chimera.personas import BUILTIN, COLLECTOR, INSIGHT, PersonaError, resolve_persona
-from pytest_chimera.runs import aggregate
+from pytest_chimera.agent import chimera as ag
+from pytest_chimera.agent import layout as lay
+from pytest_chimera.agent import prompts
+from pytest_chimera.agent.personas import BUILTIN, COLLECTOR, INSIGHT, PersonaError, resolve_persona
+from pytest_chimera.agent.runs import aggregate
+from pytest_chimera.evidence.facts import Fact, Facts
 
 
 def run(backend: FakeBackend | None = None, **kwargs: object) -> tuple[FakeBackend, ag.ReportRun]:
@@ -83,7 +85,7 @@ def test_progress_reports_each_stage_and_tokens_so_far() -> None:
 def test_grounded_prompts_carry_the_facts() -> None:
     backend, _ = run()
     for prompt in backend.prompts:
-        assert ag.FACTS_HEADING in prompt
+        assert prompts.FACTS_HEADING in prompt
         assert "- files.total: 101 files" in prompt
         assert "- files.by_type.md.pct: 28.71%" in prompt
         assert "tokens_s.mean: 41.4 tok/s" in prompt
@@ -92,9 +94,9 @@ def test_grounded_prompts_carry_the_facts() -> None:
 def test_ungrounded_prompts_carry_the_inventory_only() -> None:
     backend, _ = run(grounding=False)
     summary = FakeCorpus().data_summary()
-    assert backend.prompts[0] == ag.analysis_document(summary, [])
+    assert backend.prompts[0] == prompts.analysis_document(summary, [])
     for prompt in backend.prompts:
-        assert ag.FACTS_HEADING not in prompt
+        assert prompts.FACTS_HEADING not in prompt
         assert "files.total" not in prompt and "tokens_s.mean" not in prompt
         assert summary in prompt
 
@@ -106,7 +108,7 @@ def test_grounding_without_facts_computes_them(monkeypatch: pytest.MonkeyPatch) 
         seen.append(corpus)
         return Facts.from_records(fake_facts())
 
-    monkeypatch.setattr("pytest_chimera.facts.compute_facts", compute)
+    monkeypatch.setattr("pytest_chimera.evidence.facts.compute_facts", compute)
     backend = FakeBackend()
     corpus = FakeCorpus()
     ag.run_agent(ag.TimedCorpus(corpus, 1.0), backend)  # type: ignore[arg-type]
@@ -118,9 +120,9 @@ def test_grounding_without_facts_computes_them(monkeypatch: pytest.MonkeyPatch) 
 def test_prompts_fit_the_context_budget_most_relevant_facts_first(num_ctx: int) -> None:
     facts = fake_facts(extra=300)
     backend, _ = run(facts=Facts.from_records(facts), options={"num_ctx": num_ctx, "num_predict": 64})
-    budget = ag.prompt_budget(backend, {"num_ctx": num_ctx, "num_predict": 64})
+    budget = prompts.prompt_budget(backend, {"num_ctx": num_ctx, "num_predict": 64})
     assert budget == num_ctx - 64
-    ranked = [ag.format_fact(f) for f in ag.rank_facts(facts, INSIGHT)]
+    ranked = [prompts.format_fact(f) for f in prompts.rank_facts(facts, INSIGHT)]
     for prompt in backend.prompts:
         assert backend.count_tokens(prompt) <= budget
     report_prompt = backend.prompts[1]
@@ -146,11 +148,11 @@ def test_a_context_too_small_for_the_prompt_names_num_ctx() -> None:
 
 
 def test_context_size_falls_back_to_the_backend_then_2048() -> None:
-    assert ag.context_size(FakeBackend(num_ctx=8192), {}) == 8192
-    assert ag.context_size(FakeBackend(num_ctx=8192), {"num_ctx": 1024}) == 1024
-    assert ag.context_size(FakeBackend(), {}) == ag.DEFAULT_NUM_CTX
-    assert ag.prompt_budget(FakeBackend(), {}) == 2048 - 512
-    assert ag.prompt_budget(FakeBackend(), {"num_predict": 5000}) == 1024
+    assert prompts.context_size(FakeBackend(num_ctx=8192), {}) == 8192
+    assert prompts.context_size(FakeBackend(num_ctx=8192), {"num_ctx": 1024}) == 1024
+    assert prompts.context_size(FakeBackend(), {}) == prompts.DEFAULT_NUM_CTX
+    assert prompts.prompt_budget(FakeBackend(), {}) == 2048 - 512
+    assert prompts.prompt_budget(FakeBackend(), {"num_predict": 5000}) == 1024
 
 
 @settings(max_examples=60, deadline=None)
@@ -164,27 +166,27 @@ def test_fit_prompt_never_exceeds_the_budget(lines: list[str], analysis: str, sl
     fact_lines = [f"- {line}" for line in lines]
 
     def render(facts: object, notes: str) -> str:
-        return ag.report_document(INSIGHT, "Chimera Agent B", "summary", facts, notes)  # type: ignore[arg-type]
+        return prompts.report_document(INSIGHT, "Chimera Agent B", "summary", facts, notes)  # type: ignore[arg-type]
 
     budget = backend.count_tokens(render([], "")) + slack
-    prompt = ag.fit_prompt(backend, budget, render, fact_lines, analysis)
+    prompt = prompts.fit_prompt(backend, budget, render, fact_lines, analysis)
     assert prompt.tokens == backend.count_tokens(prompt.text) <= budget
     assert list(prompt.facts) == fact_lines[: len(prompt.facts)]
 
 
 def test_rank_facts_puts_the_personas_concerns_first() -> None:
     facts = fake_facts(extra=20)
-    insight_top = ag.rank_facts(facts, INSIGHT)[:5]
+    insight_top = prompts.rank_facts(facts, INSIGHT)[:5]
     assert {f.unit for f in insight_top} >= {"tok/s", "ms"}
-    collector_top = ag.rank_facts(facts, COLLECTOR)[:3]
+    collector_top = prompts.rank_facts(facts, COLLECTOR)[:3]
     assert all(f.key.startswith("files.") for f in collector_top)
     nan = Fact("x.nan", float("nan"), "ms", "f.csv")
-    assert nan not in ag.rank_facts([*facts, nan], INSIGHT)
+    assert nan not in prompts.rank_facts([*facts, nan], INSIGHT)
 
 
 @given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False))
 def test_format_number_keeps_the_value_to_its_written_precision(value: float) -> None:
-    text = ag.format_number(value)
+    text = prompts.format_number(value)
     assert abs(float(text) - value) <= max(0.005, abs(value) * 0.005)
 
 
@@ -280,28 +282,28 @@ def test_key_findings_and_recommendations_come_from_the_analysis() -> None:
 
 
 def test_extract_items_skips_preambles_and_headings_and_caps_the_lists() -> None:
-    findings, recs = ag.extract_items(ANALYSIS_TEXT)
+    findings, recs = lay.extract_items(ANALYSIS_TEXT)
     assert not any(i.lower().startswith("okay") for i in findings + recs)
     assert "Key Performance Findings" not in findings
     many = "## Findings\n" + "\n".join(f"- finding number {i} is 4{i} ms" for i in range(9))
-    assert len(ag.extract_items(many)[0]) == ag.MAX_ITEMS
+    assert len(lay.extract_items(many)[0]) == lay.MAX_ITEMS
 
 
 def test_sections_say_so_when_the_model_stated_nothing() -> None:
     backend = FakeBackend(analysis="", report="")
     _, result = run(backend)
-    assert f"## Key Findings\n- {ag.NONE_STATED}" in result.markdown
-    assert f"## Recommendations\n- {ag.NONE_STATED}" in result.markdown
+    assert f"## Key Findings\n- {lay.NONE_STATED}" in result.markdown
+    assert f"## Recommendations\n- {lay.NONE_STATED}" in result.markdown
 
 
 def test_a_model_that_starts_its_own_document_is_not_given_a_second_heading() -> None:
-    assert ag.join_opening("## 1. Executive Summary\n\n", "## Report\ntext") == "## Report\ntext"
-    assert ag.join_opening("## 1. Executive Summary\n\n", "\n\nGemma is fast.") == (
+    assert lay.join_opening("## 1. Executive Summary\n\n", "## Report\ntext") == "## Report\ntext"
+    assert lay.join_opening("## 1. Executive Summary\n\n", "\n\nGemma is fast.") == (
         "## 1. Executive Summary\n\nGemma is fast.")
 
 
 def test_replayed_runs_say_so_in_the_metrics() -> None:
-    md = ag.assemble_report(
+    md = lay.assemble_report(
         agent_name="A", persona=INSIGHT, model="m", backend_name="replay", options={}, body="b", analysis="",
         data_summary="s", files_analyzed=1, stages={}, metrics=aggregate([]), date="2025-01-01", replayed=True,
     )
@@ -310,7 +312,7 @@ def test_replayed_runs_say_so_in_the_metrics() -> None:
 
 def test_fences_survive_backticks_in_the_persona() -> None:
     persona = resolve_persona("You are Fenced. Write ```code``` blocks.")
-    md = ag.assemble_report(
+    md = lay.assemble_report(
         agent_name="Chimera X", persona=persona, model="m", backend_name="b", options={}, body="b", analysis="",
         data_summary="s", files_analyzed=1, stages={}, metrics=aggregate([]), date="2025-01-01",
     )
@@ -405,7 +407,7 @@ def test_serialized_backend_holds_its_lock_during_calls() -> None:
 
 def test_load_agent_from_a_callable_and_a_module_path() -> None:
     assert ag.load_agent(ag.run_agent) is ag.run_agent
-    assert ag.load_agent("pytest_chimera.agent:run_agent") is ag.run_agent
+    assert ag.load_agent("pytest_chimera.agent.chimera:run_agent") is ag.run_agent
 
 
 @pytest.mark.parametrize(
@@ -413,8 +415,8 @@ def test_load_agent_from_a_callable_and_a_module_path() -> None:
     [
         ("no_colon", "expected a callable or 'module:callable'"),
         ("no_such_module_xyz:run", "cannot import module 'no_such_module_xyz'"),
-        ("pytest_chimera.agent:nothing_here", "has no attribute 'nothing_here'"),
-        ("pytest_chimera.agent:DEFAULT_NUM_CTX", "is not callable"),
+        ("pytest_chimera.agent.chimera:nothing_here", "has no attribute 'nothing_here'"),
+        ("pytest_chimera.agent.prompts:DEFAULT_NUM_CTX", "is not callable"),
     ],
 )
 def test_load_agent_errors_name_the_argument(spec: str, message: str) -> None:

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from pytest_chimera import agent as ag
+from pytest_chimera.agent import chimera as ag
+from pytest_chimera.agent import prompts
+from pytest_chimera.agent.runs import aggregate
 from pytest_chimera.backends.base import Backend, Generation
 from pytest_chimera.cli import main
-from pytest_chimera.runs import aggregate
 
 pytest.importorskip("llama_cpp", reason="the embedded model needs the 'embedded' extra (llama-cpp-python)")
 
@@ -79,7 +80,7 @@ def test_builtin_agent_on_the_embedded_model(model: Backend, corpus: Path) -> No
         m = call.metrics
         assert 0 < m.eval_count <= OPTIONS["num_predict"]
         assert m.ttft_ms is not None and m.ttft_ms > 0 and m.tokens_per_s and m.tokens_per_s > 0
-        assert 0 < m.prompt_eval_count <= ag.prompt_budget(backend, OPTIONS) + 1  # +1: the BOS token
+        assert 0 < m.prompt_eval_count <= prompts.prompt_budget(backend, OPTIONS) + 1  # +1: the BOS token
         assert m.wall_ms > 0 and not m.replayed
     analysis_prompt, report_prompt = backend.prompts
     assert "- files.total: 2 files" in analysis_prompt  # grounded: the computed facts are in the prompt
@@ -102,7 +103,7 @@ def test_ungrounded_agent_on_the_embedded_model(model: Backend, corpus: Path) ->
     backend = Recording(model)
     result = ag.run_agent(corpus, backend, persona="collector", options={**OPTIONS, "num_predict": 12},
                           grounding=False)  # type: ignore[arg-type]
-    assert all(ag.FACTS_HEADING not in p for p in backend.prompts)
+    assert all(prompts.FACTS_HEADING not in p for p in backend.prompts)
     assert result.markdown.startswith("# Chimera Agent A\n") and "DataCollector-9000" in result.markdown
 
 

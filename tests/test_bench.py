@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from bench_files import fake_run, pytester_project
 
-from pytest_chimera import bench
-from pytest_chimera.runs import ReportRun
+from pytest_chimera.agent.runs import ReportRun
+from pytest_chimera.gating import record
+from pytest_chimera.plugin import capture as bench
 
 
 def _saved(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
@@ -31,7 +32,7 @@ def test_capture_stores_counted_rounds_without_the_warm_up(pytester: pytest.Pyte
     assert entry["stats"]["rounds"] == 4  # pytest-benchmark's own timing also counts 4 rounds
     assert info["per_round"]["load_ms"] == [0.0] * 4  # the warm-up round (700 ms load) is not counted
     assert max(info["per_round"]["ttft_ms"]) < 200
-    assert set(info["per_round"]) == {*bench.TIMING_METRICS, "supported", "contradicted", "unverified",
+    assert set(info["per_round"]) == {*record.TIMING_METRICS, "supported", "contradicted", "unverified",
                                       "structure_failed"}
     assert info["per_round"]["eval_count"] == [64.0] * 4
     summary = info["summary"]["tokens_per_s"]
@@ -64,14 +65,14 @@ def test_replayed_runs_record_quality_only(pytester: pytest.Pytester) -> None:
     info = data["benchmarks"][0]["extra_info"]["chimera"]
     assert info["replayed"] is True and info["timings"] is False
     assert set(info["per_round"]) == {"supported", "contradicted", "unverified", "structure_failed"}
-    assert info["notes"] == [bench.REPLAYED_NOTE]
+    assert info["notes"] == [record.REPLAYED_NOTE]
     result.stdout.fnmatch_lines(["*test_report*quality only (replayed from a cassette*"])
 
 
 def test_with_benchmarks_disabled_the_agent_runs_once_and_records_quality(pytester: pytest.Pytester) -> None:
     pytester_project(pytester, rounds=5)
     pytester.makepyfile(test_count="""
-        from pytest_chimera.bench import capture_rounds
+        from pytest_chimera.plugin.capture import capture_rounds
 
         def test_once(benchmark, fake_agent, quality):
             calls = []
@@ -144,14 +145,14 @@ def test_capture_returns_the_last_counted_run_and_validates_input() -> None:
 
 def test_aggregated_metrics_follow_runs_aggregate() -> None:
     run: ReportRun = fake_run(120, 40, eval_count=80)
-    values = bench.round_values(run, None, timings=True)
+    values = record.round_values(run, None, timings=True)
     assert values["ttft_ms"] == 120  # the first call's TTFT
     assert values["tokens_per_s"] == pytest.approx(40)
     assert values["eval_count"] == 80
 
 
 def test_machine_info_for_normalises_describe_aliases() -> None:
-    info = bench.machine_info_for({"name": "ollama", "model": "gemma3:270m", "digest": "sha256:e1f",
+    info = record.machine_info_for({"name": "ollama", "model": "gemma3:270m", "digest": "sha256:e1f",
                                    "quantization_level": "Q8_0", "options": None, "host": "http://h:11434",
                                    "load_ms": 812.5})
     assert info == {"backend": "ollama", "model": "gemma3:270m", "model_sha256": None, "ollama_digest": "sha256:e1f",

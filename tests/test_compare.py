@@ -1,4 +1,4 @@
-"""Rules, statistics, verdicts and saved-file reading of pytest_chimera.compare."""
+"""Rules, statistics, verdicts and saved-file reading of pytest_chimera.gating.compare."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from bench_files import saved_json, speeds, write
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_chimera import compare as cmp
+from pytest_chimera import gating as cmp
+from pytest_chimera.gating import stats
 
 # ------------------------------------------------------------------------------------------ rules
 
@@ -151,7 +152,7 @@ def test_mann_whitney_p_is_a_probability_and_u_is_in_range(x: list[int], y: list
 
 @given(st.integers(1, 9), st.integers(1, 9))
 def test_exact_u_distribution_counts_every_ordering(n1: int, n2: int) -> None:
-    counts = cmp._u_counts(n1, n2)
+    counts = stats._u_counts(n1, n2)
     assert len(counts) == n1 * n2 + 1
     assert sum(counts) == math.comb(n1 + n2, n1)
     assert counts == counts[::-1]  # symmetric around n1*n2/2
@@ -254,26 +255,8 @@ def test_markdown_table(tmp_path: Path) -> None:
     assert text.rstrip().endswith("**1 regression(s)**")
 
 
-def test_atomic_write_leaves_no_partial_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target = tmp_path / "out" / "trend.png"
-    cmp.atomic_write_bytes(target, b"first")
-
-    def boom(fd: int) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(cmp.os, "fsync", boom)
-    with pytest.raises(OSError, match="disk full"):
-        cmp.atomic_write_bytes(target, b"second, interrupted")
-    assert target.read_bytes() == b"first"
-    assert [p.name for p in target.parent.iterdir()] == ["trend.png"]
-
-
-def test_the_gate_help_mirrors_the_compare_constants() -> None:
-    from pytest_chimera import gate
-
-    assert gate.DEFAULT_RULES == cmp.DEFAULT_RULES
-    assert gate.MIN_ROUNDS == cmp.MIN_ROUNDS
-    assert cmp.parse_rules(cmp.DEFAULT_RULES)  # the default parses
+def test_the_default_rules_parse() -> None:
+    assert set(cmp.parse_rules(cmp.DEFAULT_RULES)) == {"tokens_per_s", "ttft_ms", "contradicted", "structure_failed"}
 
 
 def test_a_noisy_drop_past_the_threshold_is_not_significant(tmp_path: Path) -> None:

@@ -142,7 +142,7 @@ def test_without_pytest_benchmark_the_gate_says_so(pytester: pytest.Pytester) ->
 def test_under_xdist_timings_are_not_captured_and_the_gate_says_why(pytester: pytest.Pytester) -> None:
     _baseline(pytester)
     pytester.makepyfile(test_xdist="""
-        from pytest_chimera.bench import capture_rounds
+        from pytest_chimera.plugin.capture import capture_rounds
 
         def test_quality_only(benchmark, fake_agent, quality):
             calls = []

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_chimera import config as cfg
+from pytest_chimera.backends import options as cfg
+from pytest_chimera.plugin.settings import resolve
 
 INT_KEYS = sorted(k for k, t in cfg.OLLAMA_OPTIONS.items() if t is int)
 FLOAT_KEYS = sorted(k for k, t in cfg.OLLAMA_OPTIONS.items() if t is float)
@@ -36,17 +37,10 @@ def test_bool_options(text: str, value: bool) -> None:
 
 
 def test_stop_accumulates_and_command_line_replaces_ini() -> None:
-    settings = cfg.resolve(
-        enabled=True,
-        cli_backend=None,
-        ini_backend="",
-        cli_model=None,
-        ini_model="",
-        cli_corpus=None,
-        ini_corpus="data",
-        cli_options=[("stop", ["</s>"]), ("stop", ["##"])],
-        ini_options=["stop=\\n\\n", "seed=1"],
-        rootdir=Path("/r"),
+    settings = resolve(
+        {"": True, "corpus": None, "option": [("stop", ["</s>"]), ("stop", ["##"])]},
+        {"corpus": "data", "option": ["stop=\\n\\n", "seed=1"]},
+        Path("/r"),
     )
     assert settings.options == {"stop": ["</s>", "##"], "seed": 1}
     assert settings.corpus == Path("/r/data")
@@ -57,3 +51,30 @@ def test_marker_options_are_validated_with_the_place_named() -> None:
     assert cfg.options_from_mapping({"num_ctx": 2048, "stop": "x"}, "marker") == {"num_ctx": 2048, "stop": ["x"]}
     with pytest.raises(ValueError, match="test_x: unknown Ollama option 'ctx'"):
         cfg.options_from_mapping({"ctx": 1}, "test_x")
+
+
+def test_every_option_resolves_command_line_over_ini_over_default(tmp_path: Path) -> None:
+    from pytest_chimera.plugin.options import OPTIONS
+
+    defaults = resolve({}, {}, tmp_path)
+    assert (defaults.timeout, defaults.record_mode, defaults.output) == (600.0, "replay", tmp_path / ".chimera")
+    ini = {"timeout": "5", "record-mode": "auto", "output": "out", "model-path": "m.gguf", "keep-alive": "0"}
+    from_ini = resolve({}, ini, tmp_path)
+    assert (from_ini.timeout, from_ini.record_mode, from_ini.output) == (5.0, "auto", tmp_path / "out")
+    assert (from_ini.model_path, from_ini.keep_alive) == (tmp_path / "m.gguf", 0)
+    from_cli = resolve({"timeout": 9.0, "record-mode": "record", "keep-alive": 0}, {**ini, "keep-alive": "5m"},
+                       tmp_path)
+    assert (from_cli.timeout, from_cli.record_mode, from_cli.keep_alive) == (9.0, "record", 0)
+    assert from_cli.sources["timeout"] == "--chimera-timeout" and from_ini.sources["timeout"] == "ini chimera_timeout"
+    assert {o.ini_key for o in OPTIONS if o.ini} >= {"chimera_timeout", "chimera_output", "chimera_options"}
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("timeout", "-1", "ini chimera_timeout: timeout must be a positive number"),
+    ("backend", "gpt", "ini chimera_backend: unknown backend 'gpt'"),
+    ("record-mode", "save", "ini chimera_record_mode: unknown record mode 'save'"),
+    ("keep-alive", "soon", "ini chimera_keep_alive: keep-alive takes a duration"),
+])
+def test_a_bad_ini_value_names_its_key(key: str, value: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        resolve({}, {key: value}, Path("/r"))

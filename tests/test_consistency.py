@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_chimera.assertions import assert_consistent
+from pytest_chimera.agent.runs import CallRecord, ReportRun
 from pytest_chimera.backends.base import CallMetrics
-from pytest_chimera.consistency import ConsistencyResult, check_consistency
-from pytest_chimera.facts import Fact, Facts
-from pytest_chimera.numbers import find_numbers, parse_number
-from pytest_chimera.runs import CallRecord, ReportRun
+from pytest_chimera.checks.assertions import assert_consistent
+from pytest_chimera.checks.consistency import ConsistencyResult, check_consistency
+from pytest_chimera.checks.numbers import find_numbers, parse_number
+from pytest_chimera.evidence.facts import Fact, Facts
 
 # ---- number formats -----------------------------------------------------------------------------------------
 
@@ -236,7 +236,7 @@ def test_a_bracketed_restatement_keeps_the_label_of_its_number() -> None:
     ],
 )
 def test_clause_split_into_per_number_spans(text: str, which: int, kept: list[str], dropped: list[str]) -> None:
-    from pytest_chimera.consistency import _own_clause
+    from pytest_chimera.checks.claims import own_clause as _own_clause
 
     nums = find_numbers(text)
     quantities = [k for k, n in enumerate(nums) if n.form == "quantity"]
@@ -351,8 +351,8 @@ def test_report_run_methods() -> None:
 
 @pytest.fixture(scope="module")
 def real_facts(chimeraforge_corpus: Path) -> Facts:
-    from pytest_chimera.corpus import load_corpus
-    from pytest_chimera.facts import compute_facts
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
 
     return compute_facts(load_corpus(chimeraforge_corpus))
 
@@ -383,8 +383,8 @@ def test_seed_report_golden_lines(seed_report: Path, real_facts: Facts) -> None:
 def test_assert_consistent_failure_output(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
-        from pytest_chimera.assertions import Consistent, assert_consistent
-        from pytest_chimera.facts import Fact, Facts
+        from pytest_chimera.checks.assertions import Consistent, assert_consistent
+        from pytest_chimera.evidence.facts import Fact, Facts
 
         FACTS = Facts.from_records([
             Fact("files.by_type.md.pct", 28.712871, "%", "29/101*100", ("markdown", "md", "files", "percent")),

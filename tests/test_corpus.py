@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_chimera.corpus import MAX_FILE_BYTES, decode, load_corpus, markdown_tables, parse_cell
-from pytest_chimera.synthetic import write_corpus
+from pytest_chimera.evidence.corpus import MAX_FILE_BYTES, load_corpus
+from pytest_chimera.evidence.formats import decode, markdown_tables, parse_cell
+from pytest_chimera.evidence.synthetic import write_corpus
 
 
 def _errors(corpus_root: Path) -> dict[str, str]:
@@ -315,8 +316,9 @@ def test_corpus_modules_import_no_pandas() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, pytest_chimera.corpus, pytest_chimera.facts, pytest_chimera.labels, "
-            "pytest_chimera.corpus_session, pytest_chimera.synthetic, pytest_chimera.commands.facts; "
+    code = ("import sys, pytest_chimera.evidence.corpus, pytest_chimera.evidence.facts, "
+            "pytest_chimera.evidence.labels, pytest_chimera.plugin.corpus, pytest_chimera.evidence.synthetic, "
+            "pytest_chimera.cli.facts; "
             "print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -1,4 +1,4 @@
-"""The CSV fast path (``corpus.parse_csv``, lazy ``Corpus.tables``) against ``pd.read_csv``: same tables, same facts."""
+"""The CSV fast path (``formats.parse_csv``, lazy ``Corpus.tables``) against ``pd.read_csv``: same tables and facts."""
 
 from __future__ import annotations
 
@@ -14,19 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_chimera import labels as lb
-from pytest_chimera.corpus import (
-    CSV_NA_VALUES,
-    Corpus,
-    CsvColumns,
-    Tables,
-    exact_floats,
-    load_corpus,
-    parse_csv,
-    paused_gc,
-)
-from pytest_chimera.facts import _table_facts, _View, compute_facts
-from pytest_chimera.synthetic import write_corpus
+from pytest_chimera.evidence import labels as lb
+from pytest_chimera.evidence.corpus import Corpus, Tables, load_corpus, paused_gc
+from pytest_chimera.evidence.facts import _table_facts, _View, compute_facts
+from pytest_chimera.evidence.formats import CSV_NA_VALUES, CsvColumns, exact_floats, parse_csv
+from pytest_chimera.evidence.synthetic import write_corpus
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -41,7 +41,7 @@ def test_marker_corpus_wins_over_option_and_loads_once(pytester: pytest.Pytester
     pytester.makepyfile(
         """
         import pytest
-        from pytest_chimera import corpus_session
+        from pytest_chimera.plugin import corpus as corpus_session
 
         SEEN = []
 

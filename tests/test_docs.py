@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_chimera import cli, compare, plugin, runs
+from pytest_chimera import cli
+from pytest_chimera import gating as compare
+from pytest_chimera.agent import runs
 from pytest_chimera.backends.base import CallMetrics
+from pytest_chimera.plugin import hooks as plugin
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -31,7 +31,7 @@ def test_checked_in_corpus_is_what_make_corpus_writes(tmp_path: Path) -> None:
     assert spec is not None and spec.loader is not None
     make_corpus = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_corpus)
-    from pytest_chimera.synthetic import write_corpus
+    from pytest_chimera.evidence.synthetic import write_corpus
 
     written = write_corpus(tmp_path, make_corpus.FILES, seed=make_corpus.SEED)
     checked_in = sorted(p.relative_to(EXAMPLE / "corpus") for p in (EXAMPLE / "corpus").rglob("*") if p.is_file())

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_chimera.corpus import load_corpus
-from pytest_chimera.facts import Facts, compute_facts
-from pytest_chimera.labels import model_forms, model_in_filename, models_in_text, unit_of
-from pytest_chimera.synthetic import write_corpus
+from pytest_chimera.evidence.corpus import load_corpus
+from pytest_chimera.evidence.facts import Facts, compute_facts
+from pytest_chimera.evidence.labels import model_forms, model_in_filename, models_in_text, unit_of
+from pytest_chimera.evidence.synthetic import write_corpus
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pytest_chimera.cli import main
-from pytest_chimera.commands.generate import METRICS
+from pytest_chimera.cli.generate import METRICS
 
 pytest.importorskip("llama_cpp", reason="the embedded backend needs: pip install -e '.[embedded]'")
 

@@ -27,8 +27,8 @@ from pytest_chimera.backends.llamacpp import (
     load_key,
     split_options,
 )
+from pytest_chimera.backends.options import OLLAMA_OPTIONS
 from pytest_chimera.backends.prompting import StopScanner, render_gemma3
-from pytest_chimera.config import OLLAMA_OPTIONS
 
 pytest.importorskip("llama_cpp", reason="the embedded backend needs: pip install -e '.[embedded]'")
 

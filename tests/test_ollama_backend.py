@@ -14,7 +14,7 @@ from ollama_fakes import FakeBackend
 
 from pytest_chimera.backends.base import Backend, BackendError
 from pytest_chimera.backends.ollama import OllamaBackend, metrics_from_final, probe, resolve_host
-from pytest_chimera.ollama_server import Faults, OllamaServer
+from pytest_chimera.backends.ollama_server import Faults, OllamaServer
 
 MODEL = "gemma3:270m"
 

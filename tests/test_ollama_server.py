@@ -19,7 +19,13 @@ import ollama
 import pytest
 from ollama_fakes import FakeBackend
 
-from pytest_chimera.ollama_server import MALFORMED_LINE, SERVER_VERSION, Faults, OllamaServer, normalize_model_name
+from pytest_chimera.backends.ollama_server import (
+    MALFORMED_LINE,
+    SERVER_VERSION,
+    Faults,
+    OllamaServer,
+    normalize_model_name,
+)
 
 
 @pytest.fixture(scope="module")

@@ -111,7 +111,7 @@ def test_positional_marker_argument_fails_at_setup(pytester: pytest.Pytester) ->
 
 
 HEADER_PROBE = """
-from pytest_chimera.plugin import settings_of
+from pytest_chimera.plugin.settings import settings_of
 
 def test_settings(request):
     s = settings_of(request.config)
@@ -183,7 +183,7 @@ def test_bad_ini_value_names_the_ini_key(pytester: pytest.Pytester) -> None:
 
 def test_importing_the_plugin_imports_no_heavy_library() -> None:
     code = (
-        "import sys, pytest_chimera.plugin, pytest_chimera.cli;"
+        "import sys, pytest_chimera, pytest_chimera.plugin.hooks, pytest_chimera.cli, pytest_chimera.gating;"
         "print(sorted(m for m in ('pandas', 'llama_cpp', 'ollama', 'httpx', 'numpy') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

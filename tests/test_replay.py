@@ -274,7 +274,7 @@ def test_bad_ini_values_name_the_key(pytester: pytest.Pytester, ini: str, messag
 
 
 SETTINGS_PROBE = """
-from pytest_chimera.plugin import settings_of
+from pytest_chimera.plugin.settings import settings_of
 
 def test_settings(request):
     s = settings_of(request.config)
@@ -309,7 +309,7 @@ def test_settings_resolve_command_line_over_ini(pytester: pytest.Pytester) -> No
     ],
 )
 def test_keep_alive_values(text: str, value: object) -> None:
-    from pytest_chimera.config import parse_keep_alive
+    from pytest_chimera.backends.options import parse_keep_alive
 
     assert parse_keep_alive(text) == value
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas  # noqa: F401  # loaded before pytester's in-process runs, which cannot re-import numpy
 import pytest
 
-from pytest_chimera.artifacts import sanitize_test_id, write_atomic
+from pytest_chimera.agent.artifacts import sanitize_test_id, write_atomic
 
 CONFTEST = """
 import pytest
@@ -20,7 +20,7 @@ def chimera_model():
 """
 
 AGENTS = """
-from pytest_chimera.runs import CallRecord, ReportRun
+from pytest_chimera.agent.runs import CallRecord, ReportRun
 from pytest_chimera.backends.base import CallMetrics
 
 SEEN = []
@@ -138,7 +138,7 @@ def test_no_grounding_option_unless_the_marker_says(project: pytest.Pytester) ->
     [
         ('agent="no_such_mod:fn"', "*@pytest.mark.chimera(agent=...): cannot import module 'no_such_mod'*"),
         ('agent="my_agents:nothing"', "*@pytest.mark.chimera(agent=...): module 'my_agents' has no attribute*"),
-        ('agent="my_agents:not_a_run"', "*not_a_run returned str, expected a pytest_chimera.runs.ReportRun*"),
+        ('agent="my_agents:not_a_run"', "*not_a_run returned str, expected a pytest_chimera.agent.runs.ReportRun*"),
         ('grounding="yes"', "*@pytest.mark.chimera(grounding='yes'): give True or False*"),
         ("rounds=0", "*@pytest.mark.chimera(rounds=0): give a whole number >= 1*"),
         ('persona="missing_persona.md"', "*chimera_report: persona file 'missing_persona.md' does not exist*"),
@@ -301,7 +301,7 @@ def test_session_ends_with_a_scorecard_per_report_test(project: pytest.Pytester)
 
 
 def test_scorecard_renders_unchecked_counts_as_dashes() -> None:
-    from pytest_chimera.scorecard import Score, render
+    from pytest_chimera.plugin.scorecard import Score, render
 
     lines = render([Score("t::a", "-", None, None, None, 12.345, 40.0, replayed=True)])
     assert lines[1].split() == ["t::a", "-", "-", "-", "-", "12.3", "(replayed)", "40.0"]

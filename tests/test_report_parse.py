@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_chimera.report import count_words, parse_report
+from pytest_chimera.checks.report import count_words, parse_report
 
 REPORT = """\
 # Throughput Review

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from agent_fakes import FakeBackend
 
-from pytest_chimera.agent import Progress
+from pytest_chimera.agent.chimera import Progress
 from pytest_chimera.backends.base import BackendError
 from pytest_chimera.cli import main
-from pytest_chimera.commands.run import ProgressPrinter
+from pytest_chimera.cli.run import ProgressPrinter
 
 RUN_KEYS = {"markdown", "persona", "backend", "model", "options", "stages", "calls", "metrics"}
 METRIC_KEYS = {"tokens_per_s", "ttft_ms", "total_ms", "eval_count", "prompt_eval_ms", "eval_ms", "load_ms"}

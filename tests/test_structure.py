@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_chimera.structure import SpecError, check_structure, load_spec, select
+from pytest_chimera.checks.structure import SpecError, check_structure, load_spec, select
 
 FILLER = " ".join(["The benchmark data shows steady behaviour across the measured runs."] * 30)
 
@@ -130,7 +130,7 @@ def test_select() -> None:
 def test_assert_structure_failure_output(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
-        from pytest_chimera.assertions import Conforms, assert_structure
+        from pytest_chimera.checks.assertions import Conforms, assert_structure
 
         REPORT = "# Notes\\n\\n## Recommendations\\n\\n1. One.\\n2. Two.\\n"
 

@@ -10,10 +10,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from pytest_chimera.backends.base import Backend
-from pytest_chimera.corpus import Corpus
-from pytest_chimera.facts import Facts
-from pytest_chimera.runs import CallRecord, ReportRun
+from pytest_chimera import Backend, CallRecord, Corpus, Facts, ReportRun
 
 
 def brief_agent(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_chimera.corpus import Corpus
-from pytest_chimera.facts import Facts
+from pytest_chimera import Corpus, Facts
 
 
 def test_the_corpus_loads_every_file(chimera_corpus: Corpus) -> None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import ollama
 import pytest
 
-from pytest_chimera.corpus import Corpus
-from pytest_chimera.facts import Facts
-from pytest_chimera.runs import ReportRun
+from pytest_chimera import Corpus, Facts, ReportRun
 
 
 @pytest.mark.chimera(agent="agents:brief_agent", options={"num_predict": 48})

@@ -11,11 +11,7 @@ from collections import Counter
 
 import pytest
 
-from pytest_chimera.agent import run_agent
-from pytest_chimera.backends.base import Backend
-from pytest_chimera.consistency import ConsistencyResult, check_consistency
-from pytest_chimera.corpus import Corpus
-from pytest_chimera.facts import Facts
+from pytest_chimera import Backend, ConsistencyResult, Corpus, Facts, check_consistency, run_agent
 
 
 def body_verdicts(result: ConsistencyResult) -> Counter[str]:

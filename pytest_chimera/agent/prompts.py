@@ -1,0 +1,297 @@
+"""The agent's prompts: the context budget, the facts ranked for a persona and rendered, and the two
+documents (analysis, report) fitted within the model's context.
+
+Prompts are documents, not instructions: the embedded base gemma-3-270m continues text well and follows
+instructions poorly, so each prompt is the context, the persona's brief, then the first lines of the report
+for the model to continue.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pytest_chimera.agent.personas import COLLECTOR, Persona
+from pytest_chimera.backends.base import Backend
+
+if TYPE_CHECKING:
+    from pytest_chimera.evidence.facts import Fact, Facts
+
+DEFAULT_NUM_CTX = 2048  # Ollama's historical default and the seed run's setting
+ANALYST = COLLECTOR.agent_type  # the analysis stage's role (DataCollector-9000)
+ANALYSIS_SHARE = 0.4  # at most this share of the report prompt's free budget goes to the analysis notes
+
+
+class AgentError(ValueError):
+    """The agent cannot run as configured (for example a context too small for its prompt)."""
+
+
+# --- context budget -------------------------------------------------------------------------------
+
+
+def context_size(backend: Backend, options: Mapping[str, Any]) -> int:
+    """The context window in tokens: ``num_ctx`` of the options, else the backend's, else 2048."""
+    backend_options = getattr(backend, "options", None)
+    load_kwargs = getattr(backend, "load_kwargs", None)
+    candidates = (
+        options.get("num_ctx"),
+        getattr(backend, "num_ctx", None),
+        backend_options.get("num_ctx") if isinstance(backend_options, Mapping) else None,
+        load_kwargs.get("n_ctx") if isinstance(load_kwargs, Mapping) else None,
+    )
+    for value in candidates:
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+    return DEFAULT_NUM_CTX
+
+
+def prompt_budget(backend: Backend, options: Mapping[str, Any]) -> int:
+    """Tokens a prompt may use: the context minus room for the answer.
+
+    The room is ``num_predict`` when set (at most half the context), else a quarter of the context.
+    """
+    ctx = context_size(backend, options)
+    predict = options.get("num_predict")
+    if isinstance(predict, int) and not isinstance(predict, bool) and predict > 0:
+        reserve = min(predict, ctx // 2)
+    else:
+        reserve = ctx // 4
+    return ctx - reserve
+
+
+# --- grounding: ranking and rendering facts -------------------------------------------------------
+
+_STAT_WEIGHT = {
+    "best": 4.0, "worst": 3.0, "mean": 3.0, "median": 3.0, "total": 3.0, "pct": 2.5, "max": 2.0,
+    "min": 2.0, "rows": 1.0, "count": 0.5, "std": -1.0,
+}
+
+
+_NON_WORD = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t\n"})
+_STAT = re.compile("|".join(sorted(_STAT_WEIGHT, key=len, reverse=True)))
+
+
+def _source_file(fact: Fact) -> str:
+    return fact.source.partition(":")[0].partition("#")[0].partition(" ")[0]
+
+
+def relevance(fact: Fact, persona: Persona) -> float:
+    """How much a fact matters to a persona: its words, its unit, its statistic, its depth."""
+    return _scorer(persona)(fact.key, fact.unit, fact.labels)
+
+
+def _scorer(persona: Persona) -> Callable[[str, str, tuple[str, ...]], float]:
+    """``relevance`` for one persona, with its keyword set and unit weights computed once."""
+    keywords = frozenset(persona.keywords)
+    unit_weight = {u: 2.0 * (len(persona.units) - i) for i, u in enumerate(persona.units)}
+    stat_cache: dict[str, float] = {}
+
+    def score_of(key: str, unit: str, labels: tuple[str, ...]) -> float:
+        words = set(f"{key} {' '.join(labels)}".lower().translate(_NON_WORD).split())
+        score = 1.5 * len(keywords.intersection(words)) + unit_weight.get(unit, 0.0)
+        last = key[key.rfind(".") + 1 :]
+        stat = stat_cache.get(last)
+        if stat is None:
+            stat = stat_cache[last] = max((_STAT_WEIGHT[w] for w in _STAT.findall(last.lower())), default=0.0)
+        score += stat - 0.4 * key.count(".")
+        if key.startswith("files."):
+            score += 3.0  # counts of what was ingested: the figures every report states first
+            if key == "files.total" or key.startswith("files.by_type."):
+                score += 20.0  # the inventory every report states first, and the seed got exactly these wrong
+        return score
+
+    return score_of
+
+
+def rank_facts(facts: Iterable[Fact], persona: Persona) -> list[Fact]:
+    """Facts most relevant to the persona first, spread over files and units; non-finite values dropped.
+
+    Each fact loses a little relevance for every more relevant fact from the same source file and with
+    the same unit, so the top of the list covers many files and several kinds of figure (throughput,
+    TTFT, file counts) instead of one table's columns. One sort, then one re-sort; ties go by key.
+    """
+    usable = [f for f in facts if math.isfinite(f.value)]
+    score_of = _scorer(persona)
+    scored = sorted(((score_of(f.key, f.unit, f.labels), f) for f in usable), key=lambda t: (-t[0], t[1].key))
+    by_source: Counter[str] = Counter()
+    by_unit: Counter[str] = Counter()
+    adjusted: list[tuple[float, int, Fact]] = []
+    for order, (score, fact) in enumerate(scored):
+        source = _source_file(fact)
+        adjusted.append((score - 0.75 * by_source[source] - 0.4 * by_unit[fact.unit], order, fact))
+        by_source[source] += 1
+        by_unit[fact.unit] += 1
+    adjusted.sort(key=lambda t: (-t[0], t[1]))
+    return [fact for _, _, fact in adjusted]
+
+
+_RANKED: weakref.WeakKeyDictionary[Any, dict[Persona, list[str]]] = weakref.WeakKeyDictionary()
+_RANKED_LOCK = threading.Lock()
+
+
+def ranked_fact_lines(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
+    """``rank_facts`` rendered as prompt lines, cached per facts object and persona.
+
+    A session's facts fixture hands every test the same ``Facts`` object, and benchmark rounds rerun the
+    agent on it: ranking its thousands of facts once per persona keeps the agent's overhead small.
+    """
+    try:
+        with _RANKED_LOCK:
+            cached = _RANKED.get(facts, {}).get(persona)
+    except TypeError:  # not weak-referenceable (a plain list): rank without caching
+        return [format_fact(f) for f in rank_facts(facts, persona)]
+    if cached is None:
+        cached = [format_fact(f) for f in rank_facts(facts, persona)]
+        with _RANKED_LOCK:
+            _RANKED.setdefault(facts, {})[persona] = cached
+    return cached
+
+
+def format_number(value: float) -> str:
+    """A figure as a report would write it: integers plain, else 2 decimals (3 significant under 1)."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    text = f"{value:.2f}" if abs(value) >= 1 else f"{value:.3g}"
+    return text.rstrip("0").rstrip(".") if "." in text and "e" not in text else text
+
+
+def format_fact(fact: Fact) -> str:
+    """One prompt line: ``- key: value unit``; a tuning result also names its configuration."""
+    value = format_number(fact.value)
+    if fact.unit == "%":
+        shown = f"{value}%"
+    elif fact.unit:
+        shown = f"{value} {fact.unit}"
+    else:
+        shown = value
+    detail = ""
+    if fact.key.startswith("tuning.") and ": " in fact.source:
+        detail = f" ({fact.source.split(': ', 1)[1]})"
+    return f"- {fact.key}: {shown}{detail}"
+
+
+# --- prompts ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A built prompt and what it holds: its text, token count, facts and analysis lines included."""
+
+    text: str
+    tokens: int
+    facts: tuple[str, ...]
+    analysis_lines: int = 0
+
+
+FACTS_HEADING = "Measured facts (computed from the files; these are the only real figures):"
+
+
+def _facts_block(lines: Sequence[str]) -> str:
+    return f"{FACTS_HEADING}\n" + "\n".join(lines) + "\n\n" if lines else ""
+
+
+def analysis_document(summary: str, fact_lines: Sequence[str]) -> str:
+    """The analysis stage's prompt: the data summary (and facts), then an analysis for the model to continue."""
+    return (
+        "Benchmark Data Analysis\n"
+        f"Prepared by {ANALYST}, a systems analyst who scans benchmark artefacts.\n"
+        "Contents: 1. executive summary, 2. key performance findings, 3. performance metrics analysis, "
+        "4. recommendations for optimisation.\n\n"
+        "Data summary:\n"
+        f"{summary.strip()}\n\n"
+        f"{_facts_block(fact_lines)}"
+        "## 1. Executive Summary\n\n"
+    )
+
+
+def report_document(
+    persona: Persona, agent_name: str, summary: str, fact_lines: Sequence[str], analysis: str
+) -> str:
+    """The report stage's prompt: repository context, analyst notes, the persona's brief, the report's start."""
+    notes = f"Analyst notes from {ANALYST}:\n{analysis.strip()}\n\n" if analysis.strip() else ""
+    return (
+        "Repository context (benchmark artefacts):\n"
+        f"{summary.strip()}\n\n"
+        f"{_facts_block(fact_lines)}"
+        f"{notes}"
+        f"{persona.prompt.strip()}\n\n"
+        f"# Technical Report: {agent_name} Analysis\n\n"
+        f"{persona.opening}"
+    )
+
+
+def _line_costs(backend: Backend, lines: Sequence[str], budget: int) -> list[int]:
+    """Token costs of the longest prefix of ``lines`` (one line each, with its newline) that fits ``budget``.
+
+    Stops at the first line that does not fit, so thousands of facts cost only what the budget holds.
+    """
+    costs: list[int] = []
+    used = 0
+    for line in lines:
+        cost = backend.count_tokens(line + "\n")
+        if used + cost > budget:
+            break
+        costs.append(cost)
+        used += cost
+    return costs
+
+
+def _prefix_within(costs: Sequence[int], budget: int) -> int:
+    used = 0
+    for n, cost in enumerate(costs):
+        if used + cost > budget:
+            return n
+        used += cost
+    return len(costs)
+
+
+def fit_prompt(
+    backend: Backend,
+    budget: int,
+    render: Callable[[Sequence[str], str], str],
+    fact_lines: Sequence[str],
+    analysis: str = "",
+) -> Prompt:
+    """Fill ``render(facts, analysis)`` with facts (in order) and analysis lines within ``budget`` tokens.
+
+    The fixed text comes first; the analysis notes get at most ``ANALYSIS_SHARE`` of what is left when
+    facts need the room; facts fill the rest, most relevant first. The whole prompt is then counted with
+    the backend's tokenizer and facts, then analysis lines, are dropped until it fits. Raises
+    ``AgentError`` when even the fixed text does not fit.
+    """
+    fixed = backend.count_tokens(render([], ""))
+    if fixed > budget:
+        raise AgentError(
+            f"the prompt needs {fixed} tokens before any facts, over the budget of {budget} tokens "
+            "(num_ctx minus room for the answer); raise num_ctx or lower num_predict"
+        )
+    free = budget - fixed
+    heading = backend.count_tokens(FACTS_HEADING + "\n\n") if fact_lines else 0
+    fact_costs = _line_costs(backend, fact_lines, max(0, free - heading))
+    facts_need = heading + sum(fact_costs) if len(fact_costs) == len(fact_lines) else free + 1
+    analysis_lines = analysis.strip().splitlines()
+    note_costs = _line_costs(backend, analysis_lines, free)
+    notes_need = sum(note_costs) + 1 if len(note_costs) == len(analysis_lines) else free + 1
+    if facts_need + notes_need <= free:
+        notes_room = free
+    else:
+        notes_room = max(free - facts_need, int(free * ANALYSIS_SHARE))
+    notes = analysis_lines[: _prefix_within(note_costs, notes_room)]
+    notes_cost = sum(note_costs[: len(notes)]) + (1 if notes else 0)
+    facts = list(fact_lines[: _prefix_within(fact_costs, free - notes_cost - heading)])
+    while True:
+        text = render(facts, "\n".join(notes))
+        tokens = backend.count_tokens(text)
+        if tokens <= budget or not (facts or notes):
+            break
+        if facts:
+            facts = facts[: max(0, len(facts) - max(1, (tokens - budget) // 8))]
+        else:
+            notes = notes[:-1]
+    return Prompt(text=text, tokens=tokens, facts=tuple(facts), analysis_lines=len(notes))

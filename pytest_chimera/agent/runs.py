@@ -1,0 +1,120 @@
+"""ReportRun: the plain-data result of one agent run, and the aggregation of its calls' metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pytest_chimera.backends.base import CallMetrics
+
+STAGES = ("ingest_ms", "analysis_ms", "report_ms", "total_ms")
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One model call of a run: which stage made it, what it returned, and its metrics."""
+
+    stage: str
+    text: str
+    metrics: CallMetrics
+
+    def to_json(self) -> dict[str, Any]:
+        return {"stage": self.stage, "text": self.text, "metrics": self.metrics.to_dict()}
+
+
+def aggregate(calls: Sequence[CallMetrics]) -> dict[str, float]:
+    """The run's Metrics block from its calls, as the seed's figures relate.
+
+    Counts and durations are summed; throughput is total tokens over total eval time (not a mean of
+    rates); TTFT is the first call's (the latency a user waits before any text appears).
+    """
+    eval_count = sum(c.eval_count for c in calls)
+    eval_ms = sum(c.eval_ms for c in calls)
+    first_ttft = next((c.ttft_ms for c in calls if c.ttft_ms is not None), None)
+    return {
+        "tokens_per_s": eval_count / (eval_ms / 1000) if eval_ms > 0 else 0.0,
+        "ttft_ms": first_ttft if first_ttft is not None else 0.0,
+        "total_ms": sum(c.total_ms for c in calls),
+        "eval_count": float(eval_count),
+        "prompt_eval_count": float(sum(c.prompt_eval_count for c in calls)),
+        "prompt_eval_ms": sum(c.prompt_eval_ms for c in calls),
+        "eval_ms": eval_ms,
+        "load_ms": sum(c.load_ms for c in calls),
+        "wall_ms": sum(c.wall_ms for c in calls),
+    }
+
+
+@dataclass
+class ReportRun:
+    """One run of a report agent: its markdown, how it was configured, and what it measured."""
+
+    markdown: str
+    persona: str
+    model: str
+    backend: str
+    options: dict[str, Any] = field(default_factory=dict)
+    stages: dict[str, float] = field(default_factory=dict)  # ingest_ms, analysis_ms, report_ms, total_ms
+    calls: list[CallRecord] = field(default_factory=list)
+    agent_name: str = "Chimera Agent"
+    persona_prompt: str = ""
+    corpus: str | None = None
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Aggregated metrics of all calls (the Metrics block)."""
+        return aggregate([c.metrics for c in self.calls])
+
+    @property
+    def replayed(self) -> bool:
+        """True when any call came from a cassette (its timings are not new measurements)."""
+        return any(c.metrics.replayed for c in self.calls)
+
+    def assert_structure(self, spec: Any) -> Any:
+        """``assertions.assert_structure`` on this run's markdown (spec: built-in name, path or mapping)."""
+        from pytest_chimera.checks.assertions import assert_structure
+
+        return assert_structure(self.markdown, spec)
+
+    def assert_consistent(self, facts: Any, max_contradicted: int | None = 0,
+                          max_unverified: int | None = None) -> Any:
+        """``assertions.assert_consistent`` on this run's markdown; run metrics and options checked too."""
+        from pytest_chimera.checks.assertions import assert_consistent
+
+        return assert_consistent(self.markdown, facts, max_contradicted, max_unverified, run=self)
+
+    def to_json(self) -> dict[str, Any]:
+        """The run JSON: markdown, persona, backend, model, options, stages, calls, metrics."""
+        return {
+            "markdown": self.markdown,
+            "persona": self.persona,
+            "agent_name": self.agent_name,
+            "persona_prompt": self.persona_prompt,
+            "backend": self.backend,
+            "model": self.model,
+            "options": dict(self.options),
+            "corpus": self.corpus,
+            "stages": dict(self.stages),
+            "calls": [c.to_json() for c in self.calls],
+            "metrics": self.metrics,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ReportRun:
+        """Inverse of ``to_json`` (``metrics`` is recomputed from the calls)."""
+        calls = [
+            CallRecord(c.get("stage", ""), c.get("text", ""), CallMetrics.from_dict(c.get("metrics", {})))
+            for c in data.get("calls", [])
+        ]
+        return cls(
+            markdown=data["markdown"],
+            persona=data.get("persona", ""),
+            model=data.get("model", ""),
+            backend=data.get("backend", ""),
+            options=dict(data.get("options", {})),
+            stages=dict(data.get("stages", {})),
+            calls=calls,
+            agent_name=data.get("agent_name", "Chimera Agent"),
+            persona_prompt=data.get("persona_prompt", ""),
+            corpus=data.get("corpus"),
+        )

@@ -1,0 +1,167 @@
+"""The fact index: the facts of a corpus grouped by unit dimension, with a posting list per label word and
+sorted values, so that a claim's candidate facts are found without scanning them all."""
+
+from __future__ import annotations
+
+import math
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pytest_chimera.checks.claims import model_forms_of_label, phrase
+from pytest_chimera.checks.numbers import canonical_unit, dimension
+from pytest_chimera.evidence.facts import Fact, Facts
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# ---- the fact index -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dim:
+    """Facts of one dimension: values in the base unit, label postings and weights, model groups."""
+
+    facts: list[int] = field(default_factory=list)  # global fact indices
+    facts_array: Any = None  # the same as an np.ndarray
+    values: Any = None  # np.ndarray of base-unit values
+    postings: dict[tuple[str, ...], Any] = field(default_factory=dict)  # phrase -> np.ndarray of local idx
+    weights: dict[tuple[str, ...], float] = field(default_factory=dict)
+    df: dict[tuple[str, ...], int] = field(default_factory=dict)
+    first: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # multi-word phrases by first token
+    model_id: Any = None  # np.ndarray: index into models, -1 when the fact names no model
+    by_value: dict[tuple[str, ...], tuple[Any, Any]] = field(default_factory=dict)  # common phrase -> sorted
+    model_ok: dict[frozenset[str], Any] = field(default_factory=dict)  # models named -> allowed mask
+    models: list[frozenset[str]] = field(default_factory=list)
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an int array (a sort, cheaper here than numpy's hash-based unique)."""
+    import numpy as np
+
+    ordered = np.sort(values)
+    if ordered.size == 0:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    result: np.ndarray = ordered[keep]
+    return result
+
+
+class FactIndex:
+    """Facts indexed by dimension (unit family) and label phrase; built once per ``Facts`` and cached."""
+
+    def __init__(self, facts: Facts) -> None:
+        import itertools
+
+        import numpy as np
+        import pandas as pd
+
+        frame = facts.frame
+        n = len(frame)
+        self.keys: list[str] = frame["key"].tolist()
+        self.raw_values: list[float] = [float(v) for v in frame["value"].tolist()]
+        self.units: list[str] = [str(u) for u in frame["unit"].tolist()]
+        self.sources: list[str] = [str(s) for s in frame["source"].tolist()]
+        self.labels: list[tuple[str, ...]] = [tuple(x) for x in frame["labels"].tolist()]
+        self.dims: dict[str, Dim] = {}
+        # (dim, phrase weights, models, min_labels) -> candidate arrays: sentences repeat their words
+        self.candidates: dict[Any, tuple[Any, Any, Any, Any]] = {}
+        if n == 0:
+            return
+        # dimension and base-unit value of every fact
+        unit_codes, unit_names = pd.factorize(pd.Series(self.units, dtype=object))
+        dims_of_unit = [dimension(canonical_unit(u) if u else "") for u in unit_names]
+        dim_names = sorted({d for d, _ in dims_of_unit})
+        dim_index = {name: k for k, name in enumerate(dim_names)}
+        fact_dim = np.array([dim_index[d] for d, _ in dims_of_unit], dtype=np.int64)[unit_codes]
+        base = np.array(self.raw_values, dtype=float) * np.array([f for _, f in dims_of_unit])[unit_codes]
+        order = np.argsort(fact_dim, kind="stable")
+        counts = np.bincount(fact_dim, minlength=len(dim_names))
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        local = np.empty(n, dtype=np.int64)
+        local[order] = np.arange(n) - np.repeat(starts, counts)
+        for k, name in enumerate(dim_names):
+            d = self.dims[name] = Dim()
+            d.facts_array = order[starts[k]:starts[k] + counts[k]]
+            d.facts = d.facts_array.tolist()
+            d.values = base[d.facts_array]
+            d.model_id = np.full(int(counts[k]), -1, dtype=np.int64)
+        # label phrases: each distinct label string is normalised once
+        lens = np.fromiter((len(x) for x in self.labels), dtype=np.int64, count=n)
+        flat = pd.Series(list(itertools.chain.from_iterable(self.labels)), dtype=object)
+        codes, uniques = pd.factorize(flat)
+        fact_of = np.repeat(np.arange(n, dtype=np.int64), lens)
+        phrase_ids: dict[tuple[str, ...], int] = {}
+        label_pid = np.array([phrase_ids.setdefault(ph, len(phrase_ids)) if ph else -1
+                              for ph in map(phrase, uniques)] + [-1], dtype=np.int64)
+        phrases = list(phrase_ids)
+        # model forms of each fact: the union over its labels
+        label_forms = [model_forms_of_label(u) for u in uniques]
+        has_form = np.array([bool(x) for x in label_forms] + [False])
+        model_ids: dict[frozenset[str], int] = {}
+        at = np.flatnonzero(has_form[codes])
+        if at.size:
+            # facts with the same set of model labels share a model id: key each fact by the sum of
+            # random 64-bit tags of its distinct model labels, then resolve one representative per key
+            width_u = len(uniques) + 1
+            pairs_m = _sorted_unique(fact_of[at] * width_u + codes[at])
+            owner, code = pairs_m // width_u, pairs_m % width_u
+            tags = np.random.default_rng(0).integers(1, 2**62, size=width_u, dtype=np.int64)
+            cuts = np.concatenate([[0], np.flatnonzero(np.diff(owner)) + 1])
+            with np.errstate(over="ignore"):
+                sums = np.add.reduceat(tags[code], cuts)
+            owners = owner[cuts]
+            _, first, inverse = np.unique(sums, return_index=True, return_inverse=True)
+            mids = []
+            ends = np.append(cuts[1:], code.size)
+            for j in first.tolist():
+                forms = frozenset(f for c in code[cuts[j]:ends[j]].tolist() for f in label_forms[c])
+                mids.append(model_ids.setdefault(forms, len(model_ids)))
+            fact_mid = np.array(mids, dtype=np.int64)[inverse]
+            for k, name in enumerate(dim_names):
+                mine = fact_dim[owners] == k
+                self.dims[name].model_id[local[owners[mine]]] = fact_mid[mine]
+        all_models: list[frozenset[str]] = [frozenset()] * len(model_ids)
+        for forms, mid in model_ids.items():
+            all_models[mid] = forms
+        # postings: (dim, phrase) -> sorted local ids, one entry per fact
+        pid = label_pid[codes]
+        keep = pid >= 0
+        width = max(len(phrases), 1)
+        pairs = _sorted_unique(fact_of[keep] * width + pid[keep])
+        pair_fact, pair_pid = pairs // width, pairs % width
+        key = fact_dim[pair_fact] * width + pair_pid
+        by_key = np.argsort(key, kind="stable")
+        key_sorted = key[by_key]
+        local_sorted = local[pair_fact[by_key]]
+        bounds = np.concatenate([[0], np.flatnonzero(np.diff(key_sorted)) + 1, [key_sorted.size]])
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            k = int(key_sorted[lo])
+            d = self.dims[dim_names[k // width]]
+            ph = phrases[k % width]
+            d.postings[ph] = local_sorted[lo:hi]
+            d.df[ph] = hi - lo
+            if len(ph) > 1:
+                d.first.setdefault(ph[0], []).append(ph)
+        for d in self.dims.values():
+            size = max(len(d.facts), 1)
+            d.models = all_models
+            d.weights = {ph: 1.0 + math.log(size / df) for ph, df in d.df.items()}
+
+    def fact(self, i: int) -> Fact:
+        return Fact(self.keys[i], self.raw_values[i], self.units[i], self.sources[i], self.labels[i])
+
+
+_INDEX_CACHE: weakref.WeakKeyDictionary[Facts, tuple[int, FactIndex]] = weakref.WeakKeyDictionary()
+
+
+def index_of(facts: Facts) -> FactIndex:
+    """The cached ``FactIndex`` of a ``Facts`` table (rebuilt if its length changed)."""
+    hit = _INDEX_CACHE.get(facts)
+    if hit is not None and hit[0] == len(facts):
+        return hit[1]
+    index = FactIndex(facts)
+    _INDEX_CACHE[facts] = (len(facts), index)
+    return index

@@ -1,0 +1,462 @@
+"""Markdown report -> ``ParsedReport``: plain JSON that structure specs are written against.
+
+Parsing uses markdown-it-py (CommonMark plus GFM tables); nothing here is a line regex over markdown
+syntax except the recognition of section numbers and metadata lines inside parsed blocks.
+
+Sections are of two kinds: markdown headings (``kind="heading"``), and *bold-led paragraphs*
+(``kind="bold"``): a paragraph outside lists and tables whose whole text is one bold span, such as
+``**1. Data Ingestion Summary:**`` or ``**Executive Summary:**``. Models often write their sections that
+way; a bold section's level is one deeper than the heading it follows (1 when none precedes it).
+
+Parts: the seed layout of the Chimera agent is recognised when the document has a level-2 heading
+``Workflow Summary``. Then the lines before the first thematic break (``---``) are the ``header`` when
+they hold only headings and ``**Key:** value`` metadata lines, the level-2 headings ``Workflow Summary``,
+``Metrics``, ``Key Findings``, ``Recommendations`` and ``Persona Prompt`` start parts of those names
+(``workflow_summary``, ``metrics``, ``key_findings``, ``recommendations``, ``persona_prompt``) and the rest
+is the ``body`` (the model-written report). Any other markdown is all ``body``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+
+PARTS = ("header", "body", "workflow_summary", "metrics", "key_findings", "recommendations", "persona_prompt")
+LAYOUT_HEADINGS = {
+    "workflow summary": "workflow_summary",
+    "metrics": "metrics",
+    "key findings": "key_findings",
+    "recommendations": "recommendations",
+    "persona prompt": "persona_prompt",
+}
+_NUMBER_RE = re.compile(r"^\s*(?:(?:section|part|step)\s+)?(\d+(?:\.\d+)*|[ivxlc]+)[.):]?\s+(?=\S)", re.I)
+_ROMAN_RE = re.compile(r"^[ivxlc]+$", re.I)
+_META_RE = re.compile(r"^\*\*[^*\n]{1,60}:\*\*")
+_WORD_RE = re.compile(r"[^\W_](?:(?:[\w'’.\-/:%]|,(?=\d))*[^\W_%])?%?")
+_DIGIT_RE = re.compile(r"\d")
+_RECOMMEND_RE = re.compile(r"recommend", re.I)
+
+
+def count_words(text: str) -> int:
+    """Words in plain text: runs of letters/digits; inner ' - . / : % and digit-group commas stay inside one
+    word ("gemma3:270m", "tok/s", "1,234.5" are one word each)."""
+    return len(_WORD_RE.findall(text))
+
+
+@dataclass
+class Table:
+    """A GFM table. ``header``: header cells; ``rows``: body rows, cells as plain text."""
+
+    header: list[str]
+    rows: list[list[str]]
+    line: int
+    section: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Section:
+    """A heading or a bold-led paragraph and the content up to the next section of any level."""
+
+    level: int
+    number: str | None
+    title: str
+    kind: str  # "heading" | "bold"
+    part: str
+    line: int
+    text: str = ""
+    word_count: int = 0
+    numbered_items: list[str] = field(default_factory=list)
+    bullet_items: list[str] = field(default_factory=list)
+    tables: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Block:
+    """One leaf block of the document with its 1-based line range.
+
+    kind: ``heading``, ``paragraph``, ``bullet_item``, ``numbered_item``, ``table``, ``code``, ``html``
+    or ``hr``. ``section`` is the index in ``sections`` it belongs to (``None`` before the first).
+    ``lead``: for paragraphs and list items that begin with a bold span, that span's text.
+    """
+
+    kind: str
+    line_start: int
+    line_end: int
+    part: str
+    section: int | None
+    text: str
+    lead: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Bold:
+    """A bold span (``**x**`` / ``__x__``) and its 1-based line."""
+
+    text: str
+    line: int
+    part: str
+
+
+@dataclass
+class Callout:
+    """A bold metric callout: a bold span holding a quantity ("**283 tok/s**"), or a line led by a bold span
+    that carries one ("**Total Files Analyzed:** 101"). Dates, list numbers, options and model sizes do not
+    count. ``text``: the span, or the whole line; ``bold``: the bold span."""
+
+    text: str
+    bold: str
+    line: int
+    part: str
+
+
+@dataclass
+class ParsedReport:
+    """A parsed markdown report. Every field is plain JSON (see ``to_json``); see README "Report checks"."""
+
+    title: str | None
+    layout: str  # "chimera" (seed layout recognised) or "plain"
+    parts: dict[str, dict[str, int]]
+    sections: list[Section]
+    tables: list[Table]
+    blocks: list[Block]
+    bold: list[Bold]
+    callouts: list[Callout]
+    recommendations: list[str]
+    numbered_items: list[str]
+    bullet_items: list[str]
+    body_text: str
+    body_word_count: int
+    word_count: int
+    source: str = field(repr=False, default="")
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as plain JSON (without the markdown source)."""
+        data = asdict(self)
+        data.pop("source")
+        return data
+
+    def part_of_line(self, line: int) -> str:
+        """The part (``header``, ``body``, ...) a 1-based line falls in."""
+        for name, span in self.parts.items():
+            if span["line_start"] <= line <= span["line_end"]:
+                return name
+        return "body"
+
+
+# -- inline helpers ---------------------------------------------------------------------------------
+
+
+def _inline_text(token: Token) -> str:
+    """Plain text of an inline token (markup removed, breaks as newlines)."""
+    out: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif child.type == "image":
+            out.append(child.content)
+    return "".join(out)
+
+
+def _bold_spans(token: Token, first_line: int) -> list[tuple[str, int, bool]]:
+    """(text, line, leads_its_line) for each bold span of an inline token."""
+    spans: list[tuple[str, int, bool]] = []
+    line = first_line
+    depth = 0
+    buf: list[str] = []
+    line_has_text = False
+    leads = False
+    for child in token.children or []:
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+            line_has_text = False
+            continue
+        if child.type == "strong_open":
+            if depth == 0:
+                buf = []
+                leads = not line_has_text
+            depth += 1
+            continue
+        if child.type == "strong_close":
+            depth = max(0, depth - 1)
+            if depth == 0:
+                spans.append(("".join(buf).strip(), line, leads))
+            line_has_text = True
+            continue
+        if depth:
+            buf.append(child.content)
+        if child.content.strip():
+            line_has_text = True
+    return spans
+
+
+def _only_bold(token: Token) -> str | None:
+    """The text when an inline token is exactly one bold span (whitespace aside), else None."""
+    kids = [c for c in token.children or [] if not (c.type == "text" and not c.content.strip())]
+    if len(kids) < 3 or kids[0].type != "strong_open" or kids[-1].type != "strong_close":
+        return None
+    if any(c.type in ("strong_open", "strong_close", "softbreak", "hardbreak") for c in kids[1:-1]):
+        return None
+    text = "".join(c.content for c in kids[1:-1]).strip()
+    return text or None
+
+
+def _split_number(title: str) -> tuple[str | None, str]:
+    """("2.1", "Title") from "2.1. Title:"; trailing colons are dropped from the title."""
+    title = title.strip().rstrip(":").strip()
+    m = _NUMBER_RE.match(title)
+    if m and (not _ROMAN_RE.match(m.group(1)) or m.group(0).rstrip()[-1:] in ".):"):
+        return m.group(1), title[m.end():].strip().rstrip(":").strip()
+    return None, title
+
+
+# -- the parser ---------------------------------------------------------------------------------------
+
+
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def _layout_parts(tokens: list[Token], n_lines: int) -> tuple[str, dict[str, dict[str, int]]]:
+    """Line spans (1-based, inclusive) of the seed layout's parts, or all body."""
+    starts: list[tuple[int, str]] = []
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.tag == "h2" and tok.map:
+            name = LAYOUT_HEADINGS.get(_inline_text(tokens[i + 1]).strip().rstrip(":").lower())
+            if name:
+                starts.append((tok.map[0] + 1, name))
+    if not any(name == "workflow_summary" for _, name in starts):
+        return "plain", {"body": {"line_start": 1, "line_end": max(n_lines, 1)}}
+    first_ws = next(line for line, name in starts if name == "workflow_summary")
+    # parts start at the first layout heading at or after Workflow Summary, each name once
+    layout: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for line, name in starts:
+        if line >= first_ws and name not in seen:
+            layout.append((line, name))
+            seen.add(name)
+    body_start = 1
+    header_end = _header_end(tokens)
+    parts: dict[str, dict[str, int]] = {}
+    if header_end:
+        parts["header"] = {"line_start": 1, "line_end": header_end}
+        body_start = header_end + 1
+    parts["body"] = {"line_start": body_start, "line_end": max(layout[0][0] - 1, body_start)}
+    for k, (line, name) in enumerate(layout):
+        end = layout[k + 1][0] - 1 if k + 1 < len(layout) else n_lines
+        parts[name] = {"line_start": line, "line_end": max(end, line)}
+    return "chimera", parts
+
+
+def _header_end(tokens: list[Token]) -> int:
+    """The line of the first ``---`` when all before it is headings and ``**Key:** value`` lines, else 0."""
+    saw_meta = False
+    for i, tok in enumerate(tokens):
+        if tok.level != 0 or tok.type.endswith("_close"):
+            continue
+        if tok.type == "hr":
+            return tok.map[1] if tok.map and saw_meta else 0
+        if tok.type == "heading_open":
+            continue
+        if tok.type == "paragraph_open":
+            inline = tokens[i + 1]
+            lines = inline.content.splitlines()
+            if lines and all(_META_RE.match(x.strip()) for x in lines):
+                saw_meta = True
+                continue
+            return 0
+        return 0
+    return 0
+
+
+def parse_report(markdown: str) -> ParsedReport:
+    """Parse a markdown report into a ``ParsedReport``; any text parses (nothing raises)."""
+    tokens = _markdown().parse(markdown)
+    n_lines = markdown.count("\n") + 1
+    layout, parts = _layout_parts(tokens, n_lines)
+
+    def part_of(line: int) -> str:
+        for name, span in parts.items():
+            if span["line_start"] <= line <= span["line_end"]:
+                return name
+        return "body"
+
+    sections: list[Section] = []
+    tables: list[Table] = []
+    blocks: list[Block] = []
+    bolds: list[Bold] = []
+    callouts: list[Callout] = []
+    heading_level = 0
+    list_stack: list[str] = []  # "bullet" | "ordered"
+    table_rows: list[list[str]] | None = None
+    table_header: list[str] = []
+    table_line = 0
+    row: list[str] = []
+    title: str | None = None
+    orphans: dict[str, list[str]] = {"numbered_item": [], "bullet_item": []}
+
+    def current() -> int | None:
+        return len(sections) - 1 if sections else None
+
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        t = tok.type
+        line = tok.map[0] + 1 if tok.map else 0
+        if t in ("bullet_list_open", "ordered_list_open"):
+            list_stack.append("ordered" if t == "ordered_list_open" else "bullet")
+        elif t in ("bullet_list_close", "ordered_list_close"):
+            if list_stack:
+                list_stack.pop()
+        elif t == "heading_open":
+            inline = tokens[i + 1]
+            text = _inline_text(inline).strip()
+            level = int(tok.tag[1]) if tok.tag[1:].isdigit() else 1
+            heading_level = level
+            if title is None and level == 1 and text:
+                title = text
+            number, name = _split_number(text)
+            part = part_of(line)
+            sections.append(Section(level, number, name, "heading", part, line))
+            blocks.append(Block("heading", line, line, part, current(), text))
+            _collect_bold(inline, line, part, bolds, callouts)
+            i += 3
+            continue
+        elif t == "table_open":
+            table_rows, table_header, table_line = [], [], line
+        elif t == "tr_open":
+            row = []
+        elif t in ("th_open", "td_open"):
+            inline = tokens[i + 1]
+            row.append(_inline_text(inline).strip())
+            _collect_bold(inline, inline.map[0] + 1 if inline.map else table_line, part_of(table_line), bolds,
+                          callouts)
+        elif t == "tr_close" and table_rows is not None:
+            if not table_header and tokens[i - 1].type == "th_close":
+                table_header = row
+            else:
+                table_rows.append(row)
+        elif t == "table_close" and table_rows is not None:
+            end = tok.map[1] if tok.map else table_line
+            sec = current()
+            tables.append(Table(table_header, table_rows, table_line, sec))
+            if sec is not None:
+                sections[sec].tables.append(len(tables) - 1)
+            text = "\n".join(" | ".join(r) for r in [table_header, *table_rows])
+            blocks.append(Block("table", table_line, max(end, table_line), part_of(table_line), sec, text))
+            table_rows = None
+        elif t == "paragraph_open":
+            inline = tokens[i + 1]
+            end = tok.map[1] if tok.map else line
+            part = part_of(line)
+            text = _inline_text(inline)
+            lead_spans = _bold_spans(inline, line)
+            lead = lead_spans[0][0] if lead_spans and lead_spans[0][2] else None
+            only = _only_bold(inline)
+            if only is not None and not list_stack and tok.level == 0:
+                number, name = _split_number(only)
+                sections.append(Section(min(heading_level + 1, 6), number, name, "bold", part, line))
+                blocks.append(Block("heading", line, line, part, current(), text, lead))
+            else:
+                in_item = tokens[i - 1].type == "list_item_open" if i else False
+                kind = "paragraph"
+                if in_item and list_stack:
+                    kind = "numbered_item" if list_stack[-1] == "ordered" else "bullet_item"
+                    sec = current()
+                    if sec is not None:
+                        bucket = sections[sec].numbered_items if kind == "numbered_item" else sections[sec].bullet_items
+                        bucket.append(text.strip())
+                    else:
+                        orphans[kind].append(text.strip())
+                blocks.append(Block(kind, line, max(end, line), part, current(), text, lead))
+            _collect_bold(inline, line, part, bolds, callouts)
+            i += 3
+            continue
+        elif t in ("fence", "code_block", "html_block"):
+            end = tok.map[1] if tok.map else line
+            kind = "html" if t == "html_block" else "code"
+            blocks.append(Block(kind, line, max(end, line), part_of(line), current(), tok.content))
+        elif t == "hr":
+            blocks.append(Block("hr", line, line, part_of(line), current(), ""))
+        i += 1
+
+    _fill_sections(sections, blocks)
+    body_blocks = [b for b in blocks if b.part == "body" and b.kind not in ("hr",)]
+    body_text = "\n".join(b.text for b in body_blocks)
+    numbered = orphans["numbered_item"] + [it for s in sections for it in s.numbered_items]
+    bullets = orphans["bullet_item"] + [it for s in sections for it in s.bullet_items]
+    return ParsedReport(
+        title=title,
+        layout=layout,
+        parts=parts,
+        sections=sections,
+        tables=tables,
+        blocks=blocks,
+        bold=bolds,
+        callouts=callouts,
+        recommendations=_recommendations(sections),
+        numbered_items=numbered,
+        bullet_items=bullets,
+        body_text=body_text,
+        body_word_count=count_words(body_text),
+        word_count=count_words("\n".join(b.text for b in blocks)),
+        source=markdown,
+    )
+
+
+def _collect_bold(inline: Token, line: int, part: str, bolds: list[Bold], callouts: list[Callout]) -> None:
+    lines = _inline_text(inline).split("\n")
+    for text, at, leads in _bold_spans(inline, line):
+        if not text:
+            continue
+        bolds.append(Bold(text, at, part))
+        line_text = lines[at - line].strip() if 0 <= at - line < len(lines) else text
+        if _has_quantity(text):
+            callouts.append(Callout(text, text, at, part))
+        elif leads and _has_quantity(line_text[len(text):]):
+            callouts.append(Callout(line_text, text, at, part))
+
+
+def _has_quantity(text: str) -> bool:
+    """True when the text holds a number that is a quantity (not a date, ordinal, option or model size)."""
+    from pytest_chimera.checks.numbers import find_numbers
+
+    return _DIGIT_RE.search(text) is not None and any(n.form == "quantity" for n in find_numbers(text))
+
+
+def _fill_sections(sections: list[Section], blocks: list[Block]) -> None:
+    texts: dict[int, list[str]] = {}
+    for b in blocks:
+        if b.section is not None and b.kind not in ("heading", "hr"):
+            texts.setdefault(b.section, []).append(b.text)
+    for k, s in enumerate(sections):
+        s.text = "\n".join(texts.get(k, []))
+        s.word_count = count_words(s.text)
+
+
+def _recommendations(sections: list[Section]) -> list[str]:
+    """Items of the first section titled "...recommend...": body sections first, then any part.
+
+    Numbered items when it has any, else bullet items.
+    """
+    ordered = [s for s in sections if s.part == "body"] + [s for s in sections if s.part != "body"]
+    for s in ordered:
+        if _RECOMMEND_RE.search(s.title) and (s.numbered_items or s.bullet_items):
+            return list(s.numbered_items or s.bullet_items)
+    return []

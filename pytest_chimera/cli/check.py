@@ -1,0 +1,114 @@
+"""``pytest-chimera check REPORT.md --corpus DIR [--spec insight|collector|PATH] [--run run.json] [--json]``.
+
+Parses the report, applies the structure spec (when given) and checks every number against the facts of
+the corpus (and, with ``--run``, the run metrics and options against that run's JSON). Exit 0 when every
+check passes, 1 when a structure rule fails or more numbers are contradicted (or unverified) than allowed,
+2 on a usage error (a missing or unreadable file, a bad spec: the message names it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``check``."""
+    parser = subparsers.add_parser(
+        "check",
+        help="check a report's structure and every number in it against a corpus",
+        description="Check a markdown report written by any agent: structure against a spec (JSON Schema "
+        "over the parsed report) and every number against the facts of a benchmark corpus. Verdicts: "
+        "supported, contradicted (the true value is shown), unverified.",
+    )
+    parser.add_argument("report", type=Path, metavar="REPORT.md", help="the markdown report to check")
+    parser.add_argument("--corpus", type=Path, required=True, metavar="DIR", help="benchmark corpus directory")
+    parser.add_argument("--spec", default=None, metavar="insight|collector|PATH",
+                        help="structure spec: a built-in name or a JSON Schema file (default: no structure check)")
+    parser.add_argument("--run", type=Path, default=None, metavar="run.json",
+                        help="the run's JSON (ReportRun.to_json) to check run metrics and options against")
+    parser.add_argument("--max-contradicted", type=_count, default=0, metavar="N",
+                        help="contradicted numbers allowed before exit 1 (default: %(default)s)")
+    parser.add_argument("--max-unverified", type=_count, default=None, metavar="N",
+                        help="unverified numbers allowed before exit 1 (default: no limit)")
+    parser.add_argument("--json", action="store_true",
+                        help='print {"report", "numbers", "structure", "summary"} as JSON')
+    parser.set_defaults(func=run)
+
+
+def _usage(message: str) -> int:
+    print(f"pytest-chimera check: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``check`` command; returns the exit code."""
+    from pytest_chimera.checks.assertions import consistency_failed, consistency_lines
+    from pytest_chimera.checks.consistency import check_consistency
+    from pytest_chimera.checks.report import parse_report
+    from pytest_chimera.checks.structure import SpecError, check_structure
+
+    try:
+        markdown = args.report.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _usage(f"REPORT.md {args.report}: cannot read it ({exc.__class__.__name__}: {exc})")
+    if not args.corpus.is_dir():
+        return _usage(f"--corpus {args.corpus}: not a directory (pass the benchmark corpus folder)")
+    run_data: dict[str, Any] | None = None
+    run = None
+    if args.run is not None:
+        try:
+            run_data = json.loads(args.run.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return _usage(f"--run {args.run}: not readable JSON ({exc})")
+        if not isinstance(run_data, dict) or "markdown" not in run_data:
+            return _usage(f"--run {args.run}: not a run JSON (expected ReportRun.to_json with 'markdown')")
+        from pytest_chimera.agent.runs import ReportRun
+
+        run = ReportRun.from_json(run_data)  # metrics recomputed from its calls
+    parsed = parse_report(markdown)
+    structure = None
+    if args.spec is not None:
+        try:
+            structure = check_structure(parsed, args.spec)
+        except SpecError as exc:
+            return _usage(f"--spec: {exc}")
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    facts = compute_facts(load_corpus(args.corpus))
+    result = check_consistency(parsed, facts, run=run)
+    counts = result.counts()
+    structure_failed = len(structure.failed) if structure is not None else 0
+    failed = structure_failed > 0 or consistency_failed(result, args.max_contradicted, args.max_unverified)
+    if args.json:
+        payload = {
+            "report": str(args.report),
+            "numbers": result.to_json(),
+            "structure": structure.to_json() if structure is not None else [],
+            "summary": {**counts, "structure_failed": structure_failed},
+        }
+        print(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        if structure is not None:
+            print("\n".join(structure.lines()))
+        lines = consistency_lines(result, args.max_contradicted, args.max_unverified)
+        print(lines[0])
+        for n in result.numbers:
+            if n.verdict in ("contradicted", "unverified"):
+                print(f"  {n.describe()}")
+        print("FAILED" if failed else "OK")
+    return 1 if failed else 0

@@ -1,0 +1,479 @@
+"""Ground-truth quantities computed from a Corpus, each with its provenance.
+
+``Fact`` is one quantity; ``Facts`` wraps a pandas DataFrame with the columns
+``key, value, unit, source, labels`` and a small API over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pytest_chimera.evidence.formats import dedupe_names
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from pytest_chimera.evidence.corpus import Corpus
+    from pytest_chimera.evidence.formats import CsvColumns, MarkdownTable
+
+COLUMNS = ("key", "value", "unit", "source", "labels")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One ground-truth quantity.
+
+    key: stable identifier, e.g. ``files.by_type.md.pct``.
+    unit: ``files``, ``%``, ``s``, ``ms``, ``tok/s``, ``tokens``, ``GB``, ... or ``""``.
+    source: provenance: file, column or JSON path, aggregation.
+    labels: words a sentence might use to name it ("markdown", "throughput", "gemma3:270m").
+    """
+
+    key: str
+    value: float
+    unit: str
+    source: str
+    labels: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "value": self.value, "unit": self.unit, "source": self.source,
+                "labels": list(self.labels)}
+
+
+class Facts:
+    """A table of facts (pandas DataFrame with COLUMNS) plus look-ups."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    @classmethod
+    def from_records(cls, facts: Iterable[Fact]) -> Facts:
+        import pandas as pd
+
+        rows = [(f.key, float(f.value), f.unit, f.source, tuple(f.labels)) for f in facts]
+        return cls(pd.DataFrame(rows, columns=list(COLUMNS)))
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def __iter__(self) -> Iterator[Fact]:
+        for key, value, unit, source, labels in self.frame.itertuples(index=False, name=None):
+            yield Fact(key, float(value), unit, source, tuple(labels))
+
+    def get(self, key: str) -> Fact:
+        """The fact with this key; ``KeyError`` naming the key when absent."""
+        hit = self.frame[self.frame["key"] == key]
+        if hit.empty:
+            raise KeyError(f"no fact with key {key!r}")
+        key, value, unit, source, labels = next(hit.itertuples(index=False, name=None))
+        return Fact(key, float(value), unit, source, tuple(labels))
+
+    def to_list(self) -> list[Fact]:
+        return list(self)
+
+
+# ---- computing facts from a corpus ------------------------------------------------------------------------
+
+_TYPE_LABELS: dict[str, tuple[str, ...]] = {
+    "csv": ("csv", "csv files", "csv file", "comma-separated", "tables", "files", "file"),
+    "json": ("json", "json files", "json file", "files", "file"),
+    "md": ("markdown", "md", "markdown files", "markdown file", "md files", "documents", "docs", "files", "file"),
+}
+_PCT_LABELS = ("percent", "percentage", "share", "proportion", "fraction", "%", "distribution")
+_TOTAL_LABELS = ("files", "file", "total", "total files", "files analyzed", "analyzed", "dataset", "corpus",
+                 "data files", "artifacts", "artefacts")
+_ROW_LABELS = ("rows", "row count", "records", "entries", "runs", "samples", "lines")
+_BEST = ("best", "best configuration", "optimal", "top", "fastest", "winner", "recommended", "configuration",
+         "config")
+_WORST = ("worst", "worst configuration", "slowest", "configuration", "config")
+_TUNING_PARAMS = ("config_name", "model", "tag", "num_gpu", "num_ctx", "temperature", "top_p", "top_k",
+                  "num_batch", "num_thread", "repeat_penalty", "num_predict", "quant", "quantization")
+_TPS_COLUMNS = ("tokens_per_s", "tokens_s", "mean_tokens_s", "tokens_per_second", "mean_tokens_per_s", "tok_s")
+_TTFT_COLUMNS = ("ttft_ms", "ttft_s", "mean_ttft_s", "mean_ttft_ms", "ttft")
+
+Row = tuple[str, float, str, str, tuple[str, ...]]
+
+
+def compute_facts(corpus: Corpus) -> Facts:
+    """Every ground-truth fact of a corpus, as a ``Facts`` table.
+
+    Key scheme (stable; the consistency checker and users rely on it). <path> is the corpus-relative path.
+      files.total                                   all files found (errored ones included), unit "files"
+      files.by_type.<csv|json|md>                   files of one type
+      files.by_type.<csv|json|md>.pct               that type's share of all files, in percent (unit "%")
+      files.by_dir.<dir>                            files under a directory, recursively (every ancestor dir)
+      files.by_model.<model>                        files whose file name names a model (labels.model_in_filename);
+                                                    a family key (gemma3) counts every variant of that family
+      table.<path>.rows                             rows of a CSV table (unit "rows")
+      table.<path>.<column>.<stat>                  stat in count|mean|median|min|max|std (sample std, ddof=1)
+                                                    of each numeric column, NaN cells ignored
+      table.<path>.<column>.by_model.<model>.<stat> the same per model: a `model` column's groups, else the
+                                                    model the file name names (then equal to the whole table)
+      tuning.<path>.best_tokens_per_s               parameter-tuning tables (name has param_tuning, or tuning
+      tuning.<path>.worst_tokens_per_s              parameters beside a tokens/s column): best/worst rows among
+      tuning.<path>.lowest_ttft                     rows without an error and with a positive value; the row's
+      tuning.<path>.highest_ttft                    parameters are in source and labels ("num_ctx=4096")
+      table.<path>#<n>.rows / .<column>.<stat>      the n-th (1-based) Markdown pipe table of a .md file
+      table.<path>#<n>[<row label>].<column>        each numeric cell of a Markdown table whose first column
+                                                    is text ("| **Mean Throughput** | 102.85 tokens/s |")
+      json.<path>.<json.path>                       each finite numeric leaf of a JSON file (results[0].ttft_s);
+                                                    for a top-level array json.<path>[0].x
+
+    Units come from names (labels.unit_of): ttft_s -> s, tokens_s -> tok/s, *_ms -> ms, mean_* keeps the
+    underlying unit; Markdown cells may carry their own ("0.06s", "303.9 tok/s"). A count stat has unit "".
+    Labels are lowercase: the name and its words, metric synonyms (labels.name_labels), statistic words
+    (STAT_LABELS: "mean", "average", ...), every spelling of the model (labels.model_forms), words of the path.
+    Facts whose value is not finite (std of one value) are left out.
+    """
+    from pytest_chimera.evidence.corpus import paused_gc
+
+    with paused_gc():  # 400,000 rows for 10,000 files: collections would only cost time
+        return _compute_facts(corpus)
+
+
+def _compute_facts(corpus: Corpus) -> Facts:
+    import pandas as pd
+
+    from pytest_chimera.evidence import labels as lb
+
+    rows: list[Row] = []
+    _file_facts(corpus, rows, lb)
+    csv_tables = corpus.tables
+    parsed = getattr(csv_tables, "columns", None)  # corpus.Tables: a CSV's columns read without pandas
+    for path in csv_tables:
+        columns = parsed(path) if parsed is not None else None
+        view = _View.of_columns(columns) if columns is not None else _View.of_frame(csv_tables[path])
+        _table_facts(path, view, rows, lb)
+    for tables in corpus.md_tables.values():
+        for table in tables:
+            _md_table_facts(table, rows, lb)
+    _json_facts(corpus, rows, lb)
+    return Facts(pd.DataFrame(rows, columns=list(COLUMNS)))
+
+
+def _file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
+    total = len(corpus.files)
+    rows.append(("files.total", float(total), "files", "count of .csv/.json/.md files under the corpus root",
+                 _TOTAL_LABELS))
+    for kind in ("csv", "json", "md"):
+        n = corpus.count(kind)
+        rows.append((f"files.by_type.{kind}", float(n), "files", f"count of .{kind} files", _TYPE_LABELS[kind]))
+        if total:
+            rows.append((f"files.by_type.{kind}.pct", 100.0 * n / total, "%",
+                         f"{n} .{kind} files / {total} files * 100", _TYPE_LABELS[kind] + _PCT_LABELS))
+    dirs: dict[str, int] = {}
+    models: dict[str, int] = {}
+    for f in corpus.files:
+        parts = f.path.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            d = "/".join(parts[:i])
+            dirs[d] = dirs.get(d, 0) + 1
+        model = lb.model_in_filename(f.path)
+        if model:
+            models[model] = models.get(model, 0) + 1
+            family = lb.family_of(model)
+            if family != model:
+                models[family] = models.get(family, 0) + 1
+    for d in sorted(dirs):
+        name = d.rsplit("/", 1)[-1]
+        rows.append((f"files.by_dir.{d}", float(dirs[d]), "files", f"count of files under {d}/",
+                     (d, name, f"{name} directory", f"{name} folder", "directory", "folder", "files", "file")))
+    for m in sorted(models):
+        rows.append((f"files.by_model.{m}", float(models[m]), "files",
+                     f"count of files whose name names model {m}", lb.model_forms(m) + ("files", "file", "model")))
+
+
+def _stats(values: Any) -> dict[str, Any]:
+    """count/mean/median/min/max/std per column of a 2-D float array, NaN ignored (arrays of length ncols).
+
+    Plain ufuncs over one sort (``np.nanmedian`` goes through masked arrays and is 10x slower here).
+    std is the sample standard deviation (ddof=1), NaN for fewer than two values.
+    """
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        nan = np.isnan(values)
+        count = (~nan).sum(axis=0)
+        filled = np.where(nan, 0.0, values)
+        mean = filled.sum(axis=0) / count
+        ordered = np.sort(values, axis=0)  # NaN sorts last
+        cols = np.arange(values.shape[1])
+        last = np.maximum(count - 1, 0)
+        empty = count == 0
+        lo = ordered[last // 2, cols]
+        hi = ordered[np.minimum(count // 2, last), cols]
+        median = np.where(empty, np.nan, (lo + hi) / 2)
+        minimum = np.where(empty, np.nan, ordered[0, cols])
+        maximum = np.where(empty, np.nan, ordered[last, cols])
+        dev = np.where(nan, 0.0, values - mean)
+        std = np.sqrt((dev * dev).sum(axis=0) / (count - 1))
+        std = np.where(count > 1, std, np.nan)
+    return {"count": count.astype(float), "mean": mean, "median": median, "min": minimum, "max": maximum,
+            "std": std}
+
+
+def _with_stats(labels: list[tuple[str, ...]]) -> list[dict[str, tuple[str, ...]]]:
+    """Per column, per statistic: the column's labels plus the statistic's words (shared by every use)."""
+    from pytest_chimera.evidence.labels import STAT_LABELS
+
+    return [{stat: base + words for stat, words in STAT_LABELS.items()} for base in labels]
+
+
+def _emit_stats(rows: list[Row], prefix: str, columns: list[str], units: list[str],
+                labels: list[dict[str, tuple[str, ...]]], stats: dict[str, Any], what: str,
+                key_part: str = "") -> None:
+    """One fact per (column, statistic): key ``<prefix>.<column><key_part>.<stat>``, source ``what``."""
+    import math
+
+    lists = {stat: values.tolist() for stat, values in stats.items()}
+    for j, col in enumerate(columns):
+        col_key = f"{prefix}.{col}{key_part}."
+        col_source = f"of column {col!r}"
+        unit, by_stat = units[j], labels[j]
+        for stat, values in lists.items():
+            value = values[j]
+            if math.isfinite(value):
+                rows.append((col_key + stat, value, "" if stat == "count" else unit, f"{what} {stat} {col_source}",
+                             by_stat[stat]))
+
+
+class _View:
+    """What the table facts read of a CSV table, from a DataFrame or from ``corpus.CsvColumns``.
+
+    nrows, column names, numeric (int/float, not bool) column names, their values as a 2-D float array
+    (NaN where missing) and as per-column float lists; ``column(name)`` a column's ``tolist()``;
+    ``model_names(name)`` a column's ``astype(str)`` as a numpy array, "nan" where a cell is missing.
+    """
+
+    def __init__(self, nrows: int, columns: list[str], numeric: list[str], values: Any,
+                 numeric_lists: list[list[float]], column: Callable[[str], list[Any]],
+                 as_str: Callable[[str], list[Any]]) -> None:
+        self.nrows, self.columns, self.numeric, self.values = nrows, columns, numeric, values
+        self.numeric_lists, self.column, self._as_str = numeric_lists, column, as_str
+
+    @classmethod
+    def of_frame(cls, frame: pd.DataFrame) -> _View:
+        columns = [str(c) for c in frame.columns]
+
+        def column(name: str) -> list[Any]:
+            values: list[Any] = frame[name].tolist()
+            return values
+
+        def as_str(name: str) -> list[Any]:
+            values: list[Any] = frame[name].astype(str).tolist()
+            return values
+
+        if frame.empty:
+            return cls(len(frame), columns, [], None, [], column, as_str)
+        numbers = _numeric_part(frame)
+        values = numbers.to_numpy(dtype=float, na_value=float("nan"))
+        return cls(len(frame), columns, [str(c) for c in numbers.columns], values, values.T.tolist(), column,
+                   as_str)
+
+    @classmethod
+    def of_columns(cls, table: CsvColumns) -> _View:
+        import numpy as np
+
+        numeric = [n for n, num in zip(table.names, table.numeric, strict=True) if num]
+        lists = [v for v, num in zip(table.values, table.numeric, strict=True) if num]
+        values = np.array(lists, dtype=float).T if lists else None
+        by_name = dict(zip(table.names, table.values, strict=True))
+        return cls(table.nrows, list(table.names), numeric, values, lists, by_name.__getitem__,
+                   by_name.__getitem__)  # parse_csv types a column text only when all its cells are str/NaN
+
+    def model_names(self, name: str) -> Any:
+        import numpy as np
+
+        return np.array([v if isinstance(v, str) else "nan" for v in self._as_str(name)], dtype=object)
+
+
+def _table_facts(path: str, table: _View, rows: list[Row], lb: Any) -> None:
+    file_model = lb.model_in_filename(path)
+    extra = lb.path_labels(path) + (lb.model_forms(file_model) if file_model else ())
+    rows.append((f"table.{path}.rows", float(table.nrows), "rows", f"{path}: number of data rows",
+                 _ROW_LABELS + extra))
+    numeric = table.numeric
+    if not numeric:
+        return
+    values = table.values
+    units = [lb.unit_of(c) for c in numeric]
+    col_labels = [lb.name_labels(c) for c in numeric]
+    prefix = f"table.{path}"
+    stats = _stats(values)
+    labelled = _with_stats([c + extra for c in col_labels])
+    _emit_stats(rows, prefix, numeric, units, labelled, stats, f"{path}:")
+    model_col = next((c for c in table.columns if c.lower() == "model" and c not in numeric), None)
+    if model_col is not None:
+        names = table.model_names(model_col)
+        for model in sorted(set(names.tolist())):
+            if model in ("nan", "", "None", "<NA>"):
+                continue
+            mask = names == model
+            group_extra = lb.path_labels(path) + lb.model_forms(model)
+            _emit_stats(rows, prefix, numeric, units, _with_stats([c + group_extra for c in col_labels]),
+                        _stats(values[mask]),
+                        f"{path} (the {int(mask.sum())} rows of model {model}):", f".by_model.{model}")
+    elif file_model:
+        _emit_stats(rows, prefix, numeric, units, labelled, stats,
+                    f"{path} (all rows; the file name names model {file_model}):", f".by_model.{file_model}")
+    _tuning_facts(path, table, rows, lb, extra, dict(zip(numeric, table.numeric_lists, strict=True)))
+
+
+def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:
+    """The int and float columns of a frame (bool excluded).
+
+    ``select_dtypes`` costs about 0.3 ms a call, which adds up over thousands of small tables; pandas'
+    ``_get_numeric_data`` does the same block selection in a third of that, so use it where it exists.
+    """
+    getter = getattr(frame, "_get_numeric_data", None)
+    if getter is None:
+        selected: pd.DataFrame = frame.select_dtypes(include="number")
+        return selected
+    part: pd.DataFrame = getter()
+    if any(dt.kind == "b" for dt in part.dtypes.tolist()):
+        part = part.select_dtypes(include="number")
+    return part
+
+
+def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[str, ...],
+                  numeric: dict[str, list[float]]) -> None:
+    import math
+
+    columns = {c.lower(): c for c in table.columns}
+    if "tuning" not in path.lower() and not any(p in columns for p in ("num_gpu", "num_ctx", "temperature")):
+        return
+    params = [columns[p] for p in _TUNING_PARAMS if p in columns]
+    tps = next((columns[c] for c in _TPS_COLUMNS if c in columns), None)
+    ttft = next((columns[c] for c in _TTFT_COLUMNS if c in columns), None)
+    if not params or (tps is None and ttft is None):
+        return
+    ok = [True] * table.nrows
+    if "error" in columns:
+        ok = [not (isinstance(e, str) and e.strip()) for e in table.column(columns["error"])]
+    targets = []
+    if tps is not None:
+        targets += [("best_tokens_per_s", tps, max, _BEST, "highest"),
+                    ("worst_tokens_per_s", tps, min, _WORST, "lowest")]
+    if ttft is not None:
+        targets += [("lowest_ttft", ttft, min, _BEST, "lowest"), ("highest_ttft", ttft, max, _WORST, "highest")]
+    param_lists = {p: numeric[p] if p in numeric else table.column(p) for p in params}
+    for name, col, pick, words, how in targets:
+        column = numeric[col] if col in numeric else table.column(col)
+        candidates = [(float(v), -i) for i, v in enumerate(column)
+                      if ok[i] and isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
+        if not candidates:
+            continue
+        value, neg_index = pick(candidates)  # ties: the first row wins
+        index = -neg_index
+        setting = [f"{p}={_fmt(param_lists[p][index])}" for p in params]
+        model_words: tuple[str, ...] = ()
+        model_value = param_lists.get(columns.get("model", ""), [None] * table.nrows)[index]
+        if isinstance(model_value, str):
+            model_words = lb.model_forms(model_value)
+        rows.append((f"tuning.{path}.{name}", value, lb.unit_of(col),
+                     f"{path}: {how} {col} over {len(candidates)} ok rows, row {index + 1}: {', '.join(setting)}",
+                     lb.name_labels(col) + words + (how,) + tuple(x.lower() for x in setting)
+                     + tuple(_fmt(param_lists[p][index]).lower() for p in params) + model_words + extra))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any) -> None:
+    from pytest_chimera.evidence.labels import STAT_LABELS
+
+    path = table.path
+    file_model = lb.model_in_filename(path)
+    extra = lb.path_labels(path) + (lb.model_forms(file_model) if file_model else ())
+    prefix = f"table.{table.name}"
+    rows.append((f"{prefix}.rows", float(len(table.cells)), "rows", f"{table.name}: rows of Markdown table",
+                 _ROW_LABELS + extra))
+    if not table.cells:
+        return
+    width = len(table.header)
+    header_models = [tuple(m for n in lb.models_in_text(h) for m in lb.model_forms(n)) for h in table.header]
+    numeric_cols: list[int] = []
+    col_units: list[str] = []
+    for j in range(width):
+        present = [row[j] for row in table.numbers if row[j] is not None]
+        filled = sum(1 for row in table.cells if row[j].strip())
+        cell_units = {row[j] for row, nrow in zip(table.units, table.numbers, strict=True) if nrow[j] is not None}
+        header_unit = lb.unit_of(table.header[j])
+        unit = header_unit or (next(iter(cell_units)) if len(cell_units) == 1 else "")
+        col_units.append(unit)
+        if present and 2 * len(present) >= filled and (len(cell_units) <= 1 or header_unit):
+            numeric_cols.append(j)
+    if numeric_cols and len(table.cells) > 1:
+        import numpy as np
+
+        values = np.array([[_nan_if_none(row[j]) for j in numeric_cols] for row in table.numbers], dtype=float)
+        names = [dedupe_names(table.header)[j] for j in numeric_cols]
+        _emit_stats(rows, prefix, names, [col_units[j] for j in numeric_cols],
+                    _with_stats([lb.name_labels(n) + header_models[j] + extra
+                                 for n, j in zip(names, numeric_cols, strict=True)]),
+                    _stats(values), f"{table.name}:")
+    # cell facts: rows led by a text label (a repeated label gets " (2)", " (3)", ... so keys stay unique)
+    seen: dict[str, int] = {}
+    headers = dedupe_names(table.header)
+    for row, nums, units in zip(table.cells, table.numbers, table.units, strict=True):
+        if nums[0] is not None or not row[0].strip():
+            continue
+        label = row[0].replace("**", "").replace("`", "").strip().strip("*_").strip()
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            label = f"{label} ({seen[label]})"
+        row_labels = lb.name_labels(label) + tuple(m for n in lb.models_in_text(label) for m in lb.model_forms(n))
+        for j in range(1, width):
+            number = nums[j]
+            if number is None:
+                continue
+            unit = units[j] or col_units[j]
+            rows.append((f"{prefix}[{label}].{headers[j]}", number, unit,
+                         f"{table.name}: cell {table.header[j]!r} of row {label!r} ({row[j].strip()!r})",
+                         row_labels + lb.name_labels(table.header[j]) + header_models[j] + extra
+                         + STAT_LABELS.get(_stat_word(label), ())))
+
+
+def _nan_if_none(value: float | None) -> float:
+    return float("nan") if value is None else value
+
+
+def _stat_word(label: str) -> str:
+    low = label.lower()
+    for word, stat in (("mean", "mean"), ("average", "mean"), ("median", "median"), ("peak", "max"),
+                       ("max", "max"), ("min", "min")):
+        if word in low:
+            return stat
+    return ""
+
+
+def _json_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
+    import re
+
+    strip_index = re.compile(r"\[\d+\]")
+    file_extra: dict[str, tuple[str, ...]] = {}
+    shape_cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for file, jpath, value, model in corpus.iter_json_leaves():
+        extra = file_extra.get(file)
+        if extra is None:
+            file_model = lb.model_in_filename(file)
+            extra = lb.path_labels(file) + (lb.model_forms(file_model) if file_model else ())
+            file_extra[file] = extra
+        shape = strip_index.sub("", jpath)
+        meta = shape_cache.get(shape)
+        if meta is None:
+            keys = [k for k in shape.split(".") if k]
+            last = keys[-1] if keys else ""
+            words: tuple[str, ...] = lb.name_labels(last) if last else ()
+            for k in keys[:-1]:
+                words += lb.name_labels(k)
+            meta = (lb.unit_of(last) if last else "", words)
+            shape_cache[shape] = meta
+        key = f"json.{file}{jpath}" if jpath.startswith("[") else f"json.{file}.{jpath}"
+        model_words = lb.model_forms(model) if model else ()
+        rows.append((key, value, meta[0], f"{file}: {jpath}", meta[1] + model_words + extra))

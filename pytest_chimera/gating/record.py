@@ -1,0 +1,161 @@
+"""What one benchmarked test records: per-round metrics, their summary and notes, and backend identity.
+
+``capture_rounds`` runs one uncounted warm-up round (model load, first-touch caches) and then ``rounds``
+counted rounds through ``benchmark.pedantic``. Each round's run is reduced with :func:`runs.aggregate`
+(the run's Metrics block) and stored under ``benchmark.extra_info["chimera"]``::
+
+    {"schema": 1, "backend": ..., "model": ..., "options": {...},
+     "rounds": N, "warmup_rounds": 1, "replayed": false, "timings": true,
+     "per_round": {"ttft_ms": [...], "tokens_per_s": [...], ..., "contradicted": [...]},
+     "summary":   {"ttft_ms": {"median", "mean", "p90", "stddev", "min", "max"}, ...},
+     "prompt_cache": {"cached_prompt_tokens": [...per round...], "clean": true},
+     "notes": ["warm-up round not counted ...", "prompt caching: ..."]}
+
+Prompt caching: each counted round must evaluate its whole prompt. The agent builds its prompts afresh
+every round and the backends report ``CallMetrics.cached_prompt_tokens``; a counted round with cached
+prompt tokens is flagged (``prompt_cache.clean`` false, a note and a warning), because its TTFT is
+flattered by a cache hit. Replayed runs (record/replay backend) store quality only, never timings.
+Under pytest-xdist pytest-benchmark disables itself; then the agent runs once and only quality is stored.
+"""
+
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pytest_chimera.agent.runs import ReportRun, aggregate
+from pytest_chimera.gating.rules import QUALITY_METRICS, TIMING_METRICS
+from pytest_chimera.gating.stats import summarize
+
+SCHEMA = 1
+WARMUP_ROUNDS = 1
+
+WARMUP_NOTE = "warm-up round not counted: 1 round ran before the counted rounds, so model load is not in the figures"
+CACHE_NOTE = (
+    "prompt caching: the agent builds fresh prompts each round and the embedded backend clears its context "
+    "before every call (reuse_prefix=False); cached prompt tokens are recorded per round and a hit is flagged"
+)
+REPLAYED_NOTE = "replayed from a cassette: timings are recorded ones, not measurements; only quality is stored"
+DISABLED_NOTE = (
+    "timings not captured: pytest-benchmark is disabled (pytest-xdist or --benchmark-disable); the agent ran "
+    "once and only quality is stored. Run timing benchmarks without xdist (-p no:xdist or -n 0)"
+)
+
+Quality = Callable[[ReportRun], Mapping[str, int]]
+
+
+def _quality_counts(run: ReportRun, quality: Quality | None) -> dict[str, int]:
+    if quality is None:
+        return {}
+    counts = dict(quality(run))
+    unknown = sorted(set(counts) - set(QUALITY_METRICS))
+    if unknown:
+        raise ValueError(f"quality() returned unknown counts {unknown}; expected keys from {list(QUALITY_METRICS)}")
+    return {k: int(v) for k, v in counts.items()}
+
+
+def round_values(run: ReportRun, quality: Quality | None, *, timings: bool) -> dict[str, float]:
+    """The metrics of one round: timings from the aggregated calls (unless off), then quality counts."""
+    values: dict[str, float] = {}
+    if timings:
+        metrics = aggregate([c.metrics for c in run.calls])
+        values.update({m: float(metrics[m]) for m in TIMING_METRICS})
+    values.update({k: float(v) for k, v in _quality_counts(run, quality).items()})
+    return values
+
+
+def build_extra_info(
+    runs: list[ReportRun], quality: Quality | None, *, warmup_rounds: int, timings_enabled: bool
+) -> dict[str, Any]:
+    """The ``extra_info["chimera"]`` block for counted ``runs`` (see the module docstring)."""
+    if not runs:
+        raise ValueError("no counted rounds to record")
+    last = runs[-1]
+    replayed = any(r.replayed for r in runs)
+    timings = timings_enabled and not replayed
+    per_round: dict[str, list[float]] = {}
+    for run in runs:
+        for metric, value in round_values(run, quality, timings=timings).items():
+            per_round.setdefault(metric, []).append(value)
+    notes = []
+    if timings:
+        notes.append(WARMUP_NOTE if warmup_rounds else "no warm-up round: model load may be in the figures")
+        notes.append(CACHE_NOTE)
+    elif replayed:
+        notes.append(REPLAYED_NOTE)
+    else:
+        notes.append(DISABLED_NOTE)
+    cached = [sum(c.metrics.cached_prompt_tokens for c in r.calls) for r in runs]
+    clean = not any(cached)
+    if timings and not clean:
+        notes.append(f"prompt cache hit in counted rounds (cached prompt tokens per round: {cached}): "
+                     "TTFT is flattered")
+    return {
+        "schema": SCHEMA,
+        "backend": last.backend,
+        "model": last.model,
+        "options": dict(last.options),
+        "rounds": len(runs),
+        "warmup_rounds": warmup_rounds if timings else 0,
+        "replayed": replayed,
+        "timings": timings,
+        "per_round": per_round,
+        "summary": {metric: summarize(values) for metric, values in per_round.items()},
+        "prompt_cache": {"cached_prompt_tokens": cached, "clean": clean},
+        "notes": notes,
+    }
+
+
+def chimera_line(info: Mapping[str, Any]) -> str:
+    """One terminal line summarising a captured block: rounds, medians, and how they were measured."""
+    summary = info.get("summary", {})
+
+    def med(metric: str) -> str:
+        stats = summary.get(metric)
+        return f"{stats['median']:.1f}" if stats else "-"
+
+    if not info.get("timings"):
+        return f"chimera: {info.get('rounds')} round(s), quality only ({info.get('notes', ['?'])[0]})"
+    return (
+        f"chimera: {info['rounds']} counted rounds + {info['warmup_rounds']} warm-up round not counted; "
+        f"median ttft_ms {med('ttft_ms')}, tokens_per_s {med('tokens_per_s')}; "
+        f"prompt cache {'clean' if info['prompt_cache']['clean'] else 'HIT (TTFT flattered)'}"
+    )
+
+
+# ------------------------------------------------------------------------------------- machine info
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "backend": ("backend", "name"),
+    "model": ("model",),
+    "model_sha256": ("model_sha256", "sha256"),
+    "ollama_digest": ("ollama_digest", "digest"),
+    "quantization": ("quantization", "quantisation", "quantization_level"),
+    "options": ("options",),
+    "accelerator": ("accelerator",),
+    "model_file": ("model_file", "model_path", "path"),
+}
+
+
+# describe() keys that change from run to run: kept out of machine_info, which should identify the setup.
+_VOLATILE = frozenset({"load_ms"})
+
+
+def machine_info_for(describe: Mapping[str, Any]) -> dict[str, Any]:
+    """A backend's ``describe()`` normalised to machine_info keys (missing ones are None).
+
+    The normalised keys come first; the backend's other keys (n_ctx, n_threads, host, ...) follow as they
+    are, except volatile ones such as ``load_ms``.
+    """
+    out: dict[str, Any] = {}
+    used: set[str] = set()
+    for key, aliases in _ALIASES.items():
+        found = next((a for a in aliases if describe.get(a) not in (None, "")), None)
+        out[key] = describe[found] if found else None
+        used.update(aliases)
+    out["options"] = dict(out["options"] or {})
+    for key, value in describe.items():
+        if key not in used and key not in _VOLATILE:
+            out[str(key)] = value
+    return out

@@ -1,0 +1,131 @@
+"""The session's settings: every option resolved once, command line over ini over default, in ``config.stash``.
+
+``resolve`` is a plain function over plain values (tested without pytest); ``from_config`` reads pytest's
+option values and ini keys and raises ``pytest.UsageError`` naming the ini key of a bad ini value.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_chimera.backends import options as mo
+from pytest_chimera.gating.rules import Rule
+from pytest_chimera.plugin.options import DEFAULT_OUTPUT, DEFAULT_TIMEOUT_S, OPTIONS
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved ``chimera`` settings of one pytest session."""
+
+    enabled: bool = False
+    backend: str = mo.DEFAULT_BACKEND
+    model: str = mo.DEFAULT_MODEL
+    corpus: Path | None = None
+    options: dict[str, mo.OptionValue] = field(default_factory=dict)
+    cassettes: Path | None = None
+    record_mode: str = mo.DEFAULT_RECORD_MODE
+    keep_alive: str | int | float | None = None
+    model_path: Path | None = None
+    timeout: float = DEFAULT_TIMEOUT_S
+    output: Path = Path(DEFAULT_OUTPUT)
+    grounding: bool = True
+    compare: str | None = None
+    fail_on: dict[str, Rule] | None = None
+    compare_any: bool = False
+    require_baseline: bool = False
+    # where each path setting came from ("--chimera-corpus", "ini chimera_corpus"), for error messages
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def header(self) -> str:
+        """The one-line summary shown in pytest's report header."""
+        corpus = str(self.corpus) if self.corpus is not None else "(none)"
+        line = f"chimera: backend={self.backend}, model={self.model}, corpus={corpus}"
+        if self.cassettes is not None:
+            line += f", cassettes={self.cassettes} ({self.record_mode})"
+        return line
+
+
+_PATHS = ("corpus", "cassettes", "model-path", "output")
+
+
+def resolve(cli: Mapping[str, Any], ini: Mapping[str, Any], rootdir: Path) -> Settings:
+    """Resolve every option: the command line's value, else the ini key's (parsed), else the default.
+
+    ``cli`` and ``ini`` are keyed by option name (``"record-mode"``); a missing or empty value means "not
+    given". ``option`` merges per key (the command line replaces ini's value of the same key). Relative paths
+    resolve against ``rootdir``. Raises ``ValueError`` naming the ini key for a bad ini value.
+    """
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for option in OPTIONS:
+        given = cli.get(option.name)
+        raw = ini.get(option.name)
+        if option.action == "append":
+            ini_pairs = []
+            for line in raw or []:
+                if line.strip():
+                    try:
+                        ini_pairs.append(mo.parse_option(line))
+                    except ValueError as exc:
+                        raise ValueError(f"ini {option.ini_key}: {exc}") from None
+            merged = mo.merge_options(ini_pairs)
+            merged.update(mo.merge_options(given or []))
+            values[option.name] = merged
+            continue
+        if given is not None and given is not False and given != "":  # 0 is a value (keep-alive 0)
+            values[option.name], sources[option.name] = given, option.flag
+        elif option.ini and isinstance(raw, str) and raw.strip():
+            text = raw.strip()
+            try:
+                values[option.name] = option.parse(text) if option.parse else text
+            except (ValueError, argparse.ArgumentTypeError) as exc:
+                raise ValueError(f"ini {option.ini_key}: {exc}") from None
+            sources[option.name] = f"ini {option.ini_key}"
+        else:
+            values[option.name] = option.default
+    for name in _PATHS:
+        if values[name] is not None:
+            values[name] = (rootdir / Path(str(values[name])).expanduser()).resolve()
+    return Settings(
+        enabled=bool(values[""]),
+        backend=values["backend"],
+        model=values["model"],
+        corpus=values["corpus"],
+        options=values["option"],
+        cassettes=values["cassettes"],
+        record_mode=values["record-mode"],
+        keep_alive=values["keep-alive"],
+        model_path=values["model-path"],
+        timeout=values["timeout"],
+        output=values["output"],
+        grounding=not values["no-grounding"],
+        compare=values["compare"],
+        fail_on=values["fail-on"],
+        compare_any=bool(values["compare-any"]),
+        require_baseline=bool(values["require-baseline"]),
+        sources=sources,
+    )
+
+
+SETTINGS_KEY = pytest.StashKey[Settings]()
+
+
+def from_config(config: pytest.Config) -> Settings:
+    """Resolve the session's settings from pytest's options and ini keys; a bad ini value is a UsageError."""
+    cli = {o.name: config.getoption(o.dest, None) for o in OPTIONS}
+    ini = {o.name: config.getini(o.ini_key) for o in OPTIONS if o.ini}
+    try:
+        return resolve(cli, ini, config.rootpath)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def settings_of(config: pytest.Config) -> Settings:
+    """The resolved chimera settings of this session."""
+    return config.stash[SETTINGS_KEY]
