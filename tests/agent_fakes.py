@@ -12,7 +12,8 @@ from typing import Any
 from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback
 from pytest_chimera.evidence.facts import Fact
 
-ANALYSIS_TEXT = """Okay, here's a structured performance analysis of the provided benchmark data.
+ANALYSIS_TEXT = """ 101 files, of which 29 are Markdown.
+Okay, here's a structured performance analysis of the provided benchmark data.
 
 **Key Performance Findings**
 
@@ -25,7 +26,7 @@ ANALYSIS_TEXT = """Okay, here's a structured performance analysis of the provide
 2. Consider caching compiled kernels to cut compilation time.
 """
 
-REPORT_TEXT = """The corpus holds **101 files**; gemma3:270m decodes at **41.4 tok/s**.
+REPORT_TEXT = """ **101 files**; gemma3:270m decodes at **41.4 tok/s**.
 
 ## 2. Recommendations
 
@@ -63,12 +64,14 @@ def fake_facts(extra: int = 0) -> list[Fact]:
     """A few facts the prompts should carry, plus ``extra`` long JSON-leaf facts to fill a budget."""
     facts = [
         Fact("files.total", 101, "files", "corpus", ("files", "total")),
-        Fact("files.by_type.csv.count", 28, "files", "corpus", ("csv", "files")),
+        Fact("files.by_type.csv", 28, "files", "corpus", ("csv", "files")),
+        Fact("files.by_type.md", 29, "files", "corpus", ("markdown", "files")),
         Fact("files.by_type.md.pct", 28.712871, "%", "corpus", ("markdown", "percent")),
         Fact("table.reports/gemma3/gemma3_270m_baseline.csv.tokens_s.mean", 41.4, "tok/s",
-             "reports/gemma3/gemma3_270m_baseline.csv:tokens_s:mean", ("throughput", "tokens per second")),
+             "reports/gemma3/gemma3_270m_baseline.csv:tokens_s:mean",
+             ("throughput", "tokens per second", "mean", "gemma3:270m")),
         Fact("table.reports/gemma3/gemma3_270m_baseline.csv.ttft_ms.median", 812.5, "ms",
-             "reports/gemma3/gemma3_270m_baseline.csv:ttft_ms:median", ("ttft", "latency")),
+             "reports/gemma3/gemma3_270m_baseline.csv:ttft_ms:median", ("ttft", "latency", "median", "gemma3:270m")),
     ]
     facts += [
         Fact(f"json.reports/compilation/bench_{i}.json.results.run_{i}.compile_time_s", 10 + i * 0.37, "s",

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pytest_chimera.agent import chimera as ag
 from pytest_chimera.agent import layout as lay
 from pytest_chimera.agent import prompts
+from pytest_chimera.agent.figures import key_figures
 from pytest_chimera.agent.personas import BUILTIN, COLLECTOR, INSIGHT, PersonaError, resolve_persona
 from pytest_chimera.agent.runs import aggregate
 from pytest_chimera.evidence.facts import Fact, Facts
@@ -39,18 +40,35 @@ def test_two_stages_each_timed_and_recorded() -> None:
                                                                                       "report_ms")))
     analysis_prompt, report_prompt = backend.prompts
     assert analysis_prompt.startswith("Benchmark Data Analysis")
-    assert FakeCorpus().data_summary() in analysis_prompt and FakeCorpus().data_summary() in report_prompt
+    assert analysis_prompt.endswith("## Key Findings\n\n- The corpus holds")  # a findings list to continue
     assert "Automate Tuning" in report_prompt  # the analysis notes feed the report call
     assert INSIGHT.prompt in report_prompt
-    assert report_prompt.endswith(INSIGHT.opening)  # the model continues the report's first lines
+    # the model continues the report's first lines, which end in a sentence stem a report completes with figures
+    assert report_prompt.endswith("# Technical Report: Chimera Agent B Analysis\n\n## 1. Executive Summary\n\n"
+                                  "- The corpus holds")
     assert (result.persona, result.model, result.backend, result.corpus) == ("insight", "fake:1", "fake", "/corpus")
     assert result.persona_prompt == INSIGHT.prompt and result.agent_name == "Chimera Agent B"
 
 
 def test_options_reach_every_call_and_the_run() -> None:
-    backend, result = run(options={"num_ctx": 2048, "temperature": 1.0, "num_gpu": 80})
-    assert backend.call_options == [{"num_ctx": 2048, "temperature": 1.0, "num_gpu": 80}] * 2
-    assert result.options == {"num_ctx": 2048, "temperature": 1.0, "num_gpu": 80}
+    backend, result = run(options={"num_ctx": 2048, "temperature": 1.0, "num_gpu": 80, "stop": "END"})
+    given = {"num_ctx": 2048, "temperature": 1.0, "num_gpu": 80}
+    # each call adds its stop strings after the caller's: the analysis ends at the next heading, the report
+    # at a new document or where the model starts to copy the figures a second time
+    # (and min_p=0.1 unless given), recorded with each call
+    assert backend.call_options == [
+        {"min_p": 0.1, **given, "stop": ["END", "\n# ", "\n## "]},
+        {"min_p": 0.1, **given, "stop": ["END", "\n# ", prompts.FACTS_HEADING, "The corpus holds"]},
+    ]
+    assert [c.options for c in result.calls] == backend.call_options
+    assert result.options == {**given, "stop": "END"}
+    assert ag.ReportRun.from_json(result.to_json()).calls == result.calls
+
+
+def test_call_options_keep_the_callers_stops_first_and_once_and_its_min_p() -> None:
+    assert prompts.call_options({}, ("a", "b")) == {"min_p": 0.1, "stop": ["a", "b"]}
+    assert prompts.call_options({"stop": ["b", "c"], "seed": 1, "min_p": 0.0}, ("a", "b")) == {
+        "stop": ["b", "c", "a"], "seed": 1, "min_p": 0.0}
 
 
 def test_corpus_path_is_loaded_and_timed(tmp_path: Path) -> None:
@@ -82,13 +100,12 @@ def test_progress_reports_each_stage_and_tokens_so_far() -> None:
 # --- grounding and the context budget ---------------------------------------------------------------------
 
 
-def test_grounded_prompts_carry_the_facts() -> None:
+def test_grounded_prompts_carry_the_key_figures_in_place_of_the_inventory() -> None:
     backend, _ = run()
     for prompt in backend.prompts:
-        assert prompts.FACTS_HEADING in prompt
-        assert "- files.total: 101 files" in prompt
-        assert "- files.by_type.md.pct: 28.71%" in prompt
-        assert "tokens_s.mean: 41.4 tok/s" in prompt
+        assert f"{prompts.FACTS_HEADING}\n- The corpus holds 101 files: 28 CSV and 29 Markdown (28.71%).\n" \
+               "- Median TTFT of gemma3:270m: 812.5 ms (baseline).\n\n" in prompt
+        assert FakeCorpus().data_summary() not in prompt  # the figures state the inventory
 
 
 def test_ungrounded_prompts_carry_the_inventory_only() -> None:
@@ -113,33 +130,27 @@ def test_grounding_without_facts_computes_them(monkeypatch: pytest.MonkeyPatch) 
     corpus = FakeCorpus()
     ag.run_agent(ag.TimedCorpus(corpus, 1.0), backend)  # type: ignore[arg-type]
     assert seen == [corpus]  # unwrapped: the facts see the real corpus
-    assert "- files.total: 101 files" in backend.prompts[0]
+    assert "- The corpus holds 101 files" in backend.prompts[0]
 
 
-@pytest.mark.parametrize("num_ctx", [600, 800, 1200, 4096])
-def test_prompts_fit_the_context_budget_most_relevant_facts_first(num_ctx: int) -> None:
-    facts = fake_facts(extra=300)
-    backend, _ = run(facts=Facts.from_records(facts), options={"num_ctx": num_ctx, "num_predict": 64})
-    budget = prompts.prompt_budget(backend, {"num_ctx": num_ctx, "num_predict": 64})
-    assert budget == num_ctx - 64
-    ranked = [prompts.format_fact(f) for f in prompts.rank_facts(facts, INSIGHT)]
-    for prompt in backend.prompts:
-        assert backend.count_tokens(prompt) <= budget
-    report_prompt = backend.prompts[1]
-    included = [line for line in report_prompt.splitlines() if line in set(ranked)]
-    assert included == ranked[: len(included)]  # a prefix of the ranking: most relevant first
-    if num_ctx == 4096:
-        assert len(included) > 100
-    assert ranked.index("- files.total: 101 files") < 5
-
-
-def test_more_context_carries_more_facts() -> None:
+def test_prompts_fit_the_context_budget_key_figures_before_notes() -> None:
     facts = Facts.from_records(fake_facts(extra=300))
+    figures = [f"- {line}" for line in key_figures(facts, INSIGHT)]
     counts = []
-    for num_ctx in (700, 1400, 2800):
-        backend, _ = run(facts=facts, options={"num_ctx": num_ctx, "num_predict": 32})
-        counts.append(backend.prompts[0].count("\n- json."))
-    assert counts[0] < counts[1] < counts[2]
+    for num_ctx in (150, 166, 176, 4096):
+        backend, _ = run(facts=facts, options={"num_ctx": num_ctx, "num_predict": 64})
+        budget = prompts.prompt_budget(backend, {"num_ctx": num_ctx, "num_predict": 64})
+        assert budget == num_ctx - 64
+        for prompt in backend.prompts:
+            assert backend.count_tokens(prompt) <= budget
+            included = [line for line in prompt.splitlines() if line in figures]
+            assert included == figures[: len(included)]  # a prefix: the inventory first, the last dropped first
+        report_prompt = backend.prompts[1]
+        counts.append(len([line for line in report_prompt.splitlines() if line in figures]))
+        if "Automate Tuning" in report_prompt:  # analyst notes get only the room the figures leave
+            assert counts[-1] == len(figures)
+    assert counts == sorted(counts) and counts[0] < counts[-1] == len(figures)
+    assert "Automate Tuning" in backend.prompts[1]
 
 
 def test_a_context_too_small_for_the_prompt_names_num_ctx() -> None:
@@ -176,7 +187,7 @@ def test_fit_prompt_never_exceeds_the_budget(lines: list[str], analysis: str, sl
 
 def test_rank_facts_puts_the_personas_concerns_first() -> None:
     facts = fake_facts(extra=20)
-    insight_top = prompts.rank_facts(facts, INSIGHT)[:5]
+    insight_top = prompts.rank_facts(facts, INSIGHT)[:6]
     assert {f.unit for f in insight_top} >= {"tok/s", "ms"}
     collector_top = prompts.rank_facts(facts, COLLECTOR)[:3]
     assert all(f.key.startswith("files.") for f in collector_top)
@@ -236,7 +247,7 @@ def test_header_lines_in_the_seed_format() -> None:
     assert lines[7] == ("**Configuration:** num_gpu=80, num_ctx=2048, temp=1, top_p=default, top_k=default, "
                         "repeat_penalty=default")
     body = result.markdown.split("\n---\n")[1]
-    assert body.strip().startswith("## 1. Executive Summary\n\nThe corpus holds **101 files**")
+    assert body.strip().startswith("## 1. Executive Summary\n\n- The corpus holds **101 files**")
 
 
 def test_metrics_block_equals_the_aggregate_of_the_calls() -> None:
@@ -272,6 +283,7 @@ def test_key_findings_and_recommendations_come_from_the_analysis() -> None:
     findings = result.markdown.split("## Key Findings\n", 1)[1].split("\n\n", 1)[0].splitlines()
     recs = result.markdown.split("## Recommendations\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert findings == [
+        "- The corpus holds 101 files, of which 29 are Markdown.",  # the stem the analysis continues
         "- **Model Coverage:** The data covers gemma3 1b and 270m with 28 CSV files.",
         "- **Throughput:** gemma3:270m reaches 41.4 tok/s on the baseline runs.",
     ]
@@ -336,7 +348,7 @@ def test_builtin_personas_keep_the_original_intent() -> None:
 def test_collector_persona_run() -> None:
     backend, result = run(persona="collector")
     assert result.agent_name == "Chimera Agent A" and result.persona == "collector"
-    assert backend.prompts[1].endswith(COLLECTOR.opening)
+    assert backend.prompts[1].endswith(COLLECTOR.opening + prompts.STEM)
     assert "**Agent Type:** Chimera Agent A (DataCollector-9000)" in result.markdown
 
 
@@ -373,7 +385,8 @@ def test_multi_agent_runs_concurrently_each_with_own_options_and_metrics() -> No
     assert (b.agent_name, b.persona, b.options) == ("Chimera Agent B", "insight", {"num_gpu": 60, "num_ctx": 1024})
     assert a.markdown.startswith("# Chimera Agent A") and b.markdown.startswith("# Chimera Agent B")
     assert len(a.calls) == len(b.calls) == 2 and a.calls[0] is not b.calls[0]
-    assert sorted(map(str, backend.call_options)) == sorted(map(str, [a.options, a.options, b.options, b.options]))
+    sent = [{k: v for k, v in o.items() if k not in ("stop", "min_p")} for o in backend.call_options]
+    assert sorted(map(str, sent)) == sorted(map(str, [a.options, a.options, b.options, b.options]))
 
 
 def test_multi_agent_serialises_calls_on_a_backend_that_is_not_thread_safe() -> None:

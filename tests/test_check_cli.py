@@ -50,7 +50,7 @@ def test_json_shape(tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[
     data = json.loads(capsys.readouterr().out)
     assert code == 1
     assert set(data) == {"report", "numbers", "structure", "summary"}
-    assert data["summary"] == {"supported": 1, "contradicted": 1, "unverified": 0,
+    assert data["summary"] == {"supported": 1, "contradicted": 1, "unverified": 0, "checked": 2,
                                "structure_failed": sum(not r["ok"] for r in data["structure"])}
     first = data["numbers"][0]
     assert {"line", "text", "value", "unit", "kind", "verdict", "fact"} <= set(first)
@@ -76,10 +76,11 @@ def test_run_json_checks_metrics(tmp_path: Path, corpus: Path, capsys: pytest.Ca
     run = {"markdown": md, "calls": [{"stage": "report", "text": "", "metrics": {"ttft_ms": 512.0}}]}
     run_path = tmp_path / "run.json"
     run_path.write_text(json.dumps(run))
-    assert main(["check", str(write(tmp_path, md)), "--corpus", str(corpus), "--json"]) == 0
+    assert main(["check", str(write(tmp_path, md)), "--corpus", str(corpus), "--json", "--min-checked", "0"]) == 0
     unchecked = json.loads(capsys.readouterr().out)["numbers"]
     assert [(n["kind"], n["verdict"]) for n in unchecked] == [("claim", "supported"), ("run_metric", None)]
-    assert main(["check", str(write(tmp_path, md)), "--corpus", str(corpus), "--run", str(run_path), "--json"]) == 1
+    assert main(["check", str(write(tmp_path, md)), "--corpus", str(corpus), "--run", str(run_path), "--json",
+                 "--min-checked", "0"]) == 1
     checked = json.loads(capsys.readouterr().out)["numbers"]
     assert checked[1]["verdict"] == "contradicted" and checked[1]["fact"]["key"] == "run.metrics.ttft_ms"
 

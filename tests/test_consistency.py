@@ -342,7 +342,7 @@ def test_report_run_methods() -> None:
     with pytest.raises(AssertionError, match="1 contradicted"):
         run.assert_consistent(FACTS)
     assert isinstance(run.assert_consistent(FACTS, max_contradicted=1), ConsistencyResult)
-    with pytest.raises(AssertionError, match="insight spec: 6 of 6 rules failed"):
+    with pytest.raises(AssertionError, match="insight spec: 6 of 7 rules failed"):
         run.assert_structure("insight")
 
 

@@ -65,7 +65,7 @@ def test_builtin_agent_runs_once_and_writes_markdown_and_run_json(project: pytes
             assert chimera_report.markdown.startswith("# Chimera Agent A\\n")
             assert "num_ctx=2048, temp=1," in chimera_report.markdown
             assert "- Files analyzed: 2" in chimera_report.markdown
-            assert "files.total: 2 files" in chimera_model.prompts[0]  # grounded by default
+            assert "The corpus holds 2 files" in chimera_model.prompts[0]  # grounded by default
         """
     )
     result = project.runpytest(*ON, "--chimera-corpus=corpus")
@@ -75,6 +75,8 @@ def test_builtin_agent_runs_once_and_writes_markdown_and_run_json(project: pytes
     data = json.loads((project.path / ".chimera" / f"{stem}.json").read_text())
     assert md.read_text().startswith("# Chimera Agent A\n")
     assert {"markdown", "persona", "backend", "model", "options", "stages", "calls", "metrics"} <= set(data)
+    assert set(data["checks"]) == {"structure", "checked", "supported", "contradicted", "unverified"}
+    assert data["checks"]["structure"].endswith("/5")  # the collector spec's rules
     assert set(data["stages"]) == {"ingest_ms", "analysis_ms", "report_ms", "total_ms"}
     assert [c["stage"] for c in data["calls"]] == ["analysis", "report"]
     assert data["markdown"] == md.read_text()
@@ -291,9 +293,10 @@ def test_session_ends_with_a_scorecard_per_report_test(project: pytest.Pytester)
     result.stdout.fnmatch_lines(
         [
             "*- chimera scorecard -*",
-            "test * structure * supported * contradicted * unverified * TTFT ms * tok/s",
-            "test_card.py::test_builtin * ?/6 * [0-9]* * [0-9]* * [0-9]* * *",
-            "test_card.py::test_mine * 0/6 * 0 * 0 * 0 * 5.0 * 40.0",  # its persona is the default, insight
+            "test * structure * checked * supported * contradicted * unverified * TTFT ms * tok/s",
+            "test_card.py::test_builtin * ?/7 * [0-9]* * [0-9]* * [0-9]* * [0-9]* * *",
+            # its persona is the default, insight; "hi" holds no number: 0 checked, in plain sight
+            "test_card.py::test_mine * 1/7 * 0 * 0 * 0 * 0 * 5.0 * 40.0",
             "reports and run JSON: .chimera/",
         ]
     )
@@ -303,5 +306,5 @@ def test_session_ends_with_a_scorecard_per_report_test(project: pytest.Pytester)
 def test_scorecard_renders_unchecked_counts_as_dashes() -> None:
     from pytest_chimera.plugin.scorecard import Score, render
 
-    lines = render([Score("t::a", "-", None, None, None, 12.345, 40.0, replayed=True)])
-    assert lines[1].split() == ["t::a", "-", "-", "-", "-", "12.3", "(replayed)", "40.0"]
+    lines = render([Score("t::a", "-", None, None, None, None, 12.345, 40.0, replayed=True)])
+    assert lines[1].split() == ["t::a", "-", "-", "-", "-", "-", "12.3", "(replayed)", "40.0"]

@@ -77,7 +77,7 @@ def test_report_goes_to_stdout_without_out(corpus: Path, fake: dict[str, Any],
 
 def test_grounded_by_default(corpus: Path, fake: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(corpus), "--quiet"]) == 0
-    assert "- files.total: 2 files" in fake["backend"].prompts[0]
+    assert "- The corpus holds 2 files" in fake["backend"].prompts[0]  # the key figures
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,15 @@ import pytest
 
 from pytest_chimera.checks.structure import SpecError, check_structure, load_spec, select
 
-FILLER = " ".join(["The benchmark data shows steady behaviour across the measured runs."] * 30)
+
+
+def made_up_words(n: int, lead: str = "w") -> str:
+    """``n`` distinct made-up words: filler prose that never repeats itself (a repeated sentence would trip
+    the no-repetition-loop rule)."""
+    return " ".join(lead + "".join(chr(97 + (i // 26**k) % 26) for k in range(3)) for i in range(n))
+
+
+FILLER = made_up_words(270)
 
 INSIGHT_OK = f"""\
 # Insight Report
@@ -47,9 +55,10 @@ Missing telemetry: no GPU memory was recorded for the llama3 runs.
 def test_a_conforming_insight_report_passes_every_rule() -> None:
     result = check_structure(INSIGHT_OK, "insight")
     assert [r.rule for r in result.rules] == ["executive-summary", "three-recommendations", "risk-table",
-                                              "body-words", "numbered-sections", "metric-callout"]
+                                              "body-words", "numbered-sections", "metric-callout",
+                                              "no-repetition-loop"]
     assert result.ok, result.lines()
-    assert result.summary() == "insight spec: all 6 rules passed"
+    assert result.summary() == "insight spec: all 7 rules passed"
 
 
 def test_each_insight_rule_fails_on_its_own_defect() -> None:
@@ -57,9 +66,10 @@ def test_each_insight_rule_fails_on_its_own_defect() -> None:
         "executive-summary": INSIGHT_OK.replace("Executive Summary", "Overview"),
         "three-recommendations": INSIGHT_OK.replace("3. Cache the prompt prefix.\n", ""),
         "risk-table": INSIGHT_OK.replace("| Drift | Pin versions |\n", ""),
-        "body-words": INSIGHT_OK.replace(FILLER, FILLER + " " + FILLER),
+        "body-words": INSIGHT_OK.replace(FILLER, FILLER + " " + made_up_words(270, "v")),
         "numbered-sections": INSIGHT_OK.replace("## 2. ", "## ").replace("## 3. ", "## "),
         "metric-callout": INSIGHT_OK.replace("**283 tok/s**", "283 tok/s"),
+        "no-repetition-loop": INSIGHT_OK.replace(FILLER, made_up_words(170) + " " + made_up_words(100)),
     }
     for rule, text in cases.items():
         failed = [r.rule for r in check_structure(text, "insight").failed]
@@ -69,7 +79,7 @@ def test_each_insight_rule_fails_on_its_own_defect() -> None:
 def test_seed_fails_three_insight_rules_with_what_was_found(seed_report: Path) -> None:
     result = check_structure(seed_report.read_text(encoding="utf-8"), "insight")
     lines = result.lines()
-    assert lines[0] == "insight spec: 3 of 6 rules failed"
+    assert lines[0] == "insight spec: 3 of 7 rules failed"
     assert "  three-recommendations: makes exactly three recommendations -- found 6" in lines
     assert any(line.startswith("  risk-table:") and "found []" in line for line in lines)
     assert any(line.startswith("  body-words:") for line in lines)
@@ -79,7 +89,7 @@ def test_collector_spec() -> None:
     assert check_structure(COLLECTOR_OK, "collector").ok
     bad = COLLECTOR_OK.replace("JSON 44 and ", "").replace("## Gaps\n\nMissing telemetry: no", "No")
     assert [r.rule for r in check_structure(bad, "collector").failed] == ["file-counts-per-type", "gaps"]
-    long = COLLECTOR_OK + ("word " * 260)
+    long = COLLECTOR_OK + made_up_words(260)
     assert [r.rule for r in check_structure(long, "collector").failed] == ["under-250-words"]
 
 
@@ -144,11 +154,11 @@ def test_assert_structure_failure_output(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest()
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines([
-        "*AssertionError: insight spec: 6 of 6 rules failed",
+        "*AssertionError: insight spec: 6 of 7 rules failed",
         "*three-recommendations: makes exactly three recommendations -- found 2",
     ])
     result.stdout.fnmatch_lines([
-        "*AssertionError: assert insight spec: 6 of 6 rules failed",
+        "*AssertionError: assert insight spec: 6 of 7 rules failed",
         "*executive-summary: has an executive summary section -- found ?'Notes', 'Recommendations'?",
         "*body-words: the body has 300-400 words -- found *",
     ])

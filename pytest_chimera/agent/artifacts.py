@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pytest_chimera.agent.runs import ReportRun
 from pytest_chimera.atomic import write_atomic
@@ -26,14 +28,19 @@ def sanitize_test_id(nodeid: str) -> str:
     return stem
 
 
-def run_json_text(run: ReportRun) -> str:
-    """The run JSON (``ReportRun.to_json``), indented, with a final newline."""
-    return json.dumps(run.to_json(), indent=2, ensure_ascii=False) + "\n"
+def run_json_text(run: ReportRun, checks: Mapping[str, Any] | None = None) -> str:
+    """The run JSON (``ReportRun.to_json``, plus ``checks`` when given), indented, with a final newline."""
+    data = run.to_json()
+    if checks is not None:
+        data["checks"] = dict(checks)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_run(run: ReportRun, directory: Path, stem: str) -> tuple[Path, Path]:
-    """Write ``<stem>.md`` and ``<stem>.json`` under ``directory``; returns both paths."""
+def write_run(run: ReportRun, directory: Path, stem: str,
+              checks: Mapping[str, Any] | None = None) -> tuple[Path, Path]:
+    """Write ``<stem>.md`` and ``<stem>.json`` under ``directory``; returns both paths. ``checks``: what the
+    run's checks found (the scorecard's row: structure, checked, supported, ...), stored as ``checks``."""
     md_path, json_path = directory / f"{stem}.md", directory / f"{stem}.json"
     write_atomic(md_path, run.markdown if run.markdown.endswith("\n") else run.markdown + "\n")
-    write_atomic(json_path, run_json_text(run))
+    write_atomic(json_path, run_json_text(run, checks))
     return md_path, json_path

@@ -3,14 +3,15 @@
 ``run_agent`` reproduces the agent that wrote the seed report (``chimera_agent_b_report.md``): an
 analysis call over the corpus's data summary (the DataCollector role), then a report call with the
 persona, then the markdown assembled around the model's report (header, Workflow Summary, Metrics,
-Key Findings, Recommendations, Persona Prompt). With ``grounding`` (the default) the prompts also
-carry the most relevant computed facts, as many as the context budget allows; ``grounding=False``
-gives the model the file inventory only, as the original did.
+Key Findings, Recommendations, Persona Prompt). With ``grounding`` (the default) the prompts carry
+the key figures (``figures.key_figures``: a few computed facts written as a report cites them) in
+place of the file inventory; ``grounding=False`` gives the model the file inventory only, as the
+original did.
 
 Prompts are documents, not instructions: the embedded base gemma-3-270m continues text well and
 follows instructions poorly, so each prompt is the context, the persona's brief, then the first lines
-of the report for the model to continue. A chat model (through Ollama) reads the same text as a
-request and answers it.
+of the report for the model to continue (see ``prompts``). A chat model (through Ollama) reads the
+same text as a request and answers it.
 """
 
 from __future__ import annotations
@@ -24,15 +25,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pytest_chimera.agent.figures import key_figures
 from pytest_chimera.agent.layout import assemble_report, join_opening, title_of
 from pytest_chimera.agent.personas import Persona, resolve_persona
 from pytest_chimera.agent.prompts import (
+    ANALYSIS_OPENING,
+    ANALYSIS_STOP,
+    REPORT_STOP,
     AgentError,
     analysis_document,
     fit_prompt,
     prompt_budget,
-    ranked_fact_lines,
     report_document,
+    report_opening,
+    call_options,
 )
 from pytest_chimera.agent.runs import CallRecord, ReportRun, aggregate
 from pytest_chimera.backends.base import Backend, BackendError, Generation, Message, TokenCallback
@@ -137,7 +143,9 @@ def run_agent(
     summary = loaded.data_summary()
     budget = prompt_budget(backend, opts)
 
-    def call(stage: str, prompt: str) -> Generation:
+    sent: dict[str, dict[str, Any]] = {}
+
+    def call(stage: str, prompt: str, stops: Sequence[str]) -> Generation:
         tokens = 0
 
         def on_token(_piece: str) -> None:
@@ -146,27 +154,30 @@ def run_agent(
             report_progress(stage, tokens)
 
         report_progress(stage, 0)
-        return backend.generate(prompt, options=opts, on_token=on_token)
+        sent[stage] = call_options(opts, stops)
+        return backend.generate(prompt, options=sent[stage], on_token=on_token)
 
     start = time.perf_counter()
-    ranked = ranked_fact_lines(facts, spec) if grounding and facts is not None else []
-    prompt = fit_prompt(backend, budget, lambda fl, _a: analysis_document(summary, fl), ranked)
-    analysis = call("analysis", prompt.text)
-    analysis_text = join_opening("## 1. Executive Summary\n\n", analysis.text)
+    figures = key_figures(facts, spec) if grounding and facts is not None else []
+    context = "" if figures else summary  # the key figures state the inventory; without them, the inventory
+    prompt = fit_prompt(backend, budget, lambda fl, _a: analysis_document(context, fl), figures)
+    analysis = call("analysis", prompt.text, ANALYSIS_STOP)
+    analysis_text = join_opening(ANALYSIS_OPENING, analysis.text) if analysis.text.strip() else ""
     analysis_ms = (time.perf_counter() - start) * 1000
 
     start = time.perf_counter()
     title = title_of(name)
     prompt = fit_prompt(
-        backend, budget, lambda fl, a: report_document(spec, title, summary, fl, a), ranked, analysis_text
+        backend, budget, lambda fl, a: report_document(spec, title, context, fl, a), figures, analysis_text
     )
-    report = call("report", prompt.text)
-    body = join_opening(spec.opening, report.text)
+    report = call("report", prompt.text, REPORT_STOP)
+    body = join_opening(report_opening(spec), report.text) if report.text.strip() else spec.opening
     report_ms = (time.perf_counter() - start) * 1000
 
     stages = {"ingest_ms": ingest_ms, "analysis_ms": analysis_ms, "report_ms": report_ms,
               "total_ms": ingest_ms + analysis_ms + report_ms}
-    calls = [CallRecord("analysis", analysis.text, analysis.metrics), CallRecord("report", report.text, report.metrics)]
+    calls = [CallRecord("analysis", analysis.text, analysis.metrics, sent["analysis"]),
+             CallRecord("report", report.text, report.metrics, sent["report"])]
     markdown = assemble_report(
         agent_name=name,
         persona=spec,

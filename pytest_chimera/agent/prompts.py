@@ -1,17 +1,17 @@
-"""The agent's prompts: the context budget, the facts ranked for a persona and rendered, and the two
-documents (analysis, report) fitted within the model's context.
+"""The agent's prompts: the context budget, the facts ranked for a persona, and the two documents
+(analysis, report) fitted within the model's context.
 
 Prompts are documents, not instructions: the embedded base gemma-3-270m continues text well and follows
-instructions poorly, so each prompt is the context, the persona's brief, then the first lines of the report
-for the model to continue.
+instructions poorly, so each prompt is the context (the key figures when grounded, see ``figures``; the file
+inventory otherwise), the persona's brief, then the first lines of the report for the model to continue,
+ending in a sentence stem (``STEM``) that a report completes with figures. Stop strings (``ANALYSIS_STOP``,
+``REPORT_STOP``) end a call where the document it writes is over, before a loop can start.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import threading
-import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 DEFAULT_NUM_CTX = 2048  # Ollama's historical default and the seed run's setting
 ANALYST = COLLECTOR.agent_type  # the analysis stage's role (DataCollector-9000)
-ANALYSIS_SHARE = 0.4  # at most this share of the report prompt's free budget goes to the analysis notes
 
 
 class AgentError(ValueError):
@@ -131,49 +130,12 @@ def rank_facts(facts: Iterable[Fact], persona: Persona) -> list[Fact]:
     return [fact for _, _, fact in adjusted]
 
 
-_RANKED: weakref.WeakKeyDictionary[Any, dict[Persona, list[str]]] = weakref.WeakKeyDictionary()
-_RANKED_LOCK = threading.Lock()
-
-
-def ranked_fact_lines(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
-    """``rank_facts`` rendered as prompt lines, cached per facts object and persona.
-
-    A session's facts fixture hands every test the same ``Facts`` object, and benchmark rounds rerun the
-    agent on it: ranking its thousands of facts once per persona keeps the agent's overhead small.
-    """
-    try:
-        with _RANKED_LOCK:
-            cached = _RANKED.get(facts, {}).get(persona)
-    except TypeError:  # not weak-referenceable (a plain list): rank without caching
-        return [format_fact(f) for f in rank_facts(facts, persona)]
-    if cached is None:
-        cached = [format_fact(f) for f in rank_facts(facts, persona)]
-        with _RANKED_LOCK:
-            _RANKED.setdefault(facts, {})[persona] = cached
-    return cached
-
-
 def format_number(value: float) -> str:
     """A figure as a report would write it: integers plain, else 2 decimals (3 significant under 1)."""
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     text = f"{value:.2f}" if abs(value) >= 1 else f"{value:.3g}"
     return text.rstrip("0").rstrip(".") if "." in text and "e" not in text else text
-
-
-def format_fact(fact: Fact) -> str:
-    """One prompt line: ``- key: value unit``; a tuning result also names its configuration."""
-    value = format_number(fact.value)
-    if fact.unit == "%":
-        shown = f"{value}%"
-    elif fact.unit:
-        shown = f"{value} {fact.unit}"
-    else:
-        shown = value
-    detail = ""
-    if fact.key.startswith("tuning.") and ": " in fact.source:
-        detail = f" ({fact.source.split(': ', 1)[1]})"
-    return f"- {fact.key}: {shown}{detail}"
 
 
 # --- prompts ---------------------------------------------------------------------------------------
@@ -189,41 +151,64 @@ class Prompt:
     analysis_lines: int = 0
 
 
-FACTS_HEADING = "Measured facts (computed from the files; these are the only real figures):"
+FACTS_HEADING = "Key figures (measured from the files):"
+STEM = "- The corpus holds"  # the sentence both documents end in; a report completes it with the inventory
+ANALYSIS_OPENING = "## Key Findings\n\n" + STEM
+ANALYSIS_STOP = ("\n# ", "\n## ")  # the findings list is over at the next heading
+REPORT_STOP = ("\n# ", FACTS_HEADING, STEM[2:])  # a new document, or the figures copied a second time
+# min_p drops tokens under a tenth of the likeliest one's probability: with temperature > 0 the base model then
+# still copies a figure's digits (at 0.7 without it, it wrote none of them right); at temperature 0 no effect.
+SAMPLING_DEFAULTS: dict[str, Any] = {"min_p": 0.1}
 
 
 def _facts_block(lines: Sequence[str]) -> str:
-    return f"{FACTS_HEADING}\n" + "\n".join(lines) + "\n\n" if lines else ""
+    return f"{FACTS_HEADING}\n" + "\n".join(f"- {line}" for line in lines) + "\n\n" if lines else ""
+
+
+def _context(summary: str, heading: str) -> str:
+    """The file inventory under ``heading``; empty when there is none (a grounded prompt states the key
+    figures instead)."""
+    return f"{heading}\n{summary.strip()}\n\n" if summary.strip() else ""
 
 
 def analysis_document(summary: str, fact_lines: Sequence[str]) -> str:
-    """The analysis stage's prompt: the data summary (and facts), then an analysis for the model to continue."""
+    """The analysis stage's prompt: the data summary and/or the key figures, then a findings list to continue."""
     return (
         "Benchmark Data Analysis\n"
-        f"Prepared by {ANALYST}, a systems analyst who scans benchmark artefacts.\n"
-        "Contents: 1. executive summary, 2. key performance findings, 3. performance metrics analysis, "
-        "4. recommendations for optimisation.\n\n"
-        "Data summary:\n"
-        f"{summary.strip()}\n\n"
+        f"Prepared by {ANALYST}, a systems analyst who scans benchmark artefacts.\n\n"
+        f"{_context(summary, 'Data summary:')}"
         f"{_facts_block(fact_lines)}"
-        "## 1. Executive Summary\n\n"
+        f"{ANALYSIS_OPENING}"
     )
 
 
 def report_document(
     persona: Persona, agent_name: str, summary: str, fact_lines: Sequence[str], analysis: str
 ) -> str:
-    """The report stage's prompt: repository context, analyst notes, the persona's brief, the report's start."""
+    """The report stage's prompt: the repository context (data summary) and analyst notes, the persona's
+    brief, the key figures, then the report's first lines ending in ``STEM``."""
     notes = f"Analyst notes from {ANALYST}:\n{analysis.strip()}\n\n" if analysis.strip() else ""
     return (
-        "Repository context (benchmark artefacts):\n"
-        f"{summary.strip()}\n\n"
-        f"{_facts_block(fact_lines)}"
+        f"{_context(summary, 'Repository context (benchmark artefacts):')}"
         f"{notes}"
         f"{persona.prompt.strip()}\n\n"
+        f"{_facts_block(fact_lines)}"
         f"# Technical Report: {agent_name} Analysis\n\n"
-        f"{persona.opening}"
+        f"{report_opening(persona)}"
     )
+
+
+def report_opening(persona: Persona) -> str:
+    """The report's first lines the model continues: the persona's opening, then ``STEM``."""
+    return persona.opening + STEM
+
+
+def call_options(options: Mapping[str, Any], stops: Sequence[str]) -> dict[str, Any]:
+    """The options one call is sent: ``SAMPLING_DEFAULTS`` unless given, ``options``, and ``stops`` added
+    to its ``stop`` strings (the caller's come first)."""
+    given = options.get("stop")
+    own = [given] if isinstance(given, str) else list(given or [])
+    return {**SAMPLING_DEFAULTS, **options, "stop": [*own, *(s for s in stops if s not in own)]}
 
 
 def _line_costs(backend: Backend, lines: Sequence[str], budget: int) -> list[int]:
@@ -242,15 +227,6 @@ def _line_costs(backend: Backend, lines: Sequence[str], budget: int) -> list[int
     return costs
 
 
-def _prefix_within(costs: Sequence[int], budget: int) -> int:
-    used = 0
-    for n, cost in enumerate(costs):
-        if used + cost > budget:
-            return n
-        used += cost
-    return len(costs)
-
-
 def fit_prompt(
     backend: Backend,
     budget: int,
@@ -258,12 +234,13 @@ def fit_prompt(
     fact_lines: Sequence[str],
     analysis: str = "",
 ) -> Prompt:
-    """Fill ``render(facts, analysis)`` with facts (in order) and analysis lines within ``budget`` tokens.
+    """Fill ``render(facts, analysis)`` with the key-figure lines (in order) and analysis lines within
+    ``budget`` tokens.
 
-    The fixed text comes first; the analysis notes get at most ``ANALYSIS_SHARE`` of what is left when
-    facts need the room; facts fill the rest, most relevant first. The whole prompt is then counted with
-    the backend's tokenizer and facts, then analysis lines, are dropped until it fits. Raises
-    ``AgentError`` when even the fixed text does not fit.
+    The fixed text comes first; the figures, the text the model should cite, come next; the analysis notes
+    fill what is left. The whole prompt is then counted with the backend's tokenizer and analysis lines,
+    then figures from the last, are dropped until it fits. Raises ``AgentError`` when even the fixed text
+    does not fit.
     """
     fixed = backend.count_tokens(render([], ""))
     if fixed > budget:
@@ -273,25 +250,18 @@ def fit_prompt(
         )
     free = budget - fixed
     heading = backend.count_tokens(FACTS_HEADING + "\n\n") if fact_lines else 0
-    fact_costs = _line_costs(backend, fact_lines, max(0, free - heading))
-    facts_need = heading + sum(fact_costs) if len(fact_costs) == len(fact_lines) else free + 1
+    fact_costs = _line_costs(backend, [f"- {line}" for line in fact_lines], max(0, free - heading))
+    facts = list(fact_lines[: len(fact_costs)])
+    facts_cost = heading + sum(fact_costs) if facts else 0
     analysis_lines = analysis.strip().splitlines()
-    note_costs = _line_costs(backend, analysis_lines, free)
-    notes_need = sum(note_costs) + 1 if len(note_costs) == len(analysis_lines) else free + 1
-    if facts_need + notes_need <= free:
-        notes_room = free
-    else:
-        notes_room = max(free - facts_need, int(free * ANALYSIS_SHARE))
-    notes = analysis_lines[: _prefix_within(note_costs, notes_room)]
-    notes_cost = sum(note_costs[: len(notes)]) + (1 if notes else 0)
-    facts = list(fact_lines[: _prefix_within(fact_costs, free - notes_cost - heading)])
+    notes = analysis_lines[: len(_line_costs(backend, analysis_lines, max(0, free - facts_cost - 1)))]
     while True:
         text = render(facts, "\n".join(notes))
         tokens = backend.count_tokens(text)
         if tokens <= budget or not (facts or notes):
             break
-        if facts:
-            facts = facts[: max(0, len(facts) - max(1, (tokens - budget) // 8))]
-        else:
+        if notes:
             notes = notes[:-1]
+        else:
+            facts = facts[:-1]
     return Prompt(text=text, tokens=tokens, facts=tuple(facts), analysis_lines=len(notes))

@@ -7,20 +7,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_chimera.backends.base import CallMetrics
+from pytest_chimera.checks.assertions import DEFAULT_MIN_CHECKED
 
 STAGES = ("ingest_ms", "analysis_ms", "report_ms", "total_ms")
 
 
 @dataclass(frozen=True)
 class CallRecord:
-    """One model call of a run: which stage made it, what it returned, and its metrics."""
+    """One model call of a run: which stage made it, what it returned, its metrics, and the options it was
+    sent when they differ from the run's (the built-in agent adds stop strings and ``min_p``)."""
 
     stage: str
     text: str
     metrics: CallMetrics
+    options: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"stage": self.stage, "text": self.text, "metrics": self.metrics.to_dict()}
+        data = {"stage": self.stage, "text": self.text, "metrics": self.metrics.to_dict()}
+        return {**data, "options": dict(self.options)} if self.options else data
 
 
 def aggregate(calls: Sequence[CallMetrics]) -> dict[str, float]:
@@ -77,11 +81,13 @@ class ReportRun:
         return assert_structure(self.markdown, spec)
 
     def assert_consistent(self, facts: Any, max_contradicted: int | None = 0,
-                          max_unverified: int | None = None) -> Any:
-        """``assertions.assert_consistent`` on this run's markdown; run metrics and options checked too."""
+                          max_unverified: int | None = None, min_checked: int = DEFAULT_MIN_CHECKED) -> Any:
+        """``assertions.assert_consistent`` on this run's markdown; run metrics and options checked too.
+        ``min_checked``: numbers the model wrote (outside the blocks the agent assembles) that must be checked."""
         from pytest_chimera.checks.assertions import assert_consistent
 
-        return assert_consistent(self.markdown, facts, max_contradicted, max_unverified, run=self)
+        return assert_consistent(self.markdown, facts, max_contradicted, max_unverified, run=self,
+                                 min_checked=min_checked)
 
     def to_json(self) -> dict[str, Any]:
         """The run JSON: markdown, persona, backend, model, options, stages, calls, metrics."""
@@ -103,7 +109,8 @@ class ReportRun:
     def from_json(cls, data: Mapping[str, Any]) -> ReportRun:
         """Inverse of ``to_json`` (``metrics`` is recomputed from the calls)."""
         calls = [
-            CallRecord(c.get("stage", ""), c.get("text", ""), CallMetrics.from_dict(c.get("metrics", {})))
+            CallRecord(c.get("stage", ""), c.get("text", ""), CallMetrics.from_dict(c.get("metrics", {})),
+                       dict(c.get("options") or {}))
             for c in data.get("calls", [])
         ]
         return cls(

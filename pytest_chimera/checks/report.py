@@ -22,6 +22,9 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pytest_chimera.checks.repetition import WORD_RE as _WORD_RE
+from pytest_chimera.checks.repetition import Repetition, measure_repetition
+
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
@@ -36,7 +39,6 @@ LAYOUT_HEADINGS = {
 _NUMBER_RE = re.compile(r"^\s*(?:(?:section|part|step)\s+)?(\d+(?:\.\d+)*|[ivxlc]+)[.):]?\s+(?=\S)", re.I)
 _ROMAN_RE = re.compile(r"^[ivxlc]+$", re.I)
 _META_RE = re.compile(r"^\*\*[^*\n]{1,60}:\*\*")
-_WORD_RE = re.compile(r"[^\W_](?:(?:[\w'’.\-/:%]|,(?=\d))*[^\W_%])?%?")
 _DIGIT_RE = re.compile(r"\d")
 _RECOMMEND_RE = re.compile(r"recommend", re.I)
 
@@ -140,6 +142,7 @@ class ParsedReport:
     body_text: str
     body_word_count: int
     word_count: int
+    repetition: Repetition = field(default_factory=Repetition)
     source: str = field(repr=False, default="")
 
     def to_json(self) -> dict[str, Any]:
@@ -416,6 +419,7 @@ def parse_report(markdown: str) -> ParsedReport:
         body_text=body_text,
         body_word_count=count_words(body_text),
         word_count=count_words("\n".join(b.text for b in blocks)),
+        repetition=measure_repetition(body_text),
         source=markdown,
     )
 

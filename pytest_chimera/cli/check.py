@@ -2,7 +2,8 @@
 
 Parses the report, applies the structure spec (when given) and checks every number against the facts of
 the corpus (and, with ``--run``, the run metrics and options against that run's JSON). Exit 0 when every
-check passes, 1 when a structure rule fails or more numbers are contradicted (or unverified) than allowed,
+check passes, 1 when a structure rule fails, more numbers are contradicted (or unverified) than allowed or
+fewer model-written numbers were checked than ``--min-checked`` (``min_checked=`` of ``assert_consistent``),
 2 on a usage error (a missing or unreadable file, a bad spec: the message names it).
 """
 
@@ -13,6 +14,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from pytest_chimera.checks.assertions import DEFAULT_MIN_CHECKED
 
 
 def _count(text: str) -> int:
@@ -44,6 +47,9 @@ def add_parser(subparsers: Any) -> None:
                         help="contradicted numbers allowed before exit 1 (default: %(default)s)")
     parser.add_argument("--max-unverified", type=_count, default=None, metavar="N",
                         help="unverified numbers allowed before exit 1 (default: no limit)")
+    parser.add_argument("--min-checked", type=_count, default=DEFAULT_MIN_CHECKED, metavar="N",
+                        help="numbers written by the model (outside the blocks the agent assembles) that must be "
+                        "checked, else exit 1: a check of nothing proves nothing (default: %(default)s)")
     parser.add_argument("--json", action="store_true",
                         help='print {"report", "numbers", "structure", "summary"} as JSON')
     parser.set_defaults(func=run)
@@ -56,7 +62,7 @@ def _usage(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """The ``check`` command; returns the exit code."""
-    from pytest_chimera.checks.assertions import consistency_failed, consistency_lines
+    from pytest_chimera.checks.assertions import consistency_failed, consistency_summary, model_checked
     from pytest_chimera.checks.consistency import check_consistency
     from pytest_chimera.checks.report import parse_report
     from pytest_chimera.checks.structure import SpecError, check_structure
@@ -93,20 +99,20 @@ def run(args: argparse.Namespace) -> int:
     result = check_consistency(parsed, facts, run=run)
     counts = result.counts()
     structure_failed = len(structure.failed) if structure is not None else 0
-    failed = structure_failed > 0 or consistency_failed(result, args.max_contradicted, args.max_unverified)
+    limits = (args.max_contradicted, args.max_unverified, args.min_checked)
+    failed = structure_failed > 0 or consistency_failed(result, *limits)
     if args.json:
         payload = {
             "report": str(args.report),
             "numbers": result.to_json(),
             "structure": structure.to_json() if structure is not None else [],
-            "summary": {**counts, "structure_failed": structure_failed},
+            "summary": {**counts, "checked": len(model_checked(result)), "structure_failed": structure_failed},
         }
         print(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         if structure is not None:
             print("\n".join(structure.lines()))
-        lines = consistency_lines(result, args.max_contradicted, args.max_unverified)
-        print(lines[0])
+        print("\n".join(consistency_summary(result, *limits)))
         for n in result.numbers:
             if n.verdict in ("contradicted", "unverified"):
                 print(f"  {n.describe()}")

@@ -181,15 +181,17 @@ def report_for(request: pytest.FixtureRequest) -> ReportRun:
     else:
         run = run_once()
 
-    md_path, json_path = write_run(run, output_dir(config), sanitize_test_id(request.node.nodeid))
+    from pytest_chimera.plugin.scorecard import score
+
+    card = score(request.node.nodeid, run, facts)
+    md_path, json_path = write_run(run, output_dir(config), sanitize_test_id(request.node.nodeid),
+                                   checks=card.to_json())
     md_shown, json_shown = _shown(md_path, config), _shown(json_path, config)
     request.node.add_report_section("call", "chimera", section_text(run, md_shown, json_shown))
     request.node.user_properties.append(("chimera_report", md_shown))
     request.node.user_properties.append(("chimera_run_json", json_shown))
     _log(config).lines[request.node.nodeid] = summary_line(run, md_shown)
-    from pytest_chimera.plugin.scorecard import score
-
-    config.stash.setdefault(SCORES_KEY, []).append(score(request.node.nodeid, run, facts))
+    config.stash.setdefault(SCORES_KEY, []).append(card)
     return run
 
 

@@ -23,12 +23,18 @@ class Score:
 
     test: str
     structure: str  # "5/6" rules passed, or "-" when the persona has no built-in spec
+    checked: int | None  # checked numbers the model wrote (assertions.model_checked); None: no facts
     supported: int | None  # None: no facts, consistency not checked
     contradicted: int | None
     unverified: int | None
     ttft_ms: float
     tokens_per_s: float
     replayed: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """The checks of the run as plain JSON (the ``checks`` entry of the run JSON)."""
+        return {"structure": self.structure, "checked": self.checked, "supported": self.supported,
+                "contradicted": self.contradicted, "unverified": self.unverified}
 
 
 def check_run(
@@ -48,14 +54,19 @@ def check_run(
 
 
 def score(test: str, run: ReportRun, facts: Facts | None) -> Score:
-    """Check ``run``: built-in structure spec of its persona, consistency of its numbers against ``facts``."""
+    """Check ``run``: built-in structure spec of its persona, consistency of its numbers against ``facts``,
+    and how many of the checked numbers the model wrote."""
+    from pytest_chimera.checks.assertions import model_checked
+
     structure, consistency = check_run(run, run.persona, facts, against_run=False)
     passed = "-" if structure is None else f"{len(structure.rules) - len(structure.failed)}/{len(structure.rules)}"
     counts: dict[str, Any] = dict.fromkeys(("supported", "contradicted", "unverified"))
+    checked = None
     if consistency is not None:
         counts = dict(consistency.counts())
+        checked = len(model_checked(consistency))
     metrics = run.metrics
-    return Score(test, passed, counts["supported"], counts["contradicted"], counts["unverified"],
+    return Score(test, passed, checked, counts["supported"], counts["contradicted"], counts["unverified"],
                  metrics["ttft_ms"], metrics["tokens_per_s"], run.replayed)
 
 
@@ -64,12 +75,14 @@ def _count(value: int | None) -> str:
 
 
 def render(scores: Sequence[Score]) -> list[str]:
-    """A fixed-width table: test, structure rules passed, claims supported/contradicted/unverified, speed."""
-    header = ("test", "structure", "supported", "contradicted", "unverified", "TTFT ms", "tok/s")
+    """A fixed-width table: test, structure rules passed, model-written numbers checked, numbers
+    supported/contradicted/unverified, speed."""
+    header = ("test", "structure", "checked", "supported", "contradicted", "unverified", "TTFT ms", "tok/s")
     rows = [
         (
             s.test,
             s.structure,
+            _count(s.checked),
             _count(s.supported),
             _count(s.contradicted),
             _count(s.unverified),

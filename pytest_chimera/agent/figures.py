@@ -1,0 +1,135 @@
+"""Key figures: the few computed facts a grounded report cites first, each written as a report cites it.
+
+The embedded base gemma-3-270m copies text from its prompt well and follows instructions poorly. Given
+thousands of ``- key: value`` lines it copies none of them into its report, or mixes them up; given a few
+sentences in a report's own words ("The corpus holds 101 files: 28 CSV (27.72%), ..."), it copies them where
+a report states them. So the grounded prompts carry a short list of such sentences:
+
+1. the file inventory: total files and, per type, the count and its share of all files;
+2. then facts about one model's throughput or TTFT (best, median), taken in the persona's ranking
+   (``prompts.rank_facts``): first one per (statistic, metric), then the others, one per model each,
+   ``MAX_FIGURES`` sentences in all.
+
+Each sentence is checked with the consistency check before it is used: every number in it must be
+``supported`` by the facts, so a figure the model copies verbatim is one the check can attribute (a
+sentence whose words fit several facts, such as a mean over two files, is left out).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from pytest_chimera.agent.personas import Persona
+
+if TYPE_CHECKING:
+    from pytest_chimera.evidence.facts import Fact, Facts
+
+MAX_FIGURES = 5  # sentences, the inventory included
+CANDIDATES = 200  # ranked facts looked at for the model sentences
+TYPE_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown"}
+_MODEL_LABEL = re.compile(r"[a-z][\w.\-]*\d[\w.\-]*:[\w.\-]+")
+_BY_TYPE = re.compile(r"files\.by_type\.(\w+)$")
+
+
+def _shown(value: float) -> str:
+    from pytest_chimera.agent.prompts import format_number
+
+    return format_number(value)
+
+
+def inventory_sentence(facts: Iterable[Fact]) -> str | None:
+    """``The corpus holds 101 files: 28 CSV (27.72%), 44 JSON (43.56%) and 29 Markdown (28.71%).``"""
+    by_key = {f.key: f for f in facts if f.key.startswith("files.")}
+    total = by_key.get("files.total")
+    if total is None:
+        return None
+    kinds = sorted((m.group(1) for k in by_key if (m := _BY_TYPE.match(k))),
+                   key=lambda t: (list(TYPE_NAMES).index(t) if t in TYPE_NAMES else len(TYPE_NAMES), t))
+    parts = []
+    for kind in kinds:
+        count = _shown(by_key[f"files.by_type.{kind}"].value)
+        share = by_key.get(f"files.by_type.{kind}.pct")
+        name = TYPE_NAMES.get(kind, kind.upper())
+        parts.append(f"{count} {name} ({_shown(share.value)}%)" if share is not None else f"{count} {name}")
+    listed = f"{', '.join(parts[:-1])} and {parts[-1]}" if len(parts) > 1 else "".join(parts)
+    return f"The corpus holds {_shown(total.value)} files" + (f": {listed}." if listed else ".")
+
+
+def cite(fact: Fact) -> tuple[str, tuple[str, str, str]] | None:
+    """(sentence, (statistic, metric, model)) for a fact about one model's throughput or TTFT, else None.
+
+    ``Best throughput of gemma3:270m: 303.9 tok/s (parameter tuning).``,
+    ``Median TTFT of gemma3:270m: 0.0682 s (parameter tuning).``
+    """
+    model = next((label for label in fact.labels if _MODEL_LABEL.fullmatch(label)), None)
+    key = fact.key.lower()
+    last = key.rsplit(".", 1)[-1]
+    metric = "TTFT" if "ttft" in key else "throughput" if re.search(r"tokens?_(?:per_)?s\b", key) else None
+    stat = {"best_tokens_per_s": "best", "median": "median"}.get(last)
+    if model is None or metric is None or stat is None or (stat == "best" and metric != "throughput"):
+        return None
+    if fact.value == 0:  # a failed run's zero, not a figure to lead with
+        return None
+    unit = f"{fact.unit}" if fact.unit != "%" else "%"
+    value = f"{_shown(fact.value)}{unit}" if unit == "%" else f"{_shown(fact.value)} {unit}".rstrip()
+    study = " (parameter tuning)" if "param_tuning" in key else " (baseline)" if "baseline" in key else ""
+    return f"{stat.capitalize()} {metric} of {model}: {value}{study}.", (stat, metric, model)
+
+
+def _attributable(sentence: str, facts: Facts) -> bool:
+    """Every number of the sentence is supported by the facts (and it has one)."""
+    from pytest_chimera.checks.consistency import check_consistency
+
+    checked = [n for n in check_consistency(f"- {sentence}\n", facts).numbers if n.verdict is not None]
+    return bool(checked) and all(n.verdict == "supported" for n in checked)
+
+
+_CACHE: weakref.WeakKeyDictionary[Any, dict[Persona, list[str]]] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def key_figures(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
+    """The key-figure sentences for ``persona`` (see the module docstring), cached per facts object."""
+    try:
+        with _LOCK:
+            cached = _CACHE.get(facts, {}).get(persona)
+    except TypeError:  # not weak-referenceable
+        return _compute(facts, persona)
+    if cached is None:
+        cached = _compute(facts, persona)
+        with _LOCK:
+            _CACHE.setdefault(facts, {})[persona] = cached
+    return list(cached)
+
+
+def _compute(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
+    from pytest_chimera.agent.prompts import rank_facts
+    from pytest_chimera.evidence.facts import Facts
+
+    table = facts if isinstance(facts, Facts) else Facts.from_records(facts)
+    out: list[str] = []
+    inventory = inventory_sentence(table)
+    if inventory is not None and _attributable(inventory, table):
+        out.append(inventory)
+    cited: list[tuple[str, tuple[str, str, str]]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for fact in rank_facts(table, persona)[:CANDIDATES]:
+        found = cite(fact)
+        if found is not None and found[1] not in seen:
+            seen.add(found[1])
+            cited.append(found)
+    # one sentence per (statistic, metric) first, so throughput and TTFT both appear; then the rest in rank order
+    firsts: dict[tuple[str, str], str] = {}
+    for sentence, (stat, metric, _model) in cited:
+        firsts.setdefault((stat, metric), sentence)
+    ordered = [*firsts.values(), *(s for s, _ in cited if s not in firsts.values())]
+    for sentence in ordered:
+        if len(out) >= MAX_FIGURES:
+            break
+        if _attributable(sentence, table):
+            out.append(sentence)
+    return out
