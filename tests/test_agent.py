@@ -147,7 +147,7 @@ def test_prompts_fit_the_context_budget_key_figures_before_notes() -> None:
             assert included == figures[: len(included)]  # a prefix: the inventory first, the last dropped first
         report_prompt = backend.prompts[1]
         counts.append(len([line for line in report_prompt.splitlines() if line in figures]))
-        if "Automate Tuning" in report_prompt:  # analyst notes get only the room the figures leave
+        if "Analyst notes from" in report_prompt:  # analyst notes get only the room the figures leave
             assert counts[-1] == len(figures)
     assert counts == sorted(counts) and counts[0] < counts[-1] == len(figures)
     assert "Automate Tuning" in backend.prompts[1]

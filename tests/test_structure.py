@@ -10,7 +10,6 @@ import pytest
 from pytest_chimera.checks.structure import SpecError, check_structure, load_spec, select
 
 
-
 def made_up_words(n: int, lead: str = "w") -> str:
     """``n`` distinct made-up words: filler prose that never repeats itself (a repeated sentence would trip
     the no-repetition-loop rule)."""

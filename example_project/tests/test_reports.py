@@ -41,5 +41,6 @@ def test_collector_report_meets_the_collector_spec(chimera_report: ReportRun) ->
 
 @pytest.mark.chimera(persona="insight", grounding=True)
 def test_grounded_report_contradicts_no_fact(chimera_report: ReportRun, chimera_facts: Facts) -> None:
-    # Grounded: the computed facts are in the prompt, so the numbers the model copies are true ones.
+    # Grounded: the key figures are in the prompt, so the numbers the model copies are true ones. The default
+    # min_checked=1 also fails a report in which the model wrote no number to check.
     chimera_report.assert_consistent(chimera_facts, max_contradicted=0)

@@ -34,11 +34,11 @@ from pytest_chimera.agent.prompts import (
     REPORT_STOP,
     AgentError,
     analysis_document,
+    call_options,
     fit_prompt,
     prompt_budget,
     report_document,
     report_opening,
-    call_options,
 )
 from pytest_chimera.agent.runs import CallRecord, ReportRun, aggregate
 from pytest_chimera.backends.base import Backend, BackendError, Generation, Message, TokenCallback

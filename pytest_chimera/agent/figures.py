@@ -115,21 +115,25 @@ def _compute(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
     inventory = inventory_sentence(table)
     if inventory is not None and _attributable(inventory, table):
         out.append(inventory)
-    cited: list[tuple[str, tuple[str, str, str]]] = []
-    seen: set[tuple[str, str, str]] = set()
-    for fact in rank_facts(table, persona)[:CANDIDATES]:
-        found = cite(fact)
-        if found is not None and found[1] not in seen:
-            seen.add(found[1])
-            cited.append(found)
-    # one sentence per (statistic, metric) first, so throughput and TTFT both appear; then the rest in rank order
-    firsts: dict[tuple[str, str], str] = {}
-    for sentence, (stat, metric, _model) in cited:
-        firsts.setdefault((stat, metric), sentence)
-    ordered = [*firsts.values(), *(s for s, _ in cited if s not in firsts.values())]
-    for sentence in ordered:
-        if len(out) >= MAX_FIGURES:
-            break
-        if _attributable(sentence, table):
+    cited = [found for fact in rank_facts(table, persona)[:CANDIDATES] if (found := cite(fact)) is not None]
+    verdicts: dict[str, bool] = {}
+
+    def usable(sentence: str) -> bool:
+        if sentence not in verdicts:
+            verdicts[sentence] = _attributable(sentence, table)
+        return verdicts[sentence]
+
+    # one sentence per (statistic, metric) first, so throughput and TTFT both appear; then the rest in rank
+    # order; one sentence per (statistic, metric, model) in all
+    taken: set[tuple[str, str, str]] = set()
+    for first_pass in (True, False):
+        kinds = {key[:2] for key in taken}
+        for sentence, key in cited:
+            if len(out) >= MAX_FIGURES:
+                return out
+            if key in taken or (first_pass and key[:2] in kinds) or not usable(sentence):
+                continue
             out.append(sentence)
+            taken.add(key)
+            kinds.add(key[:2])
     return out

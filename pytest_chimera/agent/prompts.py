@@ -21,7 +21,7 @@ from pytest_chimera.agent.personas import COLLECTOR, Persona
 from pytest_chimera.backends.base import Backend
 
 if TYPE_CHECKING:
-    from pytest_chimera.evidence.facts import Fact, Facts
+    from pytest_chimera.evidence.facts import Fact
 
 DEFAULT_NUM_CTX = 2048  # Ollama's historical default and the seed run's setting
 ANALYST = COLLECTOR.agent_type  # the analysis stage's role (DataCollector-9000)

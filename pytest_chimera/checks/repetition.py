@@ -14,8 +14,9 @@ few or no numbers to check, so it must fail on its own account. The measure, ove
 - ``passage`` and ``count``: the most repeated passage (the most frequent ``NGRAM``-word run, widened
   while every occurrence goes on alike), quoted from the text, and how often it occurs.
 
-On the 24 real reports of the original agents and the seed report, ``share`` is at most 0.08 and no
-``loop_at_end``; looped outputs of gemma-3-270m have 0.5-0.95 (see tests/test_repetition.py).
+On the 24 real reports of the original agents and the seed report, ``share`` is at most 0.077 and
+``tail_share`` 0; looped outputs of gemma-3-270m (tests/data/looped/) have ``share`` 0.30-0.87 and
+``loop_at_end``. The built-in specs' rule allows ``share`` up to 0.2 and no ``loop_at_end``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 NGRAM = 8  # words per run: shorter runs recur in honest prose ("tokens per second", table cells)
-TAIL = 0.25  # the last quarter of the words
+TAIL = 0.1  # the last tenth of the words: a loop that starts late still shows there
 TAIL_LOOP = 0.8
 PASSAGE_CHARS = 60  # a quoted passage is cut to this many characters (a spec failure shows it whole)
 WORD_RE = re.compile(r"[^\W_](?:(?:[\w'’.\-/:%]|,(?=\d))*[^\W_%])?%?")
@@ -93,7 +94,7 @@ def _widen(words: list[str], occurrences: list[int], width: int) -> tuple[int, i
     """(first word, last word) of the first occurrence, widened right while every occurrence goes on alike
     and stays clear of the next one."""
     length = width
-    limit = min(b - a for a, b in zip(occurrences, occurrences[1:]))
+    limit = min(b - a for a, b in zip(occurrences, occurrences[1:], strict=False))
     while length < limit and all(
         s + length < len(words) and words[s + length] == words[occurrences[0] + length] for s in occurrences
     ):
