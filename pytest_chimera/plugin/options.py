@@ -178,6 +178,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("output", "Write the markdown and run JSON of every chimera_report test under DIR, named after the "
            "test id (relative to the rootdir).", default=DEFAULT_OUTPUT, default_text=f"{DEFAULT_OUTPUT}/",
            metavar="DIR", ini="string", ini_help=f"Directory for report artefacts (default {DEFAULT_OUTPUT}/)."),
+    Option("html", "Write one self-contained HTML page of the session's report tests to PATH at the end of the "
+           "session, relative to the rootdir: each report with its numbers marked by verdict, structure rules, "
+           "model-call timings, the comparison with the baseline and trend charts.", default_text="off",
+           metavar="PATH"),
     Option("no-grounding", "Give the agent the file inventory only, no computed facts (the original agent's "
            "behaviour), where a test's chimera marker does not set grounding=.", default=False,
            default_text="grounded", action="store_true"),
