@@ -200,13 +200,18 @@ def test_samples_give_a_pass_rate_flips_and_flipping_rules(facts: FactsLoader) -
     assert section.count("<summary>Sample ") == 4 and 'data-failing="true"' in section
 
 
-def test_recorded_verdicts_are_shown_as_recorded() -> None:
-    recorded = [number(3, "28 files", verdict="contradicted", explanation="recorded: the corpus has 27",
-                       fact={"key": "files.total", "value": 27, "unit": "files", "source": "recorded source"})]
+def test_recorded_verdicts_are_shown_as_recorded_and_escaped() -> None:
+    recorded = [number(3, "28 files", verdict="contradicted", explanation="recorded: <i>27</i>",
+                       fact={"key": "files.<i>", "value": 27, "unit": "files", "source": "<img src=x onerror=1>"}),
+                number(5, "2", verdict=None, kind="ordinal")]
     view = view_from_json(run_json(RIGHT, numbers=recorded), test="t", source="s.json", facts=None)
     sample = view.samples[0]
-    assert sample.counts()["contradicted"] == 1 and sample.numbers == recorded
-    assert "recorded: the corpus has 27" in section_html(view, "x")
+    assert sample.counts() == {"supported": 0, "contradicted": 1, "unverified": 0, "not checked": 0}
+    assert sample.numbers == recorded
+    section = section_html(view, "x")
+    assert "recorded: &lt;i&gt;27&lt;/i&gt;" in section and "Fact: files.&lt;i&gt; = 27 files" in section
+    assert "Source: &lt;img src=x onerror=1&gt;" in section
+    assert not [t for t, _ in tags_of(section).tags if t in ("i", "img")]
 
 
 def test_without_a_corpus_claims_are_not_checked_but_run_metrics_are() -> None:
@@ -253,6 +258,15 @@ def test_the_comparison_marks_regressions_and_the_trend_draws_each_run(tmp_path:
     assert "Trend charts need at least two saved benchmark runs; this page has 1." in one
 
 
+def test_the_trend_keeps_the_newest_runs_and_says_so() -> None:
+    runs = [run_from_json(saved_json({"t": {"ttft_ms": [float(k)]}}, when=f"2026-11-27T10:{k:02d}:00"), f"{k}.json")
+            for k in range(35)]
+    page = make_page([], trend=runs, generated="now")
+    assert "the trend shows the newest 30 of 35 saved runs" in page
+    assert re.search(r'<svg class="chart".*?</svg>', page, re.S).group(0).count("<circle") == 30  # type: ignore[union-attr]
+    assert "#1 deadbeef 2026-11-27T10:05:00" in page and "10:04:00" not in page
+
+
 def test_the_fragment_carries_its_style_and_no_script(facts: FactsLoader) -> None:
     view = view_from_json(run_json(WRONG), test="t::w", source="s.json", facts=facts.facts_for(None)[0])
     part = fragment(view)
@@ -279,7 +293,7 @@ def test_collect_sorts_runs_and_benchmarks_and_skips_foreign_json_in_folders(tmp
         collect([tmp_path / "missing.json"])
 
 
-def test_facts_loader_prefers_the_override_then_the_run_then_the_default(tmp_path: Path) -> None:
+def test_facts_loader_uses_the_runs_corpus_where_it_is_here_else_the_default(tmp_path: Path) -> None:
     loaded: list[Path] = []
 
     def load(path: Path) -> Any:
@@ -289,7 +303,6 @@ def test_facts_loader_prefers_the_override_then_the_run_then_the_default(tmp_pat
     loader = FactsLoader(tmp_path, load=load)
     assert loader.corpus_for(str(EXAMPLE_CORPUS)) == EXAMPLE_CORPUS
     assert loader.corpus_for("/no/such/dir") == tmp_path and loader.corpus_for(None) == tmp_path
-    assert FactsLoader(tmp_path, override=True, load=load).corpus_for(str(EXAMPLE_CORPUS)) == tmp_path
     loader.facts_for(None)
     loader.facts_for(None)
     assert loaded == [tmp_path.resolve()]  # once per corpus
@@ -308,3 +321,14 @@ def test_build_page_escapes_titles_and_test_ids(facts: FactsLoader) -> None:
     page = make_page([view], title="<script>x</script>", generated="<now>")
     assert "<script>x" not in page and "<b>x</b>" not in page and "<i>.json" not in page and "<now>" not in page
     assert build_page.__doc__
+
+
+def test_an_xdist_worker_never_writes_the_page(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from pytest_chimera.plugin.html import HtmlRecorder
+    from pytest_chimera.plugin.settings import Settings
+
+    worker: Any = SimpleNamespace(workerinput={"workerid": "gw0"})
+    HtmlRecorder(worker, Settings(html=tmp_path / "page.html")).write_page(SimpleNamespace())  # type: ignore[arg-type]
+    assert not (tmp_path / "page.html").exists()

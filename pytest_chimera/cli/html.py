@@ -2,7 +2,7 @@
 
 Inputs are run JSON files (``.chimera/*.json``) and saved pytest-benchmark runs (``.benchmarks/``), named one by
 one or found in folders (default: ``.chimera`` and ``.benchmarks`` in the current folder). Each run is checked
-against the corpus its run JSON names, or ``--corpus``; saved benchmark runs give the trend, and ``--baseline``
+against the corpus its run JSON names, else ``--corpus``; saved benchmark runs give the trend, and ``--baseline``
 compares the newest of them with that baseline. Exit 0 when the page is written, 2 on a usage error (an input,
 corpus, baseline or output that cannot be used: the message names it).
 """
@@ -14,22 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pytest_chimera.plugin.options import parse_fail_on
+from pytest_chimera.plugin.options import add_cli_options
 
 DEFAULT_INPUTS = (".chimera", ".benchmarks")
 
 
-def _rules(text: str) -> Any:
-    try:
-        return parse_fail_on(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def add_parser(subparsers: Any) -> None:
     """Register ``html``."""
-    from pytest_chimera.gating.rules import DEFAULT_RULES
-
     parser = subparsers.add_parser(
         "html",
         help="build the self-contained HTML page of report runs, their verdicts, the comparison and trends",
@@ -43,13 +34,11 @@ def add_parser(subparsers: Any) -> None:
                         f"(default: {' and '.join(DEFAULT_INPUTS)} where they exist)")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="PATH", help="the HTML file to write")
     parser.add_argument("--corpus", type=Path, default=None, metavar="DIR",
-                        help="check every run against this corpus (default: the corpus each run JSON names)")
+                        help="the corpus to check a run against when its run JSON names none, or one that is not "
+                        "here (default: none; such runs' numbers are not checked)")
     parser.add_argument("--baseline", type=Path, default=None, metavar="FILE.json",
                         help="a saved pytest-benchmark run to compare the newest saved run with")
-    parser.add_argument("--fail-on", type=_rules, default=DEFAULT_RULES, metavar="RULES",
-                        help="the comparison's rules METRIC:+N%%|-N%%|+N (default: %(default)r)")
-    parser.add_argument("--compare-any", action="store_true",
-                        help="compare even when backend, model or machine differ from the baseline")
+    add_cli_options(parser, ("fail-on", "compare-any"))  # the comparison's rules, as --chimera-fail-on
     parser.add_argument("--title", default="pytest-chimera report", metavar="TEXT", help="the page's title")
     parser.set_defaults(func=run)
 
@@ -62,7 +51,7 @@ def _usage(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     """The ``html`` command; returns the exit code."""
     from pytest_chimera.atomic import write_atomic
-    from pytest_chimera.gating import RunFileError, compare_runs, load_run, parse_rules
+    from pytest_chimera.gating import DEFAULT_RULES, RunFileError, compare_runs, load_run, parse_rules
     from pytest_chimera.view.build import make_page, views_from_runs
     from pytest_chimera.view.inputs import FactsLoader, InputError, collect
     from pytest_chimera.view.page import regressions_of
@@ -91,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         if not current:
             return _usage(f"--baseline {args.baseline}: no other saved pytest-benchmark run among the inputs to "
                           "compare with it")
-        rules = args.fail_on if isinstance(args.fail_on, dict) else parse_rules(args.fail_on)
+        rules = args.fail_on if args.fail_on is not None else parse_rules(DEFAULT_RULES)
         comparison = compare_runs(baseline, current[-1], rules, compare_any=args.compare_any)
         note = ""
         if baseline.source not in {r.source for r in trend}:
@@ -101,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     # A run file is named after its sanitised test id; a saved benchmark run gives the id itself.
     ids = {sanitize_test_id(name): name for run in [*trend, *inputs.benchmarks] for name in run.tests}
     names = {path: ids[path.stem] for path, _ in inputs.runs if path.stem in ids}
-    views = views_from_runs(inputs.runs, FactsLoader(args.corpus, override=True), names=names)
+    views = views_from_runs(inputs.runs, FactsLoader(args.corpus), names=names)
     text = make_page(views, title=args.title, comparison=comparison, comparison_note=note, trend=trend,
                      notes=inputs.notes)
     data = text.encode("utf-8")

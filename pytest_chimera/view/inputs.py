@@ -100,19 +100,15 @@ class FactsLoader:
     and facts computed here are added to it.
     """
 
-    def __init__(self, default: Path | None = None, *, override: bool = False,
-                 cache: MutableMapping[Path, Facts] | None = None,
+    def __init__(self, default: Path | None = None, *, cache: MutableMapping[Path, Facts] | None = None,
                  load: Callable[[Path], Facts] | None = None) -> None:
         self.default = default
-        self.override = override
         self.cache: MutableMapping[Path, Facts] = cache if cache is not None else {}
         self._load = load or _compute
         self.errors: dict[Path, str] = {}
 
     def corpus_for(self, named: Any) -> Path | None:
-        """The corpus to check a run against: the default when it overrides, else the run's, else the default."""
-        if self.override and self.default is not None:
-            return self.default
+        """The corpus to check a run against: the one it names when that folder is here, else the default."""
         if isinstance(named, str) and named and Path(named).is_dir():
             return Path(named)
         return self.default

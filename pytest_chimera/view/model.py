@@ -10,7 +10,6 @@ is a note on the test, never an exception.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 VERDICTS = ("supported", "contradicted", "unverified", "not checked")
 FAILED_OUTCOMES = frozenset({"failed", "error"})
 RUN_METRICS = frozenset(aggregate([]))  # the Metrics block's names: what a run's numbers are checked against
-_NAME = re.compile(r"[A-Za-z_]\w*")
 NUMBERING = frozenset({"ordinal"})  # list and section numbers: listed with the numbers, not counted or marked
 
 
@@ -155,11 +153,10 @@ def _number(value: Any) -> float | None:
 
 
 def _metrics(data: Any) -> dict[str, float]:
-    """The numeric entries of a metrics mapping whose names are words (``ttft_ms``); anything else is left out."""
+    """The numeric entries of a metrics mapping (a missing or odd one gives no entries)."""
     if not isinstance(data, Mapping):
         return {}
-    out = {k: _number(v) for k, v in data.items() if isinstance(k, str) and _NAME.fullmatch(k)}
-    return {k: v for k, v in out.items() if v is not None}
+    return {str(k): v for k, v in ((k, _number(v)) for k, v in data.items()) if v is not None}
 
 
 def _calls(data: Any, notes: list[str]) -> list[Call]:
