@@ -117,4 +117,5 @@ def test_pytest_html_rows_carry_the_annotated_report(project: pytest.Pytester) -
     report = (project.path / "report.html").read_text(encoding="utf-8")
     # pytest-html keeps each row's extras as escaped JSON; each report test's extra holds its marked numbers
     assert report.count("files.by_type.json.pct = 42.8571 %") >= 2
+    assert report.count("Outcome: \\u2717 failed") == 1 and report.count("Outcome: \\u2713 passed") == 1
     assert not (project.path / "page.html").exists()

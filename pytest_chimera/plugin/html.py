@@ -124,6 +124,9 @@ class HtmlRecorder:
         path = self.run_json(item.nodeid, item.user_properties)
         if path is None:
             return
+        outcome_now = outcome_of(report, self.outcomes.get(item.nodeid))  # logreport has not seen this report yet
+        if outcome_now is not None:
+            self.outcomes[item.nodeid] = outcome_now
         from pytest_html import extras
 
         from pytest_chimera.view.page import fragment
