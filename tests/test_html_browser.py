@@ -6,7 +6,7 @@ of its speed test, then the whole project with decode speed halved, ``--chimera-
 and pytest-html's ``--html``. Without Chromium or Playwright these tests skip, saying what to install; with
 ``CI`` set they fail instead, so CI cannot pass without running them (``.ci/run`` installs both).
 
-``CHIMERA_UPDATE_SCREENSHOT=1`` also writes the README's screenshot, ``docs/html-report.png``.
+``CHIMERA_UPDATE_SCREENSHOT=1`` also writes the README's screenshots, ``docs/html-report*.png``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pytest_chimera.agent.artifacts import sanitize_test_id
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path(os.environ.get("CHIMERA_CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOT = ROOT / "docs" / "html-report.png"
+SCREENSHOTS = (ROOT / "docs" / "html-report.png", ROOT / "docs" / "html-report-tooltip.png")
 
 # Records Content-Security-Policy refusals before any of the page's own code runs.
 WATCH_CSP = ("window.__violations = []; document.addEventListener('securitypolicyviolation', "
@@ -190,8 +190,11 @@ def test_a_screenshot_of_the_page(opened: Opened, tmp_path: Path) -> None:
     shot = tmp_path / "chimera-html.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
-    if os.environ.get("CHIMERA_UPDATE_SCREENSHOT"):
-        page.set_viewport_size({"width": 1200, "height": 1500})
-        page.locator('mark[data-verdict="contradicted"]').nth(2).focus()
-        page.evaluate("document.querySelector('#summary').scrollIntoView()")
-        page.screenshot(path=str(SCREENSHOT))
+    if os.environ.get("CHIMERA_UPDATE_SCREENSHOT"):  # the README's two pictures: the top, and a tooltip
+        page.set_viewport_size({"width": 1360, "height": 1000})
+        page.screenshot(path=str(SCREENSHOTS[0]))
+        section = page.locator("section.chimera-report", has_text="test_grounded_report_contradicts_no_fact")
+        mark = section.locator('mark[data-verdict="contradicted"]').first
+        mark.focus()
+        page.evaluate("m => window.scrollBy(0, m.getBoundingClientRect().top - 380)", mark.element_handle())
+        page.screenshot(path=str(SCREENSHOTS[1]))

@@ -207,7 +207,8 @@ def test_recorded_verdicts_are_shown_as_recorded_and_escaped() -> None:
     view = view_from_json(run_json(RIGHT, numbers=recorded), test="t", source="s.json", facts=None)
     sample = view.samples[0]
     assert sample.counts() == {"supported": 0, "contradicted": 1, "unverified": 0, "not checked": 0}
-    assert sample.numbers == recorded
+    assert [(n["raw"], n["verdict"], n["explanation"]) for n in sample.numbers] == [
+        ("28 files", "contradicted", "recorded: <i>27</i>"), ("2", None, "")]
     section = section_html(view, "x")
     assert "recorded: &lt;i&gt;27&lt;/i&gt;" in section and "Fact: files.&lt;i&gt; = 27 files" in section
     assert "Source: &lt;img src=x onerror=1&gt;" in section
@@ -236,6 +237,24 @@ def test_odd_run_data_gives_notes_never_exceptions(data: dict[str, Any]) -> None
     view = view_from_json(data, test="t", source="s.json", facts=None)
     section_html(view, "t")
     fragment(view)
+
+
+ANY = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6)
+       | st.lists(st.integers(), max_size=2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.fixed_dictionaries({}, optional={k: ANY | st.dictionaries(st.sampled_from(
+    ["key", "value", "unit", "source"]), ANY) for k in ("line", "raw", "kind", "verdict", "explanation", "fact")}),
+    max_size=4),
+       st.lists(st.fixed_dictionaries({}, optional={k: ANY for k in ("rule", "description", "ok", "detail")}),
+                max_size=3))
+def test_odd_recorded_checks_are_shown_never_raise(numbers: list[Any], rules: list[Any]) -> None:
+    data = {"markdown": "# R\n\n1 2 3\n", "numbers": numbers, "structure": rules, "samples": [1, "x"]}
+    view = view_from_json(data, test="t", source="s.json", facts=None)
+    assert len(view.samples) == 1 and len(view.samples[0].numbers) == len(numbers)
+    section_html(view, "t")
+    make_page([view], generated="now")
 
 
 def test_the_comparison_marks_regressions_and_the_trend_draws_each_run(tmp_path: Path, facts: FactsLoader) -> None:

@@ -90,7 +90,7 @@ def test_the_page_carries_the_gates_comparison_and_the_trend(project: pytest.Pyt
                      r'<td class="n">25</td>.*?broke rule tokens_per_s:-10%', page)
     assert page.count('<svg class="chart"') == 4  # ttft_ms, tokens_per_s, contradicted, structure_failed
     assert "Medians of 2 saved runs" in page
-    assert re.search(r'<td class="n">✗ 1</td></tr>', page)  # the test's row counts its regression
+    assert re.search(r'<td class="n">✗ 1</td><td class="n">0/1</td>', page)  # the row counts its regression
 
 
 def test_an_unwritable_page_fails_the_session_naming_the_path(project: pytest.Pytester) -> None:

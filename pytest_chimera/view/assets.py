@@ -78,7 +78,8 @@ tr.failing td:first-child{border-left:4px solid #b3261e}
 .badge.good{background:#1e6b34;color:#fff}
 .badge.warn{background:#7a5200;color:#fff}
 .scroll{overflow-x:auto}
-.summary th[scope=row]{overflow-wrap:break-word;min-width:16rem}
+.summary{font-size:.92rem}
+.summary th[scope=row]{overflow-wrap:break-word;min-width:12rem;max-width:26rem}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,34rem),1fr));gap:1rem}
 figure{margin:0}
 figcaption{font-weight:600}

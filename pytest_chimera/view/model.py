@@ -173,14 +173,41 @@ def _calls(data: Any, notes: list[str]) -> list[Call]:
     return calls
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _clean_number(n: Mapping[str, Any]) -> dict[str, Any]:
+    """A recorded number in the checks' JSON shape, each field of the type the page expects."""
+    fact = n.get("fact")
+    line = n.get("line")
+    return {
+        "line": line if isinstance(line, int) and not isinstance(line, bool) else None,
+        "text": _text(n.get("text")), "raw": _text(n.get("raw")), "value": _number(n.get("value")),
+        "unit": _text(n.get("unit")), "kind": _text(n.get("kind")), "reason": _text(n.get("reason")),
+        "part": _text(n.get("part")), "verdict": n.get("verdict") if n.get("verdict") in VERDICTS[:3] else None,
+        "explanation": _text(n.get("explanation")),
+        "fact": None if not isinstance(fact, Mapping) else {
+            "key": _text(fact.get("key")), "value": _number(fact.get("value")), "unit": _text(fact.get("unit")),
+            "source": _text(fact.get("source"))},
+    }
+
+
+def _clean_rule(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {"rule": _text(r.get("rule")), "description": _text(r.get("description")), "ok": r.get("ok") is True,
+            "detail": _text(r.get("detail"))}
+
+
 def _recorded(data: Mapping[str, Any], key: str) -> list[dict[str, Any]] | None:
+    """Recorded ``numbers`` or ``structure``: a list of objects, each cleaned; None when not recorded."""
     value = data.get(key)
-    if isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
-        return [dict(v) for v in value]
-    return None
+    if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+        return None
+    clean = _clean_number if key == "numbers" else _clean_rule
+    return [clean(v) for v in value]
 
 
-def _checks(data: Mapping[str, Any], markdown: str, facts: Facts | None, notes: list[str]
+def _checks(data: Mapping[str, Any], markdown: str, facts: Facts | None
             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None, str | None]:
     """(numbers, structure rules or None, spec name): recorded ones, else computed."""
     from pytest_chimera.checks.consistency import check_consistency
@@ -217,7 +244,7 @@ def sample_from_json(data: Mapping[str, Any], facts: Facts | None, notes: list[s
     if not isinstance(markdown, str):
         notes.append("a sample has no 'markdown' text")
         markdown = ""
-    numbers, rules, spec = _checks(data, markdown, facts, notes)
+    numbers, rules, spec = _checks(data, markdown, facts)
     passed = data.get("passed")
     return Sample(
         markdown=markdown,
@@ -239,7 +266,7 @@ def view_from_json(
     raw_samples = data.get("samples")
     items: list[Mapping[str, Any]] = [data]
     if isinstance(raw_samples, list) and raw_samples:
-        items = [s for s in raw_samples if isinstance(s, Mapping)]
+        items = [s for s in raw_samples if isinstance(s, Mapping)] or [data]
         if len(items) < len(raw_samples):
             found.append(f"{len(raw_samples) - len(items)} sample(s) are not objects and were left out")
     samples = [sample_from_json({**_inherited(data), **item}, facts, found) for item in items]

@@ -136,7 +136,7 @@ def _numbers_table(sample: Sample, prefix: str, unplaced: set[int]) -> str:
             f'<td><span class="num v-{slug(verdict)}">{ICONS[verdict]} {verdict}</span></td>'
             f'<td>{escape(str(n.get("explanation") or n.get("reason") or ""))}</td>'
             f"<td>{escape(_fact_line(n))}</td>"
-            f'<td>{escape(str((n.get("fact") or {}).get("source") or ""))}</td></tr>')
+            f'<td>{escape(str((n.get("fact") or {}).get("source") or ""))}</td></tr>')  # numbers are cleaned
     head = "".join(f'<th scope="col">{h}</th>' for h in ("line", "number", "kind", "verdict", "explanation",
                                                          "fact", "source"))
     return (f"<details><summary>All {len(sample.numbers)} numbers of the report</summary><table>"
@@ -254,7 +254,7 @@ def _median_metric(view: ReportView, key: str) -> float | None:
 
 def _summary(page: Page, anchors: list[str]) -> str:
     head = ("test", "outcome", "rules passed", "supported", "contra&shy;dicted", "unverified", "not checked",
-            "TTFT ms", "tok/s", "samples passed", "regres&shy;sions")
+            "regres&shy;sions", "samples passed", "TTFT ms", "tok/s")
     rows = []
     for view, anchor in zip(page.tests, anchors, strict=True):
         regressions = regressions_of(view, page.comparison)
@@ -270,9 +270,9 @@ def _summary(page: Page, anchors: list[str]) -> str:
             *(f'<td class="n">{c}</td>' for c in counts[:1]),
             f'<td class="n">{"✗ " if counts[1] != "0" else ""}{counts[1]}</td>',
             *(f'<td class="n">{c}</td>' for c in counts[2:]),
-            f'<td class="n">{ttft}</td><td class="n">{fmt(_median_metric(view, "tokens_per_s"))}</td>',
-            f'<td class="n">{passed}/{total}</td>',
             f'<td class="n">{"✗ " + str(len(regressions)) if regressions else "0"}</td>',
+            f'<td class="n">{passed}/{total}</td>',
+            f'<td class="n">{ttft}</td><td class="n">{fmt(_median_metric(view, "tokens_per_s"))}</td>',
         ]
         marked = ' data-failing="true" class="failing"' if failing else ' data-failing="false"'
         rows.append(f"<tr{marked}>{''.join(cells)}</tr>")
