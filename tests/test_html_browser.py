@@ -67,7 +67,7 @@ def example_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     full = _pytest(project, "--benchmark-autosave", "--chimera-compare", "--chimera-html=chimera.html",
                    "--html=pytest-html.html", "--self-contained-html", slowdown="2")
     assert "chimera html: chimera.html" in full.stdout, full.stdout[-3000:] + full.stderr[-2000:]
-    assert "3 failed, 7 passed, 2 xfailed" in full.stdout  # the fake reports contradict the grounded tests
+    assert full.returncode == 1  # the fake reports fail the grounded tests, and the gate sees tokens/s halved
     return project
 
 
@@ -120,7 +120,7 @@ def test_each_contradicted_number_is_marked_and_its_tooltip_names_the_fact(opene
     expected = expected_contradictions(example_run)
     assert sum(map(len, expected.values())) >= 10
     sections = page.locator("section.chimera-report")
-    assert sections.count() == len(expected) == 7
+    assert sections.count() == len(expected) >= 6
     for k in range(sections.count()):
         section = sections.nth(k)
         test = section.locator("h2").inner_text()
@@ -147,21 +147,25 @@ def test_each_contradicted_number_is_marked_and_its_tooltip_names_the_fact(opene
     assert not tip.is_visible()
 
 
-def test_the_failure_filter_shows_only_failing_tests(opened: Opened) -> None:
+def test_the_failure_filter_shows_only_failing_tests(opened: Opened, example_run: Path) -> None:
     page = opened.page
     rows = page.locator("#summary-table tbody tr")
     failing = page.locator('#summary-table tbody tr[data-failing="true"]')
-    assert rows.count() == 7 and failing.count() == 6  # only the replayed brief has no failure
+    total = len(list((example_run / ".chimera").glob("*.json")))
+    assert rows.count() == total and failing.count() == total - 1  # only the replayed brief has no failure
+    assert page.locator('#summary-table tbody tr[data-failing="false"]').inner_text().startswith(
+        "tests/test_replay.py::")
     page.focus("#only-failures")
     page.keyboard.press("Space")
     visible = [rows.nth(k).is_visible() for k in range(rows.count())]
     assert visible == [rows.nth(k).get_attribute("data-failing") == "true" for k in range(rows.count())]
-    assert page.locator("#filter-status").inner_text() == "Showing 6 of 7 tests: only those with failures."
+    assert page.locator("#filter-status").inner_text() == (
+        f"Showing {total - 1} of {total} tests: only those with failures.")
     replayed = page.locator("section.chimera-report", has_text="test_replayed_brief")
     assert replayed.count() == 1 and not replayed.is_visible()
     page.keyboard.press("Space")
     assert all(rows.nth(k).is_visible() for k in range(rows.count())) and replayed.is_visible()
-    assert page.locator("#filter-status").inner_text() == "Showing all 7 tests."
+    assert page.locator("#filter-status").inner_text() == f"Showing all {total} tests."
 
 
 def test_hostile_report_markup_runs_nothing(opened: Opened, browser: Any, example_run: Path) -> None:
