@@ -84,7 +84,8 @@ def test_an_unreadable_file_names_the_file(recorded: tuple[ReplayBackend, Path, 
                                            raw: bytes, message: str) -> None:
     player, path, _ = recorded
     path.write_bytes(raw)
-    with pytest.raises(BackendError, match=f"cassette {re.escape(str(path))} is unreadable .*\\({re.escape(message)}\\)"):
+    pattern = f"cassette {re.escape(str(path))} is unreadable .*\\({re.escape(message)}\\)"
+    with pytest.raises(BackendError, match=pattern):
         player.generate("hi")
 
 

@@ -62,14 +62,16 @@ def test_cli_check_exits_2_naming_the_spec(tmp_path: Path, case: str, capsys: py
 
 
 def test_a_ref_that_loops_is_a_spec_error() -> None:
-    spec = {"title": "loop", "$defs": {"a": {"$ref": "#/$defs/a"}}, "allOf": [{"$ref": "#/$defs/a", "description": "d"}]}
+    spec = {"title": "loop", "$defs": {"a": {"$ref": "#/$defs/a"}},
+            "allOf": [{"$ref": "#/$defs/a", "description": "d"}]}
     with pytest.raises(SpecError, match=r"'loop' \(a mapping\): rule 1 \(rule-1\): its \$ref chain loops"):
         check_structure(REPORT, spec)
 
 
 def test_a_recursive_schema_that_consumes_the_report_still_works() -> None:
     spec = {"$defs": {"node": {"type": "object", "properties": {"items": {"items": {"$ref": "#/$defs/node"}}}}},
-            "allOf": [{"description": "sections are objects", "properties": {"sections": {"items": {"$ref": "#/$defs/node"}}}}]}
+            "allOf": [{"description": "sections are objects",
+                       "properties": {"sections": {"items": {"$ref": "#/$defs/node"}}}}]}
     assert check_structure(REPORT, spec).ok
 
 

@@ -125,7 +125,7 @@ def compute_facts(corpus: Corpus) -> Facts:
     underlying unit; Markdown cells may carry their own ("0.06s", "303.9 tok/s"). A count stat has unit "".
     Labels are lowercase: the name and its words, metric synonyms (labels.name_labels), statistic words
     (STAT_LABELS: "mean", "average", ...), every spelling of the model (labels.model_forms), words of the path.
-    Facts whose value is not finite (std of one value) are left out.
+    Facts whose value is not finite (std of one value, a number beyond a float's range) are left out.
     """
     from pytest_chimera.evidence.corpus import paused_gc
 
@@ -150,7 +150,15 @@ def _compute_facts(corpus: Corpus) -> Facts:
         for table in tables:
             _md_table_facts(table, rows, lb)
     _json_facts(corpus, rows, lb)
-    return Facts(pd.DataFrame(rows, columns=list(COLUMNS)))
+    return Facts(_finite(pd.DataFrame(rows, columns=list(COLUMNS))))
+
+
+def _finite(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose value is a finite number: a fact is a quantity, and JSON has no NaN or Infinity."""
+    import numpy as np
+
+    finite = np.isfinite(frame["value"].to_numpy(dtype=float))
+    return frame if finite.all() else frame[finite].reset_index(drop=True)
 
 
 def _file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
