@@ -53,6 +53,7 @@ BAD_PARTS = [
     ("response.chunks", "abc", "response.chunks is not an array of strings"),
     ("request", None, "request.options is missing or not an object"),
     ("request.options", [], "request.options is missing or not an object"),
+    ("response.chunks", ["not", "the text"], "response.chunks do not add up to response.text"),
 ]
 
 
@@ -148,3 +149,13 @@ def test_a_slug_is_one_safe_path_component(model: str) -> None:
     assert path.parent == Path("d") / "fake" / slug
     assert slug.strip(".") and "/" not in slug and "\\" not in slug and "\x00" not in slug
     assert len(slug.encode()) <= MAX_SLUG_CHARS
+
+
+def test_a_cassette_that_cannot_be_written_is_a_backend_error(tmp_path: Path) -> None:
+    tapes = tmp_path / "tapes"
+    tapes.write_text("a file where the cassette folder should be")
+    with pytest.raises(BackendError, match=r"cannot write cassette .*tapes/fake/.*\(Not a directory\); give "
+                                           r"--chimera-cassettes a directory this process can write"):
+        ReplayBackend(tapes, MODEL, mode="record", inner=FakeBackend()).generate("hi")
+    with pytest.raises(BackendError, match=r"the cassette directory .*tapes is not a directory"):
+        ReplayBackend(tapes, MODEL, mode="replay").generate("hi")

@@ -114,3 +114,45 @@ def test_assert_helpers_raise_spec_error_in_process(tmp_path: Path) -> None:
         assert_structure(REPORT, path)
     with pytest.raises(SpecError, match="null.json: must be a JSON object"):
         _ = REPORT == Conforms(path)
+
+
+# the other inputs of `check`: the report and the run JSON ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "not readable JSON (nested too deeply)"),
+        ('{"markdown": 5}', "not a run JSON (expected ReportRun.to_json with 'markdown')"),
+        ('{"markdown": "# R", "calls": 5}', "not a run JSON (TypeError: "),
+        ('{"markdown": "# R", "calls": [{"metrics": null}]}', "not a run JSON (AttributeError: "),
+        ('{"markdown": "# R", "calls": [{"metrics": {"ttft_ms": "fast"}}]}', "not a run JSON (ValueError: "),
+        ('{"markdown": "# R", "options": 5}', "not a run JSON (TypeError: "),
+    ],
+    ids=["deep", "markdown-not-text", "calls-not-a-list", "metrics-null", "metric-not-a-number", "options-int"],
+)
+def test_a_bad_run_json_exits_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
+                                         message: str) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.csv").write_text("x,y\n1,2\n")
+    report = tmp_path / "report.md"
+    report.write_text("# Report\n\nTTFT was 80 ms.\n")
+    run = tmp_path / "run.json"
+    run.write_text(text)
+    assert main(["check", str(report), "--corpus", str(corpus), "--run", str(run)]) == 2
+    assert f"pytest-chimera check: error: --run {run}: {message}" in capsys.readouterr().err
+
+
+def test_a_utf16_or_bom_report_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.csv").write_text("x,y\n1,2\n")
+    for name, data in (("u16.md", "# Report\n\nThe corpus holds 1 file.\n".encode("utf-16")),
+                       ("bom.md", b"\xef\xbb\xbf# Report\n\nThe corpus holds 1 file.\n")):
+        (tmp_path / name).write_bytes(data)
+        assert main(["check", str(tmp_path / name), "--corpus", str(corpus)]) == 0, capsys.readouterr()
+        assert "1 supported of 1 checked numbers" in capsys.readouterr().out
+    (tmp_path / "latin1.md").write_bytes("# R\n\ncaf\xe9 1 file.\n".encode("latin-1"))
+    assert main(["check", str(tmp_path / "latin1.md"), "--corpus", str(corpus)]) == 2
+    assert "cannot read it (ValueError: not UTF-8 or UTF-16 text" in capsys.readouterr().err

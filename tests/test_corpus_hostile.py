@@ -151,6 +151,14 @@ def test_names_that_are_not_utf8_are_shown_with_escapes(odd_names: Path) -> None
         fact.source.encode("utf-8")
 
 
+def test_control_characters_in_names_are_escaped(tmp_path: Path) -> None:
+    (tmp_path / "two\nlines.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "\x1b[2Jclear.md").write_text("# x\n")
+    corpus = load_corpus(tmp_path)
+    assert [f.path for f in corpus.files] == ["\\x1b[2Jclear.md", "two\\x0alines.csv"]
+    assert "\x1b" not in corpus.data_summary() and "two\\x0alines.csv" in corpus.data_summary()
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "ascii", "latin-1"])
 def test_facts_prints_every_name_whatever_the_output_encoding(odd_names: Path, encoding: str) -> None:
     env = {**os.environ, "PYTHONIOENCODING": encoding}

@@ -176,6 +176,9 @@ class ReplayBackend:
         backend_dir = model_slug(key["backend"]) if key["backend"] != "*" else "*"
         where = self.cassette_dir / backend_dir / model_slug(key["model"]) / f"{key['hash']}.json"
         backend_flag = f" --chimera-backend {key['backend']}" if key["backend"] != "*" else ""
+        if self.cassette_dir.exists() and not self.cassette_dir.is_dir():
+            return BackendError(f"the cassette directory {self.cassette_dir} is not a directory; give "
+                                "--chimera-cassettes the folder that holds the cassettes")
         return BackendError(
             f"no cassette for backend={key['backend']} model={key['model']} hash={key['hash']} "
             f"(looked for {where}) in record mode 'replay'. Record it by running this test with: "
@@ -260,7 +263,13 @@ class ReplayBackend:
                 "metrics": generation.metrics.to_dict(),
             },
         }
-        write_atomically(path, payload)
+        try:
+            write_atomically(path, payload)
+        except OSError as exc:
+            raise BackendError(
+                f"cannot write cassette {path} ({exc.strerror or exc}); give --chimera-cassettes a directory "
+                "this process can write"
+            ) from None
         self.recorded_calls += 1
         return generation
 
@@ -356,6 +365,8 @@ def read_cassette(path: Path) -> tuple[str, list[str], CallMetrics, dict[str, An
         chunks = [text]
     if not isinstance(chunks, list) or not all(isinstance(c, str) for c in chunks):
         raise CassetteError("response.chunks is not an array of strings")
+    if "".join(chunks) != text:
+        raise CassetteError("response.chunks do not add up to response.text")
     return text, chunks, _metrics(response.get("metrics")), dict(request["options"])
 
 

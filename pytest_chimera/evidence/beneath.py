@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -22,16 +23,20 @@ def within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def display_name(name: str) -> str:
-    """A file name as text that encodes anywhere: bytes that were not UTF-8 (held by Python as surrogate
-    escapes) become ``\\xNN`` (``b"bad\\xffname.csv"`` -> ``bad\\xffname.csv``)."""
-    if name.isascii():
+    """A file name as one line of text that encodes anywhere: bytes that were not UTF-8 (held by Python as
+    surrogate escapes) and control characters (a newline, a terminal escape) become ``\\xNN``
+    (``b"bad\\xffname.csv"`` -> ``bad\\xffname.csv``)."""
+    if name.isprintable():
         return name
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        return os.fsencode(name).decode("utf-8", "backslashreplace")
-    return name
+        name = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
 
 
 _BENEATH = hasattr(os, "O_NOFOLLOW") and hasattr(os, "O_DIRECTORY") and os.open in os.supports_dir_fd
