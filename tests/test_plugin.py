@@ -30,7 +30,7 @@ def test_help_lists_the_chimera_group(pytester: pytest.Pytester) -> None:
             "*benchmark-aware LLM evaluation (pytest-chimera)*",
             "*--chimera *Run LLM evaluation*",
             "*--chimera-backend=NAME*",
-            "*Model backend: auto | ollama | llama-cpp | replay.*",
+            "*Model backend: auto | ollama | openai | llama-cpp |*",
             "*--chimera-model=NAME*",
             "*--chimera-corpus=DIR*",
             "*--chimera-option=KEY=VALUE*",

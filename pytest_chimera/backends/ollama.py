@@ -122,7 +122,8 @@ class OllamaBackend:
 
     ``keep_alive`` (``"5m"``, ``"1h"``, seconds as a number, ``-1`` forever, ``0`` unload now) is sent with
     every call; ``None`` leaves Ollama's default. ``timeout`` bounds the whole call in seconds, including
-    connecting (default 600).
+    connecting (default 600). ``workers_per_host``: how many pytest-xdist workers share this server
+    (recorded in ``describe()``: it changes what TTFT means).
     """
 
     name = "ollama"
@@ -135,9 +136,11 @@ class OllamaBackend:
         options: Mapping[str, Any] | None = None,
         keep_alive: str | float | None = None,
         timeout: float | None = None,
+        workers_per_host: int = 1,
     ) -> None:
         self.model = model
         self.host = resolve_host(host)
+        self.workers_per_host = workers_per_host
         self.options = dict(options or {})
         self.keep_alive = keep_alive
         self.timeout = float(timeout) if timeout is not None else DEFAULT_TIMEOUT_S
@@ -272,10 +275,12 @@ class OllamaBackend:
         return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
 
     def describe(self) -> dict[str, Any]:
-        """Backend, model, host and, when the server answers, digest, family, size and quantization."""
+        """Backend, model, host, workers per host and, when the server answers, digest, family, size and
+        quantization."""
         if self._describe is not None:
             return dict(self._describe)
-        info: dict[str, Any] = {"backend": self.name, "model": self.model, "host": self.host, "digest": None}
+        info: dict[str, Any] = {"backend": self.name, "model": self.model, "host": self.host,
+                                "workers_per_host": self.workers_per_host, "digest": None}
         if self.keep_alive is not None:
             info["keep_alive"] = self.keep_alive
         try:

@@ -4,7 +4,8 @@ Agent code that speaks Ollama (the ``ollama`` client, httpx, requests, ...) can 
 without an Ollama install. Routes: ``GET /`` and ``HEAD /`` ("Ollama is running"), ``GET /api/version``,
 ``GET /api/tags``, ``POST /api/show``, ``POST /api/generate`` and ``POST /api/chat`` (streamed NDJSON, the
 default, or one JSON object with ``"stream": false``), with Ollama's final timing fields in nanoseconds and
-Ollama's error bodies (``{"error": "model 'x' not found"}`` with 404 for an unknown model).
+Ollama's error bodies (``{"error": "model 'x' not found"}`` with 404 for an unknown model); and, as Ollama
+does, the OpenAI-compatible ``GET /v1/models``, ``POST /v1/completions`` and ``/v1/chat/completions``.
 
 Standard library only (``http.server`` in a thread); it binds 127.0.0.1 on a free port by default and
 ``close()`` stops it cleanly. Calls into the backend are serialised with a lock: one model, one call at a
@@ -25,6 +26,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from pytest_chimera.backends import openai_wire
 from pytest_chimera.backends.base import Backend, Generation
 from pytest_chimera.version import __version__
 
@@ -324,10 +326,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, {"version": SERVER_VERSION})
         elif self.path == "/api/tags":
             self._send_json(200, app.tags())
+        elif self.path == "/v1/models":
+            self._send_json(200, openai_wire.models_reply(app.models))
         else:
             self._error(404, "404 page not found")
 
     def do_POST(self) -> None:  # noqa: N802
+        if self.path in ("/v1/completions", "/v1/chat/completions"):
+            self._openai(chat=self.path == "/v1/chat/completions")
+            return
         if self.path not in ("/api/show", "/api/generate", "/api/chat"):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             self._error(404, "404 page not found")
@@ -342,6 +349,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, self.server_app.show(name))
         else:
             self._generate(name, body, chat=self.path == "/api/chat")
+
+    def _openai(self, *, chat: bool) -> None:
+        """``POST /v1/completions`` and ``/v1/chat/completions``: OpenAI's wire, see ``openai_wire``."""
+        body = self._read_body()
+        if body is not None:
+            app = self.server_app
+            openai_wire.serve(self, app.backend, app._lock, app.faults, body, chat=chat, serves=app.serves)
 
     # generation ------------------------------------------------------------------------------
 
