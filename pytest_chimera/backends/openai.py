@@ -140,6 +140,17 @@ def _finish_reason(chunk: Any) -> str | None:
     return None
 
 
+def _said(exc: Any) -> str:
+    """What the server said in an error reply (its ``error.message``), without the client's prefix."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, Mapping):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, Mapping) else inner
+        if isinstance(message, str) and message:
+            return message
+    return str(getattr(exc, "message", None) or exc)
+
+
 def _extra(obj: Any, key: str) -> Any:
     """A field the client's models do not declare (llama.cpp's ``timings``), from pydantic's extras."""
     extra = getattr(obj, "model_extra", None)
@@ -444,7 +455,7 @@ class OpenAIBackend:
                 message = (f"{where} refused the API key from ${self.api_key_env} (HTTP {exc.status_code}); "
                            "check the key, or --chimera-api-key-env NAME")
         elif isinstance(exc, openai.NotFoundError):
-            if "model" in str(exc.message).lower():
+            if "model" in _said(exc).lower():
                 message = (f"model {self.model!r} is not served by {where}; pass --chimera-model NAME with a model "
                            "it serves")
             else:
@@ -463,12 +474,12 @@ class OpenAIBackend:
         elif names & {"RemoteProtocolError", "ReadError"}:
             return self._cut(pieces, str(exc) or type(exc).__name__)
         elif isinstance(exc, openai.BadRequestError):
-            message = (f"{where} refused the request (HTTP 400): {exc.message}. A prompt over the server's "
+            message = (f"{where} refused the request (HTTP 400): {_said(exc)}. A prompt over the server's "
                        "context needs a larger one (vLLM --max-model-len, llama.cpp --n_ctx) or a lower num_predict")
         elif isinstance(exc, openai.APIStatusError):
-            message = f"{where} answered with an error (HTTP {exc.status_code}): {exc.message}"
+            message = f"{where} answered with an error (HTTP {exc.status_code}): {_said(exc)}"
         elif isinstance(exc, openai.APIError):
-            message = f"{where} reported an error in the stream: {exc.message}; {self._arrived(pieces)}"
+            message = f"{where} reported an error in the stream: {_said(exc)}; {self._arrived(pieces)}"
         else:
             message = f"OpenAI-compatible call to {self.host} failed: {type(exc).__name__}: {exc}"
         return BackendError(self._redact(message))
