@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from llama_server import free_port
 from ollama_fakes import FakeBackend
 
 from pytest_chimera.backends import hosts
@@ -20,9 +20,7 @@ from pytest_chimera.plugin.settings import resolve
 
 
 def closed_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"  # nothing listens once the socket is closed
+    return f"http://127.0.0.1:{free_port()}"
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ injected faults (a stall, a cut stream), a closed port, a wrong path.
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from llama_server import free_port as closed_port
 from ollama_fakes import FakeBackend
 
 from pytest_chimera.backends.base import METRIC_NAMES, BackendError, CallMetrics
@@ -41,12 +41,6 @@ def backend(server: OllamaServer) -> Iterator[OpenAIBackend]:
     b = OpenAIBackend(MODEL, host=server.url, timeout=5)
     yield b
     b.close()
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_fake_model_text_and_engine_timings_arrive_through_v1(backend: OpenAIBackend) -> None:

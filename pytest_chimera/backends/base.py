@@ -5,6 +5,7 @@ Metric names and meanings follow Ollama's API (its durations are nanoseconds; he
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol, runtime_checkable
@@ -21,6 +22,35 @@ def check_input(backend: str, prompt: str | None, messages: Sequence[Message] | 
     """Raise BackendError unless exactly one of ``prompt`` and ``messages`` is given."""
     if (prompt is None) == (messages is None):
         raise BackendError(f"{backend}.generate() takes exactly one of prompt= or messages=")
+
+
+class Received:
+    """The text pieces of a streamed call as they arrive: TTFT at the first non-empty one, each passed on."""
+
+    def __init__(self, start: float, on_token: TokenCallback | None = None) -> None:
+        self.start, self.on_token = start, on_token
+        self.pieces: list[str] = []
+        self.ttft_ms: float | None = None
+
+    def add(self, piece: str) -> None:
+        if piece:
+            if self.ttft_ms is None:
+                self.ttft_ms = (time.perf_counter() - self.start) * 1000
+            self.pieces.append(piece)
+            if self.on_token is not None:
+                self.on_token(piece)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+    def summary(self) -> str:
+        """How much had arrived, for an error message: ``312 characters in 80 chunks had arrived ('...')``."""
+        text = self.text
+        if not text:
+            return "no text had arrived"
+        preview = text if len(text) <= 60 else text[:57] + "..."
+        return f"{len(text)} characters in {len(self.pieces)} chunks had arrived ({preview!r})"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback, check_input
+from pytest_chimera.backends.base import (
+    BackendError,
+    CallMetrics,
+    Generation,
+    Message,
+    Received,
+    TokenCallback,
+    check_input,
+)
 from pytest_chimera.backends.options import OLLAMA_OPTIONS
 
 if TYPE_CHECKING:
@@ -233,14 +241,13 @@ class OpenAIBackend:
             params["response_format"] = {"type": "json_schema", "json_schema": schema}
         self._check_model()
         client: Any = self._get_client()  # Any: the client's overloads want its own message types
-        pieces: list[str] = []
-        ttft_ms: float | None = None
         usage: Any = None
         timings: Mapping[str, Any] | None = None
         finish: str | None = None
         started = False
         stream: Iterator[Any] | None = None
         start = time.perf_counter()
+        received = Received(start, on_token)
         try:
             common: dict[str, Any] = {"model": self.model, "stream": True,
                                       "stream_options": {"include_usage": True}, **params}
@@ -251,13 +258,7 @@ class OpenAIBackend:
             started = True
             deadline = start + self.timeout
             for chunk in stream:
-                piece = _piece(chunk)
-                if piece:
-                    if ttft_ms is None:
-                        ttft_ms = (time.perf_counter() - start) * 1000
-                    pieces.append(piece)
-                    if on_token is not None:
-                        on_token(piece)
+                received.add(_piece(chunk))
                 finish = _finish_reason(chunk) or finish
                 usage = getattr(chunk, "usage", None) or usage
                 found = _extra(chunk, "timings")
@@ -267,17 +268,17 @@ class OpenAIBackend:
         except BackendError:
             raise
         except Exception as exc:
-            raise self._translate(exc, pieces, started) from None
+            raise self._translate(exc, received, started) from None
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
         wall_ms = (time.perf_counter() - start) * 1000
         if finish is None:
-            raise self._cut(pieces, "the stream ended without a finish_reason")
+            raise self._cut(received, "the stream ended without a finish_reason")
         return Generation(
-            text="".join(pieces),
-            metrics=metrics_from(usage, timings, ttft_ms=ttft_ms, wall_ms=wall_ms),
+            text=received.text,
+            metrics=metrics_from(usage, timings, ttft_ms=received.ttft_ms, wall_ms=wall_ms),
             backend=self.name,
             model=self.model,
             options=merged,
@@ -365,7 +366,7 @@ class OpenAIBackend:
             self._served = []
             return
         except Exception as exc:
-            raise self._translate(exc, [], False) from None
+            raise self._translate(exc) from None
         served = [str(e.id) for e in entries]
         wanted = {self.model, f"{self.model}:latest"}
         if not wanted & set(served):
@@ -402,7 +403,7 @@ class OpenAIBackend:
         try:
             count = self._server_count(tokenizer, text)
         except Exception as exc:
-            raise self._translate(exc, [], False) from None
+            raise self._translate(exc) from None
         if count is None:
             raise BackendError(f"the server at {self.host} answered {tokenizer[0]} without a token count")
         return count
@@ -417,9 +418,9 @@ class OpenAIBackend:
             except openai.APIStatusError as exc:
                 if exc.status_code in (400, 404, 405, 422):  # no such endpoint, or another server's body
                     continue
-                raise self._translate(exc, [], False) from None
+                raise self._translate(exc) from None
             except Exception as exc:
-                raise self._translate(exc, [], False) from None
+                raise self._translate(exc) from None
             if count is not None:
                 self._bos = count
                 return candidate
@@ -428,23 +429,17 @@ class OpenAIBackend:
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "***") if self._key else text
 
-    def _arrived(self, pieces: list[str]) -> str:
-        text = "".join(pieces)
-        if not text:
-            return "no text had arrived"
-        preview = text if len(text) <= 60 else text[:57] + "..."
-        return f"{len(text)} characters in {len(pieces)} chunks had arrived ({preview!r})"
-
-    def _cut(self, pieces: list[str], what: str) -> BackendError:
+    def _cut(self, received: Received, what: str) -> BackendError:
         return BackendError(self._redact(
             f"the response stream from the OpenAI-compatible server at {self.host} was cut off: {what}; "
-            f"{self._arrived(pieces)}. The server may have crashed or restarted; see its log."
+            f"{received.summary()}. The server may have crashed or restarted; see its log."
         ))
 
-    def _translate(self, exc: Exception, pieces: list[str], started: bool) -> BackendError:
+    def _translate(self, exc: Exception, received: Received | None = None, started: bool = False) -> BackendError:
         """One clear BackendError (the key redacted) for anything the client or the stream raised."""
         import openai
 
+        received = received or Received(0.0)
         names = {c.__name__ for c in type(exc).__mro__}
         where = f"the OpenAI-compatible server at {self.host}"
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
@@ -463,23 +458,23 @@ class OpenAIBackend:
                            "OpenAI-compatible servers answer under /v1 (http://HOST:PORT/v1)")
         elif isinstance(exc, openai.APITimeoutError | TimeoutError) or "ReadTimeout" in names:
             message = (f"{where} timed out: {self.model} gave no complete answer within {self.timeout:g} s; "
-                       f"{self._arrived(pieces)}. Raise --chimera-timeout or lower num_predict.")
+                       f"{received.summary()}. Raise --chimera-timeout or lower num_predict.")
         elif isinstance(exc, openai.APIConnectionError) or names & {"ConnectError", "ConnectionError"}:
-            if started or pieces:
-                return self._cut(pieces, str(exc.__cause__ or exc) or type(exc).__name__)
+            if started or received.pieces:
+                return self._cut(received, str(exc.__cause__ or exc) or type(exc).__name__)
             cause = exc.__cause__ or exc.__context__
             detail = "connection refused" if "refused" in str(cause).lower() else str(cause or exc)
             message = (f"cannot reach {where} ({detail}). Start it (vllm serve MODEL, or python -m "
                        "llama_cpp.server --model FILE.gguf) or point --chimera-host at a running one.")
         elif names & {"RemoteProtocolError", "ReadError"}:
-            return self._cut(pieces, str(exc) or type(exc).__name__)
+            return self._cut(received, str(exc) or type(exc).__name__)
         elif isinstance(exc, openai.BadRequestError):
             message = (f"{where} refused the request (HTTP 400): {_said(exc)}. A prompt over the server's "
                        "context needs a larger one (vLLM --max-model-len, llama.cpp --n_ctx) or a lower num_predict")
         elif isinstance(exc, openai.APIStatusError):
             message = f"{where} answered with an error (HTTP {exc.status_code}): {_said(exc)}"
         elif isinstance(exc, openai.APIError):
-            message = f"{where} reported an error in the stream: {_said(exc)}; {self._arrived(pieces)}"
+            message = f"{where} reported an error in the stream: {_said(exc)}; {received.summary()}"
         else:
             message = f"OpenAI-compatible call to {self.host} failed: {type(exc).__name__}: {exc}"
         return BackendError(self._redact(message))
