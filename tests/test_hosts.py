@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -156,11 +157,45 @@ def test_xdist_workers_each_keep_one_host(pytester: pytest.Pytester, two_servers
                     "gw1": {"host": b + "/v1", "workers_per_host": 1}}
 
 
-def test_xdist_workers_sharing_one_host_say_so(pytester: pytest.Pytester, two_servers: tuple[str, str]) -> None:
+@pytest.mark.parametrize("given", ["--chimera-host", "OPENAI_BASE_URL"])
+def test_xdist_workers_sharing_one_host_say_so(pytester: pytest.Pytester, two_servers: tuple[str, str], given: str,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     a, _ = two_servers
     pytester.makepyfile(test_where=RECORD)
-    result = pytester.runpytest_subprocess("--chimera", "--chimera-backend=openai", f"--chimera-host={a}", "-n", "2",
+    hosts_given = [f"--chimera-host={a}"] if given == "--chimera-host" else []
+    monkeypatch.setenv("OPENAI_BASE_URL", a + "/v1")  # the default host when no --chimera-host is given
+    result = pytester.runpytest_subprocess("--chimera", "--chimera-backend=openai", *hosts_given, "-n", "2",
                                            "--dist", "each")
     result.assert_outcomes(passed=2)
     for worker in ("gw0", "gw1"):
         assert json.loads((pytester.path / f"{worker}.json").read_text()) == {"host": a + "/v1", "workers_per_host": 2}
+
+
+def test_a_worker_takes_the_controllers_hosts_without_asking_them(pytester: pytest.Pytester) -> None:
+    from pytest_chimera.plugin import models
+    from pytest_chimera.plugin.stash import HOSTS_KEY
+
+    trusted, down = closed_url(), closed_url()  # nobody listens: only the controller's word makes it "up"
+    config = pytester.parseconfig("--chimera", f"--chimera-host={trusted}")
+    config.workerinput = {models.UP_KEY: [trusted],  # type: ignore[attr-defined]
+                          models.DOWN_KEY: [[down, "connection refused"]]}
+    config._do_configure()
+    try:
+        assert config.stash[HOSTS_KEY] == hosts.HostCheck((trusted,), ((down, "connection refused"),))
+        node = SimpleNamespace(workerinput={})
+        models.configure_node(config, node)  # and a controller hands on what it holds
+        assert node.workerinput == {models.UP_KEY: [trusted], models.DOWN_KEY: [[down, "connection refused"]]}
+    finally:
+        config._ensure_unconfigure()
+
+
+def test_the_cli_uses_the_first_host_that_answers(two_servers: tuple[str, str]) -> None:
+    from pytest_chimera.backends.base import BackendError
+    from pytest_chimera.cli.common import pick_host
+
+    a, b = two_servers
+    down = closed_url()
+    assert pick_host([]) is None and pick_host([down]) == down  # one host: no check, the call says what is wrong
+    assert pick_host([down, b, a]) == b
+    with pytest.raises(BackendError, match=f"no model host answers: {down} \\(connection refused\\)"):
+        pick_host([down, closed_url()])

@@ -7,8 +7,11 @@ injected faults (a stall, a cut stream), a closed port, a wrong path.
 from __future__ import annotations
 
 import json
+import threading
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
 
@@ -252,3 +255,86 @@ def test_v1_errors_have_openais_body(server: OllamaServer) -> None:
     assert status == 400 and "messages must be a list" in json.loads(raw)["error"]["message"]
     with urllib.request.urlopen(server.url + "/v1/models", timeout=5) as reply:
         assert [m["id"] for m in json.loads(reply.read())["data"]] == [MODEL]
+
+
+# --- a scripted server: replies no well-behaved server gives -------------------------------------------------
+
+
+class Scripted(BaseHTTPRequestHandler):
+    """``GET /v1/models`` lists the model; every POST gets ``reply`` (status, content type, body) as it is."""
+
+    reply: tuple[int, str, bytes] = (200, "application/json", b"{}")
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._send(200, "application/json", json.dumps({"object": "list", "data": [{"id": MODEL}]}).encode())
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self._send(*self.reply)
+
+    def _send(self, status: int, kind: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def scripted() -> Iterator[type[Scripted]]:
+    handler = type("Handler", (Scripted,), {})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    handler.url = f"http://127.0.0.1:{httpd.server_address[1]}"  # type: ignore[attr-defined]
+    yield handler
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _events(*events: dict[str, Any] | str) -> bytes:
+    return b"".join(f"data: {e if isinstance(e, str) else json.dumps(e)}\n\n".encode() for e in events)
+
+
+def _text_chunk(text: str, finish: str | None = None) -> dict[str, Any]:
+    return {"id": "c", "object": "text_completion", "created": 0, "model": MODEL,
+            "choices": [{"index": 0, "text": text, "finish_reason": finish}]}
+
+
+def test_a_key_the_server_echoes_is_masked(scripted: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "sk-echoed-" + "9" * 20
+    monkeypatch.setenv("ECHO_KEY", key)
+    body = {"error": {"message": f"Incorrect API key provided: {key}.", "type": "invalid_request_error"}}
+    scripted.reply = (401, "application/json", json.dumps(body).encode())
+    with pytest.raises(BackendError) as info:
+        OpenAIBackend(MODEL, host=scripted.url, api_key_env="ECHO_KEY", timeout=5).generate("x")
+    assert "refused the API key from $ECHO_KEY" in str(info.value) and key not in str(info.value)
+    scripted.reply = (500, "application/json", json.dumps(body).encode())
+    with pytest.raises(BackendError, match=r"HTTP 500\): Incorrect API key provided: \*\*\*\.") as info:
+        OpenAIBackend(MODEL, host=scripted.url, api_key_env="ECHO_KEY", timeout=5).generate("x")
+
+
+def test_a_stream_that_ends_without_finish_reason_is_cut(scripted: Any) -> None:
+    scripted.reply = (200, "text/event-stream", _events(_text_chunk("half "), _text_chunk("an answer"), "[DONE]"))
+    with pytest.raises(BackendError, match=r"was cut off: the stream ended without a finish_reason; 14 characters in "
+                                           r"2 chunks had arrived \('half an answer'\)"):
+        OpenAIBackend(MODEL, host=scripted.url, timeout=5).generate("x")
+
+
+def test_an_error_event_in_the_stream(scripted: Any) -> None:
+    scripted.reply = (200, "text/event-stream",
+                      _events(_text_chunk("one "), {"error": {"message": "CUDA out of memory"}}, "[DONE]"))
+    with pytest.raises(BackendError, match=r"reported an error in the stream: CUDA out of memory; 4 characters"):
+        OpenAIBackend(MODEL, host=scripted.url, timeout=5).generate("x")
+
+
+def test_usage_in_the_last_chunk_gives_the_counts(scripted: Any) -> None:
+    usage = {"id": "c", "object": "text_completion", "created": 0, "model": MODEL, "choices": [],
+             "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}}
+    scripted.reply = (200, "text/event-stream",
+                      _events(_text_chunk("a "), _text_chunk("b", "length"), usage, "[DONE]"))
+    m = OpenAIBackend(MODEL, host=scripted.url, timeout=5).generate("x").metrics
+    assert (m.prompt_eval_count, m.eval_count) == (9, 2) and "eval_count" not in m.missing and "eval_ms" in m.missing
