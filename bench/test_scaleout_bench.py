@@ -83,13 +83,17 @@ def _run(project: Path, hosts: list[str], *extra: str) -> float:
     start = time.perf_counter()
     done = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=1800)
     wall = time.perf_counter() - start
-    assert done.returncode == 0 and f"{N_TESTS} passed" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+    problems = [line for line in done.stdout.splitlines() if "Failed:" in line or line.startswith("E ")]
+    assert done.returncode == 0 and f"{N_TESTS} passed" in done.stdout, "\n".join(problems[:10]) or done.stdout[-3000:]
     return wall
 
 
 def test_report_tests_per_minute_serial_and_under_two_workers(project: Path, benchmark: BenchmarkFixture) -> None:
     model = _gguf()
-    with llama_server(model) as one, llama_server(model) as two:
+    logs = Path(tempfile.mkdtemp(prefix="chimera-scaleout-"))
+    print(f"\nserver logs: {logs}")
+    with open(logs / "one.log", "wb") as log_one, open(logs / "two.log", "wb") as log_two, \
+            llama_server(model, log=log_one) as one, llama_server(model, log=log_two) as two:
         serial = _run(project, [one])
         shared = _run(project, [one], "-n", "2")
         pool = _run(project, [one, two], "-n", "2")

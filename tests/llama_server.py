@@ -52,16 +52,19 @@ def llama_server(
     threads: int = 1,
     n_ctx: int = 2048,
     api_key: str | None = None,
+    interrupt_requests: bool = False,
     verbose: bool = False,
     log: IO[bytes] | None = None,
 ) -> Iterator[str]:
     """Serve ``model_path`` as ``alias``; yields ``http://127.0.0.1:PORT``. ``verbose`` makes llama.cpp print
-    its per-call timings to the log (what the benchmark reads)."""
+    its per-call timings to the log (what the benchmark reads). ``interrupt_requests`` is off by default here:
+    on, the server ends a streaming answer (``[DONE]``, no finish_reason) as soon as another request waits,
+    which is what several xdist workers on one server do."""
     port = free_port()
     command = [
         sys.executable, __file__, "--model", str(model_path), "--model_alias", alias, "--host", "127.0.0.1",
         "--port", str(port), "--n_threads", str(threads), "--n_threads_batch", str(threads), "--n_ctx", str(n_ctx),
-        "--verbose", str(verbose),
+        "--verbose", str(verbose), "--interrupt_requests", str(interrupt_requests),
     ]
     if api_key is not None:
         command += ["--api_key", api_key]

@@ -53,6 +53,11 @@ OPTION_MAP: dict[str, str] = {
 }
 REFUSED_OPTIONS = frozenset(OLLAMA_OPTIONS) - set(OPTION_MAP)
 
+INTERRUPTED_HINT = (
+    " llama-cpp-python's server ends a stream this way when another request arrives, unless it was started with "
+    "--interrupt_requests False (needed when several pytest-xdist workers share it)"
+)
+
 # Server tokenizer endpoints, tried in order: (path from the server root, request body, reply key).
 _TOKENIZERS: tuple[tuple[str, str, str], ...] = (
     ("/tokenize", "prompt", "count"),  # vLLM, SGLang
@@ -275,7 +280,7 @@ class OpenAIBackend:
                 close()
         wall_ms = (time.perf_counter() - start) * 1000
         if finish is None:
-            raise self._cut(received, "the stream ended without a finish_reason")
+            raise self._cut(received, "the stream ended without a finish_reason", INTERRUPTED_HINT)
         return Generation(
             text=received.text,
             metrics=metrics_from(usage, timings, ttft_ms=received.ttft_ms, wall_ms=wall_ms),
@@ -429,10 +434,10 @@ class OpenAIBackend:
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "***") if self._key else text
 
-    def _cut(self, received: Received, what: str) -> BackendError:
+    def _cut(self, received: Received, what: str, hint: str = "") -> BackendError:
         return BackendError(self._redact(
             f"the response stream from the OpenAI-compatible server at {self.host} was cut off: {what}; "
-            f"{received.summary()}. The server may have crashed or restarted; see its log."
+            f"{received.summary()}. The server may have crashed or restarted; see its log.{hint}"
         ))
 
     def _translate(self, exc: Exception, received: Received | None = None, started: bool = False) -> BackendError:
