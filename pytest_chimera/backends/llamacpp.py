@@ -132,6 +132,18 @@ def call_settings(model: str, options: Mapping[str, Any] | None) -> dict[str, An
     return settings
 
 
+def default_threads(cpus: int | None = None, workers: str | None = None) -> int:
+    """llama.cpp threads when ``num_thread`` is not set: the cores shared out among pytest-xdist workers.
+
+    Each xdist worker loads its own model; with all cores each, ``-n 4`` on 4 cores would run 16 spinning
+    threads. So: ``os.cpu_count() // $PYTEST_XDIST_WORKER_COUNT`` (at least 1); all cores outside xdist.
+    """
+    cpus = cpus if cpus is not None else (os.cpu_count() or 1)
+    text = workers if workers is not None else os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    count = int(text) if text.strip().isdigit() and int(text) > 0 else 1
+    return max(1, cpus // count)
+
+
 def _extra_buffer_types_enabled() -> bool:
     """Whether llama.cpp may use its extra CPU buffer types (weight repacking, Intel AMX kernels).
 
@@ -210,7 +222,7 @@ class LlamaCppBackend:
         load, _, self.ignored_options = split_options(self.options)
         call_settings(model, self.options)  # validate per-call values now, not at the first call
         self.file = gguf.resolve_model_file(model, model_path)
-        kwargs: dict[str, Any] = {**OLLAMA_LOAD_DEFAULTS, "n_threads": os.cpu_count() or 1, **load}
+        kwargs: dict[str, Any] = {**OLLAMA_LOAD_DEFAULTS, "n_threads": default_threads(), **load}
         kwargs["n_threads_batch"] = kwargs["n_threads"]
         if kwargs.get("seed") is None:
             kwargs.pop("seed", None)

@@ -15,7 +15,15 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback, check_input
+from pytest_chimera.backends.base import (
+    BackendError,
+    CallMetrics,
+    Generation,
+    Message,
+    Received,
+    TokenCallback,
+    check_input,
+)
 
 if TYPE_CHECKING:
     import ollama
@@ -122,7 +130,8 @@ class OllamaBackend:
 
     ``keep_alive`` (``"5m"``, ``"1h"``, seconds as a number, ``-1`` forever, ``0`` unload now) is sent with
     every call; ``None`` leaves Ollama's default. ``timeout`` bounds the whole call in seconds, including
-    connecting (default 600).
+    connecting (default 600). ``workers_per_host``: how many pytest-xdist workers share this server
+    (recorded in ``describe()``: it changes what TTFT means).
     """
 
     name = "ollama"
@@ -135,9 +144,11 @@ class OllamaBackend:
         options: Mapping[str, Any] | None = None,
         keep_alive: str | float | None = None,
         timeout: float | None = None,
+        workers_per_host: int = 1,
     ) -> None:
         self.model = model
         self.host = resolve_host(host)
+        self.workers_per_host = workers_per_host
         self.options = dict(options or {})
         self.keep_alive = keep_alive
         self.timeout = float(timeout) if timeout is not None else DEFAULT_TIMEOUT_S
@@ -164,9 +175,8 @@ class OllamaBackend:
         check_input("OllamaBackend", prompt, messages)
         merged = {**self.options, **(options or {})}
         client = self._get_client()
-        pieces: list[str] = []
         start = time.perf_counter()
-        ttft_ms: float | None = None
+        received = Received(start, on_token)
         final: Any = None
         stream: Iterator[Any] | None = None
         try:
@@ -182,13 +192,7 @@ class OllamaBackend:
                 stream = client.generate(prompt=prompt or "", stream=True, **common)
             deadline = start + self.timeout
             for chunk in stream:
-                piece = _piece(chunk)
-                if piece:
-                    if ttft_ms is None:
-                        ttft_ms = (time.perf_counter() - start) * 1000
-                    pieces.append(piece)
-                    if on_token is not None:
-                        on_token(piece)
+                received.add(_piece(chunk))
                 if chunk.done:
                     final = chunk
                     break
@@ -197,36 +201,29 @@ class OllamaBackend:
         except BackendError:
             raise
         except Exception as exc:
-            raise self._translate(exc, pieces) from exc
+            raise self._translate(exc, received) from exc
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
         wall_ms = (time.perf_counter() - start) * 1000
         if final is None:
-            raise self._cut(pieces, "the stream ended before Ollama's final chunk (done: true)")
+            raise self._cut(received, "the stream ended before Ollama's final chunk (done: true)")
         return Generation(
-            text="".join(pieces),
-            metrics=metrics_from_final(final, ttft_ms=ttft_ms, wall_ms=wall_ms),
+            text=received.text,
+            metrics=metrics_from_final(final, ttft_ms=received.ttft_ms, wall_ms=wall_ms),
             backend=self.name,
             model=self.model,
             options=merged,
         )
 
-    def _arrived(self, pieces: list[str]) -> str:
-        text = "".join(pieces)
-        if not text:
-            return "no text had arrived"
-        preview = text if len(text) <= 60 else text[:57] + "..."
-        return f"{len(text)} characters in {len(pieces)} chunks had arrived ({preview!r})"
-
-    def _cut(self, pieces: list[str], what: str) -> BackendError:
+    def _cut(self, received: Received, what: str) -> BackendError:
         return BackendError(
             f"the response stream from the Ollama server at {self.host} was cut off: {what}; "
-            f"{self._arrived(pieces)}. The server may have crashed or restarted; see its log."
+            f"{received.summary()}. The server may have crashed or restarted; see its log."
         )
 
-    def _translate(self, exc: Exception, pieces: list[str]) -> BackendError:
+    def _translate(self, exc: Exception, received: Received) -> BackendError:
         """One clear BackendError for anything the client, httpx or the stream raised."""
         import httpx
         import ollama
@@ -245,21 +242,21 @@ class OllamaBackend:
         if isinstance(exc, httpx.TimeoutException | TimeoutError):
             return BackendError(
                 f"the Ollama server at {self.host} timed out: {self.model} gave no complete answer within "
-                f"{self.timeout:g} s; {self._arrived(pieces)}. Raise --chimera-timeout or lower num_predict."
+                f"{self.timeout:g} s; {received.summary()}. Raise --chimera-timeout or lower num_predict."
             )
         if isinstance(exc, json.JSONDecodeError):
             line = exc.doc if len(exc.doc) <= 80 else exc.doc[:77] + "..."
             return BackendError(
                 f"the Ollama server at {self.host} sent a malformed NDJSON line in the stream "
-                f"({exc.msg}): {line!r}; {self._arrived(pieces)}."
+                f"({exc.msg}): {line!r}; {received.summary()}."
             )
         if isinstance(exc, pydantic.ValidationError):
             return BackendError(
                 f"the Ollama server at {self.host} sent a stream chunk that is not an Ollama response "
-                f"({exc.error_count()} field errors); {self._arrived(pieces)}."
+                f"({exc.error_count()} field errors); {received.summary()}."
             )
         if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-            return self._cut(pieces, str(exc) or type(exc).__name__)
+            return self._cut(received, str(exc) or type(exc).__name__)
         if isinstance(exc, httpx.HTTPError):
             return BackendError(f"request to the Ollama server at {self.host} failed: {type(exc).__name__}: {exc}")
         return BackendError(f"Ollama call to {self.host} failed: {type(exc).__name__}: {exc}")
@@ -272,10 +269,12 @@ class OllamaBackend:
         return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
 
     def describe(self) -> dict[str, Any]:
-        """Backend, model, host and, when the server answers, digest, family, size and quantization."""
+        """Backend, model, host, workers per host and, when the server answers, digest, family, size and
+        quantization."""
         if self._describe is not None:
             return dict(self._describe)
-        info: dict[str, Any] = {"backend": self.name, "model": self.model, "host": self.host, "digest": None}
+        info: dict[str, Any] = {"backend": self.name, "model": self.model, "host": self.host,
+                                "workers_per_host": self.workers_per_host, "digest": None}
         if self.keep_alive is not None:
             info["keep_alive"] = self.keep_alive
         try:
@@ -293,7 +292,7 @@ class OllamaBackend:
                     format=details.format,
                 )
         except Exception as exc:
-            info["describe_error"] = str(self._translate(exc, []))
+            info["describe_error"] = str(self._translate(exc, Received(0.0)))
             return info  # not cached: the server may come up later
         self._describe = info
         return dict(info)

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
+from pytest_chimera.backends import openai_wire
 from pytest_chimera.backends.base import Backend, Generation
 from pytest_chimera.version import __version__
 
@@ -107,6 +108,7 @@ class App(Protocol):
     apply_load_options: bool
     ignored_options: set[str]
     max_body_bytes: int
+    models: list[str]
     _lock: threading.Lock
 
     def serves(self, name: str) -> bool: ...
@@ -241,10 +243,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, {"version": SERVER_VERSION})
         elif self.path == "/api/tags":
             self._send_json(200, app.tags())
+        elif self.path == "/v1/models":
+            self._send_json(200, openai_wire.models_reply(app.models))
         else:
             self._error(404, "404 page not found")
 
     def do_POST(self) -> None:  # noqa: N802
+        if self.path in ("/v1/completions", "/v1/chat/completions"):
+            self._openai(chat=self.path == "/v1/chat/completions")
+            return
         if self.path not in ("/api/show", "/api/generate", "/api/chat"):
             self._error(404, "404 page not found", close=True)  # the body is not read: do not reuse
             return
@@ -258,6 +265,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, self.server_app.show(name))
         else:
             self._generate(name, body, chat=self.path == "/api/chat")
+
+    def _openai(self, *, chat: bool) -> None:
+        """``POST /v1/completions`` and ``/v1/chat/completions``: OpenAI's wire, see ``openai_wire``."""
+        body = self._read_body()
+        if body is not None:
+            app = self.server_app
+            openai_wire.serve(self, app.backend, app._lock, app.faults, body, chat=chat, serves=app.serves)
 
     # generation ------------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ Agent code that speaks Ollama (the ``ollama`` client, httpx, requests, ...) can 
 without an Ollama install. Routes: ``GET /`` and ``HEAD /`` ("Ollama is running"), ``GET /api/version``,
 ``GET /api/tags``, ``POST /api/show``, ``POST /api/generate`` and ``POST /api/chat`` (streamed NDJSON, the
 default, or one JSON object with ``"stream": false``), with Ollama's final timing fields in nanoseconds and
-Ollama's error bodies (``{"error": "model 'x' not found"}`` with 404 for an unknown model).
+Ollama's error bodies (``{"error": "model 'x' not found"}`` with 404 for an unknown model); and, as Ollama
+does, the OpenAI-compatible ``GET /v1/models``, ``POST /v1/completions`` and ``/v1/chat/completions``.
 
 Standard library only (``http.server`` in a thread); it binds 127.0.0.1 on a free port by default and
 ``close()`` stops it cleanly. Calls into the backend are serialised with a lock: one model, one call at a

@@ -37,7 +37,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_DOC)
     settings = config.stash[SETTINGS_KEY] = from_config(config)
+    models.check_hosts(config)
     gate.configure(config, settings)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist's controller starting a worker: hand it the hosts that answered at session start."""
+    models.configure_node(node.config, node)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

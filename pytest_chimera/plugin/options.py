@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pytest_chimera.backends import options as mo
+from pytest_chimera.backends.hosts import parse_host
 from pytest_chimera.gating.rules import DEFAULT_RULES, Rule, RuleError, parse_rules
 from pytest_chimera.gating.stats import MIN_ROUNDS
 
@@ -65,6 +67,13 @@ def parse_timeout(text: str) -> float:
     if not value > 0 or value == math.inf:
         raise ValueError(f"timeout must be a positive number of seconds, got {text!r}")
     return value
+
+
+def parse_env_name(text: str) -> str:
+    """The name of an environment variable (letters, digits, underscores; not starting with a digit)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text.strip()):
+        raise ValueError(f"{text!r} is not an environment variable name (for example MY_VLLM_KEY)")
+    return text.strip()
 
 
 def parse_compare(text: str) -> str:
@@ -172,6 +181,17 @@ OPTIONS: tuple[Option, ...] = (
     Option("model-path", "GGUF file for the embedded llama-cpp backend, relative to the rootdir (any GGUF "
            "llama.cpp loads).", default_text="the packaged gemma3:270m", metavar="PATH", ini="string",
            ini_help="GGUF file for the embedded backend, relative to the rootdir.", cli="--model-path"),
+    Option("host", "Model server for the ollama and openai backends: a URL (http://gpu1:11434, "
+           "https://vllm.internal/v1) or HOST:PORT. Repeatable: pytest-xdist workers are spread over the hosts that "
+           "answer at session start, each keeping one (a host that does not answer is reported and left out); the "
+           "CLI uses the first that answers.", default=[],
+           default_text="$OLLAMA_HOST or 127.0.0.1:11434 (ollama), $OPENAI_BASE_URL or 127.0.0.1:8000/v1 (openai)",
+           parse=parse_host, metavar="URL", action="append", ini="linelist",
+           ini_help="Model server URLs for the ollama and openai backends, one a line.", cli="--host"),
+    Option("api-key-env", "Environment variable that holds the openai backend's API key (the key itself is never "
+           "written to a record, a cassette or the terminal).", default_text="OPENAI_API_KEY",
+           parse=parse_env_name, metavar="NAME", ini="string", cli="--api-key-env",
+           ini_help="Environment variable holding the openai backend's API key (default OPENAI_API_KEY)."),
     Option("timeout", "Time limit of one model call in seconds.", default=DEFAULT_TIMEOUT_S,
            default_text=f"{DEFAULT_TIMEOUT_S:g}", parse=parse_timeout, metavar="SECONDS", ini="string",
            ini_help=f"Time limit of one model call in seconds (default {DEFAULT_TIMEOUT_S:g}).", cli="--timeout"),

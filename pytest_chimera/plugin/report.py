@@ -81,9 +81,12 @@ def section_text(run: ReportRun, md_path: str, json_path: str) -> str:
     """The test's ``chimera`` report section: where the files are, the stages and the Metrics block."""
     s = run.stages
     metrics = ", ".join(f"{k}={v:.2f}" for k, v in run.metrics.items())
+    if run.missing_metrics:
+        metrics += f" (not given by the server: {', '.join(run.missing_metrics)})"
+    host = f" at {run.host}" if run.host else ""
     return (
         f"report: {md_path}\nrun JSON: {json_path}\n"
-        f"agent: {run.agent_name} (persona {run.persona}), {run.backend} {run.model}, options {run.options}\n"
+        f"agent: {run.agent_name} (persona {run.persona}), {run.backend} {run.model}{host}, options {run.options}\n"
         f"stages: ingest {s.get('ingest_ms', 0):.2f} ms | analysis {s.get('analysis_ms', 0):.2f} ms | "
         f"report {s.get('report_ms', 0):.2f} ms | total {s.get('total_ms', 0):.2f} ms\n"
         f"metrics: {metrics}\n"

@@ -14,6 +14,7 @@ import pytest
 
 if TYPE_CHECKING:
     from pytest_chimera.backends import BackendPool  # noqa: F401 (named in a StashKey string)
+    from pytest_chimera.backends.hosts import HostCheck  # noqa: F401 (named in a StashKey string)
     from pytest_chimera.evidence.corpus import Corpus
     from pytest_chimera.evidence.facts import Facts
     from pytest_chimera.plugin.scorecard import Score
@@ -31,3 +32,4 @@ SCORES_KEY = pytest.StashKey[list["Score"]]()  # the scorecard's rows, one per c
 CORPUS_CACHE_KEY = pytest.StashKey[CorpusCache]()  # corpora and facts loaded in this session, per path
 POOL_KEY = pytest.StashKey["BackendPool"]()  # the session's loaded backends
 DESCRIBED_KEY = pytest.StashKey[list[dict[str, Any]]]()  # each loaded backend's identity, for machine_info
+HOSTS_KEY = pytest.StashKey["HostCheck"]()  # which --chimera-host hosts answered at session start
