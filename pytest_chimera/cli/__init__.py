@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pytest_chimera.version import __version__
 
 # Subcommand modules under pytest_chimera.cli, in the order --help lists them.
-COMMANDS: tuple[str, ...] = ("facts", "generate", "run", "check", "compare")
+COMMANDS: tuple[str, ...] = ("facts", "generate", "run", "check", "compare", "html")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_chimera.plugin import gate, models, stash  # noqa: F401 (stash: its keys load with the plugin)
+from pytest_chimera.plugin import gate, html, models, stash  # noqa: F401 (stash: its keys load with the plugin)
 from pytest_chimera.plugin.options import GROUP, GROUP_TITLE, add_pytest_options
 from pytest_chimera.plugin.settings import SETTINGS_KEY, from_config, settings_of
 
@@ -39,6 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = config.stash[SETTINGS_KEY] = from_config(config)
     models.check_hosts(config)
     gate.configure(config, settings)
+    html.configure(config, settings)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -171,6 +172,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         make_storage_atomic(bs.storage)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the ``--chimera-html`` page, after the gate has compared this run with its baseline."""
+    recorder = html.recorder_of(session.config)
+    if recorder is not None:
+        recorder.write_page(session)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     lines = gate.capture_lines(terminalreporter.config)
     if lines:
@@ -192,3 +201,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_sep("-", "chimera corpus ingest errors")
             for line in ingest:
                 terminalreporter.write_line(line)
+    recorder = html.recorder_of(terminalreporter.config)
+    for line in recorder.summary_lines() if recorder is not None else []:
+        terminalreporter.write_line(line, red=line.startswith("chimera html: cannot"))

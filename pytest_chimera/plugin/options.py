@@ -161,9 +161,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("fail-on", "Comma-separated rules METRIC:+N%%|-N%%|+N, each the change of the metric's median that "
            "fails (a rise for +, a fall for -; improvements never fail). Timing rules need p<0.01 (one-sided "
            f"Mann-Whitney U) with >={MIN_ROUNDS} rounds a side.", default_text=repr(DEFAULT_RULES.replace("%", "%%")),
-           parse=parse_fail_on, metavar="RULES"),
+           parse=parse_fail_on, metavar="RULES", cli="--fail-on"),
     Option("compare-any", "Compare even when backend, model, model file or machine differ from the baseline.",
-           default=False, default_text="off", action="store_true"),
+           default=False, default_text="off", action="store_true", cli="--compare-any"),
     Option("require-baseline", "Fail the session when there is no baseline to compare with (implies "
            "--chimera-compare=latest).", default=False, default_text="off (a missing baseline is a message)",
            action="store_true"),
@@ -198,6 +198,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("output", "Write the markdown and run JSON of every chimera_report test under DIR, named after the "
            "test id (relative to the rootdir).", default=DEFAULT_OUTPUT, default_text=f"{DEFAULT_OUTPUT}/",
            metavar="DIR", ini="string", ini_help=f"Directory for report artefacts (default {DEFAULT_OUTPUT}/)."),
+    Option("html", "Write one self-contained HTML page of the session's report tests to PATH at the end of the "
+           "session, relative to the rootdir: each report with its numbers marked by verdict, structure rules, "
+           "model-call timings, the comparison with the baseline and trend charts.", default_text="off",
+           metavar="PATH"),
     Option("no-grounding", "Give the agent the file inventory only, no computed facts (the original agent's "
            "behaviour), where a test's chimera marker does not set grounding=.", default=False,
            default_text="grounded", action="store_true"),
@@ -226,6 +230,6 @@ def add_cli_options(parser: argparse.ArgumentParser, names: Sequence[str], optio
         if name == "option" and option_example:
             text = f"Ollama option ({option_example}, ...); repeatable."
         parser.add_argument(option.cli, dest=name.replace("-", "_"),
-                            help=f"{text} Default: {option.default_text}.".replace("%", "%%"),
+                            help=f"{text} Default: {option.default_text}.".replace("%%", "%").replace("%", "%%"),
                             **option.argparse_kwargs(list(option.default) if option.action == "append"
                                                      else option.default))

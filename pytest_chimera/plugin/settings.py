@@ -41,6 +41,7 @@ class Settings:
     fail_on: dict[str, Rule] | None = None
     compare_any: bool = False
     require_baseline: bool = False
+    html: Path | None = None
     # where each path setting came from ("--chimera-corpus", "ini chimera_corpus"), for error messages
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -53,7 +54,7 @@ class Settings:
         return line
 
 
-_PATHS = ("corpus", "cassettes", "model-path", "output")
+_PATHS = ("corpus", "cassettes", "model-path", "output", "html")
 
 
 def resolve(cli: Mapping[str, Any], ini: Mapping[str, Any], rootdir: Path) -> Settings:
@@ -119,6 +120,7 @@ def resolve(cli: Mapping[str, Any], ini: Mapping[str, Any], rootdir: Path) -> Se
         fail_on=values["fail-on"],
         compare_any=bool(values["compare-any"]),
         require_baseline=bool(values["require-baseline"]),
+        html=values["html"],
         sources=sources,
     )
 
