@@ -34,8 +34,9 @@ def test_json_output_has_the_documented_rows(tmp_path: Path, capsys: pytest.Capt
     data = json.loads(capsys.readouterr().out)
     assert code == 1 and data["regressions"] == 2
     row = next(r for r in data["rows"] if r["metric"] == "contradicted")
+    # 8 checked runs a side: the exact permutation test on the counts (all 0 against all 2: 1 / C(16, 8))
     assert row == {"test": TEST, "metric": "contradicted", "baseline": 0.0, "current": 2.0, "change_pct": None,
-                   "verdict": "regression", "p_value": None, "rule": "contradicted:+0"}
+                   "verdict": "regression", "p_value": pytest.approx(1 / 12870), "rule": "contradicted:+0"}
     assert {"test", "metric", "baseline", "current", "change_pct", "verdict", "p_value"} <= set(data["rows"][0])
 
 
@@ -83,7 +84,7 @@ def test_unreadable_or_foreign_ends_are_usage_errors(tmp_path: Path, capsys: pyt
     assert f"pytest-chimera compare: {bad}: invalid JSON (truncated or corrupt)" in capsys.readouterr().err
     foreign = write(tmp_path / "package.json", {"name": "left-pad"})
     assert main(["compare", str(foreign), good]) == 2
-    assert "package.json: not a pytest-benchmark file (no 'benchmarks' list)" in capsys.readouterr().err
+    assert "package.json: not a chimera run record or pytest-benchmark file (no 'benchmarks' list)" in capsys.readouterr().err
     assert main(["compare", good]) == 2
     assert "needs at least two files" in capsys.readouterr().err
 

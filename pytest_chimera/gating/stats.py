@@ -94,3 +94,70 @@ def mann_whitney_greater(x: Sequence[float], y: Sequence[float]) -> MannWhitney:
         return MannWhitney(u, 1.0, "normal")
     z = (u - mean - 0.5) / math.sqrt(variance)
     return MannWhitney(u, 0.5 * math.erfc(z / math.sqrt(2)), "normal")
+
+
+def _doubled_ranks(pooled: Sequence[float]) -> list[tuple[int, int]]:
+    """Tie groups of sorted ``pooled`` values: (doubled mid-rank, size). Doubled ranks are whole numbers."""
+    groups: list[tuple[int, int]] = []
+    i, n = 0, len(pooled)
+    while i < n:
+        j = i
+        while j + 1 < n and pooled[j + 1] == pooled[i]:
+            j += 1
+        groups.append((i + j + 2, j - i + 1))  # 2 * mid-rank of positions i..j (1-based ranks)
+        i = j + 1
+    return groups
+
+
+def exact_greater(x: Sequence[float], y: Sequence[float]) -> MannWhitney:
+    """One-sided Mann-Whitney U test (x stochastically greater than y) with its exact permutation distribution.
+
+    Ties are kept (mid-ranks): the null distribution is the rank sum of x over every way of choosing len(x)
+    of the pooled values, counted by dynamic programming over tie groups. Fit for small samples of counts,
+    where ties are the rule and the normal approximation is poor. For 0/1 data it is Fisher's exact test.
+    """
+    n1, n2 = len(x), len(y)
+    if n1 == 0 or n2 == 0:
+        raise ValueError("Mann-Whitney U needs at least one value on each side")
+    xs = [float(v) for v in x]
+    pooled = sorted([*xs, *(float(v) for v in y)])
+    groups = _doubled_ranks(pooled)
+    rank_of = {}
+    position = 0
+    for doubled, size in groups:
+        rank_of[pooled[position]] = doubled
+        position += size
+    observed = sum(rank_of[v] for v in xs)
+    # ways[k][s]: ways to choose k values so far with doubled rank sum s
+    ways: list[dict[int, int]] = [dict() for _ in range(n1 + 1)]
+    ways[0][0] = 1
+    for doubled, size in groups:
+        new: list[dict[int, int]] = [dict() for _ in range(n1 + 1)]
+        for k, sums in enumerate(ways):
+            for s, count in sums.items():
+                for c in range(min(size, n1 - k) + 1):
+                    key = s + c * doubled
+                    new[k + c][key] = new[k + c].get(key, 0) + count * math.comb(size, c)
+        ways = new
+    total = math.comb(n1 + n2, n1)
+    at_least = sum(count for s, count in ways[n1].items() if s >= observed)
+    u = observed / 2 - n1 * (n1 + 1) / 2
+    return MannWhitney(u, at_least / total, "exact permutation")
+
+
+def fisher_fewer(successes_a: int, n_a: int, successes_b: int, n_b: int) -> float:
+    """One-sided Fisher's exact test: p of ``b`` having this few successes or fewer, given both margins.
+
+    ``a`` is the baseline, ``b`` the current run: a small p says b's success rate is lower than a's.
+    """
+    for k, n in ((successes_a, n_a), (successes_b, n_b)):
+        if not 0 <= k <= n:
+            raise ValueError(f"successes must be between 0 and the sample size, got {k} of {n}")
+    total_successes, total = successes_a + successes_b, n_a + n_b
+    denominator = math.comb(total, n_b)
+    low = max(0, n_b - (total - total_successes))
+    tail = sum(
+        math.comb(total_successes, k) * math.comb(total - total_successes, n_b - k)
+        for k in range(low, successes_b + 1)
+    )
+    return tail / denominator
