@@ -2,9 +2,13 @@
 
 Agent code that speaks Ollama (the ``ollama`` client, httpx, requests, ...) can be tested against it in CI
 without an Ollama install. Routes: ``GET /`` and ``HEAD /`` ("Ollama is running"), ``GET /api/version``,
-``GET /api/tags``, ``POST /api/show``, ``POST /api/generate`` and ``POST /api/chat`` (streamed NDJSON, the
-default, or one JSON object with ``"stream": false``), with Ollama's final timing fields in nanoseconds and
-Ollama's error bodies (``{"error": "model 'x' not found"}`` with 404 for an unknown model).
+``GET /api/tags``, ``GET /api/ps`` (the model once it has answered a request, with ``size_vram``: all of it
+when the backend reports a GPU accelerator, else 0), ``POST /api/show``, ``POST /api/generate`` and
+``POST /api/chat`` (streamed NDJSON, the default, or one JSON object with ``"stream": false``), with Ollama's
+final timing fields in nanoseconds and Ollama's error bodies (``{"error": "model 'x' not found"}`` with 404
+for an unknown model). ``/api/generate``'s final chunk carries ``context`` as Ollama's does: one entry per
+prompt and answer token (placeholder ids: the Backend protocol gives counts, not ids), so a client can count
+the prompt's tokens; ``prompt_eval_count`` is what the backend evaluated (less its cached prompt tokens).
 
 Standard library only (``http.server`` in a thread); it binds 127.0.0.1 on a free port by default and
 ``close()`` stops it cleanly. Calls into the backend are serialised with a lock: one model, one call at a
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import socket
 import threading
 import time
@@ -77,10 +82,17 @@ def normalize_model_name(name: str) -> str:
     return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
 
 
-def final_fields(generation: Generation, done_reason: str) -> dict[str, Any]:
-    """Ollama's final-chunk fields (durations in ns) from a generation's metrics (durations in ms)."""
+def final_fields(generation: Generation, done_reason: str, *, context: bool = False) -> dict[str, Any]:
+    """Ollama's final-chunk fields (durations in ns) from a generation's metrics (durations in ms).
+
+    ``context`` adds Ollama's ``context`` list (``/api/generate`` only): prompt tokens, cached or evaluated,
+    plus answer tokens, as placeholder ids.
+    """
     m = generation.metrics
-    return {
+    extra: dict[str, Any] = {}
+    if context:
+        extra["context"] = [0] * (m.prompt_eval_count + m.cached_prompt_tokens + m.eval_count)
+    return extra | {
         "done": True,
         "done_reason": done_reason,
         "total_duration": _ns(m.total_ms),
@@ -135,6 +147,7 @@ class OllamaServer:
         self._lock = threading.Lock()
         self._describe: dict[str, Any] | None = None
         self._modified_at = _now()
+        self.loaded_at: str | None = None  # when the model first answered: from then on /api/ps lists it
 
     # lifecycle -------------------------------------------------------------------------------
 
@@ -228,6 +241,30 @@ class OllamaServer:
                 for m in self.models
             ]
         }
+
+    def size(self) -> int:
+        """The model's size in bytes: the backend's ``size_bytes``, else its model file's size, else 0."""
+        info = self.identity()
+        size = info.get("size_bytes") or info.get("size")
+        if isinstance(size, int) and not isinstance(size, bool):
+            return size
+        path = info.get("model_path")
+        try:
+            return os.path.getsize(path) if isinstance(path, str) else 0
+        except OSError:
+            return 0
+
+    def ps(self) -> dict[str, Any]:
+        """``/api/ps``: the served model once it has answered; on a GPU (the backend's accelerator says so)
+        ``size_vram`` is its whole size, else 0."""
+        if self.loaded_at is None:
+            return {"models": []}
+        size = self.size()
+        accelerator = str(self.identity().get("accelerator") or "cpu")
+        vram = size if accelerator.startswith("gpu") else 0
+        return {"models": [{"name": normalize_model_name(m), "model": normalize_model_name(m), "size": size,
+                            "digest": self.digest(m), "details": self.details(), "expires_at": "0001-01-01T00:00:00Z",
+                            "size_vram": vram} for m in self.models]}
 
     def show(self, name: str) -> dict[str, Any]:
         info = {k: v for k, v in self.identity().items() if isinstance(v, str | int | float | bool)}
@@ -324,6 +361,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, {"version": SERVER_VERSION})
         elif self.path == "/api/tags":
             self._send_json(200, app.tags())
+        elif self.path == "/api/ps":
+            self._send_json(200, app.ps())
         else:
             self._error(404, "404 page not found")
 
@@ -395,7 +434,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._error(500, message)
             return
 
-        final = final_fields(generation, done_reason_of(generation, options))
+        if app.loaded_at is None:
+            app.loaded_at = _now()
+        final = final_fields(generation, done_reason_of(generation, options), context=not chat)
         if state is not None:
             if state.stopped or (faults.cut_after is not None and state.count >= faults.cut_after):
                 state.finish_cut()
