@@ -1,8 +1,10 @@
 """Identity: what must match for two runs to be comparable, and exactly what differs when it does not.
 
-Compared: the machine (system, architecture, CPU model and count; not the host name, since ephemeral CI
-runners differ only in it), each model's file (sha256 or Ollama digest) and quantization, the accelerator,
-and each test's backend and model. A run that mixes two digests or accelerators for one model is refused too.
+Compared always: each model's file (sha256 or Ollama digest) and quantization, the accelerator, and each
+test's backend and model; a run that mixes two digests or accelerators for one model is refused too.
+Compared when timings are (a test both runs timed): the machine (system, architecture, CPU model and count;
+not the host name, since ephemeral CI runners differ only in it). Quality does not depend on the runner's
+CPU model, and CI runners of one kind do not all have the same one.
 """
 
 from __future__ import annotations
@@ -58,11 +60,16 @@ def _show(values: set[str]) -> str:
     return " and ".join(sorted(values))
 
 
+def timed_both(baseline: SavedRun, current: SavedRun) -> bool:
+    """True when some test has timings in both runs (then the machine must match too)."""
+    return any(baseline.tests[n].timings and current.tests[n].timings for n in set(baseline.tests) & set(current.tests))
+
+
 def identity_differences(baseline: SavedRun, current: SavedRun) -> list[str]:
     """Each difference that makes the runs incomparable, in words: what, the baseline's, the current's."""
     diffs = []
     base_machine, cur_machine = machine(baseline), machine(current)
-    for key, b in base_machine.items():
+    for key, b in base_machine.items() if timed_both(baseline, current) else ():
         c = cur_machine[key]
         if b is not None and c is not None and b != c:
             diffs.append(f"machine {key}: baseline {b!r}, current {c!r}")

@@ -265,9 +265,16 @@ def scorecard_lines(config: pytest.Config) -> list[str]:
     """The end-of-run scorecard, then where the reports and benchmark JSON went; empty when no report ran."""
     from pytest_chimera.plugin.scorecard import render
 
+    from pytest_chimera.plugin.record import recorder_of
+
     scores = config.stash.get(SCORES_KEY, [])
     if not scores:
         return []
+    recorder = recorder_of(config)
+    flaky = {name: block["samples"] for name, block in (recorder.entries.items() if recorder else ())
+             if isinstance(block.get("samples"), dict) and block["samples"].get("flaky")}
+    scores = [dataclasses.replace(s, test=f"{s.test} (flaky: {flaky[s.test]['passed']}/{flaky[s.test]['n']} "
+                                  "samples passed)") if s.test in flaky else s for s in scores]
     lines = [*render(scores), f"reports and run JSON: {_shown(output_dir(config), config)}/"]
     bench_session: Any = getattr(config, "_benchmarksession", None)
     if bench_session is not None and bench_session.benchmarks:
