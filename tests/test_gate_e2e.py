@@ -189,6 +189,18 @@ def test_nothing_regressed_passes_the_gate(pytester: pytest.Pytester, mode: str)
     assert timed is (mode == "plain")  # timings only without xdist and with benchmarks enabled
 
 
+def test_xdist_workers_neither_gate_nor_record(pytester: pytest.Pytester) -> None:
+    project(pytester)
+    pytester.makepyfile(test_worker="""
+        def test_worker_plugins(request):
+            assert hasattr(request.config, "workerinput")
+            assert request.config.pluginmanager.get_plugin("chimera-gate") is None
+            assert request.config.pluginmanager.get_plugin("chimera-recorder") is None
+    """)
+    result = session(pytester, "xdist", "test_worker.py", "--chimera-compare", "--chimera-allow-empty")
+    result.assert_outcomes(passed=1)
+
+
 def test_a_different_model_digest_or_accelerator_is_refused_naming_it(pytester: pytest.Pytester) -> None:
     project(pytester)
     session(pytester, "plain").assert_outcomes(passed=5)
@@ -238,3 +250,59 @@ def test_with_benchmark_skip_a_rounds_test_still_records_its_quality(pytester: p
     (record,) = records(pytester)
     block = json.loads(record.read_text())["tests"]["test_quality.py::test_contradicted"]
     assert block["timings"] is False and block["per_round"]["contradicted"] == [0]
+
+
+CASSETTE_CONFTEST = '''
+import os
+
+import pytest
+from ollama_fakes import FakeBackend
+
+from pytest_chimera.backends.replay import ReplayBackend
+
+
+@pytest.fixture
+def chimera_model(pytestconfig):
+    mode = os.environ["CASSETTE_MODE"]
+    inner = FakeBackend("fake:1") if mode == "record" else None
+    return ReplayBackend(pytestconfig.rootpath / "cassettes", "fake:1", mode=mode, inner=inner)
+'''
+
+CASSETTE_TESTS = '''
+import pytest
+
+from pytest_chimera.agent.runs import CallRecord, ReportRun
+
+
+def one_call(corpus, backend, *, persona, options=None, **kwargs):
+    generation = backend.generate("Summarise the corpus.", options=options)
+    return ReportRun(markdown=generation.text, persona=str(persona), model=backend.model, backend=backend.name,
+                     options=dict(options or {}), calls=[CallRecord("report", generation.text, generation.metrics)])
+
+
+@pytest.mark.chimera(agent=one_call, options={"seed": 7, "num_predict": 3})
+def test_sampled(chimera_report):
+    assert chimera_report.markdown
+'''
+
+
+def test_cassettes_record_and_replay_each_sample_separately(pytester: pytest.Pytester,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester.makeconftest(CASSETTE_CONFTEST)
+    pytester.makepyfile(test_cassettes=CASSETTE_TESTS)
+    pytester.mkdir("corpus")
+    Path(pytester.path, "corpus", "notes.md").write_text("# Notes\n")
+    on = (*ON[:2], "--chimera-corpus=corpus")
+    monkeypatch.setenv("CASSETTE_MODE", "record")
+    pytester.runpytest(*on, "--chimera-samples", "3").assert_outcomes(passed=1)
+    cassettes = sorted(Path(pytester.path, "cassettes").rglob("*.json"))
+    assert len(cassettes) == 3  # the seed is part of each request: one cassette per sample
+    seeds = sorted(json.loads(p.read_text())["request"]["options"]["seed"] for p in cassettes)
+    data = json.loads(records(pytester)[-1].read_text())["tests"]["test_cassettes.py::test_sampled"]
+    assert seeds == sorted(data["samples"]["seeds"]) and 7 not in seeds  # derived from the test id and seed=7
+    monkeypatch.setenv("CASSETTE_MODE", "replay")
+    replayed = pytester.runpytest(*on, "--chimera-samples", "3")
+    replayed.assert_outcomes(passed=1)
+    assert json.loads(records(pytester)[-1].read_text())["tests"]["test_cassettes.py::test_sampled"]["replayed"]
+    pytester.runpytest(*on).assert_outcomes(passed=0, errors=1)  # one sample keeps seed=7: never recorded
+    pytester.runpytest(*on, "--chimera-samples", "4").assert_outcomes(errors=1)  # a 4th sample was never recorded
