@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pytest_chimera.compare import MIN_ROUNDS
+from pytest_chimera.gating import MIN_ROUNDS, QUALITY_METRICS, SAMPLE_METRICS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "example_project"
@@ -139,21 +139,55 @@ def test_service_images_are_pinned_to_a_version_and_digest() -> None:
 # --- the jobs keep their roles --------------------------------------------------------------------------
 
 
-def test_quality_runs_under_xdist_and_speed_runs_serially() -> None:
+def _rules(words: list[str]) -> set[str]:
+    assert "--chimera-fail-on" in words, f"{words}: name the rules the job gates on"
+    return {rule.split(":")[0] for rule in words[words.index("--chimera-fail-on") + 1].split(",")}
+
+
+def test_quality_runs_under_xdist_and_speed_runs_serially_and_both_gate() -> None:
     quality, speed = [], []
     for name, job in jobs().items():
         for words in pytest_commands(job):
-            (speed if any(w.startswith("--chimera-compare") for w in words) else quality).append((name, words))
+            (speed if words[-1] == SPEED_TESTS else quality).append((name, words))
     assert len(quality) >= 2 and len(speed) >= 2, (quality, speed)  # the embedded model and Ollama
+    for name, words in [*quality, *speed]:
+        assert "--chimera-compare=latest" in words, f"{name}: gate against the restored baseline"
     for name, words in quality:
         assert "-n" in words and words[words.index("-n") + 1] == "auto", f"{name}: run quality with -n auto"
         assert f"--ignore={SPEED_TESTS}" in words, f"{name}: the speed tests capture no timings under xdist"
+        # no timings under xdist, and an explicit rule that compares nothing fails the gate
+        assert _rules(words) <= set(QUALITY_METRICS) | set(SAMPLE_METRICS), f"{name}: quality rules only"
     for name, words in speed:
         assert "-n" not in words, f"{name}: speed is never measured under xdist"
         assert "no:xdist" in words and words[words.index("no:xdist") - 1] == "-p", f"{name}: pass -p no:xdist"
-        assert words[-1] == SPEED_TESTS and "--benchmark-autosave" in words, name
+        assert "--benchmark-autosave" in words, name
+        assert {"tokens_per_s", "ttft_ms"} <= _rules(words), f"{name}: gate on speed"
     speed_jobs = {name for name, _ in speed}
     assert not speed_jobs & {name for name, _ in quality}, "speed needs a job (a runner) of its own"
+
+
+def test_each_gating_job_restores_and_saves_its_own_run_records() -> None:
+    keys = []
+    for name, job in jobs().items():
+        if not pytest_commands(job):
+            continue
+        steps = job["steps"]
+        restore = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache/restore@")]
+        save = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache/save@")]
+        assert len(restore) == len(save) == 1, f"{name}: restore the baseline once, save it once (on main)"
+        assert restore[0]["with"]["path"] == save[0]["with"]["path"] == "example_project/.chimera/runs", name
+        prefix = restore[0]["with"]["restore-keys"]
+        assert restore[0]["with"]["key"] == save[0]["with"]["key"] == prefix + "${{ github.sha }}", name
+        assert "refs/heads/main" in save[0]["if"], f"{name}: only main saves a baseline"
+        keys.append(prefix)
+        # --chimera-allow-empty only when nothing was restored: the first run becomes the baseline
+        runs = [s for s in steps if any(line.split(maxsplit=1)[:1] == ["pytest"]
+                                        for line in str(s.get("run", "")).splitlines())]
+        for step in runs:
+            first = str(step.get("env", {}).get("CHIMERA_FIRST_RUN", ""))
+            assert f"steps.{restore[0]['id']}.outputs.cache-matched-key == ''" in first, name
+            assert "--chimera-allow-empty" in first and "$CHIMERA_FIRST_RUN" in step["run"], name
+    assert len(keys) == len(set(keys)) >= 4, f"each job keeps its own baseline: {keys}"
 
 
 def test_the_speed_tests_count_enough_rounds_for_the_mann_whitney_test() -> None:
