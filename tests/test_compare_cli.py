@@ -84,7 +84,8 @@ def test_unreadable_or_foreign_ends_are_usage_errors(tmp_path: Path, capsys: pyt
     assert f"pytest-chimera compare: {bad}: invalid JSON (truncated or corrupt)" in capsys.readouterr().err
     foreign = write(tmp_path / "package.json", {"name": "left-pad"})
     assert main(["compare", str(foreign), good]) == 2
-    assert "package.json: not a chimera run record or pytest-benchmark file (no 'benchmarks' list)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "package.json: not a chimera run record or pytest-benchmark file (no 'benchmarks' list)" in err
     assert main(["compare", good]) == 2
     assert "needs at least two files" in capsys.readouterr().err
 

@@ -263,9 +263,8 @@ def report_for(request: pytest.FixtureRequest) -> ReportRun:
 
 def scorecard_lines(config: pytest.Config) -> list[str]:
     """The end-of-run scorecard, then where the reports and benchmark JSON went; empty when no report ran."""
-    from pytest_chimera.plugin.scorecard import render
-
     from pytest_chimera.plugin.record import recorder_of
+    from pytest_chimera.plugin.scorecard import render
 
     scores = config.stash.get(SCORES_KEY, [])
     if not scores:
