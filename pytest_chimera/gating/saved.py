@@ -122,12 +122,21 @@ def _number(value: Any, where: str, source: str) -> float:
         raise RunFileError(source, f"{where} holds a number too large for a float ({len(str(value))} digits)") from None
 
 
+_NUMBERS = frozenset({int, float})  # exact JSON number types (bool is not a number here)
+
+
 def _per_round(value: Any, where: str, source: str) -> dict[str, list[float]]:
     per_round = _mapping(value, where, source, optional=False)
     clean: dict[str, list[float]] = {}
     for metric, values in per_round.items():
         if not isinstance(values, list):
             raise RunFileError(source, f"{where}.{metric} is not a list of numbers (got {_kind(values)})")
+        if _NUMBERS.issuperset(map(type, values)):  # the common case, checked at C speed
+            try:
+                clean[str(metric)] = list(map(float, values))
+                continue
+            except OverflowError:
+                pass  # a huge integer: named below
         clean[str(metric)] = [_number(v, f"{where}.{metric}", source) for v in values]
     return clean
 
