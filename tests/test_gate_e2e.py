@@ -306,3 +306,15 @@ def test_cassettes_record_and_replay_each_sample_separately(pytester: pytest.Pyt
     assert json.loads(records(pytester)[-1].read_text())["tests"]["test_cassettes.py::test_sampled"]["replayed"]
     pytester.runpytest(*on).assert_outcomes(passed=0, errors=1)  # one sample keeps seed=7: never recorded
     pytester.runpytest(*on, "--chimera-samples", "4").assert_outcomes(errors=1)  # a 4th sample was never recorded
+
+
+def test_where_pytest_benchmark_saves_the_run_its_json_carries_the_same_block(pytester: pytest.Pytester) -> None:
+    project(pytester)
+    out = Path(pytester.path, "bench.json")
+    session(pytester, "plain", "-k", "contradicted or structure", f"--benchmark-json={out}").assert_outcomes(passed=2)
+    saved = {b["fullname"]: b["extra_info"]["chimera"] for b in json.loads(out.read_text())["benchmarks"]}
+    recorded = json.loads(records(pytester)[-1].read_text())["tests"]
+    assert set(saved) == set(recorded) == {"test_quality.py::test_contradicted", "test_quality.py::test_structure"}
+    for name, block in saved.items():
+        assert block == recorded[name]  # samples and identity included: one block, two files
+        assert block["samples"]["verdicts"] == ["passed"] and block["identity"]["digest"] == "aaa"
