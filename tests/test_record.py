@@ -282,3 +282,12 @@ def test_an_xdist_worker_never_times_even_when_pytest_benchmark_does_not_disable
     worker = _Benchmark()
     capture.capture_rounds(worker, lambda: fake_run(100, 50), 6)
     assert worker.pedantic_calls == 0 and worker.extra_info["chimera"]["timings"] is False
+
+
+def test_large_samples_use_the_normal_approximation() -> None:
+    small = cmp.exact_greater([1, 2, 2, 3] * 3, [0, 1, 1, 2] * 3)
+    assert small.method == "exact permutation"
+    large = [0, 1, 1, 2] * 10
+    assert cmp.exact_greater([v + 1 for v in large], large).method == "normal"  # 80 values: beyond EXACT_MAX
+    assert cmp.fisher_fewer(9000, 10000, 8000, 10000) < 1e-6  # 20,000 samples: the normal approximation
+    assert cmp.fisher_fewer(1000, 1000, 999, 1000) == pytest.approx(0.5)  # exact below FISHER_MAX
