@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,24 @@ def test_corrupt_saved_runs_are_named_and_skipped_never_an_internal_error(pytest
     assert result.ret == pytest.ExitCode.TESTS_FAILED  # the regression, found against the readable 0001
     result.stdout.fnmatch_lines([
         "*chimera compare (baseline: *0001_*.json)*",
+        *(f"skipped unreadable saved run: *{name}: *{reason}*" for name, (_, reason) in sorted(CORRUPT.items(),
+                                                                                            reverse=True)),
+        "*REGRESSION (tokens_per_s:-10%)*",
+    ])
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_corrupt_files_in_benchmark_storage_are_named_and_skipped(pytester: pytest.Pytester) -> None:
+    _baseline(pytester)  # --benchmark-autosave: .benchmarks/<machine>/0001_*.json
+    shutil.rmtree(Path(pytester.path, ".chimera", "runs"))  # no records: the gate reads pytest-benchmark's files
+    (saved,) = Path(pytester.path, ".benchmarks").rglob("0001_*.json")
+    for name, (content, _) in CORRUPT.items():
+        (saved.parent / name).write_text(content)
+    set_fake(pytester, tps=40.0)
+    result = pytester.runpytest("--chimera-compare")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*chimera compare (baseline: *.benchmarks*0001_*.json)*",
         *(f"skipped unreadable saved run: *{name}: *{reason}*" for name, (_, reason) in sorted(CORRUPT.items(),
                                                                                             reverse=True)),
         "*REGRESSION (tokens_per_s:-10%)*",
