@@ -225,3 +225,5 @@ def test_under_xdist_quality_is_compared_and_timing_rules_say_why_they_compared_
                                    "measured no timings (pytest-xdist*"])
     records = sorted(Path(pytester.path, ".chimera", "runs").glob("*.json"))
     assert [p.name[:4] for p in records] == ["0001", "0002", "0003"]  # one record per session, by the controller
+    backends = json.loads(records[-1].read_text())["machine_info"]["chimera"]["backends"]
+    assert [(b["model"], b["model_sha256"]) for b in backends] == [("gemma3:270m", "abc123")]  # sent by the workers
