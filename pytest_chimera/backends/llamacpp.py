@@ -31,6 +31,7 @@ from typing import Any
 
 from pytest_chimera.backends import gguf
 from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback, check_input
+from pytest_chimera.backends.host import cpu_model
 from pytest_chimera.backends.prompting import StopScanner, render_gemma3
 
 NAME = "llama-cpp"
@@ -304,7 +305,16 @@ class LlamaCppBackend:
             "options": dict(self.options),
             "load_ms": round(self.load_ms, 3),
             "llama_cpp_python": llama_cpp.__version__,
+            "cpu_model": cpu_model(),
+            "accelerator": self._accelerator(llama_cpp),
         }
+
+    def _accelerator(self, llama_cpp: Any) -> str:
+        """``cpu``, or ``gpu offload (N layers)`` when this llama.cpp build offloads and layers were asked for."""
+        layers = self.load_kwargs["n_gpu_layers"]
+        if layers and llama_cpp.llama_supports_gpu_offload():
+            return f"gpu offload ({'all' if layers < 0 else layers} layers)"
+        return "cpu"
 
     def close(self) -> None:
         if not self._closed:

@@ -60,7 +60,40 @@ def _ms(ns: int | None) -> float:
     return (ns or 0) / _NS_PER_MS
 
 
-def metrics_from_final(final: Any, *, ttft_ms: float | None, wall_ms: float) -> CallMetrics:
+# Tokens by which a prompt's count may differ from Ollama's own (it re-tokenises prompt + answer for
+# ``context``): a difference this small is not taken for a cache hit.
+CACHE_SLACK_TOKENS = 1
+
+
+def prompt_tokens_of(final: Any) -> int | None:
+    """The prompt's token count from ``/api/generate``'s final ``context`` (prompt + answer tokens), or None."""
+    context = final.get("context") if isinstance(final, Mapping) else getattr(final, "context", None)
+    if not isinstance(context, Sequence) or isinstance(context, (str, bytes)) or not context:
+        return None
+    eval_count = final.get("eval_count") if isinstance(final, Mapping) else getattr(final, "eval_count", None)
+    return max(0, len(context) - int(eval_count or 0))
+
+
+def cached_tokens(prompt_tokens: int | None, prompt_eval_count: int) -> int:
+    """Prompt tokens Ollama did not evaluate (served from its cache): the prompt's count less those evaluated."""
+    if prompt_tokens is None:
+        return 0
+    missing = prompt_tokens - prompt_eval_count
+    return missing if missing > CACHE_SLACK_TOKENS else 0
+
+
+def accelerator_of(size: int, size_vram: int) -> str:
+    """Where Ollama holds a loaded model, from ``/api/ps``: ``cpu``, ``gpu`` or ``gpu partial (N% in VRAM)``."""
+    if size_vram <= 0:
+        return "cpu"
+    if size <= 0 or size_vram >= size:
+        return "gpu"
+    return f"gpu partial ({round(100 * size_vram / size)}% in VRAM)"
+
+
+def metrics_from_final(
+    final: Any, *, ttft_ms: float | None, wall_ms: float, cached_prompt_tokens: int = 0
+) -> CallMetrics:
     """CallMetrics from Ollama's final chunk (a GenerateResponse/ChatResponse or a dict)."""
 
     def get(key: str) -> int:
@@ -78,6 +111,7 @@ def metrics_from_final(final: Any, *, ttft_ms: float | None, wall_ms: float) -> 
         load_ms=_ms(get("load_duration")),
         total_ms=_ms(get("total_duration")),
         wall_ms=wall_ms,
+        cached_prompt_tokens=cached_prompt_tokens,
     )
 
 
@@ -154,6 +188,10 @@ class OllamaBackend:
         self.timeout = float(timeout) if timeout is not None else DEFAULT_TIMEOUT_S
         self._client: ollama.Client | None = None
         self._describe: dict[str, Any] | None = None
+        self._static: dict[str, Any] | None = None  # digest and details: they do not change while loaded
+        # the most prompt tokens Ollama evaluated for each request seen: the prompt's full count, for chat
+        # requests, whose final chunk has no ``context`` to count from
+        self._prompt_tokens: dict[str, int] = {}
 
     def _get_client(self) -> ollama.Client:
         if self._client is None:
@@ -211,11 +249,24 @@ class OllamaBackend:
             raise self._cut(received, "the stream ended before Ollama's final chunk (done: true)")
         return Generation(
             text=received.text,
-            metrics=metrics_from_final(final, ttft_ms=received.ttft_ms, wall_ms=wall_ms),
+            metrics=metrics_from_final(final, ttft_ms=received.ttft_ms, wall_ms=wall_ms,
+                                       cached_prompt_tokens=self._cached(final, prompt, messages, merged)),
             backend=self.name,
             model=self.model,
             options=merged,
         )
+
+    def _cached(self, final: Any, prompt: str | None, messages: Sequence[Message] | None,
+                options: Mapping[str, Any]) -> int:
+        """Cached prompt tokens of a call: its prompt's token count (from ``context``, else the most Ollama ever
+        evaluated for the same request) less the tokens Ollama evaluated."""
+        field = "prompt_eval_count"
+        evaluated = int((final.get(field) if isinstance(final, Mapping) else getattr(final, field, None)) or 0)
+        key = json.dumps([prompt, [dict(m) for m in messages or []], sorted(options.items())], default=str)
+        counted = prompt_tokens_of(final)
+        seen = max(self._prompt_tokens.get(key, 0), evaluated, counted or 0)
+        self._prompt_tokens[key] = seen
+        return cached_tokens(counted if counted is not None else seen, evaluated)
 
     def _cut(self, received: Received, what: str) -> BackendError:
         return BackendError(
@@ -269,32 +320,39 @@ class OllamaBackend:
         return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
 
     def describe(self) -> dict[str, Any]:
-        """Backend, model, host, workers per host and, when the server answers, digest, family, size and
-        quantization."""
+        """Backend, model, host, workers per host and, when the server answers: the model's digest (``/api/ps``
+        or ``/api/tags``), family, size and quantization (``/api/show``), and, once the model is loaded, where it
+        runs (``/api/ps``: ``size_vram`` against ``size`` gives the accelerator)."""
         if self._describe is not None:
             return dict(self._describe)
         info: dict[str, Any] = {"backend": self.name, "model": self.model, "host": self.host,
-                                "workers_per_host": self.workers_per_host, "digest": None}
+                                "workers_per_host": self.workers_per_host, "digest": None, "accelerator": None}
         if self.keep_alive is not None:
             info["keep_alive"] = self.keep_alive
         try:
             client = self._get_client()
-            for entry in client.list().models:
-                if _tagged(entry.model or "") == _tagged(self.model):
-                    info["digest"] = entry.digest
-                    info["size_bytes"] = int(entry.size or 0)
-            details = client.show(self.model).details
-            if details is not None:
-                info.update(
-                    family=details.family,
-                    parameter_size=details.parameter_size,
-                    quantization=details.quantization_level,
-                    format=details.format,
-                )
+            if self._static is None:
+                static: dict[str, Any] = {}
+                for entry in client.list().models:
+                    if _tagged(entry.model or "") == _tagged(self.model):
+                        static["digest"] = entry.digest
+                        static["size_bytes"] = int(entry.size or 0)
+                details = client.show(self.model).details
+                if details is not None:
+                    static.update(family=details.family, parameter_size=details.parameter_size,
+                                  quantization=details.quantization_level, format=details.format)
+                self._static = static
+            info.update(self._static)
+            for loaded in client.ps().models:
+                if _tagged(loaded.model or loaded.name or "") == _tagged(self.model):
+                    size, vram = int(loaded.size or 0), int(loaded.size_vram or 0)
+                    info.update(size_vram=vram, accelerator=accelerator_of(size, vram))
+                    info["digest"] = loaded.digest or info["digest"]
         except Exception as exc:
             info["describe_error"] = str(self._translate(exc, Received(0.0)))
             return info  # not cached: the server may come up later
-        self._describe = info
+        if info["accelerator"] is not None:
+            self._describe = info  # not loaded yet: ask /api/ps again next time
         return dict(info)
 
     def close(self) -> None:

@@ -73,10 +73,17 @@ def _ns(ms: float) -> int:
     return int(round(ms * _NS_PER_MS))
 
 
-def final_fields(generation: Generation, done_reason: str) -> dict[str, Any]:
-    """Ollama's final-chunk fields (durations in ns) from a generation's metrics (durations in ms)."""
+def final_fields(generation: Generation, done_reason: str, *, context: bool = False) -> dict[str, Any]:
+    """Ollama's final-chunk fields (durations in ns) from a generation's metrics (durations in ms).
+
+    ``context`` adds Ollama's ``context`` list (``/api/generate`` only): prompt tokens, cached or evaluated,
+    plus answer tokens, as placeholder ids.
+    """
     m = generation.metrics
-    return {
+    extra: dict[str, Any] = {}
+    if context:
+        extra["context"] = [0] * (m.prompt_eval_count + m.cached_prompt_tokens + m.eval_count)
+    return extra | {
         "done": True,
         "done_reason": done_reason,
         "total_duration": _ns(m.total_ms),
@@ -116,6 +123,10 @@ class App(Protocol):
     def show(self, name: str) -> dict[str, Any]: ...
 
     def tags(self) -> dict[str, Any]: ...
+
+    def ps(self) -> dict[str, Any]: ...
+
+    def mark_loaded(self) -> None: ...
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -243,6 +254,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, {"version": SERVER_VERSION})
         elif self.path == "/api/tags":
             self._send_json(200, app.tags())
+        elif self.path == "/api/ps":
+            self._send_json(200, app.ps())
         elif self.path == "/v1/models":
             self._send_json(200, openai_wire.models_reply(app.models))
         else:
@@ -323,7 +336,8 @@ class _Handler(BaseHTTPRequestHandler):
         # not streamed: one JSON object with the whole text
         if faults.delay_s > 0:
             time.sleep(faults.delay_s)
-        final = final_fields(generation, done_reason_of(generation, options))
+        app.mark_loaded()
+        final = final_fields(generation, done_reason_of(generation, options), context=not chat)
         reply = _payload(name, generation.text, chat=chat) | final
         raw = json.dumps(reply).encode()
         if faults.malformed_after is not None:
@@ -385,7 +399,8 @@ class _Handler(BaseHTTPRequestHandler):
             state.finish_cut()
             return
         try:
-            state.line(state.payload("") | final_fields(value, done_reason_of(value, options)))
+            app.mark_loaded()
+            state.line(state.payload("") | final_fields(value, done_reason_of(value, options), context=not chat))
         except OSError:
             return  # the client hung up
         state.end()

@@ -2,10 +2,14 @@
 
 Agent code that speaks Ollama (the ``ollama`` client, httpx, requests, ...) can be tested against it in CI
 without an Ollama install. Routes: ``GET /`` and ``HEAD /`` ("Ollama is running"), ``GET /api/version``,
-``GET /api/tags``, ``POST /api/show``, ``POST /api/generate`` and ``POST /api/chat`` (streamed NDJSON, the
-default, or one JSON object with ``"stream": false``), with Ollama's final timing fields in nanoseconds and
-Ollama's error bodies (``{"error": "model 'x' not found"}`` with 404 for an unknown model); and, as Ollama
-does, the OpenAI-compatible ``GET /v1/models``, ``POST /v1/completions`` and ``/v1/chat/completions``.
+``GET /api/tags``, ``GET /api/ps`` (the model once it has answered a request, with ``size_vram``: all of it
+when the backend reports a GPU accelerator, else 0), ``POST /api/show``, ``POST /api/generate`` and
+``POST /api/chat`` (streamed NDJSON, the default, or one JSON object with ``"stream": false``), with Ollama's
+final timing fields in nanoseconds and Ollama's error bodies (``{"error": "model 'x' not found"}`` with 404
+for an unknown model); and, as Ollama does, the OpenAI-compatible ``GET /v1/models``, ``POST /v1/completions``
+and ``/v1/chat/completions``. ``/api/generate``'s final chunk carries ``context`` as Ollama's does: one entry
+per prompt and answer token (placeholder ids: the Backend protocol gives counts, not ids), so a client can
+count the prompt's tokens; ``prompt_eval_count`` is what the backend evaluated (less its cached prompt tokens).
 
 Standard library only (``http.server`` in a thread); it binds 127.0.0.1 on a free port by default and
 ``close()`` stops it cleanly. Calls into the backend are serialised with a lock: one model, one call at a
@@ -19,8 +23,6 @@ The wire protocol (the handler, limits and timeouts for hostile requests, the st
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 from collections import deque
 from http.server import ThreadingHTTPServer
@@ -40,15 +42,10 @@ from pytest_chimera.backends.ollama_http import (
     done_reason_of,
     final_fields,
 )
-from pytest_chimera.version import __version__
+from pytest_chimera.backends.ollama_models import ServedModels, normalize_model_name  # noqa: F401 (public here too)
 
 __all__ = ["IO_TIMEOUT_S", "LOAD_TIME_OPTIONS", "MALFORMED_LINE", "MAX_BODY_BYTES", "SERVER_VERSION", "Faults",
            "OllamaServer", "done_reason_of", "final_fields", "normalize_model_name"]
-
-
-def normalize_model_name(name: str) -> str:
-    """Ollama's name rule: a name without a tag means ``:latest``."""
-    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
 
 
 class OllamaServer:
@@ -87,8 +84,7 @@ class OllamaServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._describe: dict[str, Any] | None = None
-        self._modified_at = _now()
+        self.served = ServedModels(backend, self.models)  # what /api/tags, /api/show and /api/ps answer
 
     # lifecycle -------------------------------------------------------------------------------
 
@@ -132,68 +128,19 @@ class OllamaServer:
     # model identity --------------------------------------------------------------------------
 
     def serves(self, name: str) -> bool:
-        """Whether ``name`` (``gemma3`` means ``gemma3:latest``) is one of the served models."""
-        wanted = normalize_model_name(name)
-        return any(normalize_model_name(m) == wanted for m in self.models)
-
-    def identity(self) -> dict[str, Any]:
-        """The backend's ``describe()``, asked once."""
-        if self._describe is None:
-            try:
-                self._describe = dict(self.backend.describe())
-            except Exception as exc:  # identity is decoration; a failing describe must not break serving
-                self._describe = {"describe_error": str(exc)}
-        return self._describe
-
-    def digest(self, name: str) -> str:
-        """The model's digest: the backend's sha256 or digest, else a hash of its description."""
-        info = self.identity()
-        for key in ("digest", "sha256"):
-            value = info.get(key)
-            if isinstance(value, str) and value:
-                return value.removeprefix("sha256:")
-        blob = json.dumps({"model": name, **info}, sort_keys=True, default=str).encode()
-        return hashlib.sha256(blob).hexdigest()
-
-    def details(self) -> dict[str, Any]:
-        info = self.identity()
-        family = str(info.get("family") or info.get("architecture") or "")
-        return {
-            "parent_model": "",
-            "format": "gguf",
-            "family": family,
-            "families": [family] if family else None,
-            "parameter_size": str(info.get("parameter_size") or ""),
-            "quantization_level": str(info.get("quantization") or info.get("quantization_level") or ""),
-        }
+        return self.served.serves(name)
 
     def tags(self) -> dict[str, Any]:
-        size = self.identity().get("size_bytes") or self.identity().get("size") or 0
-        return {
-            "models": [
-                {
-                    "name": normalize_model_name(m),
-                    "model": normalize_model_name(m),
-                    "modified_at": self._modified_at,
-                    "size": size if isinstance(size, int) else 0,
-                    "digest": self.digest(m),
-                    "details": self.details(),
-                }
-                for m in self.models
-            ]
-        }
+        return self.served.tags()
 
     def show(self, name: str) -> dict[str, Any]:
-        info = {k: v for k, v in self.identity().items() if isinstance(v, str | int | float | bool)}
-        return {
-            "license": "",
-            "modelfile": f"# served by pytest-chimera {__version__} from backend {self.backend.name}\nFROM {name}\n",
-            "parameters": "",
-            "template": "{{ .Prompt }}",
-            "details": self.details(),
-            "model_info": {f"chimera.{k}": v for k, v in info.items()},
-            "capabilities": ["completion"],
-            "modified_at": self._modified_at,
-        }
+        return self.served.show(name)
 
+    def ps(self) -> dict[str, Any]:
+        return self.served.ps()
+
+    def mark_loaded(self) -> None:
+        """The model has answered a request: ``/api/ps`` lists it from now on."""
+        if self.served.loaded_at is None:
+            self.served.loaded_at = _now()
 

@@ -88,6 +88,17 @@ def parse_compare(text: str) -> str:
     )
 
 
+def parse_samples(text: str) -> int:
+    """A whole number of samples >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"samples must be a whole number >= 1, got {text!r}")
+    return value
+
+
 def parse_fail_on(text: str) -> dict[str, Rule]:
     try:
         return parse_rules(text)
@@ -158,15 +169,25 @@ OPTIONS: tuple[Option, ...] = (
            "--benchmark-storage (default ./.benchmarks, this machine's folder): 'latest' (when no value is given), "
            "a run number, or a JSON file; a regression fails the session.", default_text="off",
            parse=parse_compare, metavar="NUM|latest|PATH", extra={"nargs": "?", "const": "latest"}),
-    Option("fail-on", "Comma-separated rules METRIC:+N%%|-N%%|+N, each the change of the metric's median that "
-           "fails (a rise for +, a fall for -; improvements never fail). Timing rules need p<0.01 (one-sided "
-           f"Mann-Whitney U) with >={MIN_ROUNDS} rounds a side.", default_text=repr(DEFAULT_RULES.replace("%", "%%")),
-           parse=parse_fail_on, metavar="RULES", cli="--fail-on"),
-    Option("compare-any", "Compare even when backend, model, model file or machine differ from the baseline.",
-           default=False, default_text="off", action="store_true", cli="--compare-any"),
-    Option("require-baseline", "Fail the session when there is no baseline to compare with (implies "
-           "--chimera-compare=latest).", default=False, default_text="off (a missing baseline is a message)",
+    Option("fail-on", "Comma-separated rules METRIC:+N%%|-N%%|+N, each the change of the metric's median (the "
+           "pass rate for pass_rate) that fails (a rise for +, a fall for -; improvements never fail). With "
+           f">={MIN_ROUNDS} values a side a rule also needs p<0.01 in a one-sided test (Mann-Whitney U; Fisher's "
+           "exact test for pass_rate). Rules given here must each compare something.",
+           default_text=repr(DEFAULT_RULES.replace("%", "%%")), parse=parse_fail_on, metavar="RULES",
+           cli="--fail-on"),
+    Option("compare-any", "Compare even when backend, model, model file, accelerator or machine differ from the "
+           "baseline.", default=False, default_text="off", action="store_true", cli="--compare-any"),
+    Option("allow-empty", "Let a comparison that compares nothing pass with a message: no baseline, no test in "
+           "both runs, no metric on both sides, or a rule given with fail-on that has no data (each fails "
+           "otherwise).",
+           default=False, default_text="off (comparing nothing fails)", action="store_true", cli="--allow-empty"),
+    Option("require-baseline", "Compare with the latest saved run and fail when there is none (the same as "
+           "--chimera-compare=latest, kept for older command lines).", default=False, default_text="off",
            action="store_true"),
+    Option("samples", "Run each chimera_report test's agent N times, with seeds derived from the test id and the "
+           "sample index; the test body checks every sample, and passes on the marker's min_pass_rate= "
+           "(default: all samples).", default=1, default_text="1", parse=parse_samples, metavar="N",
+           ini="string", ini_help="Samples per chimera_report test (default 1)."),
     Option("cassettes", "Record/replay model calls as JSON cassettes in DIR, relative to the rootdir (one file "
            "per call).", default_text="none (calls go to the model)", metavar="DIR", ini="string",
            ini_help="Record/replay cassette directory, relative to the rootdir.", cli="--cassettes"),

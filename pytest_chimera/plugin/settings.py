@@ -40,8 +40,10 @@ class Settings:
     compare: str | None = None
     fail_on: dict[str, Rule] | None = None
     compare_any: bool = False
+    allow_empty: bool = False
     require_baseline: bool = False
     html: Path | None = None
+    samples: int = 1
     # where each path setting came from ("--chimera-corpus", "ini chimera_corpus"), for error messages
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -119,8 +121,10 @@ def resolve(cli: Mapping[str, Any], ini: Mapping[str, Any], rootdir: Path) -> Se
         compare=values["compare"],
         fail_on=values["fail-on"],
         compare_any=bool(values["compare-any"]),
+        allow_empty=bool(values["allow-empty"]),
         require_baseline=bool(values["require-baseline"]),
         html=values["html"],
+        samples=values["samples"],
         sources=sources,
     )
 
