@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pytest_chimera.checks.numbers import Number, canonical_unit, dimension, is_unit_word
+from pytest_chimera.checks.numbers import COUNT_NOUNS, Number, canonical_unit, dimension, is_unit_word
 from pytest_chimera.checks.report import ParsedReport
 
 # ---- text helpers -------------------------------------------------------------------------------------------
@@ -23,6 +23,7 @@ NUMERIC_RE = re.compile(r"^[\d.,]+%?$")
 _STOP = frozenset({"the", "of", "and", "per", "in", "to", "for", "a", "an", "is", "at", "on", "by", "with", "or",
                    "are", "was", "be", "as", "it", "its", "this", "that", "from", "all"})
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
+_DIGITS = re.compile(r"\d")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|~~|\[|\]\([^)]*\)|<[^>\n]{1,40}>")
 LINE_LEAD = re.compile(r"^\s*(?:#{1,6}\s+|>\s*)?(?:(?:[-*+]|\d+[.)])\s+)?")
 BULLET = re.compile(r"^\s*(?:#{1,6}\s+|>\s*)*(?:[-*+]\s+)?")
@@ -35,6 +36,10 @@ _GT_RE = re.compile(r"(?:over|more than|above|exceeding|exceeds|exceed|greater t
                     re.I)
 _LT_RE = re.compile(r"(?:under|less than|below|at most|up to|fewer than|<=?|≤|within)\s*$", re.I)
 _SIZE_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[bm](?![\w])", re.I)
+_UNIT_WORD_RE = re.compile(r"[A-Za-z][A-Za-z/%]*(?:\s+per\s+second)?", re.I)
+_NEXT_WORD = re.compile(r"\s+([A-Za-z]+)\b")
+_HEAD_BEFORE_BRACKET = re.compile(r"([A-Za-z][A-Za-z/%]*)\s*[(\[]\s*(?:~|≈|approx\.?|approximately|about|around|"
+                                  r"roughly|nearly|over|under|up to)?\s*$", re.I)
 
 
 def stem(word: str) -> str:
@@ -105,7 +110,10 @@ def models_named(text: str) -> frozenset[str]:
 
 @dataclass
 class _Unit:
-    """A piece of text to read numbers from: its line, part and extra context words."""
+    """A piece of text to read numbers from: its line, part and extra context words.
+
+    ``context``: words that name what the text's numbers are (a table cell's row label and column header);
+    ``hint``: where a bare number's unit is looked for after its own clause (a row's unit cell first)."""
 
     line: int
     text: str
@@ -113,23 +121,42 @@ class _Unit:
     in_code: bool = False
     context: str = ""
     excerpt: str = ""
+    hint: str = ""
 
 
 def clean(line: str) -> str:
-    line = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+    """A line without markdown markup; an inline code span keeps its words ("`mean_ttft_s`" names a column)
+    but not its digits (a file name or an option in code is not a number of the prose), between ‹ › so that
+    "`param_tuning`: 6 files" does not read as a run option."""
+    line = _CODE_SPAN.sub(lambda m: "\u2039" + _DIGITS.sub(" ", m.group(0)[1:-1]) + "\u203a", line)
     return _MARKUP.sub(lambda m: "" if m.group(0) in ("**", "__", "~~", "[") else " ", line)
 
 
+_CONTAINERS = re.compile(r"^(?:\s*(?:>|[-*+](?=\s)|\d{1,9}[.)](?=\s)))*\s*")
+_DIGIT = re.compile(r"\d")
+
+
 def units_of(parsed: ParsedReport) -> list[_Unit]:
+    """The text units of a report in line order: each line of its text blocks, each table cell, each code line.
+
+    Lines no block covers but that hold a digit (the markdown parser gives up below 20 levels of nested
+    blockquotes or lists) are read as plain lines, their container markers stripped: nesting never hides a
+    number."""
     lines = parsed.source.split("\n")
     out: list[_Unit] = []
+    covered = bytearray(len(lines) + 2)
     for block in parsed.blocks:
+        lo, hi = max(block.line_start, 0), min(max(block.line_end, block.line_start), len(lines))
+        if hi >= lo:
+            covered[lo:hi + 1] = b"\x01" * (hi + 1 - lo)
         if block.kind in ("hr", "html"):
             continue
         if block.kind == "table":
             table = next((t for t in parsed.tables if t.line == block.line_start), None)
             if table is not None:
                 out.extend(_table_units(table, block.part))
+                last = min(table.line + 1 + len(table.rows), len(lines))
+                covered[table.line:last + 1] = b"\x01" * max(0, last + 1 - table.line)
             continue
         code = block.kind == "code"
         start, end = block.line_start, block.line_end
@@ -144,18 +171,36 @@ def units_of(parsed: ParsedReport) -> list[_Unit]:
             raw = lines[k - 1]
             if raw.strip():
                 out.append(_Unit(k, raw, block.part))
+    missed = [k for k in range(1, len(lines) + 1) if not covered[k] and _DIGIT.search(lines[k - 1])]
+    if missed:
+        spans = sorted((span["line_start"], span["line_end"], name) for name, span in parsed.parts.items())
+        for k in missed:
+            part = next((name for a, b, name in spans if a <= k <= b), "body")
+            raw = lines[k - 1]
+            out.append(_Unit(k, raw[_CONTAINERS.match(raw).end():], part))  # type: ignore[union-attr]
+        out.sort(key=lambda u: u.line)
     return out
 
 
+_UNIT_HEADERS = frozenset({"unit", "units"})
+
+
 def _table_units(table: Any, part: str) -> list[_Unit]:
+    """One unit per cell; its context is the row label (with the first column's header, which says what the
+    labels are: "File Type") and the column header; a "Units" column gives the row's numbers their unit."""
     out: list[_Unit] = []
+    header = [clean(h).strip() for h in table.header]
+    units_col = next((j for j, h in enumerate(header) if h.lower() in _UNIT_HEADERS), None)
     for r, row in enumerate(table.rows):
         label = clean(row[0]) if row else ""
+        unit_cell = clean(row[units_col]) if units_col is not None and units_col < len(row) else ""
+        first = header[0] if header else ""
+        excerpt = " | ".join(clean(c).strip() for c in row)
         for j, cell in enumerate(row):
-            head = table.header[j] if j < len(table.header) else ""
-            ctx = f"{label} {clean(head)}" if j else clean(head)
-            excerpt = " | ".join(clean(c).strip() for c in row)
-            out.append(_Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt))
+            head = header[j] if j < len(header) else ""
+            ctx = f"{label} {head}" if j else head
+            hint = f"{unit_cell} {head} {label} {first}" if j else head
+            out.append(_Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint))
     return out
 
 
@@ -201,17 +246,44 @@ def classify(num: Number, unit: _Unit, before: str) -> tuple[str, str]:
 
 
 def infer_unit(num: Number, clause: str, offset: int) -> str:
-    """The unit word of the clause nearest after the number, else before it (bare numbers only)."""
+    """The unit word of the clause nearest after the number, else before it (bare numbers only).
+
+    A unit word after the number counts only inside its noun phrase: no preposition or verb between ("14.59
+    across all configurations" is not a count of configurations). A number in brackets right after a unit
+    word takes that word ("JSON files (75)"); one in brackets after other words ("Markdown (29)") looks no
+    further than its bracket. ``offset`` -1: the number is not in ``clause`` (a table cell's header and row
+    label): its words are read in order."""
+    end = len(clause)
+    if offset >= 0:
+        head_word = _HEAD_BEFORE_BRACKET.search(clause, 0, offset)
+        if head_word and is_unit_word(head_word.group(1)) and len(head_word.group(1)) > 1:
+            return canonical_unit(head_word.group(1))
+        if _BRACKET_BEFORE.search(clause, 0, offset) and _BRACKET_ONLY.match(clause, offset + len(num.raw)):
+            end = offset  # "Markdown (29): probably reports ...": the bracket closes the number's phrase
+    offset = max(offset, 0)
     best: tuple[int, str] | None = None
-    for m in re.finditer(r"[A-Za-z][A-Za-z/%]*(?:\s+per\s+second)?", clause):
+    for m in _UNIT_WORD_RE.finditer(clause, 0, end):
         if not is_unit_word(m.group(0)) or len(m.group(0)) < 2:
             continue
+        if m.start() >= offset and end == len(clause) and clause[offset:offset + len(num.raw)] == num.raw \
+                and _PHRASE_BREAK.search(clause, offset + len(num.raw), m.start()):
+            continue
         unit = canonical_unit(m.group(0))
+        head = _NEXT_WORD.match(clause, m.end())
+        if unit in COUNT_NOUNS and head and canonical_unit(head.group(1)) in COUNT_NOUNS:
+            unit = canonical_unit(head.group(1))  # "benchmark files": the head noun counts
         distance = m.start() - offset if m.start() >= offset else (offset - m.end()) + 1000
         if best is None or distance < best[0]:
             best = (distance, unit)
     return best[1] if best else ""
 
+
+_BRACKET_BEFORE = re.compile(r"[(\[]\s*(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|over|under|"
+                             r"up to)?\s*$", re.I)
+# words that end a number's noun phrase: prepositions, verbs, punctuation ("14.59 across all configurations")
+_PHRASE_BREAK = re.compile(r"[,;:()\[\]|]|\b(?:across|over|in|for|of|with|from|to|at|on|by|during|between|among|"
+                           r"within|per|under|after|before|than|is|are|was|were|be|been|has|have|had|and|or|"
+                           r"which|that|while)\b", re.I)
 
 
 # ---- per-number spans ----------------------------------------------------------------------------------------------
@@ -225,17 +297,37 @@ _CONNECTOR = re.compile(r"\s*(?:-|–|—|to|vs\.?|versus|→|->|=>|/|and|or|x|�
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 
 
+WINDOW = 240  # characters read on each side of a number's own span in a longer clause
+
+
 def _near_span(text: str, nums: list[Number], k: int, lo: int, hi: int) -> tuple[int, int]:
     """Where the words nearest a number start and end: back to the previous number or separator (comma,
-    bracket, "and", ...) and forward to the next number or separator, within ``[lo, hi)``."""
+    bracket, "and", ...) and forward to the next number or separator, within ``[lo, hi)``.
+
+    A number that opens a bracket after words ("JSON (44)", "CSV files (28)") reaches back over the bracket
+    to the words before it: they label it."""
     num = nums[k]
+    first = not k or nums[k - 1].end <= lo
+    last = k + 1 >= len(nums) or nums[k + 1].start >= hi
     start = max(lo, nums[k - 1].end if k else lo)
     end = max(min(hi, nums[k + 1].start if k + 1 < len(nums) else hi), num.end)
-    stops = list(_NEAR_STOP.finditer(text, start, max(start, num.start)))
+    stops = [m for m in _NEAR_STOP.finditer(text, start, max(start, num.start))
+             if not (first and _CONJUNCTION.fullmatch(m.group(0)))]  # "JSON and Markdown files (62)": one label
+    if stops and stops[-1].group(0) in "([" and _BRACKETED.search(text, stops[-1].start(), num.start) \
+            and _WORD_END.search(text, start, stops[-1].start()) and _BRACKET_ONLY.match(text, num.end):
+        stops.pop()
     if stops:
         start = stops[-1].end()
-    stop = _NEAR_STOP.search(text, num.end, end)
+    stop = next((m for m in _NEAR_STOP.finditer(text, num.end, end)
+                 if not (last and _CONJUNCTION.fullmatch(m.group(0)))), None)
     return min(start, num.start), stop.start() if stop else end
+
+
+_CONJUNCTION = re.compile(r"and|or|versus|vs", re.I)  # a stop between two numbers, not between two words
+_WORD_END = re.compile(r"[A-Za-z][\w:.\-/]*\s*$")
+# what may follow a number that restates the label before its bracket: "(44)", "(101 total)", "(44 out of 101)"
+_BRACKET_ONLY = re.compile(r"\s*(?:(?:total|overall|in total|combined|altogether)\s*)?(?:[)\]]|(?:out\s+)?of\b)", re.I)
+_LABEL_WORD = re.compile(r"[A-Za-z][\w:.\-/]*")
 
 
 def near(text: str, nums: list[Number], k: int, lo: int, hi: int) -> str:
@@ -244,8 +336,9 @@ def near(text: str, nums: list[Number], k: int, lo: int, hi: int) -> str:
     return text[start:nums[k].start] + " " + text[nums[k].end:end]
 
 
-def own_clause(text: str, nums: list[Number], k: int, lo: int, hi: int) -> str:
-    """The clause ``text[lo:hi]`` of number ``k`` with the words that belong to another number blanked.
+def own_clauses(text: str, nums: list[Number], members: list[int], lo: int, hi: int) -> dict[int, str]:
+    """The clause ``text[lo:hi]`` of each number in ``members`` (indices into ``nums``, in order) with the words
+    that belong to another number blanked; one pass over the clause for all its numbers.
 
     The clause is split into per-number spans: each other quantity owns its own text ("28 files") and its
     nearest words (``_near_span``), except the words before the first quantity of the clause, which are
@@ -253,10 +346,15 @@ def own_clause(text: str, nums: list[Number], k: int, lo: int, hi: int) -> str:
     the label "CSV" is the 8's, not the 28's. Words nearest both ``k`` and another number stay. Numbers
     that only a connector separates ("272-883 tokens", "102.85 vs 76.59 tok/s", "11 → 22") share their
     words; a number opening a bracket ("44 files (43.6%)", "lower TTFT (~0.12s)") restates what precedes
-    the bracket and keeps it. A sentence that distributes its labels ("... respectively") is left whole."""
-    inside = [j for j in range(len(nums)) if lo <= nums[j].start < hi and nums[j].form == "quantity"]
-    if len(inside) < 2 or k not in inside or _RESPECTIVELY.search(text, lo, hi):
-        return text[lo:hi]
+    the bracket and keeps it. Labelled brackets in parallel ("JSON (62 files) and Markdown (39 files)")
+    give each label to its own number: the first owns as many words before its bracket as the next one's
+    label has. A sentence that distributes its labels ("... respectively") is left whole. A clause longer
+    than ``2 * WINDOW`` characters is read ``WINDOW`` characters around each number's span (and the first
+    ``WINDOW`` characters of its shared subject), so a line of thousands of numbers costs linear time."""
+    inside = [j for j in members if nums[j].form == "quantity"]
+    whole = _RESPECTIVELY.search(text, lo, hi) is not None or len(inside) < 2
+    if whole:
+        return {k: _window(text, lo, hi, nums[k].start, nums[k].end) for k in members}
     qs = [nums[j] for j in inside]  # other numbers (a model size "270m", a date) are words here
     groups: list[list[int]] = [[0]]  # runs of quantities joined by connectors only, as indices into qs
     for i in range(1, len(qs)):
@@ -264,32 +362,164 @@ def own_clause(text: str, nums: list[Number], k: int, lo: int, hi: int) -> str:
             groups[-1].append(i)
         else:
             groups.append([i])
+    near_spans = [_near_span(text, qs, i, lo, hi) for i in range(len(qs))]
     spans: list[tuple[int, int]] = []
-    mine = 0
     for g, group in enumerate(groups):
-        start, end = _near_span(text, qs, group[0], lo, hi)[0], _near_span(text, qs, group[-1], lo, hi)[1]
+        start, end = near_spans[group[0]][0], near_spans[group[-1]][1]
         if g and _BRACKETED.search(text, qs[groups[g - 1][-1]].end, qs[group[0]].start):
             start = qs[groups[g - 1][-1]].end  # "lower TTFT (~0.12s)": the words before the bracket are its too
         spans.append((start if g else qs[group[0]].start, end))
-        if inside.index(k) in group:
-            mine = g
+    if len(groups) > 1:
+        spans[0] = (_parallel_label(text, qs, groups, near_spans, spans[0]), spans[0][1])
+    group_of = {i: g for g, group in enumerate(groups) for i in group}
+    restated = [bool(g) and APPOSITIVE.fullmatch(text, qs[groups[g - 1][-1]].end, qs[groups[g][0]].start)
+                is not None for g in range(len(groups))]
+    starts = [start for start, _ in spans]
+    out: dict[int, str] = {}
+    for pos, j in enumerate(inside):
+        mine = group_of[pos]
+        out[j] = _blanked(text, (lo, hi), spans, starts, groups, qs, mine, restated[mine])
+    for j in members:
+        if j not in out:
+            out[j] = _window(text, lo, hi, nums[j].start, nums[j].end)
+    return out
+
+
+def _parallel_label(text: str, qs: list[Number], groups: list[list[int]], near_spans: list[tuple[int, int]],
+                    first: tuple[int, int]) -> int:
+    """Where the first group's span starts: at its number, or, when it and the next group both open a bracket
+    after a label, that many label words before its bracket."""
+    head, nxt = qs[groups[0][0]], qs[groups[1][0]]
+    before = text[near_spans[groups[0][0]][0]:head.start]
+    bracket = _BRACKETED.search(before)
+    if bracket is None or not _BRACKETED.search(text, qs[groups[0][-1]].end, nxt.start):
+        return first[0]
+    label_end = near_spans[groups[0][0]][0] + bracket.start()
+    stops = list(_NEAR_STOP.finditer(text, qs[groups[0][-1]].end, nxt.start))
+    if len(stops) < 2:
+        return first[0]
+    n_words = len(_LABEL_WORD.findall(text, stops[-2].end(), stops[-1].start()))
+    if not n_words:
+        return first[0]
+    words = list(_LABEL_WORD.finditer(text, near_spans[groups[0][0]][0], label_end))
+    return words[-n_words].start() if len(words) >= n_words else first[0]
+
+
+def _window(text: str, lo: int, hi: int, start: int, end: int) -> str:
+    if hi - lo <= 2 * WINDOW:
+        return text[lo:hi]
+    return text[lo:min(lo + WINDOW, start)] + " " + text[max(lo, start - WINDOW):min(hi, end + WINDOW)]
+
+
+def _blanked(text: str, clause: tuple[int, int], spans: list[tuple[int, int]], starts: list[int],
+             groups: list[list[int]], qs: list[Number], mine: int, restated: bool) -> str:
+    """The clause of group ``mine``: other groups' spans blanked (within its window in a long clause)."""
+    import bisect
+
+    lo, hi = clause
     start, end = spans[mine]
-    if mine and APPOSITIVE.fullmatch(text, qs[groups[mine - 1][-1]].end, qs[groups[mine][0]].start):
-        spans[mine - 1] = (lo, lo)  # "44 files (43.6%)": a restatement keeps the number it restates
+    a, b = (lo, hi) if hi - lo <= 2 * WINDOW else (max(lo, start - WINDOW), min(hi, end + WINDOW))
     cuts: list[tuple[int, int]] = []
-    for g, (g_start, g_end) in enumerate(spans):
-        if g != mine and g_start < g_end:
-            cuts += [(g_start, min(g_end, start)), (max(g_start, end), g_end)]
-            cuts += [(qs[i].start, qs[i].end) for i in groups[g]]
+    for g in range(max(0, bisect.bisect_right(starts, a) - 2), len(spans)):
+        g_start, g_end = spans[g]
+        if g_start >= b:
+            break
+        if g == mine or g_start >= g_end or (restated and g == mine - 1):
+            continue  # "44 files (43.6%)": a restatement keeps the number it restates
+        cuts += [(g_start, min(g_end, start)), (max(g_start, end), g_end)]
+        cuts += [(qs[i].start, qs[i].end) for i in groups[g]]
     out: list[str] = []
-    at = lo
+    at = a
     for c_start, c_end in sorted(cut for cut in cuts if cut[0] < cut[1]):
         if c_end <= at:
             continue
-        c_start, c_end = max(c_start, at), min(c_end, hi)
+        c_start, c_end = max(c_start, at), min(c_end, b)
+        if c_start >= b:
+            break
         out += [text[at:c_start], " " * (c_end - c_start)]
         at = c_end
-    return "".join(out) + text[at:hi] if out else text[lo:hi]
+    own = "".join(out) + text[at:b] if out else text[a:b]
+    if a > lo:  # a long clause: its shared subject, read from its start
+        first = spans[0][0] if spans else hi
+        own = text[lo:min(first, lo + WINDOW, a)] + " " + own
+    return own
+
+
+def own_clause(text: str, nums: list[Number], k: int, lo: int, hi: int) -> str:
+    """The clause ``text[lo:hi]`` of number ``k`` with the words of other numbers blanked (``own_clauses``)."""
+    members = [j for j in range(len(nums)) if lo <= nums[j].start < hi]
+    if k not in members:
+        return text[lo:hi]
+    return own_clauses(text, nums, members, lo, hi)[k]
+
+
+@dataclass
+class Reading:
+    """What one number of a line is read with: its sentence, clause and the words that are its own.
+
+    ``clause`` is the number's clause (``WINDOW`` characters around it when the clause is long) with the
+    number at ``offset``; ``own`` the clause with other numbers' words blanked (``own_clauses``); ``near`` the
+    words nearest it; ``excerpt`` the sentence, or the clause window of a long one."""
+
+    sentence: str
+    clause: str
+    offset: int
+    near: str
+    own: str
+    excerpt: str
+    lead_in_clause: bool
+    total_of: int | None = None  # "44 out of 101": the 101 is the total the number at this index is part of
+
+
+_TOTAL_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the|all|a\s+total\s+of)?\s*(?:total\s+)?", re.I)
+
+
+def read_line(text: str, nums: list[Number], lead_text: str = "") -> list[Reading]:
+    """A ``Reading`` for each number of a line, in linear time in the numbers and the line's length."""
+    import bisect
+
+    sents = sentences(text)
+    sent_starts = [a for a, _ in sents]
+    lead_at = text.find(lead_text) if lead_text else -1
+    # clause bounds (absolute) of each number, numbers grouped by clause
+    bounds: list[tuple[int, int, int]] = []  # (sentence index, lo, hi)
+    splits: dict[int, tuple[list[int], list[int]]] = {}
+    for num in nums:
+        si = max(0, bisect.bisect_right(sent_starts, num.start) - 1)
+        s_at, sentence = sents[si]
+        if si not in splits:
+            found = [(m.start(), m.end()) for m in _CLAUSE_SPLIT.finditer(sentence)]
+            splits[si] = ([a for a, _ in found], [b for _, b in found])
+        starts, ends = splits[si]
+        offset = num.start - s_at
+        k = bisect.bisect_right(ends, offset)  # splits ending at or before the number
+        c_start = ends[k - 1] if k else 0
+        j = bisect.bisect_left(starts, offset, lo=k)  # the first split starting at or after it
+        c_end = starts[j] if j < len(starts) else len(sentence)
+        bounds.append((si, s_at + c_start, s_at + c_end))
+    members: dict[tuple[int, int], list[int]] = {}
+    for k, (_, lo, hi) in enumerate(bounds):
+        members.setdefault((lo, hi), []).append(k)
+    owns: dict[int, str] = {}
+    for (lo, hi), ks in members.items():
+        owns.update(own_clauses(text, nums, ks, lo, hi))
+    out: list[Reading] = []
+    for k, (si, lo, hi) in enumerate(bounds):
+        num = nums[k]
+        a, b = (lo, hi) if hi - lo <= 2 * WINDOW else (max(lo, num.start - WINDOW), min(hi, num.end + WINDOW))
+        sentence = sents[si][1]
+        excerpt = sentence if len(sentence) <= 2 * WINDOW else text[a:b]
+        near_text = near(text, nums, k, lo, hi)
+        if k and not tokens(near_text) and APPOSITIVE.fullmatch(text, nums[k - 1].end, num.start):
+            near_text = near(text, nums, k - 1, lo, hi)  # a bare restatement "(43.6%)": its head's words
+        lead_in = lead_at >= 0 and lo <= lead_at and lead_at + len(lead_text) <= hi
+        total_of = k - 1 if k and _TOTAL_OF.fullmatch(text, nums[k - 1].end, num.start) else None
+        own = owns[k]
+        if total_of is not None:  # the total's words: "total" and what follows it ("101 files", "101 total")
+            near_text = "total " + text[num.end:_near_span(text, nums, k, lo, hi)[1]]
+            own = near_text
+        out.append(Reading(sentence, text[a:b], num.start - a, near_text, own, excerpt, lead_in, total_of))
+    return out
 
 
 def lead(text: str) -> str:

@@ -70,6 +70,8 @@ COUNT_NOUNS = (
 for _noun in COUNT_NOUNS:
     _ALIASES[_noun] = _noun
     _ALIASES[_noun[:-1]] = _noun
+_COUNT_WORDS = frozenset(COUNT_NOUNS) | frozenset(n[:-1] for n in COUNT_NOUNS)
+_COUNT_HEAD = re.compile(r"[ \u00a0]+([A-Za-z]+)\b")
 
 _SEP = "[,\u00a0\u202f\u2009'_]"
 _NUM = rf"(?P<int>\d{{1,3}}(?:(?P<sep>{_SEP})\d{{3}})(?:(?P=sep)\d{{3}})*|\d+)(?:\.(?P<frac>\d+))?"
@@ -88,6 +90,9 @@ def _unit_at(text: str, pos: int) -> tuple[str, int] | None:
         return None
     word = m.group("unit")
     if word.lower() in _ALIASES or re.sub(r"\s+", " ", word.lower()) in _ALIASES:
+        head = _COUNT_HEAD.match(text, m.end()) if word.lower() in _COUNT_WORDS else None
+        if head is not None and head.group(1).lower() in _COUNT_WORDS:  # "101 benchmark files": the head noun
+            return head.group(1), head.end()
         return word, m.end()
     first = re.match(r"[A-Za-zµμ×%][A-Za-z/]*", word)  # "tokens per thing": try the first word alone
     if first and first.group(0) != word and first.group(0).lower() in _ALIASES:

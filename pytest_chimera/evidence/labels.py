@@ -65,6 +65,7 @@ _SYNONYMS: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = (
     (frozenset({"time", "ms"}), ("time", "latency", "inference time", "runtime", "execution time", "duration")),
     (frozenset({"duration"}), ("duration", "time", "latency")),
     (frozenset({"latency"}), ("latency", "time", "response time")),
+    (frozenset({"timing"}), ("timing", "time", "latency")),
     (frozenset({"memory"}), ("memory", "ram", "memory usage", "memory utilization", "memory use")),
     (frozenset({"vram"}), ("vram", "gpu memory", "memory")),
     (frozenset({"cpu"}), ("cpu", "cpu usage", "cpu utilization", "processor")),
@@ -149,10 +150,22 @@ def name_labels(name: str) -> tuple[str, ...]:
         if needed <= wordset:
             for s in synonyms:
                 out[s] = None
+    for w in parts:  # "mean_ms", "p95_ms", "max_time": the statistic's words ("average", "95th percentile")
+        for s in _STAT_WORDS.get(w, ()):
+            out[s] = None
     unit = unit_of(name)
     if unit:
         out[unit.lower()] = None
     return tuple(out)
+
+
+_PERCENTILES = {f"p{n}": (f"p{n}", f"{n}th percentile", f"{n}th", "percentile") for n in (50, 90, 95, 99)}
+_STAT_WORDS: dict[str, tuple[str, ...]] = {
+    "mean": STAT_LABELS["mean"], "avg": STAT_LABELS["mean"], "average": STAT_LABELS["mean"],
+    "median": STAT_LABELS["median"], "min": STAT_LABELS["min"], "max": STAT_LABELS["max"],
+    "std": STAT_LABELS["std"], "stdev": STAT_LABELS["std"], **_PERCENTILES,
+}
+_STAT_WORDS["p50"] = _STAT_WORDS["p50"] + STAT_LABELS["median"]
 
 
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[bmk]$")
