@@ -90,6 +90,16 @@ def _norm_model(name: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def families_named(text: str) -> frozenset[str]:
+    """Model families named in a piece of text ("gemma3", also inside "gemma3:270m")."""
+    from pytest_chimera.evidence import labels as lb
+
+    if not any(ch.isdigit() for ch in text):
+        return frozenset()
+    return frozenset(phrase_text for f in lb.families_in_text(text) if (phrase_text := _norm_model(f)))
+
+
+@lru_cache(maxsize=4096)
 def models_named(text: str) -> frozenset[str]:
     """Normalised specific model forms named in a piece of text (the family alone names no model)."""
     from pytest_chimera.evidence import labels as lb
@@ -289,7 +299,11 @@ _PHRASE_BREAK = re.compile(r"[,;:()\[\]|]|\b(?:across|over|in|for|of|with|from|t
 # ---- per-number spans ----------------------------------------------------------------------------------------------
 
 
-_NEAR_STOP = re.compile(r"[|,;()\[\]]|\s[-–—]\s|(?<=[a-z])\.\s|\b(?:and|or|while|whereas|but|versus|vs)\b", re.I)
+# where the words nearest a number end: punctuation, conjunctions, and the words that open a description of
+# it rather than name it ("101 files related to gemma3", "28 files representing ...", "files that ...")
+_NEAR_STOP = re.compile(r"[|,;()\[\]]|\s[-–—]\s|(?<=[a-z])\.\s|\b(?:and|or|while|whereas|but|versus|vs|which|that|"
+                        r"related|relating|representing|focused|focusing|associated|reflecting|indicating|suggesting|"
+                        r"including|primarily|predominantly|mainly|mostly|largely|generated|produced)\b", re.I)
 _QUALIFIER = r"(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|over|under|up to)?\s*"
 APPOSITIVE = re.compile(r"\s*[(\[]\s*" + _QUALIFIER, re.I)
 _BRACKETED = re.compile(r"[(\[]\s*" + _QUALIFIER + r"$", re.I)

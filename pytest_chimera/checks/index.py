@@ -27,13 +27,14 @@ class Dim:
     facts: list[int] = field(default_factory=list)  # global fact indices
     facts_array: Any = None  # the same as an np.ndarray
     values: Any = None  # np.ndarray of base-unit values
+    raw: Any = None  # np.ndarray of the values as the facts give them (in their own units)
     postings: dict[tuple[str, ...], Any] = field(default_factory=dict)  # phrase -> np.ndarray of local idx
     weights: dict[tuple[str, ...], float] = field(default_factory=dict)
     df: dict[tuple[str, ...], int] = field(default_factory=dict)
     first: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # multi-word phrases by first token
     model_id: Any = None  # np.ndarray: index into models, -1 when the fact names no model
-    by_value: dict[tuple[str, ...], tuple[Any, Any]] = field(default_factory=dict)  # common phrase -> sorted
-    model_ok: dict[tuple[frozenset[str], bool], Any] = field(default_factory=dict)  # models named -> allowed mask
+    by_value: dict[Any, tuple[Any, Any]] = field(default_factory=dict)  # phrase (, "raw") -> sorted
+    model_ok: dict[Any, Any] = field(default_factory=dict)  # models or families named -> allowed mask
     models: list[frozenset[str]] = field(default_factory=list)
     level: Any = None  # np.ndarray of bool: the fact is a level of its quantity, not a spread or a count
     model_bound: Any = None  # np.ndarray of bool: the fact names a model or family (matching, on first use)
@@ -83,7 +84,8 @@ class FactIndex:
         dim_names = sorted({d for d, _ in dims_of_unit})
         dim_index = {name: k for k, name in enumerate(dim_names)}
         fact_dim = np.array([dim_index[d] for d, _ in dims_of_unit], dtype=np.int64)[unit_codes]
-        base = np.array(self.raw_values, dtype=float) * np.array([f for _, f in dims_of_unit])[unit_codes]
+        raw = np.array(self.raw_values, dtype=float)
+        base = raw * np.array([f for _, f in dims_of_unit])[unit_codes]
         order = np.argsort(fact_dim, kind="stable")
         counts = np.bincount(fact_dim, minlength=len(dim_names))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -94,6 +96,7 @@ class FactIndex:
             d.facts_array = order[starts[k]:starts[k] + counts[k]]
             d.facts = d.facts_array.tolist()
             d.values = base[d.facts_array]
+            d.raw = raw[d.facts_array]
             d.model_id = np.full(int(counts[k]), -1, dtype=np.int64)
             d.level = np.array([not is_spread(self.keys[i]) for i in d.facts], dtype=bool)
         # label phrases: each distinct label string is normalised once
@@ -165,15 +168,16 @@ class FactIndex:
         return Fact(self.keys[i], self.raw_values[i], self.units[i], self.sources[i], self.labels[i])
 
 
-_SPREAD_WORDS = frozenset({"std", "stdev", "sd", "variance", "var", "deviation", "cv", "count", "iqr"})
+_SPREAD_WORDS = frozenset({"std", "stdev", "sd", "variance", "var", "deviation", "cv", "iqr"})
 _STAT_PHRASES = frozenset(phrase(w) for words in STAT_LABELS.values() for w in words) - {()}
 
 
 def is_spread(key: str) -> bool:
-    """True for a fact that measures a spread or a count of its column (``...ttft_s.std``, ``overall_stdev_ms``,
-    ``...count``) rather than a level of the quantity: such values do not belong to a quantity's span."""
+    """True for a fact that measures a spread of a column or counts its values (``...ttft_s.std``,
+    ``overall_stdev_ms``, ``...ttft_s.count``) rather than a level of the quantity: such a fact is a candidate
+    only for a clause that names its statistic, and no part of a quantity's span (``eval_count`` is a level)."""
     last = key.rsplit(".", 1)[-1].lower()
-    return any(w in _SPREAD_WORDS for w in re.split(r"[^a-z]+", last))
+    return last == "count" or any(w in _SPREAD_WORDS for w in re.split(r"[^a-z]+", last))
 
 
 _INDEX_CACHE: weakref.WeakKeyDictionary[Facts, tuple[int, FactIndex]] = weakref.WeakKeyDictionary()

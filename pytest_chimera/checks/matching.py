@@ -5,7 +5,7 @@ Rules, tried in this order (``consistency``'s module docstring has the method in
 - **exact fact**: a best-fitting fact (highest label score) has the value within the written precision
   (``supported``), or the single best fit names the quantity specifically and has another value
   (``contradicted``); a fact that names it specifically, or a precise value no chance explains
-  (``VALUE_CHANCE``), also supports it. **derived** is the same rule when the fact was computed from other
+  (``VALUE_CHANCE``) in a fact of the statistic the clause names (an "average" is a mean), also supports it. **derived** is the same rule when the fact was computed from other
   facts (a share, a sum of two counts: its source starts with "derived:").
 - **chance guard**: the value agrees with one of many equally fitting facts, as a number written to this
   precision would by chance: ``unverified``.
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks.index import Dim, FactIndex
 from pytest_chimera.checks.numbers import COUNT_NOUNS, dimension
+from pytest_chimera.evidence.labels import STAT_LABELS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,6 +40,7 @@ SPAN_MARGIN = 0.25  # a span [lo, hi] contradicts values below lo - 25% |lo| or 
 SPAN_MIN_FACTS = 3  # fewer facts than this say too little about a quantity's range
 _COUNT_UNITS = frozenset(COUNT_NOUNS) | {"chars"}
 _SELF_NAMED = frozenset({"tok/s", "samples/s", "req/s", "it/s"})  # the unit alone names the metric
+_BARE_DIMS = frozenset({""}) | _COUNT_UNITS  # the dimensions a number written without a unit can be of
 _FILE_DIMS = frozenset({"files"})  # counts of corpus files: about the corpus, whatever model a clause names
 
 
@@ -55,6 +57,7 @@ class Query:
     models: frozenset[str]
     near_bag: set[str] = field(default_factory=set)
     near_seq: list[str] = field(default_factory=list)
+    families: frozenset[str] = frozenset()  # model families named ("gemma3"), used when no model is named
 
 
 @dataclass(frozen=True)
@@ -104,12 +107,14 @@ def _matched(d: Dim, bag: set[str], seq: list[str]) -> list[tuple[str, ...]]:
 
 
 def _dims_for(unit: str, index: FactIndex) -> list[str]:
+    """The dimensions a claim's facts may have: its unit's; a bare number's, plain numbers and counts (its
+    precise value may still agree with a fact of any unit: see ``_precise``)."""
     if unit in _COUNT_UNITS:
         return [unit] if unit in index.dims else [u for u in ("",) if u in index.dims]
     if unit:
         name = dimension(unit)[0]
         return [name] if name in index.dims else []
-    return [u for u in ("", *sorted(_COUNT_UNITS)) if u in index.dims]
+    return [u for u in sorted(_BARE_DIMS) if u in index.dims]
 
 
 def _interval(q: Query, factor: float = 1.0, widen: bool = True) -> tuple[float, float]:
@@ -192,12 +197,7 @@ def _agreeing(d: Dim, phrase: tuple[str, ...], q: Query, factor: float) -> np.nd
     """Ids of the facts carrying ``phrase`` whose value agrees with the claim (binary search by value)."""
     import numpy as np
 
-    order = d.by_value.get(phrase)
-    if order is None:
-        ids = d.postings[phrase]
-        sort = np.argsort(d.values[ids], kind="stable")
-        order = d.by_value[phrase] = (ids[sort], d.values[ids][sort])
-    ids, vals = order
+    ids, vals = _by_value(d, phrase, raw=not q.unit)
     lo, hi = _interval(q, factor)
     found: np.ndarray = ids[np.searchsorted(vals, lo, "left"):np.searchsorted(vals, hi, "right")]
     return found
@@ -213,6 +213,24 @@ def _allowed(d: Dim, models: frozenset[str], strict: bool) -> np.ndarray:
         ok_ids = np.array([bool(forms & models) if forms else not strict for forms in d.models] + [not strict])
         allowed = d.model_ok[models, strict] = ok_ids[d.model_id]  # model_id -1 picks the final entry
     return allowed
+
+
+def _of_family(d: Dim, families: frozenset[str]) -> np.ndarray:
+    """Which facts of ``d`` are about a model of one of ``families`` (they carry the family's name): a clause
+    that names only a family ("gemma3 averaged 14 tok/s") claims something about that family."""
+    import numpy as np
+
+    key = (families, "family")
+    mask = d.model_ok.get(key)
+    if mask is None:
+        mask = np.zeros(len(d.facts), dtype=bool)
+        for family in families:
+            ids = d.postings.get((family,))
+            if ids is not None:
+                mask[ids] = True
+        d.model_ok[key] = mask
+    result: np.ndarray = mask
+    return result
 
 
 Part = tuple[Any, Any, Any, Any]  # scores, global idx, values in the dimension's base unit, named
@@ -234,7 +252,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     common_ph = [p for p in phrases if d.df[p] > cap]
     key = None
     if rare_ph:
-        key = (name, tuple(sorted(weight.items())), q.models, min_labels)
+        key = (name, tuple(sorted(weight.items())), q.models, q.families, min_labels)
         cached = index.candidates.get(key)
         if cached is not None:
             return cached, 0.0
@@ -266,6 +284,9 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     if q.models and local.size:
         keep = _allowed(d, q.models, name not in _FILE_DIMS)[local]
         local, scores, hits = local[keep], scores[keep], hits[keep]
+    elif q.families and local.size and name not in _FILE_DIMS:
+        keep = _of_family(d, q.families)[local]
+        local, scores, hits = local[keep], scores[keep], hits[keep]
     if name in _FILE_DIMS and local.size:
         # a count of the files of a model counts a subset the sentence must name: "75 JSON files" is no
         # claim about gemma3's JSON files
@@ -273,6 +294,11 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         for p in phrases:
             if p in index.model_phrases:
                 keep |= _member(d.postings[p], local).astype(bool)
+        if not q.models:  # "gemma3" names the family's files, not those of gemma3:270m
+            keep &= d.model_id[local] < 0
+        local, scores, hits = local[keep], scores[keep], hits[keep]
+    if local.size and not any(p in _SPREAD_NAMES for p in phrases):
+        keep = d.level[local]  # a count or a spread of a column is a candidate only when the clause names it
         local, scores, hits = local[keep], scores[keep], hits[keep]
     if local.size == 0:
         return None, part_top
@@ -282,8 +308,8 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         df = d.df[p] if not unbound else int((~_model_bound(index, d)[d.postings[p]]).sum())
         if df <= SPECIFIC_DF:
             rare_hit |= _member(d.postings[p], local).astype(bool)
-    if q.unit in _COUNT_UNITS and name == q.unit:
-        hits = hits + 1  # "44 JSON files", "JSON: 44 files": the count noun names what is counted
+    if (q.unit in _COUNT_UNITS and name == q.unit) or (q.unit == "%" and name == "percent"):
+        hits = hits + 1  # "44 JSON files", "JSON (43.6%)": the count noun or percent sign names the quantity
     part = (scores, d.facts_array[local], d.values[local], rare_hit & (hits >= min_labels))
     if key is not None:
         if len(index.candidates) >= CANDIDATE_CACHE:
@@ -361,18 +387,102 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
         return Decision("supported", int(gidx[k]), f"a fact that names it specifically has this value within the "
                         f"written precision ({n_best} facts fit the words better, none with this value)",
                         _rule(index, int(gidx[k])))
-    precise = _agrees(q, values, widen=False) if q.bound in ("", "approx") else np.zeros(values.size, dtype=bool)
-    if precise.any():
-        chance = _chance_of(q, values)
-        if chance < VALUE_CHANCE:
-            k = int(np.flatnonzero(precise)[np.argmax(scores[precise])])
-            return Decision("supported", int(gidx[k]), f"a fact named by some of the same words has this exact "
-                            f"value; at this precision a chance match among {values.size} candidates is unlikely "
-                            f"(expected {chance:.2g})", _rule(index, int(gidx[k])))
+    precise = _precise(q, index, dims if q.unit else sorted(index.dims), factor)
+    if precise is not None:
+        return precise
     why = "several facts fit the words equally" if n_best > 1 else "the words name no specific fact"
     shown = _fmt_in(float(values[nearest]), q)
     return _or_span(q, index, dims, factor,
                     Decision("unverified", int(gidx[nearest]), f"{why} and none has this value; nearest {shown}"))
+
+
+def _precise(q: Query, index: FactIndex, dims: list[str], factor: float) -> Decision | None:
+    """``supported`` when a fact carrying one of the clause's label words (any, common ones included) has the
+    value to its written precision, is of the statistic the clause names, and a number written like this one
+    would hit one of those facts by chance less than ``VALUE_CHANCE`` times (see ``_chance_of``)."""
+    import numpy as np
+
+    if q.bound not in ("", "approx") or q.value == 0:
+        return None
+    lo, hi = _interval(q, factor, widen=False)
+    v = abs(q.value * factor)
+    stats = _stat_kinds(q)
+    best: tuple[float, int] | None = None
+    pool: list[Any] = []
+    for name in dims:
+        d = index.dims[name]
+        phrases = _matched(d, q.bag | q.near_bag, q.seq + ["|"] + q.near_seq)
+        found: list[Any] = []
+        for p in phrases:
+            ids, vals = _by_value(d, p, raw=not q.unit)
+            found.append(ids[np.searchsorted(vals, lo, "left"):np.searchsorted(vals, hi, "right")])
+            window = (np.searchsorted(vals, v / 2, "left"), np.searchsorted(vals, 2 * v, "right"))
+            pool.append(vals[window[0]:window[1]] / factor)
+            negative = (np.searchsorted(vals, -2 * v, "left"), np.searchsorted(vals, -v / 2, "right"))
+            pool.append(vals[negative[0]:negative[1]] / factor)
+        if not found:
+            continue
+        ids = np.unique(np.concatenate(found))
+        if q.models and ids.size:
+            ids = ids[_allowed(d, q.models, name not in _FILE_DIMS)[ids]]
+        elif q.families and ids.size and name not in _FILE_DIMS:
+            ids = ids[_of_family(d, q.families)[ids]]
+        for i in ids.tolist():
+            at = int(d.facts_array[i])
+            if stats and not stats & _fact_stats(index, at):
+                continue
+            weight = sum(d.weights[p] for p in phrases if _has(d, p, i))
+            if best is None or weight > best[0]:
+                best = (weight, at)
+    if best is None:
+        return None
+    chance = _chance_of(q, np.unique(np.concatenate(pool)) if pool else np.zeros(0))
+    if chance >= VALUE_CHANCE:
+        return None
+    return Decision("supported", best[1], f"a fact named by some of the same words has this exact value; at this "
+                    f"precision a chance match among the facts those words name is unlikely (expected {chance:.2g})",
+                    _rule(index, best[1]))
+
+
+def _by_value(d: Dim, phrase: tuple[str, ...], raw: bool = False) -> tuple[Any, Any]:
+    """(ids, values) of the facts carrying ``phrase``, sorted by value (base unit, or ``raw``: each fact's own
+    unit), cached per phrase."""
+    import numpy as np
+
+    key: Any = (phrase, "raw") if raw else phrase
+    order = d.by_value.get(key)
+    if order is None:
+        ids = d.postings[phrase]
+        values = d.raw[ids] if raw else d.values[ids]
+        sort = np.argsort(values, kind="stable")
+        order = d.by_value[key] = (ids[sort], values[sort])
+    return order
+
+
+def _has(d: Dim, phrase: tuple[str, ...], i: int) -> bool:
+    import numpy as np
+
+    posting = d.postings[phrase]
+    at = int(np.searchsorted(posting, i))
+    return at < posting.size and int(posting[at]) == i
+
+
+_STAT_KIND: dict[tuple[str, ...], str] = {
+    cl.phrase(w): stat for stat, words in STAT_LABELS.items() if stat != "count" for w in words}
+_STAT_KIND.update({cl.phrase(w): f"p{n}" for n in (90, 95, 99) for w in (f"p{n}", f"{n}th percentile", f"{n}th")})
+_STAT_KIND.pop((), None)
+
+
+def _stat_kinds(q: Query) -> frozenset[str]:
+    """The statistics a claim names ("average" -> mean, "p95"/"95th percentile" -> p95; counts aside)."""
+    words = q.seq + ["|"] + q.near_seq
+    found = {_STAT_KIND[(t,)] for t in q.bag | q.near_bag if (t,) in _STAT_KIND}
+    found |= {_STAT_KIND[p] for k in range(len(words) - 1) for p in [tuple(words[k:k + 2])] if p in _STAT_KIND}
+    return frozenset(found)
+
+
+def _fact_stats(index: FactIndex, at: int) -> frozenset[str]:
+    return frozenset(_STAT_KIND[p] for p in map(cl.phrase, index.labels[at]) if p in _STAT_KIND)
 
 
 def _rule(index: FactIndex, at: int) -> str:
@@ -411,7 +521,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     metric = tuple(sorted(p for p in phrases if p not in index.stat_phrases and p not in index.model_phrases))
     if name not in _SELF_NAMED and not metric:
         return None
-    key = (name, metric if name not in _SELF_NAMED else (), q.models)
+    key = (name, metric if name not in _SELF_NAMED else (), q.models, q.families if not q.models else frozenset())
     if key in index.spans:
         span: Span | None = index.spans[key]
         return span
@@ -422,6 +532,8 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     keep = d.level[ids]
     if q.models:
         keep &= _allowed(d, q.models, True)[ids]
+    elif q.families:
+        keep &= _of_family(d, q.families)[ids]
     ids = ids[keep]
     span = None
     if ids.size >= SPAN_MIN_FACTS:
@@ -429,8 +541,8 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         lo_at, hi_at = int(np.argmin(vals)), int(np.argmax(vals))
         words = ", ".join(" ".join(p) for p in metric[:4]) + (", ..." if len(metric) > 4 else "")
         what = f"{name} figure" + (f" named by {words!r}" if words and name not in _SELF_NAMED else "")
-        if q.models:
-            what += " for " + "/".join(sorted(q.models, key=len, reverse=True)[:1])
+        if q.models or q.families:
+            what += " for " + sorted(q.models or q.families, key=len, reverse=True)[0]
         span = Span(float(vals[lo_at]), float(vals[hi_at]), int(ids.size), int(d.facts_array[ids[lo_at]]),
                     int(d.facts_array[ids[hi_at]]), what)
     if len(index.spans) >= CANDIDATE_CACHE:
@@ -439,6 +551,8 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     return span
 
 
+_SPREAD_NAMES = frozenset(cl.phrase(w) for w in STAT_LABELS["count"] + STAT_LABELS["std"] +
+                          ("stdev", "variance", "cv", "number of", "how many")) - {()}
 _SPREAD_PHRASES = frozenset({("std",), ("stdev",), ("std", "dev"), ("standard", "deviation"), ("deviation",),
                              ("variability",), ("spread",)})
 

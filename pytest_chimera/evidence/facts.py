@@ -187,8 +187,12 @@ def _file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
                 model_kinds[m, f.kind] = model_kinds.get((m, f.kind), 0) + 1
     for d in sorted(dirs):
         name = d.rsplit("/", 1)[-1]
+        # a directory is named by its path, or by its name with "directory"/"folder"; its bare name only
+        # when that is an identifier ("csv_data", "gemma3"), not a word of prose ("reports", "compilation")
+        bare = (name,) if re.search(r"[\d_\-.]", name) else ()
         rows.append((f"files.by_dir.{d}", float(dirs[d]), "files", f"count of files under {d}/",
-                     (d, name, f"{name} directory", f"{name} folder", "directory", "folder", "files", "file")))
+                     (d, f"{d}/", *bare, f"{name} directory", f"{name} folder", f"{name} dir", "directory", "folder",
+                      "files", "file")))
     for m in sorted(models):
         rows.append((f"files.by_model.{m}", float(models[m]), "files",
                      f"count of files whose name names model {m}", lb.model_forms(m) + ("files", "file", "model")))
@@ -396,6 +400,37 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any) -> None:
         _emit_stats(rows, prefix, numeric, units, labelled, stats,
                     f"{path} (all rows; the file name names model {file_model}):", f".by_model.{file_model}")
     _tuning_facts(path, table, rows, lb, extra, dict(zip(numeric, table.numeric_lists, strict=True)))
+    _cell_facts(path, table, rows, lb, extra, units, col_labels, model_col)
+
+
+CELL_ROWS = 100  # a CSV of at most this many rows gets one fact per numeric cell; a longer one, its statistics
+
+
+def _cell_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[str, ...], units: list[str],
+                col_labels: list[tuple[str, ...]], model_col: str | None) -> None:
+    """One fact per numeric cell of a short CSV (``table.<path>[<row>].<column>``, rows 1-based): a report
+    may quote one run's value. The row's model and its text cells (a configuration name) label it."""
+    import math
+
+    if table.nrows > CELL_ROWS:
+        return
+    text_cols = [c for c in table.columns if c not in table.numeric]
+    text_values = [table.column(c) for c in text_cols]
+    for i in range(table.nrows):
+        words: tuple[str, ...] = ()
+        for values in text_values:
+            cell = values[i]
+            if isinstance(cell, str) and cell.strip() and len(cell) <= 60:
+                words += (cell.strip().lower(),)
+        if model_col is not None:
+            cell = text_values[text_cols.index(model_col)][i]
+            if isinstance(cell, str) and cell.strip():
+                words += lb.model_forms(cell)
+        for j, col in enumerate(table.numeric):
+            value = table.numeric_lists[j][i]
+            if isinstance(value, float) and math.isfinite(value):
+                rows.append((f"table.{path}[{i + 1}].{col}", value, units[j], f"{path}: row {i + 1}, column {col!r}",
+                             col_labels[j] + words + extra))
 
 
 def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:
@@ -535,6 +570,7 @@ def _json_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
     strip_index = re.compile(r"\[\d+\]")
     file_extra: dict[str, tuple[str, ...]] = {}
     shape_cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+    current, start = "", len(rows)
     for file, jpath, value, model in corpus.iter_json_leaves():
         extra = file_extra.get(file)
         if extra is None:
@@ -553,4 +589,25 @@ def _json_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
             shape_cache[shape] = meta
         key = f"json.{file}{jpath}" if jpath.startswith("[") else f"json.{file}.{jpath}"
         model_words = lb.model_forms(model) if model else ()
+        if file != current:
+            _same_value_units(rows, start)
+            current, start = file, len(rows)
         rows.append((key, value, meta[0], f"{file}: {jpath}", meta[1] + model_words + extra))
+    _same_value_units(rows, start)
+
+
+def _same_value_units(rows: list[Row], start: int) -> None:
+    """A unitless leaf of one JSON file that repeats, digit for digit, a non-integer value the same file gives
+    a unit is that measurement again ("latency_percentiles.p95" = "run_results[2].mean_ms"): it takes the unit,
+    and its source says so."""
+    units: dict[float, str] = {}
+    for _, value, unit, _, _ in rows[start:]:
+        if unit and not float(value).is_integer():
+            units[value] = unit if units.get(value, unit) == unit else ""
+    if not units:
+        return
+    for k in range(start, len(rows)):
+        key, value, unit, source, labels = rows[k]
+        if not unit and units.get(value) and not float(value).is_integer():
+            rows[k] = (key, value, units[value], f"{source} (unit {units[value]}: the same value as a {units[value]} "
+                       "leaf of this file)", labels)

@@ -163,7 +163,7 @@ _PERCENTILES = {f"p{n}": (f"p{n}", f"{n}th percentile", f"{n}th", "percentile") 
 _STAT_WORDS: dict[str, tuple[str, ...]] = {
     "mean": STAT_LABELS["mean"], "avg": STAT_LABELS["mean"], "average": STAT_LABELS["mean"],
     "median": STAT_LABELS["median"], "min": STAT_LABELS["min"], "max": STAT_LABELS["max"],
-    "std": STAT_LABELS["std"], "stdev": STAT_LABELS["std"], **_PERCENTILES,
+    "std": STAT_LABELS["std"], "stdev": STAT_LABELS["std"], "overall": STAT_LABELS["mean"], **_PERCENTILES,
 }
 _STAT_WORDS["p50"] = _STAT_WORDS["p50"] + STAT_LABELS["median"]
 
@@ -227,6 +227,14 @@ def model_in_filename(filename: str) -> str | None:
     if match.group("quant"):
         return f"{base}:{match.group('quant')}"
     return base
+
+
+_TEXT_FAMILY = re.compile(rf"(?<![a-z0-9])(?P<name>(?:{_FAMILIES})\d*(?:\.\d+)?)(?![a-z0-9])")
+
+
+def families_in_text(text: str) -> list[str]:
+    """Model families written in free text, with or without a model ("gemma3", "gemma3:270m" -> "gemma3")."""
+    return [m.group("name") for m in _TEXT_FAMILY.finditer(text.lower())]
 
 
 def models_in_text(text: str) -> list[str]:
