@@ -31,10 +31,15 @@ _LEAD_LABEL = re.compile(r"^\s*([^:\n]{2,60}?):\s")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
 _CLAUSE_SPLIT = re.compile(r"[;,]\s+|\s+(?:while|whereas|but|however)\s+", re.I)
 _MORE_RE = re.compile(r"(?:and|plus)\s+$", re.I)
-_APPROX_RE = re.compile(r"(?:approximately|approx\.?|about|around|roughly|nearly|almost|circa|~|≈|some)\s*$", re.I)
-_GT_RE = re.compile(r"(?:over|more than|above|exceeding|exceeds|exceed|greater than|at least|>=?|≥|upwards of)\s*$",
-                    re.I)
-_LT_RE = re.compile(r"(?:under|less than|below|at most|up to|fewer than|<=?|≤|within)\s*$", re.I)
+# the words right before a number that widen or bound it ("approximately 30%", "over 100 files", "under 5 ms")
+_BOUND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("approx", ("approximately", "approx.", "approx", "about", "around", "roughly", "nearly", "almost", "circa",
+                "~", "≈", "some")),
+    ("gt", ("over", "more than", "above", "exceeding", "exceeds", "exceed", "greater than", "at least", ">=", ">",
+            "≥", "upwards of")),
+    ("lt", ("under", "less than", "below", "at most", "up to", "fewer than", "<=", "<", "≤", "within")),
+)
+_BOUND_OF = {w: kind for kind, words in _BOUND_WORDS for w in words}
 _SIZE_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[bm](?![\w])", re.I)
 _UNIT_WORD_RE = re.compile(r"[A-Za-z][A-Za-z/%]*(?:\s+per\s+second)?", re.I)
 _NEXT_WORD = re.compile(r"\s+([A-Za-z]+)\b")
@@ -301,9 +306,13 @@ _PHRASE_BREAK = re.compile(r"[,;:()\[\]|]|\b(?:across|over|in|for|of|with|from|t
 
 # where the words nearest a number end: punctuation, conjunctions, and the words that open a description of
 # it rather than name it ("101 files related to gemma3", "28 files representing ...", "files that ...")
-_NEAR_STOP = re.compile(r"[|,;()\[\]]|\s[-–—]\s|(?<=[a-z])\.\s|\b(?:and|or|while|whereas|but|versus|vs|which|that|"
-                        r"related|relating|representing|focused|focusing|associated|reflecting|indicating|suggesting|"
-                        r"including|primarily|predominantly|mainly|mostly|largely|generated|produced)\b", re.I)
+_STOP_WORDS = (r"and|or|while|whereas|but|versus|vs|which|that|related|relating|representing|focused|focusing|"
+               r"associated|reflecting|indicating|suggesting|including|primarily|predominantly|mainly|mostly|"
+               r"largely|generated|produced")
+_NEAR_STOP = re.compile(r"[|,;()\[\]]|\s[-–—]\s|(?<=[a-z])\.\s|\b(?:" + _STOP_WORDS + r")\b", re.I)
+# the same on lowercased text, faster: a stop word starts with one of these letters
+_NEAR_STOP_LOW = re.compile(r"[|,;()\[\]]|\s[-–—]\s|(?<=[a-z])\.\s|(?<![a-z0-9_])(?=[abfgilmoprsvw])(?:" + _STOP_WORDS
+                            + r")(?![a-z0-9_])")
 _QUALIFIER = r"(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|over|under|up to)?\s*"
 APPOSITIVE = re.compile(r"\s*[(\[]\s*" + _QUALIFIER, re.I)
 _BRACKETED = re.compile(r"[(\[]\s*" + _QUALIFIER + r"$", re.I)
@@ -314,43 +323,86 @@ _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 WINDOW = 240  # characters read on each side of a number's own span in a longer clause
 
 
-def _near_span(text: str, nums: list[Number], k: int, lo: int, hi: int) -> tuple[int, int]:
+class Stops:
+    """The separators of one line (``_NEAR_STOP``), found once: each number's nearest words are then looked up
+    by bisection instead of scanning the text between it and its neighbours again. A separator is
+    (start, end, text, is a conjunction)."""
+
+    def __init__(self, text: str) -> None:
+        low = text.lower()
+        found = _NEAR_STOP_LOW.finditer(low) if len(low) == len(text) else _NEAR_STOP.finditer(text)
+        self.found = [(m.start(), m.end(), m.group(0), m.group(0).lower() in _CONJUNCTIONS) for m in found]
+        self.starts = [f[0] for f in self.found]
+        self.ends = [f[1] for f in self.found]
+
+    def within(self, a: int, b: int) -> list[tuple[int, int, str, bool]]:
+        """The separators that lie inside ``[a, b)``, in order."""
+        import bisect
+
+        return self.found[bisect.bisect_left(self.starts, a):bisect.bisect_right(self.ends, b)]
+
+    def first(self, a: int, b: int, skip_conjunctions: bool) -> tuple[int, int, str, bool] | None:
+        """The first separator inside ``[a, b)`` (a conjunction does not count with ``skip_conjunctions``)."""
+        import bisect
+
+        for k in range(bisect.bisect_left(self.starts, a), len(self.found)):
+            found = self.found[k]
+            if found[1] > b:
+                return None
+            if not (skip_conjunctions and found[3]):
+                return found
+        return None
+
+
+def _near_span(text: str, nums: list[Number], k: int, lo: int, hi: int, stops: Stops | None = None
+               ) -> tuple[int, int]:
     """Where the words nearest a number start and end: back to the previous number or separator (comma,
     bracket, "and", ...) and forward to the next number or separator, within ``[lo, hi)``.
 
     A number that opens a bracket after words ("JSON (44)", "CSV files (28)") reaches back over the bracket
-    to the words before it: they label it."""
+    to the words before it: they label it. A conjunction separates two numbers, not the words before the
+    first or after the last ("JSON and Markdown files (62)")."""
+    stops = stops if stops is not None else Stops(text)
     num = nums[k]
     first = not k or nums[k - 1].end <= lo
     last = k + 1 >= len(nums) or nums[k + 1].start >= hi
     start = max(lo, nums[k - 1].end if k else lo)
     end = max(min(hi, nums[k + 1].start if k + 1 < len(nums) else hi), num.end)
-    stops = [m for m in _NEAR_STOP.finditer(text, start, max(start, num.start))
-             if not (first and _CONJUNCTION.fullmatch(m.group(0)))]  # "JSON and Markdown files (62)": one label
-    if stops and stops[-1].group(0) in "([" and _BRACKETED.search(text, stops[-1].start(), num.start) \
-            and _WORD_END.search(text, start, stops[-1].start()) and _BRACKET_ONLY.match(text, num.end):
-        stops.pop()
-    if stops:
-        start = stops[-1].end()
-    stop = next((m for m in _NEAR_STOP.finditer(text, num.end, end)
-                 if not (last and _CONJUNCTION.fullmatch(m.group(0)))), None)
-    return min(start, num.start), stop.start() if stop else end
+    before = stops.within(start, max(start, num.start))
+    if first:
+        before = [st for st in before if not st[3]]
+    label_start = -1
+    if before and before[-1][2] in "([" and _BRACKETED.search(text, before[-1][0], num.start) \
+            and _WORD_END.search(text, start, before[-1][0]) and _BRACKET_ONLY.match(text, num.end):
+        bracket = before.pop()  # "JSON files (44)": the noun phrase before the bracket labels the number
+        breaks = list(_NP_BREAK.finditer(text, before[-1][1] if before else start, bracket[0]))
+        label_start = breaks[-1].end() if breaks else -1
+    if before:
+        start = before[-1][1]
+    start = max(start, label_start)
+    stop = stops.first(num.end, end, last)
+    return min(start, num.start), stop[0] if stop else end
 
 
-_CONJUNCTION = re.compile(r"and|or|versus|vs", re.I)  # a stop between two numbers, not between two words
+# where the noun phrase before a bracket starts: after a preposition, verb or relative word
+_NP_BREAK = re.compile(r"\b(?:across|over|in|for|of|with|from|to|towards?|at|on|by|during|between|among|within|under|"
+                       r"after|before|than|into|about|is|are|was|were|be|been|has|have|had|includes?|contains?|"
+                       r"comprises?|represents?|which|that)\b", re.I)
+_CONJUNCTIONS = frozenset({"and", "or", "versus", "vs"})  # a stop between two numbers, not between two words
 _WORD_END = re.compile(r"[A-Za-z][\w:.\-/]*\s*$")
 # what may follow a number that restates the label before its bracket: "(44)", "(101 total)", "(44 out of 101)"
 _BRACKET_ONLY = re.compile(r"\s*(?:(?:total|overall|in total|combined|altogether)\s*)?(?:[)\]]|(?:out\s+)?of\b)", re.I)
 _LABEL_WORD = re.compile(r"[A-Za-z][\w:.\-/]*")
 
 
-def near(text: str, nums: list[Number], k: int, lo: int, hi: int) -> str:
+def near(text: str, nums: list[Number], k: int, lo: int, hi: int, stops: Stops | None = None) -> str:
     """The words nearest a number (see ``_near_span``), the number itself left out."""
-    start, end = _near_span(text, nums, k, lo, hi)
+    start, end = _near_span(text, nums, k, lo, hi, stops)
     return text[start:nums[k].start] + " " + text[nums[k].end:end]
 
 
-def own_clauses(text: str, nums: list[Number], members: list[int], lo: int, hi: int) -> dict[int, str]:
+def own_clauses(text: str, nums: list[Number], members: list[int], lo: int, hi: int, stops: Stops | None = None
+                ) -> dict[int, str]:
     """The clause ``text[lo:hi]`` of each number in ``members`` (indices into ``nums``, in order) with the words
     that belong to another number blanked; one pass over the clause for all its numbers.
 
@@ -376,7 +428,8 @@ def own_clauses(text: str, nums: list[Number], members: list[int], lo: int, hi: 
             groups[-1].append(i)
         else:
             groups.append([i])
-    near_spans = [_near_span(text, qs, i, lo, hi) for i in range(len(qs))]
+    stops = stops if stops is not None else Stops(text)
+    near_spans = [_near_span(text, qs, i, lo, hi, stops) for i in range(len(qs))]
     spans: list[tuple[int, int]] = []
     for g, group in enumerate(groups):
         start, end = near_spans[group[0]][0], near_spans[group[-1]][1]
@@ -494,6 +547,7 @@ def read_line(text: str, nums: list[Number], lead_text: str = "") -> list[Readin
 
     sents = sentences(text)
     sent_starts = [a for a, _ in sents]
+    stops = Stops(text)
     lead_at = text.find(lead_text) if lead_text else -1
     # clause bounds (absolute) of each number, numbers grouped by clause
     bounds: list[tuple[int, int, int]] = []  # (sentence index, lo, hi)
@@ -516,21 +570,21 @@ def read_line(text: str, nums: list[Number], lead_text: str = "") -> list[Readin
         members.setdefault((lo, hi), []).append(k)
     owns: dict[int, str] = {}
     for (lo, hi), ks in members.items():
-        owns.update(own_clauses(text, nums, ks, lo, hi))
+        owns.update(own_clauses(text, nums, ks, lo, hi, stops))
     out: list[Reading] = []
     for k, (si, lo, hi) in enumerate(bounds):
         num = nums[k]
         a, b = (lo, hi) if hi - lo <= 2 * WINDOW else (max(lo, num.start - WINDOW), min(hi, num.end + WINDOW))
         sentence = sents[si][1]
         excerpt = sentence if len(sentence) <= 2 * WINDOW else text[a:b]
-        near_text = near(text, nums, k, lo, hi)
+        near_text = near(text, nums, k, lo, hi, stops)
         if k and not tokens(near_text) and APPOSITIVE.fullmatch(text, nums[k - 1].end, num.start):
-            near_text = near(text, nums, k - 1, lo, hi)  # a bare restatement "(43.6%)": its head's words
+            near_text = near(text, nums, k - 1, lo, hi, stops)  # a bare restatement "(43.6%)": its head's words
         lead_in = lead_at >= 0 and lo <= lead_at and lead_at + len(lead_text) <= hi
         total_of = k - 1 if k and _TOTAL_OF.fullmatch(text, nums[k - 1].end, num.start) else None
         own = owns[k]
         if total_of is not None:  # the total's words: "total" and what follows it ("101 files", "101 total")
-            near_text = "total " + text[num.end:_near_span(text, nums, k, lo, hi)[1]]
+            near_text = "total " + text[num.end:_near_span(text, nums, k, lo, hi, stops)[1]]
             own = near_text
         out.append(Reading(sentence, text[a:b], num.start - a, near_text, own, excerpt, lead_in, total_of))
     return out
@@ -543,10 +597,16 @@ def lead(text: str) -> str:
 
 
 def bound(before: str) -> str:
-    if _APPROX_RE.search(before):
-        return "approx"
-    if _GT_RE.search(before):
-        return "gt"
-    if _LT_RE.search(before):
-        return "lt"
-    return ""
+    """"approx", "gt" or "lt" when the text right before a number ends with a qualifier ("approximately",
+    "over", "~", "at most"), else ""."""
+    tail = before[-24:].lower().rstrip()
+    if not tail:
+        return ""
+    for sym in (tail[-2:], tail[-1:]):
+        if sym in _BOUND_OF:
+            return _BOUND_OF[sym]
+    words = tail.split()
+    last = words[-1].lstrip("([*_'\"")
+    if len(words) > 1 and f"{words[-2].lstrip('([*_')} {last}" in _BOUND_OF:
+        return _BOUND_OF[f"{words[-2].lstrip('([*_')} {last}"]
+    return _BOUND_OF.get(last, "")

@@ -58,6 +58,23 @@ class Query:
     near_bag: set[str] = field(default_factory=set)
     near_seq: list[str] = field(default_factory=list)
     families: frozenset[str] = frozenset()  # model families named ("gemma3"), used when no model is named
+    _found: dict[tuple[str, bool], Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def phrases(self, name: str, d: Dim) -> list[tuple[str, ...]]:
+        """The label phrases of dimension ``name`` the clause's words name (``_matched``, once per dimension)."""
+        hit = self._found.get((name, False))
+        if hit is None:
+            hit = self._found[name, False] = _matched(d, self.bag | self.near_bag, self.seq + ["|"] + self.near_seq)
+        found: list[tuple[str, ...]] = hit
+        return found
+
+    def near_phrases(self, name: str, d: Dim) -> set[tuple[str, ...]]:
+        """The label phrases of dimension ``name`` the words nearest the number name."""
+        hit = self._found.get((name, True))
+        if hit is None:
+            hit = self._found[name, True] = set(_matched(d, self.near_bag, self.near_seq)) if self.near_seq else set()
+        found: set[tuple[str, ...]] = hit
+        return found
 
 
 @dataclass(frozen=True)
@@ -86,8 +103,9 @@ def _matched(d: Dim, bag: set[str], seq: list[str]) -> list[tuple[str, ...]]:
     single words of ``bag`` that no chosen phrase covers everywhere they occur."""
     n = len(seq)
     multi: list[tuple[int, int, tuple[str, ...]]] = []
-    for k, t in enumerate(seq):
-        for p in d.first.get(t, ()):
+    first = d.first
+    for k in [k for k, t in enumerate(seq) if t in first]:
+        for p in first[seq[k]]:
             if len(p) <= n - k and tuple(seq[k:k + len(p)]) == p:
                 multi.append((-len(p), k, p))
     found: list[tuple[str, ...]] = []
@@ -97,12 +115,13 @@ def _matched(d: Dim, bag: set[str], seq: list[str]) -> list[tuple[str, ...]]:
         if not covered.intersection(span):
             covered.update(span)
             found.append(p)
+    postings = d.postings
     if covered:
-        free = {t for k, t in enumerate(seq) if k not in covered}
-        taken = {seq[k] for k in covered} - free
-        found += [(t,) for t in bag if t not in taken and (t,) in d.postings]
+        inside = [seq[k] for k in covered]
+        taken = {t for t in inside if seq.count(t) == inside.count(t)}  # covered wherever it occurs
+        found += [(t,) for t in bag if t not in taken and (t,) in postings]
     else:
-        found += [(t,) for t in bag if (t,) in d.postings]
+        found += [(t,) for t in bag if (t,) in postings]
     return list(dict.fromkeys(found))
 
 
@@ -182,25 +201,38 @@ def _chance_of(q: Query, values: np.ndarray) -> float:
     return near.size * (hi - lo) / max(spread, v / 2)
 
 
+def _all_of(index: FactIndex, name: str, d: Dim, phrases: list[tuple[str, ...]], raw: bool) -> tuple[Any, Any]:
+    """(ids, values) of the facts of ``d`` that carry every one of ``phrases``, sorted by value (base unit, or
+    ``raw``: each fact's own): computed once per set of common words (a report repeats its phrasing), then
+    each claim is one binary search."""
+    import numpy as np
+
+    key = (name, "all", tuple(sorted(phrases)), raw)
+    hit = index.candidates.get(key)
+    if hit is None:
+        ordered = sorted(phrases, key=lambda p: d.df[p])
+        ids = d.postings[ordered[0]]
+        for p in ordered[1:]:
+            ids = ids[_member(d.postings[p], ids).astype(bool)]
+        values = (d.raw if raw else d.values)[ids]
+        sort = np.argsort(values, kind="stable")
+        hit = (ids[sort], values[sort], None, None)
+        if len(index.candidates) >= CANDIDATE_CACHE:
+            index.candidates.clear()
+        index.candidates[key] = hit
+    return hit[0], hit[1]
+
+
 def _member(posting: np.ndarray, local: np.ndarray) -> np.ndarray:
     """1 where ``local`` (sorted ids) is in ``posting`` (sorted ids), else 0."""
     import numpy as np
 
     if local.size == 0:
         return np.zeros(0, dtype=np.int64)
-    at = np.minimum(np.searchsorted(posting, local), posting.size - 1)
+    at = posting.searchsorted(local)
+    at[at >= posting.size] = posting.size - 1
     member: np.ndarray = (posting[at] == local).astype(np.int64)
     return member
-
-
-def _agreeing(d: Dim, phrase: tuple[str, ...], q: Query, factor: float) -> np.ndarray:
-    """Ids of the facts carrying ``phrase`` whose value agrees with the claim (binary search by value)."""
-    import numpy as np
-
-    ids, vals = _by_value(d, phrase, raw=not q.unit)
-    lo, hi = _interval(q, factor)
-    found: np.ndarray = ids[np.searchsorted(vals, lo, "left"):np.searchsorted(vals, hi, "right")]
-    return found
 
 
 def _allowed(d: Dim, models: frozenset[str], strict: bool) -> np.ndarray:
@@ -242,10 +274,10 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     import numpy as np
 
     d = index.dims[name]
-    phrases = _matched(d, q.bag | q.near_bag, q.seq + ["|"] + q.near_seq)
+    phrases = q.phrases(name, d)
     if not phrases:
         return None, 0.0
-    near = set(_matched(d, q.near_bag, q.near_seq)) if q.near_seq else set()
+    near = q.near_phrases(name, d)
     weight = {p: d.weights[p] * (NEAR_WEIGHT if p in near else 1.0) for p in phrases}
     cap = max(COMMON_DF, int(COMMON_SHARE * len(d.facts)))
     rare_ph = [p for p in phrases if d.df[p] <= cap]
@@ -258,7 +290,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
             return cached, 0.0
         flat = np.concatenate([d.postings[p] for p in rare_ph])
         local = np.unique(flat)
-        pos = np.searchsorted(local, flat)
+        pos = local.searchsorted(flat)
         scores = np.bincount(pos, weights=np.repeat([weight[p] for p in rare_ph], [d.df[p] for p in rare_ph]),
                              minlength=local.size)
         hits = np.bincount(pos, weights=np.repeat([len(p) for p in rare_ph], [d.df[p] for p in rare_ph]),
@@ -272,15 +304,15 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         # only common words (each on more than `cap` facts): the best fits carry every one of them; look for
         # such a fact among those whose value agrees (binary search by value, then intersect). None found:
         # many facts fit and none of the best has the value.
-        ordered = sorted(common_ph, key=lambda p: d.df[p])
-        local = np.sort(_agreeing(d, ordered[0], q, factor))
-        for p in ordered[1:]:
-            if local.size == 0:
-                break
-            local = local[_member(d.postings[p], local).astype(bool)]
+        ids, vals = _all_of(index, name, d, common_ph, raw=not q.unit)
+        lo, hi = _interval(q, factor)
+        local = ids[vals.searchsorted(lo, "left"):vals.searchsorted(hi, "right")].copy()
+        local.sort()
         part_top = sum(weight[p] for p in common_ph)
-        scores = np.full(local.size, part_top, dtype=float)
-        hits = np.full(local.size, sum(len(p) for p in common_ph), dtype=np.int64)
+        scores = np.empty(local.size)
+        scores.fill(part_top)
+        hits = np.empty(local.size, dtype=np.int64)
+        hits.fill(sum(len(p) for p in common_ph))
     if q.models and local.size:
         keep = _allowed(d, q.models, name not in _FILE_DIMS)[local]
         local, scores, hits = local[keep], scores[keep], hits[keep]
@@ -367,9 +399,9 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
     distance = np.abs(values - q.value)
     hit = best & agree
     n_best = int(best.sum())
-    nearest = int(np.flatnonzero(best)[np.argmin(distance[best])])
+    nearest = int(best.nonzero()[0][distance[best].argmin()])
     if hit.any():
-        k = int(np.flatnonzero(hit)[np.argmin(distance[hit])])
+        k = int(hit.nonzero()[0][distance[hit].argmin()])
         doubt = _by_chance(q, values[best], int(hit.sum()))
         if doubt:
             return Decision("unverified", int(gidx[k]), f"{n_best} facts fit the words equally; {doubt}",
@@ -382,7 +414,7 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
                         f"the fact it names is {_fmt_in(float(values[nearest]), q)}", _rule(index, int(gidx[nearest])))
     weaker = named & agree
     if n_best > 1 and weaker.any():  # the words fit several facts equally: one that names it decides
-        cand = np.flatnonzero(weaker)
+        cand = weaker.nonzero()[0]
         k = int(cand[np.lexsort((distance[cand], -scores[cand]))[0]])
         return Decision("supported", int(gidx[k]), f"a fact that names it specifically has this value within the "
                         f"written precision ({n_best} facts fit the words better, none with this value)",
@@ -411,17 +443,19 @@ def _precise(q: Query, index: FactIndex, dims: list[str], factor: float) -> Deci
     pool: list[Any] = []
     for name in dims:
         d = index.dims[name]
-        phrases = _matched(d, q.bag | q.near_bag, q.seq + ["|"] + q.near_seq)
+        phrases = q.phrases(name, d)
         found: list[Any] = []
         for p in phrases:
             ids, vals = _by_value(d, p, raw=not q.unit)
-            found.append(ids[np.searchsorted(vals, lo, "left"):np.searchsorted(vals, hi, "right")])
-            window = (np.searchsorted(vals, v / 2, "left"), np.searchsorted(vals, 2 * v, "right"))
-            pool.append(vals[window[0]:window[1]] / factor)
-            negative = (np.searchsorted(vals, -2 * v, "left"), np.searchsorted(vals, -v / 2, "right"))
-            pool.append(vals[negative[0]:negative[1]] / factor)
+            a, b = vals.searchsorted(lo, "left"), vals.searchsorted(hi, "right")
+            if b > a:
+                found.append(ids[a:b])
         if not found:
             continue
+        for p in phrases:  # the facts these words name near the value: how often would it hit one by chance?
+            ids, vals = _by_value(d, p, raw=not q.unit)
+            a, b, c, e = vals.searchsorted((-2 * v, -v / 2, v / 2, 2 * v))
+            pool += [vals[a:b] / factor, vals[c:e] / factor]
         ids = np.unique(np.concatenate(found))
         if q.models and ids.size:
             ids = ids[_allowed(d, q.models, name not in _FILE_DIMS)[ids]]
@@ -463,7 +497,7 @@ def _has(d: Dim, phrase: tuple[str, ...], i: int) -> bool:
     import numpy as np
 
     posting = d.postings[phrase]
-    at = int(np.searchsorted(posting, i))
+    at = int(posting.searchsorted(i))
     return at < posting.size and int(posting[at]) == i
 
 
@@ -514,7 +548,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     d = index.dims.get(name)
     if d is None or not d.facts:
         return None
-    phrases = _matched(d, q.bag | q.near_bag, q.seq + ["|"] + q.near_seq)
+    phrases = q.phrases(name, d)
     stats = [p for p in phrases if p in index.stat_phrases]
     if any(p in _SPREAD_PHRASES for p in stats):
         return None

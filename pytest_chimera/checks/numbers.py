@@ -179,26 +179,48 @@ def _spans(regex: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     return [m.span() for m in regex.finditer(text)]
 
 
+def _date_at(text: str, start: int, reach: int = 24) -> tuple[int, int] | None:
+    """The span of the date or time that covers the number at ``start``: a date is tried from each word start
+    up to ``reach`` characters before it ("November 14th, 2025"), so a line of thousands of numbers costs a
+    few anchored matches per number, never a scan of the line per number."""
+    for w in _WORD_START.finditer(text, max(0, start - reach), start + 1):
+        m = _DATE_RE.match(text, w.start())
+        if m is not None and m.end() > start:
+            return m.span()
+    return None
+
+
+_WORD_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]")
+
+
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= pos < b for a, b in spans)
 
 
 _ANY_DIGIT = re.compile(r"\d")
-_DATE_HINT = re.compile(r"\d[-/:]\d|\b(?:19|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
-_ORDINAL_HINT = re.compile(r"\d(?:st|nd|rd|th)\b|step|section|phase|stage|part|round|rank|no\.|number|#", re.I)
+# what a date or time needs somewhere in the line (a digit run of its own shape: "gemma3:270m" is none)
+_DATE_HINT = re.compile(r"(?<![\w.])(?:\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}:\d{2}(?!\w))"
+                        r"|\b(?:19[5-9]\d|20[0-3]\d)\b(?![.,]\d)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                        r"[a-z]*\.?\s+\d|\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+                        re.I)
+_DATE_HINT_LOW = re.compile(_DATE_HINT.pattern)  # the same on lowercased text (faster without re.I)
+_ORDINAL_SUFFIX = re.compile(r"\d(?:st|nd|rd|th)\b", re.I)
+_ORDINAL_WORDS = ("step", "section", "phase", "stage", "part", "round", "rank", "no.", "number", "#")
 
 
 def find_numbers(text: str) -> list[Number]:
     """Every number in one line of plain text, left to right (see the module docstring)."""
     if _ANY_DIGIT.search(text) is None:
         return []
-    dates = _spans(_DATE_RE, text) if _DATE_HINT.search(text) else []
-    ordinals = _spans(_ORDINAL_WORD_RE, text) if _ORDINAL_HINT.search(text) else []
+    low = text.lower()
+    dated = (_DATE_HINT_LOW if len(low) == len(text) else _DATE_HINT).search(low) is not None
+    ordinal_hint = any(w in low for w in _ORDINAL_WORDS) or _ORDINAL_SUFFIX.search(text) is not None
+    ordinals = _spans(_ORDINAL_WORD_RE, text) if ordinal_hint else []
     lm = _LIST_NUMBER_RE.match(text)
     if lm:
         ordinals.append(lm.span())
-    configs = {m.end(): m.group("key") for m in _CONFIG_RE.finditer(text)}
-    for m in _CONFIG_COLON_RE.finditer(text):
+    configs = {m.end(): m.group("key") for m in _CONFIG_RE.finditer(text)} if "=" in text else {}
+    for m in _CONFIG_COLON_RE.finditer(text) if ":" in text else ():
         if m.group("key").lower() in _CONFIG_KEYS or "_" in m.group("key"):
             configs[m.end()] = m.group("key")
     out: list[Number] = []
@@ -210,7 +232,7 @@ def find_numbers(text: str) -> list[Number]:
         m = found
         pos = m.end()
         start = m.start("int")
-        span = next(((a, b) for a, b in dates if a <= start < b), None)
+        span = _date_at(text, start) if dated else None
         if span:
             lead = re.match(r"(?i)(?:in|since|during|year|until|by|from|of)\s+", text[span[0]:span[1]])
             if lead:
@@ -247,7 +269,7 @@ def find_numbers(text: str) -> list[Number]:
                 out.append(Number(_value(m)[0], text[m.start("int"):stop], "", 0.0, "model", m.start("int"), stop))
                 pos = stop
                 continue
-            if not _inside(start, ordinals):
+            if not (ordinals and _inside(start, ordinals)):
                 pos = _skip_word(text, m.start())
                 continue
         if after[:1] in ("_",) or (after[:1] in "-:/." and text[end + 1:end + 2].isalpha() and not unit_written):
@@ -264,7 +286,7 @@ def find_numbers(text: str) -> list[Number]:
         unit = canonical_unit(unit_written) if unit_written else ""
         form = "quantity"
         key = None
-        if _inside(start, ordinals):
+        if ordinals and _inside(start, ordinals):
             form = "ordinal"
         elif begin in configs or start in configs:
             form = "config"
