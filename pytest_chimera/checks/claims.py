@@ -20,6 +20,7 @@ from pytest_chimera.checks.report import ParsedReport
 _TOKEN_RE = re.compile(r"[a-z0-9%]+(?:[._:/\-][a-z0-9%]+)*")
 PIECE_RE = re.compile(r"[._:/\-]")
 NUMERIC_RE = re.compile(r"^[\d.,]+%?$")
+_NUMERIC_START = frozenset("0123456789.,")
 _STOP = frozenset({"the", "of", "and", "per", "in", "to", "for", "a", "an", "is", "at", "on", "by", "with", "or",
                    "are", "was", "be", "as", "it", "its", "this", "that", "from", "all"})
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
@@ -65,7 +66,7 @@ def _norm(token: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Normalised word tokens: lowercase, ``_``/``:`` as ``-``, simple plural stemming; numbers dropped."""
-    return [_norm(t) for t in _TOKEN_RE.findall(text.lower()) if not NUMERIC_RE.match(t)]
+    return [_norm(t) for t in _TOKEN_RE.findall(text.lower()) if not (t[0] in _NUMERIC_START and NUMERIC_RE.match(t))]
 
 
 @lru_cache(maxsize=65536)
@@ -295,10 +296,10 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
 
 _BRACKET_BEFORE = re.compile(r"[(\[]\s*(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|over|under|"
                              r"up to)?\s*$", re.I)
-# words that end a number's noun phrase: prepositions, verbs, punctuation ("14.59 across all configurations")
+# words that end a number's noun phrase: prepositions, conjunctions, punctuation ("14.59 across all
+# configurations"); a copula does not ("2 are Markdown files")
 _PHRASE_BREAK = re.compile(r"[,;:()\[\]|]|\b(?:across|over|in|for|of|with|from|to|at|on|by|during|between|among|"
-                           r"within|per|under|after|before|than|is|are|was|were|be|been|has|have|had|and|or|"
-                           r"which|that|while)\b", re.I)
+                           r"within|per|under|after|before|than|and|or|which|that|while)\b", re.I)
 
 
 # ---- per-number spans ----------------------------------------------------------------------------------------------
@@ -541,8 +542,10 @@ class Reading:
 _TOTAL_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the|all|a\s+total\s+of)?\s*(?:total\s+)?", re.I)
 
 
-def read_line(text: str, nums: list[Number], lead_text: str = "") -> list[Reading]:
-    """A ``Reading`` for each number of a line, in linear time in the numbers and the line's length."""
+def read_line(text: str, nums: list[Number], lead_text: str = "", wanted: set[int] | None = None
+              ) -> list[Reading | None]:
+    """A ``Reading`` for each number of a line (of those in ``wanted``, when given; ``None`` for the others), in
+    linear time in the numbers and the line's length."""
     import bisect
 
     sents = sentences(text)
@@ -570,9 +573,13 @@ def read_line(text: str, nums: list[Number], lead_text: str = "") -> list[Readin
         members.setdefault((lo, hi), []).append(k)
     owns: dict[int, str] = {}
     for (lo, hi), ks in members.items():
-        owns.update(own_clauses(text, nums, ks, lo, hi, stops))
-    out: list[Reading] = []
+        if wanted is None or not wanted.isdisjoint(ks):
+            owns.update(own_clauses(text, nums, ks, lo, hi, stops))
+    out: list[Reading | None] = []
     for k, (si, lo, hi) in enumerate(bounds):
+        if wanted is not None and k not in wanted:
+            out.append(None)
+            continue
         num = nums[k]
         a, b = (lo, hi) if hi - lo <= 2 * WINDOW else (max(lo, num.start - WINDOW), min(hi, num.end + WINDOW))
         sentence = sents[si][1]

@@ -208,15 +208,17 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
         if not nums:
             continue
         lead = cl.lead(cl.LINE_LEAD.sub("", text, count=1) if not unit.in_code else text)
-        readings = cl.read_line(text, nums, lead)
+        kinds = [cl.classify(num, unit, text[max(0, num.start - 30):num.start]) for num in nums]
+        wanted = {k for k, (kind, _) in enumerate(kinds) if kind in ("claim", "run_metric")}
+        readings = cl.read_line(text, nums, lead, wanted) if wanted else [None] * len(nums)
         units: dict[int, str] = {}
         for k, num in enumerate(nums):
             reading = readings[k]
             before = text[max(0, num.start - 30):num.start]
-            kind, reason = cl.classify(num, unit, before)
-            check = NumberCheck(unit.line, unit.excerpt or reading.excerpt.strip(), num.raw, num.value, num.unit, kind,
-                                reason, unit.part)
-            if kind in ("claim", "run_metric"):
+            kind, reason = kinds[k]
+            excerpt = unit.excerpt or (reading.excerpt.strip() if reading is not None else _excerpt(text, num))
+            check = NumberCheck(unit.line, excerpt, num.raw, num.value, num.unit, kind, reason, unit.part)
+            if reading is not None:
                 near, own = reading.near, reading.own
                 unit_name = num.unit or cl.infer_unit(num, reading.clause, reading.offset) or \
                     cl.infer_unit(num, unit.hint or unit.context, -1)
@@ -245,6 +247,13 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
             out.append(check)
     return ConsistencyResult(out)
 
+
+
+def _excerpt(text: str, num: Number) -> str:
+    """The sentence of a number that is not a claim (or ``WINDOW`` characters around it in a long one)."""
+    if len(text) <= 2 * cl.WINDOW:
+        return text.strip()
+    return text[max(0, num.start - cl.WINDOW):num.end + cl.WINDOW].strip()
 
 
 def _check_config(check: NumberCheck, num: Number, options: Mapping[str, float], have_run: bool) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks import claims as cl
@@ -89,11 +90,21 @@ class Decision:
 
 def context(text: str) -> tuple[list[str], set[str]]:
     """(word sequence, bag of words and word pieces) of a piece of text, normalised like fact labels."""
+    return _context(text)
+
+
+@lru_cache(maxsize=8192)
+def _pieces(token: str) -> tuple[str, ...]:
+    """The word pieces of a joined token ("gemma3-270m" -> "gemma3", "270m"), stemmed."""
+    return tuple(cl.stem(p) for p in cl.PIECE_RE.split(token) if p and not cl.NUMERIC_RE.match(p))
+
+
+def _context(text: str) -> tuple[list[str], set[str]]:
     seq = cl.tokens(text)
     bag = set(seq)
-    for t in list(seq):
-        if cl.PIECE_RE.search(t):
-            bag.update(cl.stem(p) for p in cl.PIECE_RE.split(t) if p and not cl.NUMERIC_RE.match(p))
+    for t in seq:
+        if "-" in t or "." in t or "/" in t:
+            bag.update(_pieces(t))
     return seq, bag
 
 
