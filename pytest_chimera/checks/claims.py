@@ -138,6 +138,7 @@ class _Unit:
     context: str = ""
     excerpt: str = ""
     hint: str = ""
+    subject: str = ""  # a table row's label and model cells: the model they name is the row's
 
 
 def clean(line: str) -> str:
@@ -199,6 +200,7 @@ def units_of(parsed: ParsedReport) -> list[_Unit]:
 
 
 _UNIT_HEADERS = frozenset({"unit", "units"})
+_SUBJECT_HEADER = re.compile(r"\b(?:model|variant|size|name|file)", re.I)
 
 
 def _table_units(table: Any, part: str) -> list[_Unit]:
@@ -212,11 +214,13 @@ def _table_units(table: Any, part: str) -> list[_Unit]:
         unit_cell = clean(row[units_col]) if units_col is not None and units_col < len(row) else ""
         first = header[0] if header else ""
         excerpt = " | ".join(clean(c).strip() for c in row)
+        subject = " ".join([label] + [clean(row[j]) for j, h in enumerate(header)
+                                      if j and j < len(row) and _SUBJECT_HEADER.search(h)]).replace("_", " ")
         for j, cell in enumerate(row):
             head = header[j] if j < len(header) else ""
             ctx = f"{label} {head}" if j else head
             hint = f"{unit_cell} {head} {label} {first}" if j else head
-            out.append(_Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint))
+            out.append(_Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint, subject))
     return out
 
 
@@ -279,7 +283,7 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
     offset = max(offset, 0)
     best: tuple[int, str] | None = None
     for m in _UNIT_WORD_RE.finditer(clause, 0, end):
-        if not is_unit_word(m.group(0)) or len(m.group(0)) < 2:
+        if not is_unit_word(m.group(0)) or len(m.group(0)) < 2 or _in_identifier(clause, m.start(), m.end()):
             continue
         if m.start() >= offset and end == len(clause) and clause[offset:offset + len(num.raw)] == num.raw \
                 and _PHRASE_BREAK.search(clause, offset + len(num.raw), m.start()):
@@ -294,11 +298,16 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
     return best[1] if best else ""
 
 
+def _in_identifier(text: str, start: int, end: int) -> bool:
+    """True for a word inside an identifier ("tokens" in "avg_tokens_per_second"): not a unit of the prose."""
+    return (start > 0 and text[start - 1] in "_.") or (end < len(text) and text[end] == "_")
+
+
 _BRACKET_BEFORE = re.compile(r"[(\[]\s*(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|over|under|"
                              r"up to)?\s*$", re.I)
 # words that end a number's noun phrase: prepositions, conjunctions, punctuation ("14.59 across all
 # configurations"); a copula does not ("2 are Markdown files")
-_PHRASE_BREAK = re.compile(r"[,;:()\[\]|]|\b(?:across|over|in|for|of|with|from|to|at|on|by|during|between|among|"
+_PHRASE_BREAK = re.compile(r"[,;:()\[\]|]|\s[-–—]\s|\b(?:across|over|in|for|of|with|from|to|at|on|by|during|between|among|"
                            r"within|per|under|after|before|than|and|or|which|that|while)\b", re.I)
 
 
@@ -539,7 +548,7 @@ class Reading:
     total_of: int | None = None  # "44 out of 101": the 101 is the total the number at this index is part of
 
 
-_TOTAL_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the|all|a\s+total\s+of)?\s*(?:total\s+)?", re.I)
+_TOTAL_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the|all|a\s+total\s+of)?\s*(?:total\s+)?|/", re.I)
 
 
 def read_line(text: str, nums: list[Number], lead_text: str = "", wanted: set[int] | None = None

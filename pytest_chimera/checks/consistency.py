@@ -231,9 +231,9 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
                 seq, bag = context(ctx)
                 near_seq, near_bag = context(f"{near} {unit.context}")
                 models = (cl.models_named(near) or cl.models_named(own) or cl.models_named(unit.context)
-                          or cl.models_named(unit.excerpt) or cl.models_named(reading.sentence))
+                          or cl.models_named(unit.subject) or cl.models_named(reading.sentence))
                 families = (cl.families_named(near) or cl.families_named(own) or cl.families_named(unit.context)
-                            or cl.families_named(unit.excerpt))
+                            or cl.families_named(unit.subject))
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
                           families)
                 if kind == "claim":

@@ -66,6 +66,7 @@ _ALIASES: dict[str, str] = {
 COUNT_NOUNS = (
     "files", "tokens", "rows", "runs", "samples", "requests", "iterations", "models", "records", "entries",
     "tests", "calls", "prompts", "columns", "experiments", "configurations", "benchmarks", "reports", "words",
+    "parameters",
 )
 for _noun in COUNT_NOUNS:
     _ALIASES[_noun] = _noun
@@ -219,9 +220,10 @@ def find_numbers(text: str) -> list[Number]:
     lm = _LIST_NUMBER_RE.match(text)
     if lm:
         ordinals.append(lm.span())
-    configs = {m.end(): m.group("key") for m in _CONFIG_RE.finditer(text)} if "=" in text else {}
+    configs = {m.end(): m.group("key") for m in _CONFIG_RE.finditer(text) if _is_option(m.group("key"))} \
+        if "=" in text else {}
     for m in _CONFIG_COLON_RE.finditer(text) if ":" in text else ():
-        if m.group("key").lower() in _CONFIG_KEYS or "_" in m.group("key"):
+        if _is_option(m.group("key")):
             configs[m.end()] = m.group("key")
     out: list[Number] = []
     pos = 0
@@ -253,7 +255,8 @@ def find_numbers(text: str) -> list[Number]:
             if not _is_range(text, start):
                 pos = _skip_word(text, m.start())
                 continue
-        unit_found = _unit_at(text, m.end())
+        scale = _SCALE_RE.match(text, m.end())
+        unit_found = _unit_at(text, scale.end() if scale else m.end())
         unit_written = unit_found[0] if unit_found else None
         end = unit_found[1] if unit_found else m.end()
         after = text[end:end + 1]
@@ -277,6 +280,9 @@ def find_numbers(text: str) -> list[Number]:
             continue
         pos = end
         value, tol = _value(m)
+        if scale:  # "1 billion", "270 million"
+            value, tol = value * _SCALE_WORDS[scale.group(1).lower()], tol * _SCALE_WORDS[scale.group(1).lower()]
+            end = max(end, scale.end())
         if not sign and m.group("sign"):
             value = abs(value)
             begin = m.start("int")
@@ -299,14 +305,25 @@ def find_numbers(text: str) -> list[Number]:
 _WORDISH = re.compile(r"[\w.:/\-]*")
 
 
+def _is_option(key: str) -> bool:
+    """A run option's name ("num_ctx", "temperature", "n_threads"); "avg_tokens_per_second = 14.1" states a
+    measurement, not an option."""
+    low = key.lower()
+    return low in _CONFIG_KEYS or low.startswith(("num_", "n_"))
+
+
+_SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE_RE = re.compile(r"[ \u00a0]+(thousand|million|billion|trillion)\b", re.I)
+
+
 def _skip_word(text: str, start: int) -> int:
     m = _WORDISH.match(text, start)
     return max(m.end() if m else start + 1, start + 1)
 
 
 def _is_range(text: str, start: int) -> bool:
-    """True for "12-35": a digit before the dash."""
-    return text[start - 2].isdigit() and text[start - 1] == "-"
+    """True for "12-35" (a digit before the dash) and "44/101" (a share written as a fraction)."""
+    return text[start - 2].isdigit() and text[start - 1] in "-/"
 
 
 _RANGE_GAP = re.compile(r"^\s*(?:-|–|—|to|and)\s*$", re.I)

@@ -152,7 +152,33 @@ def _compute_facts(corpus: Corpus) -> Facts:
         for table in tables:
             _md_table_facts(table, rows, lb)
     _json_facts(corpus, rows, lb)
+    _parameter_facts(rows, lb)
     return Facts(pd.DataFrame(rows, columns=list(COLUMNS)))
+
+
+_SIZE_TAG = re.compile(r"^(\d+(?:\.\d+)?)([mbk])(?:$|[-_])")
+_SIZE_SCALE = {"k": 1e3, "m": 1e6, "b": 1e9}
+
+
+def _parameter_facts(rows: list[Row], lb: Any) -> None:
+    """The parameter count each model's name states ("gemma3:270m" -> 270 million): ``models.<model>.parameters``,
+    for every model the facts name (a model column, a file name, a JSON model field)."""
+    seen: set[str] = set()
+    checked: set[str] = set()
+    for _, _, _, _, labels in rows:
+        for label in labels:
+            if ":" in label and label not in checked:
+                checked.add(label)
+                if lb.models_in_text(label) == [label]:
+                    seen.add(label)
+    for model in sorted(seen):
+        size = _SIZE_TAG.match(model.partition(":")[2])
+        if size is None:
+            continue
+        value = float(size.group(1)) * _SIZE_SCALE[size.group(2)]
+        rows.append((f"models.{model}.parameters", value, "parameters",
+                     f"derived: the size in the model name {model!r}",
+                     lb.model_forms(model) + ("parameters", "params", "parameter count", "model size", "size")))
 
 
 _KIND_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown"}
