@@ -236,7 +236,7 @@ def test_a_bracketed_restatement_keeps_the_label_of_its_number() -> None:
     ],
 )
 def test_clause_split_into_per_number_spans(text: str, which: int, kept: list[str], dropped: list[str]) -> None:
-    from pytest_chimera.checks.claims import own_clause as _own_clause
+    from pytest_chimera.checks.clauses import own_clause as _own_clause
 
     nums = find_numbers(text)
     quantities = [k for k, n in enumerate(nums) if n.form == "quantity"]

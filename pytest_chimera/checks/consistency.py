@@ -47,9 +47,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pytest_chimera.checks import claims as cl
+from pytest_chimera.checks import clauses
 from pytest_chimera.checks.index import FactIndex, index_of
-from pytest_chimera.checks.matching import Decision, Query, context, match
+from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.numbers import Number, find_numbers
+from pytest_chimera.checks.query import Decision, Query, context
 from pytest_chimera.checks.report import ParsedReport, parse_report
 from pytest_chimera.evidence.facts import Fact, Facts
 
@@ -210,7 +212,7 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
         lead = cl.lead(cl.LINE_LEAD.sub("", text, count=1) if not unit.in_code else text)
         kinds = [cl.classify(num, unit, text[max(0, num.start - 30):num.start]) for num in nums]
         wanted = {k for k, (kind, _) in enumerate(kinds) if kind in ("claim", "run_metric")}
-        readings = cl.read_line(text, nums, lead, wanted) if wanted else [None] * len(nums)
+        readings = clauses.read_line(text, nums, lead, wanted) if wanted else [None] * len(nums)
         units: dict[int, str] = {}
         for k, num in enumerate(nums):
             reading = readings[k]
@@ -251,9 +253,9 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
 
 def _excerpt(text: str, num: Number) -> str:
     """The sentence of a number that is not a claim (or ``WINDOW`` characters around it in a long one)."""
-    if len(text) <= 2 * cl.WINDOW:
+    if len(text) <= 2 * clauses.WINDOW:
         return text.strip()
-    return text[max(0, num.start - cl.WINDOW):num.end + cl.WINDOW].strip()
+    return text[max(0, num.start - clauses.WINDOW):num.end + clauses.WINDOW].strip()
 
 
 def _check_config(check: NumberCheck, num: Number, options: Mapping[str, float], have_run: bool) -> None:
