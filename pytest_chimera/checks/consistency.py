@@ -237,7 +237,7 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
                 families = (cl.families_named(near) or cl.families_named(own) or cl.families_named(unit.context)
                             or cl.families_named(unit.subject))
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
-                          families)
+                          families, own)
                 if kind == "claim":
                     check.decide(match(q, index), index)
                 elif run_index is not None:

@@ -43,7 +43,7 @@ from pytest_chimera.checks.query import (
     of_family,
     rule_of,
 )
-from pytest_chimera.checks.ranges import or_span, precise_value
+from pytest_chimera.checks.ranges import or_span, precise_value, ratio_check
 
 if TYPE_CHECKING:
     import numpy as np
@@ -172,6 +172,9 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
     whose few labels are curated)."""
     import numpy as np
 
+    compared = ratio_check(q, index)
+    if compared is not None:
+        return compared
     dims = dims_for(q.unit, index)
     if not dims:
         return Decision("unverified", None, f"no fact has a unit compatible with {q.unit or 'no unit'}")

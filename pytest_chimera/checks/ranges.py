@@ -4,10 +4,12 @@ that no chance explains (``precise``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks.index import FactIndex
+from pytest_chimera.checks.numbers import is_unit_word
 from pytest_chimera.checks.query import (
     CANDIDATE_CACHE,
     COUNT_UNITS,
@@ -108,7 +110,9 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     stats = [p for p in phrases if p in index.stat_phrases]
     if any(p in SPREAD_PHRASES for p in stats):
         return None
-    metric = tuple(sorted(p for p in phrases if p not in index.stat_phrases and p not in index.model_phrases))
+    pieces = {w for m in q.models for w in m.split("-")}  # "qat" of "gemma3-1b-it-qat" is the model, not a metric
+    metric = tuple(sorted(p for p in phrases if p not in index.stat_phrases and p not in index.model_phrases
+                          and not (len(p) == 1 and (p[0] in pieces or is_unit_word(p[0])))))
     if name not in SELF_NAMED and not metric:
         return None
     key = (name, metric if name not in SELF_NAMED else (), q.models, q.families if not q.models else frozenset())
@@ -152,9 +156,64 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
     lo, hi = span.lo / factor, span.hi / factor
     low, high = lo - SPAN_MARGIN * abs(lo), hi + SPAN_MARGIN * abs(hi)
     a, b = interval(q)
+    extreme = stat_kinds(q) & {"max", "min"}
+    if extreme == {"max"} and a > hi:  # a claimed maximum above every value: no margin needed
+        return Decision("contradicted", span.hi_fact, (
+            f"the highest {span.what} in the corpus is {fmt_in(hi, q)} ({span.n} facts); {q.value:g} is above it"),
+            "derived")
+    if extreme == {"min"} and b < lo:
+        return Decision("contradicted", span.lo_fact, (
+            f"the lowest {span.what} in the corpus is {fmt_in(lo, q)} ({span.n} facts); {q.value:g} is below it"),
+            "derived")
     if b < low or a > high:
         at = span.lo_fact if b < low else span.hi_fact
         return Decision("contradicted", at, (
             f"every {span.what} in the corpus lies between {fmt_in(lo, q)} and {fmt_in(hi, q)} ({span.n} "
             f"facts); {q.value:g} is outside it by more than the {SPAN_MARGIN:.0%} margin"), "span")
     return fallback
+
+
+_COMPARATIVE = re.compile(r"\b(faster|quicker|slower|higher|greater|more|better|lower|smaller|less|worse)\b"
+                          r"(?:[^.;]{0,40}?)\bthan\b", re.I)
+_UP = frozenset({"faster", "quicker", "higher", "greater", "more", "better"})
+_MORE_TIME = frozenset({"slower", "worse", "higher", "greater", "more"})  # of a time: the larger one
+_TIME_WORDS = frozenset({"ttft", "latency", "time", "duration", "delay"})
+
+
+def ratio_check(q: Query, index: FactIndex) -> Decision | None:
+    """A comparison ("gemma3:270m is 2x faster than gemma3:1b", "40% lower TTFT than ..."): ``None`` when the
+    clause is none. Otherwise the stated ratio of the first side's figure (tok/s, or time where the clause
+    names TTFT, latency or time) to the second's is ``contradicted`` when it lies outside every ratio the two
+    models' spans allow by more than ``SPAN_MARGIN`` (derived from both spans, named in the explanation), and
+    ``unverified`` else: a relative figure is never checked as a share."""
+    from pytest_chimera.checks.claims import models_named
+
+    if q.unit not in ("x", "%") or not q.text:
+        return None
+    m = _COMPARATIVE.search(q.text)
+    if m is None:
+        return None
+    word = m.group(1).lower()
+    timed = bool(_TIME_WORDS & (q.bag | q.near_bag))
+    unchecked = Decision("unverified", None, f"a comparison ({word} than): the corpus gives no span for both sides")
+    first, second = models_named(q.text[:m.start()]), models_named(q.text[m.end():])
+    name = "time" if timed else "tok/s"
+    if not first or not second or first & second or name not in index.dims:
+        return unchecked
+    a_span = span_of(replace(q, models=first), index, name)
+    b_span = span_of(replace(q, models=second), index, name)
+    if a_span is None or b_span is None or min(a_span.lo, b_span.lo) <= 0:
+        return unchecked
+    more = word in (_MORE_TIME if timed else _UP)  # the first side's figure is the larger one
+    if q.unit == "x":
+        claimed = q.value if more else 1 / q.value if q.value else 0.0
+    else:
+        claimed = 1 + q.value / 100 if more else 1 - q.value / 100
+    lo, hi = a_span.lo / b_span.hi, a_span.hi / b_span.lo
+    if claimed <= 0 or lo / (1 + SPAN_MARGIN) <= claimed <= hi * (1 + SPAN_MARGIN):
+        return unchecked if claimed <= 0 else Decision(
+            "unverified", None, f"a comparison ({word} than) within the ratios the corpus allows ({lo:.3g}-{hi:.3g})")
+    return Decision("contradicted", a_span.lo_fact if claimed < lo else a_span.hi_fact, (
+        f"the {name} figures in the corpus for {max(first, key=len)} ({a_span.lo:.4g}-{a_span.hi:.4g}) and "
+        f"{max(second, key=len)} ({b_span.lo:.4g}-{b_span.hi:.4g}) give ratios between {lo:.3g} and {hi:.3g}; "
+        f"'{q.value:g}{'%' if q.unit == '%' else 'x'} {word}' makes {claimed:.3g}"), "derived")

@@ -97,6 +97,13 @@ def compute_facts(corpus: Corpus) -> Facts:
       files.by_dir.<dir>                            files under a directory, recursively (every ancestor dir)
       files.by_model.<model>                        files whose file name names a model (labels.model_in_filename);
                                                     a family key (gemma3) counts every variant of that family
+      files.by_model.<model>.<csv|json|md>          files of one type among those (derived)
+      files.by_type.<a>+<b> / .pct                  two types together: the sum of their counts, its share (derived)
+      files.by_name.<compound> / .pct               files whose name holds a compound such as conv_bench or
+                                                    param_tuning (two or three letter parts, 2+ files; derived)
+      files.bytes.total / files.bytes.mean          the files' sizes in bytes (unit "B"; derived)
+      models.<model>.parameters                     the parameter count the model's name states (gemma3:270m ->
+                                                    270 million; unit "parameters"; derived)
       table.<path>.rows                             rows of a CSV table (unit "rows")
       table.<path>.<column>.<stat>                  stat in count|mean|median|min|max|std (sample std, ddof=1)
                                                     of each numeric column, NaN cells ignored
@@ -106,6 +113,7 @@ def compute_facts(corpus: Corpus) -> Facts:
       tuning.<path>.worst_tokens_per_s              parameters beside a tokens/s column): best/worst rows among
       tuning.<path>.lowest_ttft                     rows without an error and with a positive value; the row's
       tuning.<path>.highest_ttft                    parameters are in source and labels ("num_ctx=4096")
+      table.<path>[<row>].<column>                  each numeric cell of a CSV of at most CELL_ROWS rows (1-based)
       table.<path>#<n>.rows / .<column>.<stat>      the n-th (1-based) Markdown pipe table of a .md file
       table.<path>#<n>[<row label>].<column>        each numeric cell of a Markdown table whose first column
                                                     is text ("| **Mean Throughput** | 102.85 tokens/s |")
@@ -116,7 +124,9 @@ def compute_facts(corpus: Corpus) -> Facts:
     underlying unit; Markdown cells may carry their own ("0.06s", "303.9 tok/s"). A count stat has unit "".
     Labels are lowercase: the name and its words, metric synonyms (labels.name_labels), statistic words
     (STAT_LABELS: "mean", "average", ...), every spelling of the model (labels.model_forms), words of the path.
-    Facts whose value is not finite (std of one value) are left out.
+    Facts whose value is not finite (std of one value) are left out. A derived fact's source starts with
+    "derived:" and names the facts and the operation it comes from. A unitless JSON leaf that repeats a
+    non-integer value another leaf of its file gives a unit takes that unit (its source says so).
     """
     from pytest_chimera.evidence.corpus import paused_gc
 

@@ -90,6 +90,9 @@ def _core_words(name: str) -> list[str]:
     return core or parts
 
 
+_PER_RESOURCE = frozenset({"gb", "mb", "kb", "gib", "mib", "watt", "watts", "w", "joule", "joules", "dollar", "usd"})
+
+
 @lru_cache(maxsize=4096)
 def unit_of(name: str) -> str:
     """The unit a column or key name implies (see module doc); ``""`` when it says none."""
@@ -97,6 +100,8 @@ def unit_of(name: str) -> str:
     parts = _core_words(name)
     wordset = set(parts)
     if not parts:
+        return ""
+    if wordset & _PER_RESOURCE:  # "Tokens per GB", "tok/s per GB": an efficiency, not a rate
         return ""
     if "tok/s" in low or "tokens/s" in low or "tokens per second" in low or "tps" in wordset:
         return "tok/s"
