@@ -60,13 +60,22 @@ class Query:
     near_seq: list[str] = field(default_factory=list)
     families: frozenset[str] = frozenset()  # model families named ("gemma3"), used when no model is named
     text: str = ""  # the clause as written (a comparison "2x faster than ..." is read from it)
-    _found: dict[tuple[str, bool], Any] = field(default_factory=dict, repr=False, compare=False)
+    _found: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def phrases(self, name: str, d: Dim) -> list[tuple[str, ...]]:
         """The label phrases of dimension ``name`` the clause's words name (``matched``, once per dimension)."""
         hit = self._found.get((name, False))
         if hit is None:
             hit = self._found[name, False] = matched(d, self.bag | self.near_bag, self.seq + ["|"] + self.near_seq)
+        found: list[tuple[str, ...]] = hit
+        return found
+
+    def words_of(self, name: str, d: Dim) -> list[tuple[str, ...]]:
+        """Every label phrase of dimension ``name`` in the clause, none subsumed by a longer one."""
+        hit = self._found.get((name, "all"))
+        if hit is None:
+            hit = self._found[name, "all"] = matched(d, self.bag | self.near_bag, self.seq + ["|"] + self.near_seq,
+                                                     subsume=False)
         found: list[tuple[str, ...]] = hit
         return found
 
@@ -104,10 +113,11 @@ def _context(text: str) -> tuple[list[str], set[str]]:
             bag.update(_pieces(t))
     return seq, bag
 
-def matched(d: Dim, bag: set[str], seq: list[str]) -> list[tuple[str, ...]]:
+def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list[tuple[str, ...]]:
     """The label phrases of ``d`` the words name: multi-word phrases found in ``seq``, longest first and not
     overlapping ("JSON and Markdown" is one term: its "Markdown" names no Markdown-only fact), then the
-    single words of ``bag`` that no chosen phrase covers everywhere they occur."""
+    single words of ``bag`` that no chosen phrase covers everywhere they occur (every single word of ``bag``
+    and every phrase when ``subsume`` is false: the words of a quantity, for its span)."""
     n = len(seq)
     multi: list[tuple[int, int, tuple[str, ...]]] = []
     first = d.first
@@ -119,7 +129,9 @@ def matched(d: Dim, bag: set[str], seq: list[str]) -> list[tuple[str, ...]]:
     covered: set[int] = set()
     for neg, k, p in sorted(multi):
         span = range(k, k - neg)
-        if not covered.intersection(span):
+        if not subsume:
+            found.append(p)
+        elif not covered.intersection(span):
             covered.update(span)
             found.append(p)
     postings = d.postings

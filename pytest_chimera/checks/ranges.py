@@ -106,7 +106,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     d = index.dims.get(name)
     if d is None or not d.facts:
         return None
-    phrases = q.phrases(name, d)
+    phrases = q.words_of(name, d)
     stats = [p for p in phrases if p in index.stat_phrases]
     if any(p in SPREAD_PHRASES for p in stats):
         return None

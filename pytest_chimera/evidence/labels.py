@@ -101,7 +101,7 @@ def unit_of(name: str) -> str:
     wordset = set(parts)
     if not parts:
         return ""
-    if wordset & _PER_RESOURCE:  # "Tokens per GB", "tok/s per GB": an efficiency, not a rate
+    if wordset & _PER_RESOURCE and wordset & {"tokens", "token", "tok"}:  # "Tokens per GB": an efficiency
         return ""
     if "tok/s" in low or "tokens/s" in low or "tokens per second" in low or "tps" in wordset:
         return "tok/s"
