@@ -14,6 +14,7 @@ it counts as not flagged, and ``unclaimed`` says how many there were.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,6 +129,13 @@ def _nth(line: str, text: str, occurrence: int) -> int:
     return at
 
 
+def _standalone(line: str, raw: str, start: int) -> int:
+    """Where ``raw`` stands as a number of its own in ``line`` from ``start`` (not inside "20251002"), or -1."""
+    tail = r"(?![A-Za-z0-9])" if raw[-1:].isalnum() else ""
+    m = re.compile(r"(?<![A-Za-z0-9_.])" + re.escape(raw) + tail).search(line, start)
+    return m.start() if m else -1
+
+
 def locate(markdown: str, checks: Sequence[NumberCheck], numbers: Sequence[Annotated]
            ) -> list[NumberCheck | None]:
     """The check of each annotated number: the one whose written form covers the annotated text's position
@@ -140,9 +148,9 @@ def locate(markdown: str, checks: Sequence[NumberCheck], numbers: Sequence[Annot
         row = placed.setdefault(c.line, [])
         text = lines[c.line - 1]
         after = row[-1][1] if row else 0
-        at = text.find(c.raw, after)
+        at = _standalone(text, c.raw, after)
         if at < 0:
-            at = text.find(c.raw)
+            at = _standalone(text, c.raw, 0)
         if at >= 0:
             row.append((at, at + len(c.raw), c))
     out: list[NumberCheck | None] = []
@@ -179,6 +187,13 @@ def score_set(annotations: Iterable[Path], reports_dir: Path, facts: Facts) -> d
             raise ValueError(f"{path}: its report {report} cannot be read ({exc})") from exc
         out[name] = score_report(name, markdown, numbers, facts)
     return out
+
+
+def split(annotations: Iterable[Path], every: int = 4) -> tuple[list[Path], list[Path]]:
+    """(development, held out): sorted by name, every ``every``-th file (the 4th, 8th, ...) is held out."""
+    paths = sorted(annotations)
+    return ([p for k, p in enumerate(paths) if k % every != every - 1],
+            [p for k, p in enumerate(paths) if k % every == every - 1])
 
 
 def total(scores: Mapping[str, Scores] | Iterable[Scores]) -> Scores:
