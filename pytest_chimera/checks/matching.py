@@ -223,7 +223,9 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
         return Decision("supported", int(gidx[k]), f"a fact that names it specifically has this value within the "
                         f"written precision ({n_best} facts fit the words better, none with this value)",
                         rule_of(index, int(gidx[k])))
-    precise = precise_value(q, index, dims if q.unit else sorted(index.dims), factor)
+    # a precise value found among facts the words name less well: only when the words name no single fact
+    # (one best fit with another value points at that fact; a coincidence elsewhere proves nothing)
+    precise = precise_value(q, index, dims if q.unit else sorted(index.dims), factor) if n_best > 1 else None
     if precise is not None:
         return precise
     why = "several facts fit the words equally" if n_best > 1 else "the words name no specific fact"

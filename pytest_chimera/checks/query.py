@@ -32,6 +32,7 @@ MIN_NAMING_LABELS = 2
 APPROX_REL = 0.05
 
 VALUE_CHANCE = 0.05  # a precise value supports a claim when it would hit a candidate by chance this rarely
+PRECISE_DIGITS = 3  # a value written with fewer significant digits is never "precise" ("81", "25%")
 
 SPAN_MARGIN = 0.25  # a span [lo, hi] contradicts values below lo - 25% |lo| or above hi + 25% |hi|
 
@@ -173,8 +174,21 @@ def approx_tol(q: Query) -> float:
     round (two significant digits or fewer: "about 25%", not "around 15.584 ms", which is a copied value)."""
     if q.bound != "approx" or q.tolerance <= 0 or q.value == 0:
         return q.tolerance
-    digits = math.floor(math.log10(abs(q.value) / (2 * q.tolerance))) + 1
-    return max(q.tolerance, abs(q.value) * APPROX_REL) if digits <= 2 else q.tolerance
+    return max(q.tolerance, abs(q.value) * APPROX_REL) if significant_digits(q) <= 2 else q.tolerance
+
+
+def significant_digits(q: Query) -> int:
+    """The significant digits the claim is written with ("15.58" 4, "25%" 2, "100 files" 1: a round number's
+    trailing zeros are not precision)."""
+    if q.tolerance <= 0 or q.value == 0:
+        return 0
+    digits = math.floor(math.log10(abs(q.value) / (2 * q.tolerance)) + 1e-9) + 1
+    if q.tolerance >= 0.5:  # an integer: "100" has one significant digit, "101" three
+        whole = int(round(abs(q.value) / (2 * q.tolerance)))
+        while whole and whole % 10 == 0:
+            whole //= 10
+            digits -= 1
+    return max(digits, 1)
 
 def agrees(q: Query, values: np.ndarray, widen: bool = True) -> np.ndarray:
     """Which values (in the claim's unit) agree with the claim (see ``interval``)."""

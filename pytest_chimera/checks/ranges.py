@@ -14,6 +14,7 @@ from pytest_chimera.checks.query import (
     CANDIDATE_CACHE,
     COUNT_UNITS,
     FILE_DIMS,
+    PRECISE_DIGITS,
     SELF_NAMED,
     SPAN_MARGIN,
     SPAN_MIN_FACTS,
@@ -30,6 +31,7 @@ from pytest_chimera.checks.query import (
     interval,
     of_family,
     rule_of,
+    significant_digits,
     stat_kinds,
 )
 
@@ -37,12 +39,13 @@ if TYPE_CHECKING:
     pass
 
 def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float) -> Decision | None:
-    """``supported`` when a fact carrying one of the clause's label words (any, common ones included) has the
-    value to its written precision, is of the statistic the clause names, and a number written like this one
-    would hit one of those facts by chance less than ``VALUE_CHANCE`` times (see ``chance_of``)."""
+    """``supported`` when the claim is written with at least ``PRECISE_DIGITS`` significant digits, a fact
+    carrying one of the clause's label words (any, common ones included) has the value to its written
+    precision, is of the statistic the clause names, and a number written like this one would hit one of
+    those facts by chance less than ``VALUE_CHANCE`` times (see ``chance_of``)."""
     import numpy as np
 
-    if q.bound not in ("", "approx") or q.value == 0:
+    if q.bound not in ("", "approx") or q.value == 0 or significant_digits(q) < PRECISE_DIGITS:
         return None
     lo, hi = interval(q, factor, widen=False)
     v = abs(q.value * factor)
