@@ -238,3 +238,61 @@ def test_bare_numbers_take_their_unit_from_a_units_column_and_their_subject_from
     seconds, ms = [n for n in check_consistency(md, facts).numbers if n.kind == "claim"]
     assert (seconds.unit, ms.unit) == ("s", "ms")
     assert seconds.verdict != "supported" and ms.verdict == "supported"
+
+
+def test_a_family_names_the_familys_files_not_one_models() -> None:
+    facts = Facts.from_records([
+        fact("files.by_model.gemma3.csv", 11, "files", "gemma3", "csv", "csv files", "files"),
+        fact("files.by_model.gemma3:270m.csv", 3, "files", "gemma3:270m", "270m", "gemma3", "csv", "csv files", "files"),
+    ])
+    assert verdict("gemma3 accounts for 3 CSV files.", facts)[0] != "supported"
+
+
+def test_a_weaker_fact_does_not_overrule_a_single_best_fit() -> None:
+    rows = [fact("box", 5, "", "red", "box"), fact("widget", 9, "", "blue", "widget")]
+    rows += [fact(f"r{k}", 100 + k, "", "red") for k in range(5)] + [fact(f"b{k}", 200 + k, "", "box") for k in range(5)]
+    # the words nearest the 9 ("red box") fit one fact best; "blue widget" names another that has 9
+    assert verdict("blue widget items, red box: 9", Facts.from_records(rows))[0] == "unverified"
+
+
+def test_a_bare_number_has_no_span() -> None:
+    facts = Facts.from_records([fact(f"t{k}", v, "", "throughput", "gemma3:270m", "270m")
+                                for k, v in enumerate((212.0, 250.0, 303.9))])
+    assert verdict("gemma3:270m throughput: 5", facts)[0] == "unverified"
+
+
+def test_and_joins_the_labels_before_the_first_number() -> None:
+    from test_consistency import inventory
+
+    facts = Facts.from_records([*inventory(101, 28, 44, 29),
+                                fact("files.by_type.json+md", 73, "files", "json and markdown", "files")])
+    assert verdict("The prevalence of JSON and Markdown files (62) is high.", facts)[2] == "files.by_type.json+md"
+
+
+def test_a_measurement_written_as_key_value_is_a_claim() -> None:
+    from pytest_chimera.checks.numbers import find_numbers
+
+    assert [n.form for n in find_numbers("avg_tokens_per_second = 14.1, num_ctx=2048, n_threads: 4")] == \
+        ["quantity", "config", "config"]
+
+
+def test_tokens_per_gigabyte_is_no_throughput() -> None:
+    from pytest_chimera.evidence.labels import unit_of
+
+    assert [unit_of(n) for n in ("Tokens per GB", "Efficiency (tok/s per GB)", "tokens_s", "memory_used_gb")] == \
+        ["", "", "tok/s", "GB"]
+
+
+def test_a_model_less_value_does_not_support_a_claim_about_a_model() -> None:
+    facts = Facts.from_records([fact("m", 15.58, "ms", "ttft", "p95"),
+                                *(fact(f"x{k}", v, "ms", "ttft", "gemma3:1b", "1b") for k, v in
+                                  enumerate((500.0, 600.0, 700.0)))])
+    assert verdict("gemma3:1b p95 TTFT was 15.58 ms.", facts)[:2] == ("contradicted", "span")
+
+
+def test_a_precise_value_of_another_statistic_does_not_support_an_average() -> None:
+    facts = Facts.from_records([fact("avg1", 13.85, "tok/s", "tokens per second", "average", "mean"),
+                                fact("avg2", 20.1, "tok/s", "tokens per second", "average", "mean"),
+                                fact("row", 14.2437, "tok/s", "tokens per second", "run")])
+    assert verdict("Average tokens per second: 14.2437 tok/s", facts)[0] == "unverified"
+    assert verdict("Tokens per second in one run: 14.2437 tok/s", facts)[0] == "supported"

@@ -37,11 +37,13 @@ from pytest_chimera.checks.query import (
     allowed,
     by_chance,
     dims_for,
+    fact_stats,
     fmt_in,
     in_posting,
     interval,
     of_family,
     rule_of,
+    stat_kinds,
 )
 from pytest_chimera.checks.ranges import or_span, precise_value, ratio_check
 
@@ -217,9 +219,10 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
         return Decision("contradicted", int(gidx[nearest]),
                         f"the fact it names is {fmt_in(float(values[nearest]), q)}", rule_of(index, int(gidx[nearest])))
     weaker = named & agree
-    if n_best > 1 and weaker.any():  # the words fit several facts equally: one that names it decides
-        cand = weaker.nonzero()[0]
-        k = int(cand[np.lexsort((distance[cand], -scores[cand]))[0]])
+    stats = stat_kinds(q)  # of the statistic the clause names, if it names one ("average": a mean)
+    cand = [int(i) for i in weaker.nonzero()[0] if not stats or stats & fact_stats(index, int(gidx[i]))]
+    if n_best > 1 and cand:  # the words fit several facts equally: one that names it decides
+        k = min(cand, key=lambda i: (-float(scores[i]), float(distance[i])))
         return Decision("supported", int(gidx[k]), f"a fact that names it specifically has this value within the "
                         f"written precision ({n_best} facts fit the words better, none with this value)",
                         rule_of(index, int(gidx[k])))
