@@ -47,6 +47,8 @@ BAD_PARTS = [
     ("response.metrics.ttft_ms", "12", "response.metrics.ttft_ms is a string, expected a finite number"),
     ("response.metrics.eval_count", True, "response.metrics.eval_count is a boolean"),
     ("response.metrics.replayed", "no", "response.metrics.replayed is a string, expected true or false"),
+    ("response.metrics.missing", "ttft_ms", "response.metrics.missing is a string, expected an array of metric"),
+    ("response.metrics.missing", ["speed"], "response.metrics.missing is an array, expected an array of metric"),
     ("response", [1], "response is an array, expected an object"),
     ("response.text", {"a": 1}, "response.text is an object, expected a string"),
     ("response.chunks", [1, 2], "response.chunks is not an array of strings"),

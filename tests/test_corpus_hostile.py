@@ -245,14 +245,14 @@ def test_a_non_finite_fact_from_any_producer_is_left_out(tmp_path: Path, monkeyp
     Infinity does not put it in the table."""
     from pytest_chimera.evidence import facts as facts_module
 
-    real = facts_module._file_facts
+    real = facts_module.file_facts
 
     def with_bad_rows(corpus: Corpus, rows: list[facts_module.Row], lb: object) -> None:
         real(corpus, rows, lb)
         rows.append(("derived.inf", float("inf"), "", "a broken producer", ()))
         rows.append(("derived.nan", float("nan"), "", "a broken producer", ()))
 
-    monkeypatch.setattr(facts_module, "_file_facts", with_bad_rows)
+    monkeypatch.setattr(facts_module, "file_facts", with_bad_rows)
     (tmp_path / "a.json").write_text('{"x": 1}')
     keys = [f.key for f in compute_facts(load_corpus(tmp_path))]
     assert "json.a.json.x" in keys and "files.total" in keys

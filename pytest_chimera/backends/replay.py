@@ -29,6 +29,7 @@ from typing import Any
 
 from pytest_chimera.atomic import write_atomic
 from pytest_chimera.backends.base import (
+    METRIC_NAMES,
     Backend,
     BackendError,
     CallMetrics,
@@ -321,6 +322,11 @@ def _metrics(data: Any) -> CallMetrics:
         if f.name == "replayed":
             if not isinstance(value, bool):
                 raise CassetteError(f"response.metrics.replayed is {_kind(value)}, expected true or false")
+        elif f.name == "missing":
+            if not isinstance(value, list) or not all(isinstance(m, str) and m in METRIC_NAMES for m in value):
+                raise CassetteError(f"response.metrics.missing is {_kind(value)}, expected an array of metric "
+                                    f"names ({', '.join(METRIC_NAMES)})")
+            value = tuple(value)
         elif value is None and f.name in _OPTIONAL_NUMBERS:
             pass
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
