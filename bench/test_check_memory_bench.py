@@ -2,11 +2,11 @@
 
 Run: ``cd bench && pytest test_check_memory_bench.py -s`` (needs ../shared/corpus/chimeraforge; prints the
 figures, never asserts them). Issue 14 measured 2.3 GB and 114 s for a 10 MB report; the README states the
-bound this measures. Two shapes of report, random values so that no two lines are alike: ``prose``, the check
-benchmark's sentence shapes (bullets, bold callouts, a table every 40 lines, about one number per twelve
-words), and ``table``, one pipe table row after another (five cells, four numbers), the heaviest shape per
-byte found. The corpus is the real 101-file one (7,493 facts). Peak RSS is the child's own VmHWM
-(``ru_maxrss`` would carry over the forking parent's peak); the baseline is the same child before the check
+bound this measures. Two shapes of report, random values so that no two lines are alike: ``prose``, the
+check benchmark's sentence shapes (bullets, bold callouts, about one number per twelve words), and ``table``,
+one pipe table row after another (five cells, four numbers), the heaviest shape per byte found. The corpus
+is the real 101-file one (7,493 facts). Peak RSS is the child's own VmHWM (``ru_maxrss`` would carry over
+the forking parent's peak); the baseline is the same child before the check
 (Python, pandas and the CLI imported).
 """
 
@@ -20,19 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from pytest_benchmark.fixture import BenchmarkFixture
+from test_check_bench import MODELS, SENTENCES  # the check benchmark's models and sentence shapes
 
 SIZES_MB = (1, 10)
-MODELS = ("gemma3:270m", "gemma3:1b", "llama3.1:8b", "qwen2.5:7b", "phi3:mini")
-SENTENCES = (
-    "The average token generation speed across all {m} runs is {v:.1f} tok/s, while the median TTFT was "
-    "{w:.0f} ms.",
-    "- **Peak memory usage:** {g:.1f} GB on {m}, with GPU utilization around {p:.1f}%.",
-    "Load time for {m} ranged from {w:.0f} ms to {x:,.0f} ms across {c} runs.",
-    "Throughput improved by {p:.1f}% after tuning num_ctx=2048, reaching **{v:.2f} tokens per second**.",
-    "The corpus holds 101 files; the {m} benchmark logged {c:,} tokens generated in {s:.2f} s.",
-    "1. Reduce the minimum latency of {m} below {w:.0f}ms by caching the first {c} prompts.",
-)
-
 # Runs the check in-process and prints its peak RSS (KiB) before and after, and the check's wall/CPU seconds.
 _CHILD = """
 import os, sys, time
@@ -50,25 +40,25 @@ print(before, hwm(), f"{wall:.2f}", f"{cpu:.2f}", code, file=sys.stderr)
 """
 
 
+def _values(rng: random.Random) -> dict[str, Any]:
+    return {"m": rng.choice(MODELS), "v": rng.uniform(10, 300), "w": rng.uniform(20, 900),
+            "x": rng.uniform(900, 5000), "g": rng.uniform(1, 24), "p": rng.uniform(1, 99),
+            "c": rng.randrange(2, 5000), "s": rng.uniform(0.1, 60)}
+
+
 def make_report(size_bytes: int, seed: int = 11) -> str:
-    """A report of about ``size_bytes``: sections every 25 lines, a table every 40, random values."""
+    """Prose of about ``size_bytes``: the check benchmark's sentence shapes (bullets, bold callouts, numbered
+    recommendations) with random values, a numbered section every 25 sentences."""
     rng = random.Random(seed)
-    parts = ["# Benchmark Report", "", "## 1. Executive Summary", ""]
-    size = k = 0
+    lines = ["# Benchmark Report", "", "## 1. Executive Summary", ""]
+    size = sentences = 0
     while size < size_bytes:
-        k += 1
-        if k % 25 == 0:
-            parts += ["", f"## {k // 25 + 1}. Section {k}", ""]
-        if k % 40 == 0:
-            parts += ["", "| model | mean TTFT (ms) | tokens per second |", "|---|---|---|"]
-            parts += [f"| {m} | {rng.uniform(50, 900):.1f} | {rng.uniform(10, 300):.1f} |" for m in MODELS]
-            parts.append("")
-        line = rng.choice(SENTENCES).format(
-            m=rng.choice(MODELS), v=rng.uniform(10, 300), w=rng.uniform(20, 900), x=rng.uniform(900, 5000),
-            g=rng.uniform(1, 24), p=rng.uniform(1, 99), c=rng.randrange(2, 5000), s=rng.uniform(0.1, 60))
-        parts.append(line)
-        size += len(line) + 1
-    return "\n".join(parts) + "\n"
+        sentences += 1
+        if sentences % 25 == 0:
+            lines += ["", f"## {sentences // 25 + 1}. Findings", ""]
+        lines.append(rng.choice(SENTENCES).format(**_values(rng)))
+        size += len(lines[-1]) + 1
+    return "\n".join(lines) + "\n"
 
 
 def make_table_report(size_bytes: int, seed: int = 3) -> str:
