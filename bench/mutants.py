@@ -57,8 +57,7 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("family names a specific model's files", "checks/matching.py", "keep &= d.model_id[local] < 0",
      "keep &= d.model_id[local] < 10**9"),
     # rules of the verdict
-    ("weaker support with a unique best fit", "checks/matching.py", "if n_best > 1 and weaker.any():",
-     "if weaker.any():"),
+    ("weaker support with a unique best fit", "checks/matching.py", "if n_best > 1 and cand:", "if cand:"),
     ("spread facts always candidates", "checks/matching.py",
      "if local.size and not any(p in SPREAD_NAMES for p in phrases):", "if False:"),
     ("count-noun naming bonus removed", "checks/matching.py", "hits = hits + 1  #", "hits = hits + 0  #"),
