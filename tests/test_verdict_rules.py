@@ -231,6 +231,10 @@ def test_one_best_fit_with_another_value_is_not_overruled_by_a_coincidence() -> 
                                 fact("files.by_type.json", 178, "files", "json", "files")])
     [_, n] = check_consistency("- **Total files:** 181 (181 JSON)", facts).numbers
     assert n.verdict != "supported"
+    # a bare number whose words fit one fact best: the total that has the value is a coincidence
+    facts = Facts.from_records([fact("files.total", 181, "files", "files", "total"),
+                                fact("files.by_type.json", 178, "files", "json"), fact("x", 20, "files", "files")])
+    assert verdict("In total, JSON: 181", facts)[0] == "unverified"
 
 
 def test_bare_numbers_take_their_unit_from_a_units_column_and_their_subject_from_the_row() -> None:
