@@ -250,14 +250,15 @@ def test_bare_numbers_take_their_unit_from_a_units_column_and_their_subject_from
 def test_a_family_names_the_familys_files_not_one_models() -> None:
     facts = Facts.from_records([
         fact("files.by_model.gemma3.csv", 11, "files", "gemma3", "csv", "csv files", "files"),
-        fact("files.by_model.gemma3:270m.csv", 3, "files", "gemma3:270m", "270m", "gemma3", "csv", "csv files", "files"),
+        fact("files.by_model.gemma3:270m.csv", 3, "files", "gemma3:270m", "270m", "gemma3", "csv", "files"),
     ])
     assert verdict("gemma3 accounts for 3 CSV files.", facts)[0] != "supported"
 
 
 def test_a_weaker_fact_does_not_overrule_a_single_best_fit() -> None:
     rows = [fact("box", 5, "", "red", "box"), fact("widget", 9, "", "blue", "widget")]
-    rows += [fact(f"r{k}", 100 + k, "", "red") for k in range(5)] + [fact(f"b{k}", 200 + k, "", "box") for k in range(5)]
+    rows += [fact(f"r{k}", 100 + k, "", "red") for k in range(5)]
+    rows += [fact(f"b{k}", 200 + k, "", "box") for k in range(5)]
     # the words nearest the 9 ("red box") fit one fact best; "blue widget" names another that has 9
     assert verdict("blue widget items, red box: 9", Facts.from_records(rows))[0] == "unverified"
 

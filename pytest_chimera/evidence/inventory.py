@@ -85,8 +85,8 @@ def file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
         bare = (name,) if re.search(r"[\d_\-.]", name) else ()
         path = (d,) if "/" in d else bare  # "reports/compilation" is a path; a top-level "reports" a word
         rows.append((f"files.by_dir.{d}", float(dirs[d]), "files", f"count of files under {d}/",
-                     (*path, f"{d}/", *(bare if "/" in d else ()), f"{name} directory", f"{name} folder", f"{name} dir", "directory", "folder",
-                      "files", "file")))
+                     (*path, f"{d}/", *(bare if "/" in d else ()), f"{name} directory", f"{name} folder",
+                      f"{name} dir", "directory", "folder", "files", "file")))
     for m in sorted(models):
         rows.append((f"files.by_model.{m}", float(models[m]), "files",
                      f"count of files whose name names model {m}", lb.model_forms(m) + ("files", "file", "model")))
