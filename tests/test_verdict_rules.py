@@ -250,7 +250,8 @@ def test_bare_numbers_take_their_unit_from_a_units_column_and_their_subject_from
 def test_a_family_names_the_familys_files_not_one_models() -> None:
     facts = Facts.from_records([
         fact("files.by_model.gemma3.csv", 11, "files", "gemma3", "csv", "csv files", "files"),
-        fact("files.by_model.gemma3:270m.csv", 3, "files", "gemma3:270m", "270m", "gemma3", "csv", "files"),
+        fact("files.by_model.gemma3:270m.csv", 3, "files", "gemma3:270m", "270m", "gemma3", "csv", "csv files",
+             "files"),
     ])
     assert verdict("gemma3 accounts for 3 CSV files.", facts)[0] != "supported"
 
