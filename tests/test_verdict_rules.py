@@ -332,6 +332,9 @@ def test_the_noun_phrase_before_a_bracket_labels_the_number() -> None:
     text = "The dataset is heavily weighted towards JSON files (44), then CSV files (28)."
     assert [n.fact.key if n.fact else "" for n in check_consistency(text, inventory_facts()).numbers] == \
         ["files.by_type.json", "files.by_type.csv"]
+    # a wrong count in the same shape is the JSON count's, not the dataset's: contradicted by it
+    wrong = "The dataset is heavily weighted towards JSON files (45)."
+    assert verdict(wrong, inventory_facts())[::2] == ("contradicted", "files.by_type.json")
 
 
 def test_the_head_noun_of_a_count_is_its_unit() -> None:
