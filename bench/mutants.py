@@ -74,7 +74,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "if claimed <= 0 or lo / (1 + SPAN_MARGIN) <= claimed <= hi * (1 + SPAN_MARGIN):",
      "if claimed <= 0 or lo <= claimed <= hi:"),
     ("truncation not allowed", "checks/query.py", "hi = v + (2 * tol if v >= 0 else tol)", "hi = v + tol"),
-    ("subsumption off", "checks/query.py", "elif not covered.intersection(span):", "elif True:"),
+    ("subsumption off", "checks/query.py", "seq: list[str], subsume: bool = True)",
+     "seq: list[str], subsume: bool = False)"),
     # reading
     ("no fallback for lines the parser skips", "checks/claims.py", "missed = [k for k in range(1, len(lines) + 1)",
      "missed = [k for k in range(0)"),

@@ -332,6 +332,9 @@ def test_the_noun_phrase_before_a_bracket_labels_the_number() -> None:
     text = "The dataset is heavily weighted towards JSON files (44), then CSV files (28)."
     assert [n.fact.key if n.fact else "" for n in check_consistency(text, inventory_facts()).numbers] == \
         ["files.by_type.json", "files.by_type.csv"]
+    # a wrong count in the same shape is the JSON count's, not the dataset's: contradicted by it
+    wrong = "The dataset is heavily weighted towards JSON files (45)."
+    assert verdict(wrong, inventory_facts())[::2] == ("contradicted", "files.by_type.json")
 
 
 def test_the_head_noun_of_a_count_is_its_unit() -> None:
@@ -373,6 +376,8 @@ def test_derived_file_facts_name_only_their_own_sets(tmp_path: Path) -> None:
         json.dumps({"timing": {"mean_ms": 15.5842, "p": {"p95": 15.5842, "n": 20}}}))
     (tmp_path / "reports" / "compilation" / "conv_bench_1.md").write_text("# x\n")
     (tmp_path / "csv_data" / "a.csv").write_text("x,y\n1,2\n")
+    (tmp_path / "csv_data" / "param_tuning.csv").write_text(
+        "model,num_gpu,tokens_s\ngemma3:270m,60,280\ngemma3:270m,80,300\ngemma3:1b,80,180\n")
     facts = {f.key: f for f in compute_facts(load_corpus(tmp_path))}
     pair = facts["files.by_type.json+md"]
     assert pair.value == 2 and "markdown" not in pair.labels and "json and markdown" in pair.labels
@@ -383,3 +388,7 @@ def test_derived_file_facts_name_only_their_own_sets(tmp_path: Path) -> None:
     p95 = facts["json.reports/compilation/conv_bench_1.json.timing.p.p95"]
     assert p95.unit == "ms" and "same value" in p95.source
     assert facts["json.reports/compilation/conv_bench_1.json.timing.p.n"].unit == ""
+    assert facts["tuning.csv_data/param_tuning.csv.configurations"].value == 3
+    assert facts["table.csv_data/param_tuning.csv.models"].value == 2
+    assert facts["models.gemma3:270m.parameters"].value == 270e6
+    assert facts["table.csv_data/param_tuning.csv[2].tokens_s"].value == 300

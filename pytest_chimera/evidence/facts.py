@@ -113,6 +113,8 @@ def compute_facts(corpus: Corpus) -> Facts:
       tuning.<path>.worst_tokens_per_s              parameters beside a tokens/s column): best/worst rows among
       tuning.<path>.lowest_ttft                     rows without an error and with a positive value; the row's
       tuning.<path>.highest_ttft                    parameters are in source and labels ("num_ctx=4096")
+      tuning.<path>.configurations                  rows of a parameter-tuning table (unit "configurations"; derived)
+      table.<path>.models                           distinct values of a CSV's model column (unit "models"; derived)
       table.<path>[<row>].<column>                  each numeric cell of a CSV of at most CELL_ROWS rows (1-based)
       table.<path>#<n>.rows / .<column>.<stat>      the n-th (1-based) Markdown pipe table of a .md file
       table.<path>#<n>[<row label>].<column>        each numeric cell of a Markdown table whose first column
@@ -286,6 +288,10 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any) -> None:
     model_col = next((c for c in table.columns if c.lower() == "model" and c not in numeric), None)
     if model_col is not None:
         names = table.model_names(model_col)
+        distinct = sorted(m for m in set(names.tolist()) if m not in ("nan", "", "None", "<NA>"))
+        rows.append((f"table.{path}.models", float(len(distinct)), "models",
+                     f"derived: distinct values of column {model_col!r} in {path} ({', '.join(distinct[:6])}"
+                     f"{', ...' if len(distinct) > 6 else ''})", ("models", "model count", "distinct models") + extra))
         for model in sorted(set(names.tolist())):
             if model in ("nan", "", "None", "<NA>"):
                 continue
@@ -362,6 +368,10 @@ def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tupl
     ok = [True] * table.nrows
     if "error" in columns:
         ok = [not (isinstance(e, str) and e.strip()) for e in table.column(columns["error"])]
+    rows.append((f"tuning.{path}.configurations", float(table.nrows), "configurations",
+                 f"derived: rows of the parameter-tuning table {path} ({sum(ok)} without an error)",
+                 ("configurations", "configs", "configuration count", "combinations", "parameter combinations",
+                  "tested configurations") + extra))
     targets = []
     if tps is not None:
         targets += [("best_tokens_per_s", tps, max, _BEST, "highest"),
