@@ -33,8 +33,8 @@ def table(results: dict[str, Scores]) -> str:
     def pct(x: float | None) -> str:
         return "n/a" if x is None else f"{100 * x:.1f}%"
 
-    rows = ["| set | wrong | right | recall on wrong | wrong contradicted | false alarms on right | right contradicted |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| set | wrong | right | recall on wrong | wrong contradicted | false alarms on right "
+            "| right contradicted |", "|---|---|---|---|---|---|---|"]
     for name, s in results.items():
         rows.append(f"| {name} | {s.count('wrong')} | {s.count('right')} | {pct(s.recall_wrong)} | "
                     f"{pct(s.contradicted_wrong)} | {pct(s.false_alarm_right)} | {pct(s.contradicted_right)} |")

@@ -3,6 +3,9 @@ or (where that is also wrong) tightened. ``python bench/mutants.py`` applies tho
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from pytest_chimera.checks import query
@@ -224,10 +227,14 @@ def test_a_spread_is_a_candidate_only_when_the_clause_names_it() -> None:
 
 
 def test_one_best_fit_with_another_value_is_not_overruled_by_a_coincidence() -> None:
-    facts = Facts.from_records([fact("files.total", 81, "files", "files", "total", "total files"),
-                                fact("files.by_type.json", 78, "files", "json", "files")])
-    [_, n] = check_consistency("- **Total files:** 81 (81 JSON)", facts).numbers
+    facts = Facts.from_records([fact("files.total", 181, "files", "files", "total", "total files"),
+                                fact("files.by_type.json", 178, "files", "json", "files")])
+    [_, n] = check_consistency("- **Total files:** 181 (181 JSON)", facts).numbers
     assert n.verdict != "supported"
+    # a bare number whose words fit one fact best: the total that has the value is a coincidence
+    facts = Facts.from_records([fact("files.total", 181, "files", "files", "total"),
+                                fact("files.by_type.json", 178, "files", "json"), fact("x", 20, "files", "files")])
+    assert verdict("In total, JSON: 181", facts)[0] == "unverified"
 
 
 def test_bare_numbers_take_their_unit_from_a_units_column_and_their_subject_from_the_row() -> None:
@@ -243,14 +250,16 @@ def test_bare_numbers_take_their_unit_from_a_units_column_and_their_subject_from
 def test_a_family_names_the_familys_files_not_one_models() -> None:
     facts = Facts.from_records([
         fact("files.by_model.gemma3.csv", 11, "files", "gemma3", "csv", "csv files", "files"),
-        fact("files.by_model.gemma3:270m.csv", 3, "files", "gemma3:270m", "270m", "gemma3", "csv", "csv files", "files"),
+        fact("files.by_model.gemma3:270m.csv", 3, "files", "gemma3:270m", "270m", "gemma3", "csv", "csv files",
+             "files"),
     ])
     assert verdict("gemma3 accounts for 3 CSV files.", facts)[0] != "supported"
 
 
 def test_a_weaker_fact_does_not_overrule_a_single_best_fit() -> None:
     rows = [fact("box", 5, "", "red", "box"), fact("widget", 9, "", "blue", "widget")]
-    rows += [fact(f"r{k}", 100 + k, "", "red") for k in range(5)] + [fact(f"b{k}", 200 + k, "", "box") for k in range(5)]
+    rows += [fact(f"r{k}", 100 + k, "", "red") for k in range(5)]
+    rows += [fact(f"b{k}", 200 + k, "", "box") for k in range(5)]
     # the words nearest the 9 ("red box") fit one fact best; "blue widget" names another that has 9
     assert verdict("blue widget items, red box: 9", Facts.from_records(rows))[0] == "unverified"
 
@@ -296,3 +305,81 @@ def test_a_precise_value_of_another_statistic_does_not_support_an_average() -> N
                                 fact("row", 14.2437, "tok/s", "tokens per second", "run")])
     assert verdict("Average tokens per second: 14.2437 tok/s", facts)[0] == "unverified"
     assert verdict("Tokens per second in one run: 14.2437 tok/s", facts)[0] == "supported"
+
+
+# ---- reading: the shapes of counts, units, code spans -------------------------------------------------------
+
+
+def inventory_facts() -> Facts:
+    from test_consistency import inventory
+
+    return Facts.from_records([*inventory(101, 28, 44, 29),
+                               fact("files.by_type.md", 29, "files", "markdown", "markdown files", "files"),
+                               fact("files.by_type.json+md", 73, "files", "json and markdown", "files")])
+
+
+def test_json_and_markdown_is_one_term() -> None:
+    assert verdict("JSON and Markdown files make up 62 of them.", inventory_facts())[2] == "files.by_type.json+md"
+
+
+def test_a_number_after_out_of_is_the_total() -> None:
+    checks = check_consistency("Most files are JSON (44 out of 101).", inventory_facts()).numbers
+    assert [(n.raw, n.verdict, n.fact.key if n.fact else "") for n in checks] == [
+        ("44", "supported", "files.by_type.json"), ("101", "supported", "files.total")]
+
+
+def test_the_noun_phrase_before_a_bracket_labels_the_number() -> None:
+    text = "The dataset is heavily weighted towards JSON files (44), then CSV files (28)."
+    assert [n.fact.key if n.fact else "" for n in check_consistency(text, inventory_facts()).numbers] == \
+        ["files.by_type.json", "files.by_type.csv"]
+
+
+def test_the_head_noun_of_a_count_is_its_unit() -> None:
+    from pytest_chimera.checks.numbers import find_numbers
+
+    assert [(n.raw, n.unit) for n in find_numbers("a dataset of 101 benchmark files and 5 benchmark runs")] == \
+        [("101 benchmark files", "files"), ("5 benchmark runs", "runs")]
+
+
+def test_a_code_span_keeps_its_words_not_its_digits() -> None:
+    from pytest_chimera.checks.claims import clean, tokens
+    from pytest_chimera.checks.numbers import find_numbers
+
+    text = clean("`csv_mean_ttft_s`: 0.09 s in `run_2025.json`")
+    assert "csv-mean-ttft-s" in tokens(text)
+    assert [n.raw for n in find_numbers(text)] == ["0.09 s"]
+
+
+def test_unit_words_inside_identifiers_and_after_prepositions_are_no_units() -> None:
+    from pytest_chimera.checks.claims import infer_unit
+    from pytest_chimera.checks.numbers import find_numbers
+
+    def unit(text: str) -> str:
+        [num] = find_numbers(text)
+        return infer_unit(num, text, num.start)
+
+    assert unit("avg_tokens_per_second: 14.1 - the rate of generation per second") == ""
+    assert unit("The overall average TPS of 14.59 across all configurations") == "tok/s"
+    assert unit("The JSON files (75) likely represent benchmark results") == "files"
+
+
+def test_derived_file_facts_name_only_their_own_sets(tmp_path: Path) -> None:
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    (tmp_path / "reports" / "compilation").mkdir(parents=True)
+    (tmp_path / "csv_data").mkdir()
+    (tmp_path / "reports" / "compilation" / "conv_bench_1.json").write_text(
+        json.dumps({"timing": {"mean_ms": 15.5842, "p": {"p95": 15.5842, "n": 20}}}))
+    (tmp_path / "reports" / "compilation" / "conv_bench_1.md").write_text("# x\n")
+    (tmp_path / "csv_data" / "a.csv").write_text("x,y\n1,2\n")
+    facts = {f.key: f for f in compute_facts(load_corpus(tmp_path))}
+    pair = facts["files.by_type.json+md"]
+    assert pair.value == 2 and "markdown" not in pair.labels and "json and markdown" in pair.labels
+    assert pair.source.startswith("derived:")
+    assert "reports" not in facts["files.by_dir.reports"].labels  # a word of prose names no directory
+    assert "csv_data" in facts["files.by_dir.csv_data"].labels
+    assert facts["files.by_name.conv_bench"].value == 2
+    p95 = facts["json.reports/compilation/conv_bench_1.json.timing.p.p95"]
+    assert p95.unit == "ms" and "same value" in p95.source
+    assert facts["json.reports/compilation/conv_bench_1.json.timing.p.n"].unit == ""

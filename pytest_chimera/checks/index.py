@@ -7,6 +7,7 @@ import math
 import re
 import weakref
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks.claims import model_forms_of_label, phrase
@@ -86,6 +87,9 @@ class FactIndex:
         fact_dim = np.array([dim_index[d] for d, _ in dims_of_unit], dtype=np.int64)[unit_codes]
         raw = np.array(self.raw_values, dtype=float)
         base = raw * np.array([f for _, f in dims_of_unit])[unit_codes]
+        # which facts are levels of their quantity (not a spread or a count of values): by the key's last part
+        last_codes, lasts = pd.factorize(pd.Series([k[k.rfind(".") + 1:] for k in self.keys], dtype=object))
+        level = ~np.array([_spread_last(str(x)) for x in lasts] + [False], dtype=bool)[last_codes]
         order = np.argsort(fact_dim, kind="stable")
         counts = np.bincount(fact_dim, minlength=len(dim_names))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -98,7 +102,7 @@ class FactIndex:
             d.values = base[d.facts_array]
             d.raw = raw[d.facts_array]
             d.model_id = np.full(int(counts[k]), -1, dtype=np.int64)
-            d.level = np.array([not is_spread(self.keys[i]) for i in d.facts], dtype=bool)
+            d.level = level[d.facts_array]
         # label phrases: each distinct label string is normalised once
         lens = np.fromiter((len(x) for x in self.labels), dtype=np.int64, count=n)
         flat = pd.Series(list(itertools.chain.from_iterable(self.labels)), dtype=object)
@@ -172,12 +176,17 @@ _SPREAD_WORDS = frozenset({"std", "stdev", "sd", "variance", "var", "deviation",
 _STAT_PHRASES = frozenset(phrase(w) for words in STAT_LABELS.values() for w in words) - {()}
 
 
+@lru_cache(maxsize=65536)
+def _spread_last(last: str) -> bool:
+    last = last.lower()
+    return last == "count" or any(w in _SPREAD_WORDS for w in re.split(r"[^a-z]+", last))
+
+
 def is_spread(key: str) -> bool:
     """True for a fact that measures a spread of a column or counts its values (``...ttft_s.std``,
     ``overall_stdev_ms``, ``...ttft_s.count``) rather than a level of the quantity: such a fact is a candidate
     only for a clause that names its statistic, and no part of a quantity's span (``eval_count`` is a level)."""
-    last = key.rsplit(".", 1)[-1].lower()
-    return last == "count" or any(w in _SPREAD_WORDS for w in re.split(r"[^a-z]+", last))
+    return _spread_last(key.rpartition(".")[2])
 
 
 _INDEX_CACHE: weakref.WeakKeyDictionary[Facts, tuple[int, FactIndex]] = weakref.WeakKeyDictionary()

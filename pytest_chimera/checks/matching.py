@@ -50,6 +50,7 @@ from pytest_chimera.checks.ranges import or_span, precise_value, ratio_check
 if TYPE_CHECKING:
     import numpy as np
 
+
 def _all_of(index: FactIndex, name: str, d: Dim, phrases: list[tuple[str, ...]], raw: bool) -> tuple[Any, Any]:
     """(ids, values) of the facts of ``d`` that carry every one of ``phrases``, sorted by value (base unit, or
     ``raw``: each fact's own): computed once per set of common words (a report repeats its phrasing), then
@@ -73,6 +74,7 @@ def _all_of(index: FactIndex, name: str, d: Dim, phrases: list[tuple[str, ...]],
 
 Part = tuple[Any, Any, Any, Any]  # scores, global idx, values in the dimension's base unit, named
 
+
 def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels: int) -> tuple[Part | None, float]:
     """The candidate facts of one dimension (sharing a label with the clause) and the top score of common
     words when only such words matched."""
@@ -88,6 +90,8 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     rare_ph = [p for p in phrases if d.df[p] <= cap]
     common_ph = [p for p in phrases if d.df[p] > cap]
     key = None
+    scores: Any
+    hits: Any
     if rare_ph:
         key = (name, tuple(sorted(weight.items())), q.models, q.families, min_labels)
         cached = index.candidates.get(key)
@@ -116,7 +120,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         part_top = sum(weight[p] for p in common_ph)
         scores = np.empty(local.size)
         scores.fill(part_top)
-        hits = np.empty(local.size, dtype=np.int64)
+        hits = np.empty(local.size)
         hits.fill(sum(len(p) for p in common_ph))
     if q.models and local.size:
         keep = allowed(d, q.models, name not in FILE_DIMS)[local]
@@ -154,6 +158,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         index.candidates[key] = part
     return part, part_top
 
+
 def _model_bound(index: FactIndex, d: Dim) -> np.ndarray:
     """Which facts of ``d`` carry a model's name (a family such as gemma3 included), computed on first use."""
     import numpy as np
@@ -166,6 +171,7 @@ def _model_bound(index: FactIndex, d: Dim) -> np.ndarray:
         d.model_bound = bound
     mask: np.ndarray = d.model_bound
     return mask
+
 
 def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> Decision:
     """The verdict on one claim (see the module docstring for the rules).

@@ -46,6 +46,7 @@ BARE_DIMS = frozenset({""}) | COUNT_UNITS  # the dimensions a number written wit
 
 FILE_DIMS = frozenset({"files"})  # counts of corpus files: about the corpus, whatever model a clause names
 
+
 @dataclass
 class Query:
     """One claim: its value, unit, written tolerance, bound, the words of its clause and the models it names."""
@@ -88,6 +89,7 @@ class Query:
         found: set[tuple[str, ...]] = hit
         return found
 
+
 @dataclass(frozen=True)
 class Decision:
     """A verdict, the fact it rests on (global index) and why; ``rule`` names the rule that decided."""
@@ -97,14 +99,17 @@ class Decision:
     explanation: str
     rule: str = ""
 
+
 def context(text: str) -> tuple[list[str], set[str]]:
     """(word sequence, bag of words and word pieces) of a piece of text, normalised like fact labels."""
     return _context(text)
+
 
 @lru_cache(maxsize=8192)
 def _pieces(token: str) -> tuple[str, ...]:
     """The word pieces of a joined token ("gemma3-270m" -> "gemma3", "270m"), stemmed."""
     return tuple(cl.stem(p) for p in cl.PIECE_RE.split(token) if p and not cl.NUMERIC_RE.match(p))
+
 
 def _context(text: str) -> tuple[list[str], set[str]]:
     seq = cl.tokens(text)
@@ -113,6 +118,7 @@ def _context(text: str) -> tuple[list[str], set[str]]:
         if "-" in t or "." in t or "/" in t:
             bag.update(_pieces(t))
     return seq, bag
+
 
 def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list[tuple[str, ...]]:
     """The label phrases of ``d`` the words name: multi-word phrases found in ``seq``, longest first and not
@@ -144,6 +150,7 @@ def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list
         found += [(t,) for t in bag if (t,) in postings]
     return list(dict.fromkeys(found))
 
+
 def dims_for(unit: str, index: FactIndex) -> list[str]:
     """The dimensions a claim's facts may have: its unit's; a bare number's, plain numbers and counts (its
     precise value may still agree with a fact of any unit: see ``precise``)."""
@@ -153,6 +160,7 @@ def dims_for(unit: str, index: FactIndex) -> list[str]:
         name = dimension(unit)[0]
         return [name] if name in index.dims else []
     return [u for u in sorted(BARE_DIMS) if u in index.dims]
+
 
 def interval(q: Query, factor: float = 1.0, widen: bool = True) -> tuple[float, float]:
     """The values (times ``factor``) that agree with the claim: its written precision, where a writer may also
@@ -168,6 +176,7 @@ def interval(q: Query, factor: float = 1.0, widen: bool = True) -> tuple[float, 
     elif widen and q.bound == "lt":
         lo = -math.inf
     return lo, hi
+
 
 def approx_tol(q: Query) -> float:
     """The claim's tolerance, widened to ``APPROX_REL`` of its value by "approximately" when it is written
@@ -190,12 +199,14 @@ def significant_digits(q: Query) -> int:
             digits -= 1
     return max(digits, 1)
 
+
 def agrees(q: Query, values: np.ndarray, widen: bool = True) -> np.ndarray:
     """Which values (in the claim's unit) agree with the claim (see ``interval``)."""
     import numpy as np
 
     lo, hi = interval(q, widen=widen)
     return np.asarray((values >= lo) & (values <= hi))
+
 
 def by_chance(q: Query, best_values: np.ndarray, agreeing: int) -> str:
     """Why an agreement among several equally fitting facts proves nothing, or "".
@@ -214,6 +225,7 @@ def by_chance(q: Query, best_values: np.ndarray, agreeing: int) -> str:
         return f"one agrees, but at this precision one of {n} values spread over {fmt(spread)} would by chance"
     return ""
 
+
 def chance_of(q: Query, values: np.ndarray) -> float:
     """How many of ``values`` a number written like the claim would hit by chance: the values within a factor
     of 2 of it, times the width of its written interval, over their range."""
@@ -225,7 +237,8 @@ def chance_of(q: Query, values: np.ndarray) -> float:
     near = values[(np.abs(values) >= v / 2) & (np.abs(values) <= v * 2)]
     lo, hi = interval(q, widen=False)
     spread = float(near.max() - near.min()) if near.size > 1 else v
-    return near.size * (hi - lo) / max(spread, v / 2)
+    return float(near.size * (hi - lo) / max(spread, v / 2))
+
 
 def in_posting(posting: np.ndarray, local: np.ndarray) -> np.ndarray:
     """1 where ``local`` (sorted ids) is in ``posting`` (sorted ids), else 0."""
@@ -238,6 +251,7 @@ def in_posting(posting: np.ndarray, local: np.ndarray) -> np.ndarray:
     member: np.ndarray = (posting[at] == local).astype(np.int64)
     return member
 
+
 def allowed(d: Dim, models: frozenset[str], strict: bool) -> np.ndarray:
     """Which facts of ``d`` a clause naming ``models`` may be about: none about another model, and with
     ``strict`` none about no model at all (a clause that names a model claims something about it)."""
@@ -247,7 +261,9 @@ def allowed(d: Dim, models: frozenset[str], strict: bool) -> np.ndarray:
     if allowed is None:
         ok_ids = np.array([bool(forms & models) if forms else not strict for forms in d.models] + [not strict])
         allowed = d.model_ok[models, strict] = ok_ids[d.model_id]  # model_id -1 picks the final entry
-    return allowed
+    mask: np.ndarray = allowed
+    return mask
+
 
 def of_family(d: Dim, families: frozenset[str]) -> np.ndarray:
     """Which facts of ``d`` are about a model of one of ``families`` (they carry the family's name): a clause
@@ -266,6 +282,7 @@ def of_family(d: Dim, families: frozenset[str]) -> np.ndarray:
     result: np.ndarray = mask
     return result
 
+
 def by_value(d: Dim, phrase: tuple[str, ...], raw: bool = False) -> tuple[Any, Any]:
     """(ids, values) of the facts carrying ``phrase``, sorted by value (base unit, or ``raw``: each fact's own
     unit), cached per phrase."""
@@ -280,6 +297,7 @@ def by_value(d: Dim, phrase: tuple[str, ...], raw: bool = False) -> tuple[Any, A
         order = d.by_value[key] = (ids[sort], values[sort])
     return order
 
+
 def has_phrase(d: Dim, phrase: tuple[str, ...], i: int) -> bool:
 
     posting = d.postings[phrase]
@@ -291,6 +309,7 @@ STAT_KIND: dict[tuple[str, ...], str] = {
 STAT_KIND.update({cl.phrase(w): f"p{n}" for n in (90, 95, 99) for w in (f"p{n}", f"{n}th percentile", f"{n}th")})
 STAT_KIND.pop((), None)
 
+
 def stat_kinds(q: Query) -> frozenset[str]:
     """The statistics a claim names ("average" -> mean, "p95"/"95th percentile" -> p95; counts aside)."""
     words = q.seq + ["|"] + q.near_seq
@@ -298,8 +317,10 @@ def stat_kinds(q: Query) -> frozenset[str]:
     found |= {STAT_KIND[p] for k in range(len(words) - 1) for p in [tuple(words[k:k + 2])] if p in STAT_KIND}
     return frozenset(found)
 
+
 def fact_stats(index: FactIndex, at: int) -> frozenset[str]:
     return frozenset(STAT_KIND[p] for p in map(cl.phrase, index.labels[at]) if p in STAT_KIND)
+
 
 def rule_of(index: FactIndex, at: int) -> str:
     return "derived" if index.sources[at].startswith("derived:") else "exact fact"
@@ -310,8 +331,10 @@ SPREAD_NAMES = frozenset(cl.phrase(w) for w in STAT_LABELS["count"] + STAT_LABEL
 SPREAD_PHRASES = frozenset({("std",), ("stdev",), ("std", "dev"), ("standard", "deviation"), ("deviation",),
                              ("variability",), ("spread",)})
 
+
 def fmt(value: float) -> str:
     return f"{value:.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+
 
 def fmt_in(value: float, q: Query) -> str:
     decimals = max(0, -int(round(math.log10(q.tolerance * 2)))) if q.tolerance > 0 else 2

@@ -38,6 +38,7 @@ from pytest_chimera.checks.query import (
 if TYPE_CHECKING:
     pass
 
+
 def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float) -> Decision | None:
     """``supported`` when the claim is written with at least ``PRECISE_DIGITS`` significant digits, a fact
     carrying one of the clause's label words (any, common ones included) has the value to its written
@@ -88,6 +89,7 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float) ->
                     f"precision a chance match among the facts those words name is unlikely (expected {chance:.2g})",
                     rule_of(index, best[1]))
 
+
 @dataclass(frozen=True)
 class Span:
     """Every value the corpus gives one quantity: its range (base unit) and how many facts it rests on."""
@@ -98,6 +100,7 @@ class Span:
     lo_fact: int
     hi_fact: int
     what: str
+
 
 def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     """The span of the quantity a claim names in dimension ``name``: its facts are the levels (no spread or
@@ -146,6 +149,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         index.spans.clear()
     index.spans[key] = span
     return span
+
 
 def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback: Decision) -> Decision:
     """``contradicted`` by the span of the quantity the clause names when the value lies outside it (by more

@@ -83,9 +83,10 @@ def file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
         # a directory is named by its path, or by its name with "directory"/"folder"; its bare name only
         # when that is an identifier ("csv_data", "gemma3"), not a word of prose ("reports", "compilation")
         bare = (name,) if re.search(r"[\d_\-.]", name) else ()
+        path = (d,) if "/" in d else bare  # "reports/compilation" is a path; a top-level "reports" a word
         rows.append((f"files.by_dir.{d}", float(dirs[d]), "files", f"count of files under {d}/",
-                     (d, f"{d}/", *bare, f"{name} directory", f"{name} folder", f"{name} dir", "directory", "folder",
-                      "files", "file")))
+                     (*path, f"{d}/", *(bare if "/" in d else ()), f"{name} directory", f"{name} folder",
+                      f"{name} dir", "directory", "folder", "files", "file")))
     for m in sorted(models):
         rows.append((f"files.by_model.{m}", float(models[m]), "files",
                      f"count of files whose name names model {m}", lb.model_forms(m) + ("files", "file", "model")))
