@@ -35,7 +35,7 @@ def test_builds_the_page_from_run_files_and_saved_runs(tmp_path: Path, capsys: p
                      str(base)])
     assert code == 0
     assert capsys.readouterr().out == (f"wrote {out} ({out.stat().st_size / 1024:.1f} KiB): 1 report test(s), "
-                                       "1 with failures, 2 saved benchmark run(s)\n")
+                                       "1 with failures, 2 saved run(s)\n")
     page = out.read_text(encoding="utf-8")
     assert "<mark class=\"num v-contradicted\"" in page and "Fact: files.by_type.json.pct" in page
     assert '<span class="badge bad">✗ regression</span> broke rule tokens_per_s:-10%' in page
@@ -66,7 +66,7 @@ def test_defaults_to_the_current_folders_and_checks_against_corpus(tmp_path: Pat
         (["{tmp}/r.json", "-o", "{tmp}/p.html", "--baseline", "{tmp}/bad.json"],
          "--baseline {tmp}/bad.json: invalid JSON"),
         (["{tmp}/r.json", "-o", "{tmp}/p.html", "--baseline", "{tmp}/b.json"],
-         "--baseline {tmp}/b.json: no other saved pytest-benchmark run among the inputs"),
+         "--baseline {tmp}/b.json: no other saved run (chimera run record or pytest-benchmark file) among"),
         (["{tmp}/r.json", "-o", "{tmp}/p.html", "--fail-on", "tokens_per_s:+10%"], "write tokens_per_s:-10%"),
     ],
 )
@@ -88,7 +88,34 @@ def test_usage_errors_name_what_is_wrong(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_a_foreign_json_in_a_folder_is_skipped_with_a_note(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run_file(tmp_path / "in" / "r.json")
-    (tmp_path / "in" / "record.json").write_text(json.dumps({"tests": []}), encoding="utf-8")
+    (tmp_path / "in" / "other.json").write_text(json.dumps({"tests": []}), encoding="utf-8")
     assert cli.main(["html", str(tmp_path / "in"), "-o", str(tmp_path / "p.html")]) == 0
-    assert "record.json: neither a run JSON nor a pytest-benchmark file" in capsys.readouterr().err
-    assert "record.json: neither" in (tmp_path / "p.html").read_text(encoding="utf-8")
+    assert "other.json: neither a run JSON, a chimera run record nor a pytest-benchmark" in capsys.readouterr().err
+    assert "other.json: neither" in (tmp_path / "p.html").read_text(encoding="utf-8")
+
+
+def record_file(path: Path, tests: dict[str, list[str]], when: str) -> Path:
+    """A chimera run record whose tests carry the given sample verdicts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    blocks = {name: {"backend": "fake", "model": "m", "per_round": {"contradicted": [1.0] * len(v)},
+                     "samples": {"n": len(v), "verdicts": v}} for name, v in tests.items()}
+    return write(path, {"pytest_chimera_run": 1, "datetime": when, "machine_info": {}, "commit_info": {},
+                        "session": {}, "tests": blocks})
+
+
+def test_samples_beside_a_run_and_their_recorded_verdicts(tmp_path: Path) -> None:
+    stem = "tests_test_s.py__test_s"
+    run_file(tmp_path / ".chimera" / f"{stem}.json")
+    for i in (1, 2, 3):  # sample 3 is left over from an earlier session with 4 samples
+        run_file(tmp_path / ".chimera" / f"{stem}.sample{i}.json", markdown="# Brief\n\n28 files.\n")
+    record_file(tmp_path / ".chimera" / "runs" / "0001_a.json", {"tests/test_s.py::test_s": ["failed"] * 4},
+                "2026-11-27T10:00:00")
+    record_file(tmp_path / ".chimera" / "runs" / "0002_b.json",
+                {"tests/test_s.py::test_s": ["failed", "passed", "failed"]}, "2026-11-28T10:00:00")
+    out = tmp_path / "page.html"
+    assert cli.main(["html", str(tmp_path / ".chimera"), "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert 'id="test-1-h">tests/test_s.py::test_s</h2>' in page  # the record names the test
+    assert page.count('<section class="card chimera-report"') == 1 and page.count("<summary>Sample ") == 3
+    assert "Pass rate: 1 of 3 (33%); the verdict flipped 2 time(s)" in page
+    assert page.count('<svg class="chart"') == 1  # contradicted over the two records

@@ -66,6 +66,30 @@ def test_the_page_shows_each_report_test_with_its_outcome_and_marked_numbers(pro
     assert "No baseline given: pass --chimera-compare" in page
 
 
+SAMPLES_FILE = """
+import pytest
+
+seen = []
+
+@pytest.mark.chimera(persona="collector", samples=3, min_pass_rate=0.5)
+def test_sampled(chimera_report):
+    seen.append(chimera_report)
+    assert len(seen) != 2, "the second sample fails"
+"""
+
+
+def test_samples_show_each_run_the_pass_rate_and_the_flips(project: pytest.Pytester) -> None:
+    project.makepyfile(test_s=SAMPLES_FILE)
+    run(project, "--chimera-html=page.html").assert_outcomes(passed=1)
+    assert sorted(p.name for p in (project.path / ".chimera").glob("*.json")) == [
+        "test_s.py__test_sampled.json", "test_s.py__test_sampled.sample1.json", "test_s.py__test_sampled.sample2.json"]
+    page = (project.path / "page.html").read_text(encoding="utf-8")
+    assert "Pass rate: 2 of 3 (67%); the verdict flipped 2 time(s)" in page
+    assert re.findall(r"<summary>Sample (\d) \((\w+)\)</summary>", page) == [
+        ("1", "passed"), ("2", "failed"), ("3", "passed")]
+    assert '<td class="n">2/3</td>' in page
+
+
 def test_under_xdist_the_controller_writes_one_page_with_every_test(project: pytest.Pytester,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTHONPATH", str(TESTS))  # the controller and its workers import fake_model_plugin
@@ -90,7 +114,7 @@ def test_the_page_carries_the_gates_comparison_and_the_trend(project: pytest.Pyt
                      r'<td class="n">25</td>.*?broke rule tokens_per_s:-10%', page)
     assert page.count('<svg class="chart"') == 4  # ttft_ms, tokens_per_s, contradicted, structure_failed
     assert "Medians of 2 saved runs" in page
-    assert re.search(r'<td class="n">✗ 1</td><td class="n">0/1</td>', page)  # the row counts its regression
+    assert re.search(r'<td class="n">✗ 1</td><td class="n">1/1</td>', page)  # the row counts its regression
 
 
 def test_an_unwritable_page_fails_the_session_naming_the_path(project: pytest.Pytester) -> None:

@@ -1,8 +1,9 @@
 """``pytest-chimera html [RUN_JSON|DIR ...] -o PATH``: the ``--chimera-html`` page, built afterwards from files.
 
-Inputs are run JSON files (``.chimera/*.json``) and saved pytest-benchmark runs (``.benchmarks/``), named one by
-one or found in folders (default: ``.chimera`` and ``.benchmarks`` in the current folder). Each run is checked
-against the corpus its run JSON names, else ``--corpus``; saved benchmark runs give the trend, and ``--baseline``
+Inputs are run JSON files (``.chimera/*.json``, a test's further samples beside them), chimera run records
+(``.chimera/runs/``) and saved pytest-benchmark runs (``.benchmarks/``), named one by one or found in folders
+(default: ``.chimera`` and ``.benchmarks`` in the current folder). Each run is checked against the corpus its run
+JSON names, else ``--corpus``; the saved runs give the trend, test ids and per-sample verdicts, and ``--baseline``
 compares the newest of them with that baseline. Exit 0 when the page is written, 2 on a usage error (an input,
 corpus, baseline or output that cannot be used: the message names it).
 """
@@ -30,14 +31,15 @@ def add_parser(subparsers: Any) -> None:
         "--baseline and trend charts of the saved runs.",
     )
     parser.add_argument("inputs", nargs="*", type=Path, metavar="RUN_JSON|DIR",
-                        help="run JSON files, pytest-benchmark JSON files, or folders holding them "
-                        f"(default: {' and '.join(DEFAULT_INPUTS)} where they exist)")
+                        help="run JSON files, chimera run records, pytest-benchmark JSON files, or folders holding "
+                        f"them (default: {' and '.join(DEFAULT_INPUTS)} where they exist)")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="PATH", help="the HTML file to write")
     parser.add_argument("--corpus", type=Path, default=None, metavar="DIR",
                         help="the corpus to check a run against when its run JSON names none, or one that is not "
                         "here (default: none; such runs' numbers are not checked)")
     parser.add_argument("--baseline", type=Path, default=None, metavar="FILE.json",
-                        help="a saved pytest-benchmark run to compare the newest saved run with")
+                        help="a saved run (chimera run record or pytest-benchmark file) to compare the newest saved "
+                        "run with")
     add_cli_options(parser, ("fail-on", "compare-any"))  # the comparison's rules, as --chimera-fail-on
     parser.add_argument("--title", default="pytest-chimera report", metavar="TEXT", help="the page's title")
     parser.set_defaults(func=run)
@@ -52,8 +54,8 @@ def run(args: argparse.Namespace) -> int:
     """The ``html`` command; returns the exit code."""
     from pytest_chimera.atomic import write_atomic
     from pytest_chimera.gating import DEFAULT_RULES, RunFileError, compare_runs, load_run, parse_rules
-    from pytest_chimera.view.build import make_page, views_from_runs
-    from pytest_chimera.view.inputs import FactsLoader, InputError, collect
+    from pytest_chimera.view.build import make_page, pick_trend, tests_by_stem, views_from_runs
+    from pytest_chimera.view.inputs import FactsLoader, InputError, collect, group_samples
     from pytest_chimera.view.page import regressions_of
 
     paths = list(args.inputs) or [Path(p) for p in DEFAULT_INPUTS if Path(p).exists()]
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         return _usage(str(exc))
     for note in inputs.notes:
         print(f"pytest-chimera html: {note}", file=sys.stderr)
-    trend = sorted(inputs.benchmarks, key=lambda r: r.datetime)
+    trend = pick_trend(inputs.records, inputs.benchmarks)
     comparison, note = None, "No baseline given: pass --baseline FILE.json to compare the newest saved run with it."
     if args.baseline is not None:
         try:
@@ -78,19 +80,19 @@ def run(args: argparse.Namespace) -> int:
             return _usage(f"--baseline {exc}")
         current = [r for r in trend if Path(r.source).resolve() != args.baseline.resolve()]
         if not current:
-            return _usage(f"--baseline {args.baseline}: no other saved pytest-benchmark run among the inputs to "
-                          "compare with it")
+            return _usage(f"--baseline {args.baseline}: no other saved run (chimera run record or pytest-benchmark "
+                          "file) among the inputs to compare with it")
         rules = args.fail_on if args.fail_on is not None else parse_rules(DEFAULT_RULES)
         comparison = compare_runs(baseline, current[-1], rules, compare_any=args.compare_any)
         note = ""
         if baseline.source not in {r.source for r in trend}:
             trend = sorted([baseline, *trend], key=lambda r: r.datetime)
-    from pytest_chimera.agent.artifacts import sanitize_test_id
-
-    # A run file is named after its sanitised test id; a saved benchmark run gives the id itself.
-    ids = {sanitize_test_id(name): name for run in [*trend, *inputs.benchmarks] for name in run.tests}
-    names = {path: ids[path.stem] for path, _ in inputs.runs if path.stem in ids}
-    views = views_from_runs(inputs.runs, FactsLoader(args.corpus), names=names)
+    # A run file is named after its sanitised test id; the saved runs give the id and each sample's verdict.
+    known = tests_by_stem([*inputs.records, *inputs.benchmarks])
+    runs = group_samples(inputs.runs, {stem: len(v) for stem, (_, v) in known.items() if v})
+    names = {path: known[path.stem][0] for path, _ in runs if path.stem in known}
+    views = views_from_runs(runs, FactsLoader(args.corpus), names=names,
+                            verdicts={name: v for name, v in known.values() if v})
     text = make_page(views, title=args.title, comparison=comparison, comparison_note=note, trend=trend,
                      notes=inputs.notes)
     data = text.encode("utf-8")
@@ -100,5 +102,5 @@ def run(args: argparse.Namespace) -> int:
         return _usage(f"-o {args.output}: cannot write it ({exc.strerror or exc})")
     failing = sum(v.has_failures(len(regressions_of(v, comparison))) for v in views)
     print(f"wrote {args.output} ({len(data) / 1024:.1f} KiB): {len(views)} report test(s), {failing} with failures, "
-          f"{len(trend)} saved benchmark run(s)")
+          f"{len(trend)} saved run(s)")
     return 0

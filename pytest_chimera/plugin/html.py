@@ -69,7 +69,9 @@ class HtmlRecorder:
         self.settings = settings
         self.runs: dict[str, Path] = {}  # test id -> its run JSON, in report order
         self.outcomes: dict[str, str] = {}
+        self.verdicts: dict[str, list[bool]] = {}  # test id -> each sample's verdict (the run record's)
         self.saved: list[Path] = []  # saved benchmark runs before this session
+        self.records: list[Path] = []  # chimera run records before this session
         self.written: tuple[Path, int] | None = None
         self.problem = ""
         self._loader: FactsLoader | None = None
@@ -91,18 +93,31 @@ class HtmlRecorder:
         return self.settings.output / f"{sanitize_test_id(nodeid)}.json"
 
     def view(self, nodeid: str, path: Path) -> ReportView:
-        """The test's view from its run JSON (a missing or bad file gives a view that says so)."""
+        """The test's view from its run JSON and its samples' (a missing or bad file gives a view that says so)."""
         from pytest_chimera.view.build import views_from_runs
-        from pytest_chimera.view.inputs import InputError, collect
+        from pytest_chimera.view.inputs import InputError, collect, group_samples
         from pytest_chimera.view.model import ReportView
 
+        n = max(1, len(self.verdicts.get(nodeid, ())))
+        more = [path.with_name(f"{path.stem}.sample{i}.json") for i in range(1, n)]
         try:
-            runs = collect([path]).runs
+            runs = group_samples(collect([path, *(p for p in more if p.is_file())]).runs, {path.stem: n})
         except InputError as exc:
             return ReportView(test=nodeid, source=str(path), samples=[], outcome=self.outcomes.get(nodeid),
                               notes=[f"run JSON not usable: {exc}"])
         return views_from_runs(runs, self.loader(), names={path: nodeid}, outcomes=self.outcomes,
-                               shown={path: _shown(path, self.config)})[0]
+                               shown={path: _shown(path, self.config)}, verdicts=self.verdicts)[0]
+
+    def note_report(self, report: pytest.TestReport) -> None:
+        """Take the test's outcome so far, and its samples' verdicts from its chimera block (``report.chimera``)."""
+        outcome = outcome_of(report, self.outcomes.get(report.nodeid))
+        if outcome is not None:
+            self.outcomes[report.nodeid] = outcome
+        block = getattr(report, "chimera", None)
+        samples = block.get("samples") if isinstance(block, dict) else None
+        verdicts = samples.get("verdicts") if isinstance(samples, dict) else None
+        if isinstance(verdicts, list):
+            self.verdicts[report.nodeid] = [v == "passed" for v in verdicts]
 
     # ---------------------------------------------------------------------------------------------- hooks
 
@@ -114,6 +129,9 @@ class HtmlRecorder:
         path = getattr(getattr(bs, "storage", None), "path", None)
         if isinstance(path, Path):
             self.saved = saved_files(path, getattr(bs, "machine_id", None))
+        from pytest_chimera.gating.runrecord import runs_dir
+
+        self.records = saved_files(runs_dir(self.settings.output))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
@@ -124,9 +142,7 @@ class HtmlRecorder:
         path = self.run_json(item.nodeid, item.user_properties)
         if path is None:
             return
-        outcome_now = outcome_of(report, self.outcomes.get(item.nodeid))  # logreport has not seen this report yet
-        if outcome_now is not None:
-            self.outcomes[item.nodeid] = outcome_now
+        self.note_report(report)  # logreport has not seen this report yet
         from pytest_html import extras
 
         from pytest_chimera.view.page import fragment
@@ -139,9 +155,7 @@ class HtmlRecorder:
         path = self.run_json(report.nodeid, report.user_properties)
         if path is not None:
             self.runs.setdefault(report.nodeid, path)
-        outcome = outcome_of(report, self.outcomes.get(report.nodeid))
-        if outcome is not None:
-            self.outcomes[report.nodeid] = outcome
+        self.note_report(report)
 
     # ----------------------------------------------------------------------------------------- the page
 
@@ -180,18 +194,28 @@ class HtmlRecorder:
         return getattr(gate, "comparison", None), " ".join(getattr(gate, "messages", []))
 
     def _trend(self) -> tuple[list[Any], list[str]]:
+        """The saved runs before this session and this one: run records or pytest-benchmark files (more wins)."""
+        from datetime import datetime, timezone
+
         from pytest_chimera import gating as cmp
         from pytest_chimera.plugin.gate import current_benchmarks
+        from pytest_chimera.plugin.record import recorder_of
+        from pytest_chimera.view.build import pick_trend
 
-        runs, errors = cmp.load_runs(self.saved)
-        notes = [f"trend: skipped unreadable saved run {e}" for e in errors]
+        benchmarks, errors = cmp.load_runs(self.saved)
+        records, record_errors = cmp.load_runs(self.records)
+        notes = [f"trend: skipped unreadable saved run {e}" for e in [*errors, *record_errors]]
         current = cmp.tests_from_benchmarks(current_benchmarks(self.config), "this run")
         if current:
-            from datetime import datetime, timezone
-
-            runs.append(cmp.SavedRun(source="this run", tests=current,
-                                     datetime=datetime.now(timezone.utc).isoformat()))
-        return runs, notes
+            benchmarks.append(cmp.SavedRun(source="this run", tests=current,
+                                           datetime=datetime.now(timezone.utc).isoformat()))
+        recorder = recorder_of(self.config)
+        if recorder is not None and recorder.entries:
+            try:
+                records.append(recorder.current_run())
+            except cmp.RunFileError as exc:
+                notes.append(f"trend: this run's record could not be read ({exc})")
+        return pick_trend(records, benchmarks), notes
 
     def summary_lines(self) -> list[str]:
         if self.problem:

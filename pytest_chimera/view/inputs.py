@@ -1,21 +1,26 @@
 """The page's inputs: run JSON files and saved pytest-benchmark runs, found in files and folders, and the
 corpus facts each run is checked against (loaded once per corpus).
 
-A JSON file is a run JSON when it is an object with a ``markdown`` text (``ReportRun.to_json``), a saved
-benchmark run when it has a ``benchmarks`` list (pytest-benchmark's format); any other JSON file in a folder is
-skipped with a note. A file named on the command line that is neither, or cannot be read, is an
-:class:`InputError` naming it.
+A JSON file is a run JSON when it is an object with a ``markdown`` text (``ReportRun.to_json``), a chimera run
+record when it carries ``pytest_chimera_run`` (``.chimera/runs/``), a saved benchmark run when it has a
+``benchmarks`` list (pytest-benchmark's format); any other JSON file in a folder is skipped with a note. A file
+named on the command line that is none of these, or cannot be read, is an :class:`InputError` naming it. The
+run JSON of sample ``i`` > 0 of a test lies beside the first as ``<stem>.sample<i>.json``
+(:func:`group_samples` folds them into the first one's ``samples`` list).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, MutableMapping
+import re
+from collections.abc import Callable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_chimera.gating.saved import RunFileError, SavedRun, run_from_json
+from pytest_chimera.gating.saved import RECORD_KEY, RunFileError, SavedRun, run_from_json
+
+SAMPLE_FILE = re.compile(r"(?P<stem>.+)\.sample(?P<index>[1-9][0-9]*)")
 
 if TYPE_CHECKING:
     from pytest_chimera.evidence.facts import Facts
@@ -27,9 +32,10 @@ class InputError(ValueError):
 
 @dataclass
 class Inputs:
-    """Run JSON files (path, parsed data) and saved benchmark runs, in the order found, with notes."""
+    """Run JSON files (path, parsed data), chimera run records and saved benchmark runs, in the order found."""
 
     runs: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
+    records: list[SavedRun] = field(default_factory=list)
     benchmarks: list[SavedRun] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -46,9 +52,12 @@ def _read(path: Path) -> Any:
 
 
 def kind_of(data: Any) -> str | None:
-    """``run`` for a run JSON, ``benchmark`` for a pytest-benchmark file, None for anything else."""
+    """``run`` for a run JSON, ``record`` for a chimera run record, ``benchmark`` for a pytest-benchmark file,
+    None for anything else."""
     if isinstance(data, dict) and isinstance(data.get("markdown"), str):
         return "run"
+    if isinstance(data, dict) and RECORD_KEY in data:
+        return "record"
     if isinstance(data, dict) and isinstance(data.get("benchmarks"), list):
         return "benchmark"
     return None
@@ -65,18 +74,18 @@ def _add(path: Path, inputs: Inputs, *, named: bool) -> None:
     kind = kind_of(data)
     if kind == "run":
         inputs.runs.append((path, data))
-    elif kind == "benchmark":
+    elif kind in ("record", "benchmark"):
         try:
-            inputs.benchmarks.append(run_from_json(data, str(path)))
+            (inputs.records if kind == "record" else inputs.benchmarks).append(run_from_json(data, str(path)))
         except RunFileError as exc:
             if named:
                 raise InputError(str(exc)) from None
             inputs.notes.append(f"skipped {exc}")
     elif named:
-        raise InputError(f"{path}: neither a run JSON (no 'markdown' text) nor a pytest-benchmark file "
-                         "(no 'benchmarks' list)")
+        raise InputError(f"{path}: neither a run JSON (no 'markdown' text), a chimera run record nor a "
+                         "pytest-benchmark file (no 'benchmarks' list)")
     else:
-        inputs.notes.append(f"skipped {path}: neither a run JSON nor a pytest-benchmark file")
+        inputs.notes.append(f"skipped {path}: neither a run JSON, a chimera run record nor a pytest-benchmark file")
 
 
 def collect(paths: Iterable[Path]) -> Inputs:
@@ -91,6 +100,33 @@ def collect(paths: Iterable[Path]) -> Inputs:
         else:
             raise InputError(f"{path}: no such file or folder")
     return inputs
+
+
+def group_samples(runs: Sequence[tuple[Path, dict[str, Any]]], counts: Mapping[str, int] | None = None
+                  ) -> list[tuple[Path, dict[str, Any]]]:
+    """Fold each ``<stem>.sample<i>.json`` into the ``samples`` list of ``<stem>.json`` beside it, in order.
+
+    ``counts`` (samples per file stem, from a run record) keeps the first n: a later session with fewer samples
+    leaves older sample files behind. A sample file without its first run stays a run of its own.
+    """
+    extra: dict[tuple[Path, str], dict[int, dict[str, Any]]] = {}
+    for path, data in runs:
+        m = SAMPLE_FILE.fullmatch(path.stem)
+        if m:
+            extra.setdefault((path.parent, m["stem"]), {})[int(m["index"])] = data
+    bases = {(path.parent, path.stem) for path, _ in runs if not SAMPLE_FILE.fullmatch(path.stem)}
+    out = []
+    for path, data in runs:
+        m = SAMPLE_FILE.fullmatch(path.stem)
+        if m and (path.parent, m["stem"]) in bases:
+            continue
+        more = extra.get((path.parent, path.stem), {})
+        n = (counts or {}).get(path.stem)
+        kept = [more[i] for i in sorted(more) if n is None or i < n]
+        if kept and not isinstance(data.get("samples"), list):
+            data = {**data, "samples": [data, *kept]}
+        out.append((path, data))
+    return out
 
 
 class FactsLoader:
