@@ -65,3 +65,30 @@ class FakeBackend:
 
     def close(self) -> None:
         self.closed = True
+
+
+class CachingFakeBackend(FakeBackend):
+    """A FakeBackend that keeps the previous prompt's tokens (words), as Ollama's runner keeps its KV cache:
+    a prompt sharing a prefix with the previous one evaluates only the rest (at least one token), and reports
+    the shared part as ``cached_prompt_tokens``. ``accelerator`` is what its ``describe()`` says."""
+
+    def __init__(self, model: str = "gemma3:270m", accelerator: str = "cpu") -> None:
+        super().__init__(model)
+        self.accelerator = accelerator
+        self.previous: list[str] = []
+
+    def generate(self, prompt: str | None = None, **kwargs: Any) -> Generation:
+        generation = super().generate(prompt, **kwargs)
+        tokens = (prompt if prompt is not None else json.dumps(kwargs.get("messages"))).split()
+        shared = 0
+        while shared < min(len(tokens), len(self.previous)) and tokens[shared] == self.previous[shared]:
+            shared += 1
+        shared = min(shared, len(tokens) - 1)  # the last prompt token is always evaluated
+        self.previous = tokens
+        m = generation.metrics
+        metrics = CallMetrics(**{**m.to_dict(), "prompt_eval_count": len(tokens) - shared,
+                                 "cached_prompt_tokens": shared})
+        return Generation(generation.text, metrics, generation.backend, generation.model, generation.options)
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "quantization": "Q4_K_M", "accelerator": self.accelerator}

@@ -26,9 +26,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "checks": frozenset({"evidence"}),
     "agent": frozenset({"evidence", "checks", "backends", "atomic"}),
     "gating": frozenset({"agent", "atomic"}),
+    "view": frozenset({"evidence", "checks", "agent", "gating"}),
     "api": frozenset({"version", "evidence", "checks", "agent", "backends", "gating", "atomic"}),
-    "plugin": frozenset({"version", "evidence", "checks", "agent", "backends", "gating", "atomic"}),
-    "cli": frozenset({"version", "evidence", "checks", "agent", "backends", "gating", "atomic", "plugin"}),
+    "plugin": frozenset({"version", "evidence", "checks", "agent", "backends", "gating", "view", "atomic"}),
+    "cli": frozenset({"version", "evidence", "checks", "agent", "backends", "gating", "view", "atomic", "plugin"}),
     "__main__": frozenset({"cli"}),
 }
 PYTEST_ONLY = ("pytest", "_pytest", "pytest_benchmark", "xdist", "pluggy")

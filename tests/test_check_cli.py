@@ -121,3 +121,11 @@ def test_seed_report_with_the_real_corpus(seed_report: Path, chimeraforge_corpus
     flagged = {n["text"] for n in data["numbers"] if n["verdict"] in ("contradicted", "unverified")}
     assert any("Markdown: 29 files (28.3%)" in t for t in flagged)
     assert any("12.5 samples/second" in t for t in flagged)
+
+
+def test_a_claim_nested_20_deep_is_checked(tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 14, item 5: under 20 levels of blockquote a false claim gave "0 checked numbers" and exit 0."""
+    nested = "# Report\n\n" + "> " * 20 + "The corpus holds 3 files, of which 2 are Markdown files.\n"
+    assert main(["check", str(write(tmp_path, nested)), "--corpus", str(corpus)]) == 1
+    out = capsys.readouterr().out
+    assert "1 contradicted" in out and "2 checked numbers" in out

@@ -112,7 +112,7 @@ def test_marker_backend_and_options_are_validated(pytester: pytest.Pytester) -> 
     result.stdout.fnmatch_lines(
         [
             "*option 'num_ctx' takes a whole number, got 'big'*",
-            "*@pytest.mark.chimera(backend='gpt'): choose one of auto, ollama, llama-cpp, replay*",
+            "*@pytest.mark.chimera(backend='gpt'): choose one of auto, ollama, openai, llama-cpp, replay*",
         ]
     )
 

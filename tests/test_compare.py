@@ -256,7 +256,8 @@ def test_markdown_table(tmp_path: Path) -> None:
 
 
 def test_the_default_rules_parse() -> None:
-    assert set(cmp.parse_rules(cmp.DEFAULT_RULES)) == {"tokens_per_s", "ttft_ms", "contradicted", "structure_failed"}
+    assert set(cmp.parse_rules(cmp.DEFAULT_RULES)) == {"tokens_per_s", "ttft_ms", "contradicted", "structure_failed",
+                                                      "pass_rate"}
 
 
 def test_a_noisy_drop_past_the_threshold_is_not_significant(tmp_path: Path) -> None:

@@ -34,8 +34,9 @@ def test_json_output_has_the_documented_rows(tmp_path: Path, capsys: pytest.Capt
     data = json.loads(capsys.readouterr().out)
     assert code == 1 and data["regressions"] == 2
     row = next(r for r in data["rows"] if r["metric"] == "contradicted")
+    # 8 checked runs a side: the exact permutation test on the counts (all 0 against all 2: 1 / C(16, 8))
     assert row == {"test": TEST, "metric": "contradicted", "baseline": 0.0, "current": 2.0, "change_pct": None,
-                   "verdict": "regression", "p_value": None, "rule": "contradicted:+0"}
+                   "verdict": "regression", "p_value": pytest.approx(1 / 12870), "rule": "contradicted:+0"}
     assert {"test", "metric", "baseline", "current", "change_pct", "verdict", "p_value"} <= set(data["rows"][0])
 
 
@@ -83,7 +84,8 @@ def test_unreadable_or_foreign_ends_are_usage_errors(tmp_path: Path, capsys: pyt
     assert f"pytest-chimera compare: {bad}: invalid JSON (truncated or corrupt)" in capsys.readouterr().err
     foreign = write(tmp_path / "package.json", {"name": "left-pad"})
     assert main(["compare", str(foreign), good]) == 2
-    assert "package.json: not a pytest-benchmark file (no 'benchmarks' list)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "package.json: not a chimera run record or pytest-benchmark file (no 'benchmarks' list)" in err
     assert main(["compare", good]) == 2
     assert "needs at least two files" in capsys.readouterr().err
 
@@ -119,3 +121,70 @@ def test_plot_without_matplotlib_says_how_to_get_it(tmp_path: Path, capsys: pyte
     assert main(["compare", *files, "--plot", str(tmp_path / "t.png")]) == 2
     assert "--plot needs matplotlib: pip install 'pytest-chimera[plot]'" in capsys.readouterr().err
     assert not (tmp_path / "t.png").exists()
+
+
+# ------------------------------------------------------------------------------ bad input never passes
+
+
+@pytest.mark.parametrize("bad", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("side", ["baseline", "current"])
+def test_a_non_finite_run_is_a_failure_to_measure(tmp_path: Path, capsys: pytest.CaptureFixture[str], bad: str,
+                                                 side: str) -> None:
+    good = _file(tmp_path, "good.json", 50)
+    broken = tmp_path / "broken.json"
+    broken.write_text(Path(good).read_text().replace('"ttft_ms": [', f'"ttft_ms": [{bad}, ', 1))
+    files = [good, str(broken)] if side == "current" else [str(broken), good]
+    assert main(["compare", *files]) == 1
+    out = capsys.readouterr().out
+    assert "NOT MEASURED" in out and f"not measured: {TEST} ttft_ms ({side} ttft_ms holds" in out
+    assert "a failure to measure" in out and out.rstrip().endswith("metric(s)")
+    assert "FAILED: 0 regression(s), 1 not measured" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply to read"),
+        (None, "per_round.ttft_ms holds a number too large for a float (401 digits)"),
+        ('{"benchmarks": [], "machine_info": {"chimera": {"backends": 7}}}',
+         "machine_info.chimera.backends is not a list (got int)"),
+    ],
+)
+def test_corrupt_runs_exit_2_naming_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             content: str | None, reason: str) -> None:
+    good = _file(tmp_path, "good.json", 50)
+    bad = tmp_path / "bad.json"
+    bad.write_text(content if content is not None else
+                   Path(good).read_text().replace('"ttft_ms": [', '"ttft_ms": [1' + "0" * 400 + ", ", 1))
+    for files in ([good, str(bad)], [str(bad), good]):
+        assert main(["compare", *files]) == 2
+        err = capsys.readouterr().err
+        assert f"pytest-chimera compare: {bad}: " in err and reason in err and "Traceback" not in err
+
+
+def test_a_plain_pytest_benchmark_file_is_not_compared_with_zero_metrics(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    plain = write(tmp_path / "plain.json", {"machine_info": {}, "benchmarks": [
+        {"name": "test_sort", "fullname": "test_sort.py::test_sort", "stats": {"mean": 0.1}, "extra_info": {}}]})
+    assert main(["compare", _file(tmp_path, "a.json", 50), str(plain)]) == 2
+    assert f"{plain}: no chimera data" in capsys.readouterr().err
+    assert main(["compare", str(plain), _file(tmp_path, "b.json", 50), "--allow-empty"]) == 2  # not even allowed
+
+
+def test_nothing_shared_fails_unless_allowed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = write(tmp_path / "other.json", saved_json({"tests/test_other.py::test_x": {"tokens_per_s": [50.0]}}))
+    files = [_file(tmp_path, "a.json", 50), str(other)]
+    assert main(["compare", *files]) == 1
+    out = capsys.readouterr().out
+    assert "nothing compared: no test is in both runs" in out and "chimera gate FAILED" in out
+    assert main(["compare", *files, "--allow-empty"]) == 0
+    assert "(nothing compared allowed by --allow-empty)" in capsys.readouterr().out
+    assert main(["compare", *files, "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["empty"][0].startswith("nothing compared")
+
+
+def test_an_explicit_rule_without_data_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = [_file(tmp_path, "a.json", 50), _file(tmp_path, "b.json", 50)]
+    assert main(["compare", *files]) == 0  # the default rules: structure_failed has no data, not asked for
+    assert main(["compare", *files, "--fail-on", "tokens_per_s:-10%,structure_failed:+0"]) == 1
+    assert "rule structure_failed:+0 compared nothing: baseline: 0 of 1 shared tests" in capsys.readouterr().out

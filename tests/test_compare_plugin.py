@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -60,60 +62,125 @@ def test_custom_rules_replace_the_defaults(pytester: pytest.Pytester) -> None:
     set_fake(pytester, tps=40.0, contradicted=3)
     result = pytester.runpytest("--chimera-compare", "--chimera-fail-on", "tokens_per_s:-30%")
     assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["*tokens_per_s*-20.0%*ok*", "*contradicted*0*3*+3*worse*-*"])
+    result.stdout.fnmatch_lines(["*tokens_per_s*-20.0%*ok*", "*contradicted*0*3*+3*worse*0.001082*"])
 
 
-def test_a_different_model_refuses_unless_compare_any(pytester: pytest.Pytester) -> None:
+def test_a_different_model_file_refuses_naming_what_differs(pytester: pytest.Pytester) -> None:
     _baseline(pytester)
-    set_fake(pytester, model="gemma3:1b", sha="f00d")
+    set_fake(pytester, sha="f00d")
     result = pytester.runpytest("--chimera-compare")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines([
         "refusing to compare current run with baseline *0001_*.json:",
-        "*models:*gemma3:270m*abc123*gemma3:1b*f00d*",
-        "*test_report.py::test_report: baseline llama-cpp/gemma3:270m, current llama-cpp/gemma3:1b",
+        "  gemma3:270m (llama-cpp) model file: baseline abc123, current f00d",
         "*chimera gate FAILED: refused to compare*--chimera-compare-any*",
     ])
-    forced = pytester.runpytest("--chimera-compare", "--chimera-compare-any")
+    # every session writes its record, refused or not: compare with the first run by number
+    forced = pytester.runpytest("--chimera-compare=1", "--chimera-compare-any")
     assert forced.ret == pytest.ExitCode.OK
     forced.stdout.fnmatch_lines(["*compared despite different identity*", "*chimera gate passed*"])
 
 
-def test_a_missing_baseline_is_a_message_unless_required(pytester: pytest.Pytester) -> None:
+def test_a_different_model_or_accelerator_refuses(pytester: pytest.Pytester) -> None:
+    _baseline(pytester, accelerator="cpu")
+    set_fake(pytester, model="gemma3:1b", sha="f00d", accelerator="gpu: 100% in VRAM")
+    result = pytester.runpytest("--chimera-compare")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "refusing to compare current run with baseline *0001_*.json:",
+        "  accelerator: baseline 'cpu', current 'gpu: 100% in VRAM'",
+        "  test_report.py::test_report: baseline llama-cpp/gemma3:270m, current llama-cpp/gemma3:1b",
+    ])
+
+
+def test_a_missing_baseline_fails_unless_allowed(pytester: pytest.Pytester) -> None:
     pytester_project(pytester)
     result = pytester.runpytest("--chimera-compare")
-    assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["*no baseline to compare with: no saved run in *.benchmarks*First run on this "
-                                 "branch or machine?*Not a failure (pass --chimera-require-baseline*"])
-    required = pytester.runpytest("--chimera-require-baseline")
-    assert required.ret == pytest.ExitCode.TESTS_FAILED
-    required.stdout.fnmatch_lines(["*chimera gate FAILED: no baseline to compare with*"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*chimera gate FAILED: no baseline to compare with: no saved run in *runs or "
+                                 "*.benchmarks*First run on this branch or machine?*--chimera-allow-empty*"])
+    allowed = pytester.runpytest("--chimera-compare", "--chimera-allow-empty", "--chimera-output=elsewhere")
+    assert allowed.ret == pytest.ExitCode.OK
+    allowed.stdout.fnmatch_lines(["*no baseline to compare with*(not a failure: --chimera-allow-empty)"])
     numbered = pytester.runpytest("--chimera-compare=7")
-    assert numbered.ret == pytest.ExitCode.OK
-    numbered.stdout.fnmatch_lines(["*no saved run number 0007 in*"])
+    assert numbered.ret == pytest.ExitCode.TESTS_FAILED
+    numbered.stdout.fnmatch_lines(["*chimera gate FAILED: no baseline to compare with: no saved run number 0007 in*"])
+    required = pytester.runpytest("--chimera-require-baseline")  # the same as --chimera-compare=latest
+    assert required.ret == pytest.ExitCode.OK
+    required.stdout.fnmatch_lines(["*chimera compare (baseline: *runs*0002_*.json)*", "*chimera gate passed*"])
+    assert len(list(Path(pytester.path, "elsewhere", "runs").glob("0001_*.json"))) == 1
 
 
-def test_a_corrupt_latest_file_is_reported_and_skipped(pytester: pytest.Pytester) -> None:
+CORRUPT = {
+    "0002_truncated.json": ('{"pytest_chimera_run": 1, "tests": {', "invalid JSON (truncated or corrupt)"),
+    "0003_deep.json": ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    "0004_huge.json": ('{"pytest_chimera_run": 1, "tests": {"t": {"per_round": {"ttft_ms": [1' + "0" * 400 + "]}}}}",
+                       "per_round.ttft_ms holds a number too large for a float (401 digits)"),
+    "0005_backends.json": ('{"pytest_chimera_run": 1, "tests": {}, "machine_info": {"chimera": {"backends": 3}}}',
+                           "machine_info.chimera.backends is not a list (got int)"),
+}
+
+
+def test_corrupt_saved_runs_are_named_and_skipped_never_an_internal_error(pytester: pytest.Pytester) -> None:
     _baseline(pytester)
+    (saved,) = Path(pytester.path, ".chimera", "runs").glob("0001_*.json")
+    for name, (content, _) in CORRUPT.items():
+        (saved.parent / name).write_text(content)
+    set_fake(pytester, tps=40.0)
+    result = pytester.runpytest("--chimera-compare")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # the regression, found against the readable 0001
+    result.stdout.fnmatch_lines([
+        "*chimera compare (baseline: *0001_*.json)*",
+        *(f"skipped unreadable saved run: *{name}: *{reason}*" for name, (_, reason) in sorted(CORRUPT.items(),
+                                                                                            reverse=True)),
+        "*REGRESSION (tokens_per_s:-10%)*",
+    ])
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_corrupt_files_in_benchmark_storage_are_named_and_skipped(pytester: pytest.Pytester) -> None:
+    _baseline(pytester)  # --benchmark-autosave: .benchmarks/<machine>/0001_*.json
+    shutil.rmtree(Path(pytester.path, ".chimera", "runs"))  # no records: the gate reads pytest-benchmark's files
     (saved,) = Path(pytester.path, ".benchmarks").rglob("0001_*.json")
-    (saved.parent / "0002_truncated.json").write_text('{"machine_info": {"node": "x"}, "benchm')
+    for name, (content, _) in CORRUPT.items():
+        (saved.parent / name).write_text(content)
     set_fake(pytester, tps=40.0)
     result = pytester.runpytest("--chimera-compare")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines([
-        "*chimera compare (baseline: *0001_*.json)*",
-        "skipped unreadable saved run: *0002_truncated.json: invalid JSON (truncated or corrupt)*",
+        "*chimera compare (baseline: *.benchmarks*0001_*.json)*",
+        *(f"skipped unreadable saved run: *{name}: *{reason}*" for name, (_, reason) in sorted(CORRUPT.items(),
+                                                                                            reverse=True)),
         "*REGRESSION (tokens_per_s:-10%)*",
     ])
+    assert "INTERNALERROR" not in result.stdout.str()
 
 
-def test_a_corrupt_baseline_path_fails_with_its_name(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize(("name", "content", "reason"), [(n, c, r) for n, (c, r) in CORRUPT.items()])
+def test_a_corrupt_baseline_path_fails_with_its_name(pytester: pytest.Pytester, name: str, content: str,
+                                                     reason: str) -> None:
     pytester_project(pytester)
-    pytester.makefile(".json", base='{"benchmarks": "nope"}')
-    result = pytester.runpytest("--chimera-compare=base.json")
+    Path(pytester.path, name).write_text(content)
+    result = pytester.runpytest(f"--chimera-compare={name}")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*chimera gate FAILED: baseline cannot be read: base.json: not a pytest-benchmark "
-                                 "file (no 'benchmarks' list)*"])
+    result.stdout.fnmatch_lines([f"*chimera gate FAILED: baseline cannot be read: {name}: *{reason}*"])
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_a_non_finite_baseline_is_a_failure_to_measure(pytester: pytest.Pytester) -> None:
+    _baseline(pytester)
+    (saved,) = Path(pytester.path, ".chimera", "runs").glob("0001_*.json")
+    text = saved.read_text()
+    data = json.loads(text)
+    data["tests"]["test_report.py::test_report"]["per_round"]["ttft_ms"][0] = None  # how a record writes NaN
+    saved.write_text(json.dumps(data))
+    result = pytester.runpytest("--chimera-compare")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*ttft_ms*nan*NOT MEASURED*",
+        "not measured: test_report.py::test_report ttft_ms (baseline ttft_ms holds nan: a failure to measure*",
+        "*chimera gate FAILED: test_report.py::test_report: ttft_ms could not be measured*",
+    ])
 
 
 @pytest.mark.parametrize(
@@ -132,31 +199,31 @@ def test_bad_gate_options_are_usage_errors(pytester: pytest.Pytester, args: list
     result.stderr.fnmatch_lines([message])
 
 
-def test_without_pytest_benchmark_the_gate_says_so(pytester: pytest.Pytester) -> None:
+def test_without_pytest_benchmark_nothing_to_compare_fails(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_plain():\n    pass\n")
     result = pytester.runpytest("-p", "no:benchmark", "--chimera-compare")
-    assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["*pytest-benchmark is not active*"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*no baseline to compare with: no saved run in *runs (and pytest-benchmark's file "
+                                 "storage is not active)*"])
 
 
-def test_under_xdist_timings_are_not_captured_and_the_gate_says_why(pytester: pytest.Pytester) -> None:
+def test_under_xdist_quality_is_compared_and_timing_rules_say_why_they_compared_nothing(
+    pytester: pytest.Pytester,
+) -> None:
     _baseline(pytester)
-    pytester.makepyfile(test_xdist="""
-        from pytest_chimera.plugin.capture import capture_rounds
-
-        def test_quality_only(benchmark, fake_agent, quality):
-            calls = []
-            def run_once():
-                calls.append(1)
-                return fake_agent()
-            run = capture_rounds(benchmark, run_once, 6, quality=quality)
-            assert len(calls) == 1 and run.model
-            info = benchmark.extra_info["chimera"]
-            assert info["timings"] is False and set(info["per_round"]) == {
-                "supported", "contradicted", "unverified", "structure_failed"}
-            assert "pytest-xdist" in info["notes"][0]
-    """)
+    set_fake(pytester, contradicted=2)
     result = pytester.runpytest_subprocess("-n", "2", "--chimera-compare", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
-    assert result.ret == pytest.ExitCode.OK
-    result.stdout.fnmatch_lines(["*pytest-benchmark is disabled under pytest-xdist*-p no:xdist or -n 0*"])
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # quality travels from the worker to the controller
+    result.stdout.fnmatch_lines(["*contradicted*0*2*+2*REGRESSION (contradicted:+0)*"])
+    assert "ttft_ms" not in result.stdout.str().split("chimera compare")[1].split("chimera gate")[0]
+    set_fake(pytester, contradicted=0)
+    explicit = pytester.runpytest_subprocess("-n", "2", "--chimera-compare", "-p", "no:cacheprovider",
+                                             "--chimera-fail-on", "tokens_per_s:-10%,contradicted:+0")
+    assert explicit.ret == pytest.ExitCode.TESTS_FAILED
+    explicit.stdout.fnmatch_lines(["*chimera gate FAILED: rule tokens_per_s:-10% compared nothing: *the current run "
+                                   "measured no timings (pytest-xdist*"])
+    records = sorted(Path(pytester.path, ".chimera", "runs").glob("*.json"))
+    assert [p.name[:4] for p in records] == ["0001", "0002", "0003"]  # one record per session, by the controller
+    backends = json.loads(records[-1].read_text())["machine_info"]["chimera"]["backends"]
+    assert [(b["model"], b["model_sha256"]) for b in backends] == [("gemma3:270m", "abc123")]  # sent by the workers

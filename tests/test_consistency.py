@@ -164,6 +164,32 @@ def test_table_cells_use_their_row_and_column_as_context() -> None:
     assert verdicts(md) == [("81", "supported"), ("99", "contradicted")]
 
 
+@pytest.mark.parametrize("depth", [1, 19, 20, 21, 50, 300])
+@pytest.mark.parametrize("shape", ["quote", "list", "mixed"])
+def test_nesting_never_hides_a_number(depth: int, shape: str) -> None:
+    """The markdown parser stops at 20 levels of nested blockquotes or lists; lines no block covers are read
+    as plain lines (issue 14, item 5: at depth 20 a false claim gave "0 checked numbers")."""
+    claim = "Markdown share: 28.3% of the files"
+    if shape == "quote":
+        md = "> " * depth + claim
+    elif shape == "list":
+        md = "".join("  " * i + "- level\n" for i in range(depth)) + "  " * depth + "- " + claim
+    else:
+        md = "".join("> " if i % 2 else "- " for i in range(depth)) + claim
+    [n] = check_consistency(f"# R\n\n{md}\n", FACTS).numbers
+    assert (n.raw, n.verdict) == ("28.3%", "contradicted")
+    assert n.line == md.count("\n") + 3
+
+
+def test_a_number_outside_every_block_keeps_its_part() -> None:
+    from pytest_chimera.checks.claims import units_of
+    from pytest_chimera.checks.report import parse_report
+
+    md = "# R\n\n" + "> " * 25 + "Markdown share: 28.3%\n"
+    [unit] = [u for u in units_of(parse_report(md)) if "28.3" in u.text]
+    assert unit.text == "Markdown share: 28.3%" and unit.part == "body"
+
+
 # ---- which number a label word belongs to -------------------------------------------------------------------
 
 
@@ -236,7 +262,7 @@ def test_a_bracketed_restatement_keeps_the_label_of_its_number() -> None:
     ],
 )
 def test_clause_split_into_per_number_spans(text: str, which: int, kept: list[str], dropped: list[str]) -> None:
-    from pytest_chimera.checks.claims import own_clause as _own_clause
+    from pytest_chimera.checks.clauses import own_clause as _own_clause
 
     nums = find_numbers(text)
     quantities = [k for k, n in enumerate(nums) if n.form == "quantity"]
@@ -374,6 +400,10 @@ def test_seed_report_golden_lines(seed_report: Path, real_facts: Facts) -> None:
     assert on("JSON: 44 files (43.6%)", "43.6%") == "supported"
     assert on("CSV: 28 files (27.7%)", "28 files") == "supported"
     assert on("CSV: 28 files (27.7%)", "27.7%") == "supported"
+    assert on("Markdown: 29 files (28.3%)", "29 files") == "supported"
+    assert on("heavily weighted towards JSON files (44)", "44") == "supported"
+    assert on("heavily weighted towards JSON files (44)", "28") == "supported"
+    assert on("heavily weighted towards JSON files (44)", "29") == "supported"
     kinds = {n.kind for n in result.numbers}
     assert kinds == {"claim", "config", "run_metric", "date", "ordinal", "other"}
     # the Persona Prompt's "300-400 words" is an instruction, not a claim

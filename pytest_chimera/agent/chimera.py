@@ -102,6 +102,11 @@ def _corpus_root(corpus: CorpusLike) -> str | None:
     return str(root) if root is not None else None
 
 
+def _host_of(backend: Backend) -> str | None:
+    host = getattr(backend, "host", None)
+    return host if isinstance(host, str) else None
+
+
 def run_agent(
     corpus: CorpusLike | str | Path,
     backend: Backend,
@@ -205,6 +210,7 @@ def run_agent(
         agent_name=name,
         persona_prompt=spec.prompt,
         corpus=_corpus_root(loaded),
+        host=_host_of(backend),
     )
 
 
@@ -225,6 +231,7 @@ class SerializedBackend:
         self.name = backend.name
         self.model = backend.model
         self.num_ctx = getattr(backend, "num_ctx", None)
+        self.host = getattr(backend, "host", None)
 
     def generate(
         self,

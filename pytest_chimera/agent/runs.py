@@ -63,11 +63,17 @@ class ReportRun:
     agent_name: str = "Chimera Agent"
     persona_prompt: str = ""
     corpus: str | None = None
+    host: str | None = None  # the model server (ollama, openai backends); None for the embedded model
 
     @property
     def metrics(self) -> dict[str, float]:
         """Aggregated metrics of all calls (the Metrics block)."""
         return aggregate([c.metrics for c in self.calls])
+
+    @property
+    def missing_metrics(self) -> list[str]:
+        """The metrics some call could not measure (``CallMetrics.missing``): their sums above leave them out."""
+        return sorted({name for c in self.calls for name in c.metrics.missing})
 
     @property
     def replayed(self) -> bool:
@@ -90,7 +96,8 @@ class ReportRun:
                                  min_checked=min_checked)
 
     def to_json(self) -> dict[str, Any]:
-        """The run JSON: markdown, persona, backend, model, options, stages, calls, metrics."""
+        """The run JSON: markdown, persona, backend, model, options, stages, calls, metrics; the host and the
+        metrics the server could not give, when there are."""
         return {
             "markdown": self.markdown,
             "persona": self.persona,
@@ -103,6 +110,8 @@ class ReportRun:
             "stages": dict(self.stages),
             "calls": [c.to_json() for c in self.calls],
             "metrics": self.metrics,
+            **({"host": self.host} if self.host else {}),
+            **({"missing_metrics": self.missing_metrics} if self.missing_metrics else {}),
         }
 
     @classmethod
@@ -124,4 +133,5 @@ class ReportRun:
             agent_name=data.get("agent_name", "Chimera Agent"),
             persona_prompt=data.get("persona_prompt", ""),
             corpus=data.get("corpus"),
+            host=data.get("host"),
         )

@@ -1,4 +1,5 @@
-"""Model backends, loaded by name: ``auto``, ``ollama``, ``llama-cpp`` (embedded) and ``replay``.
+"""Model backends, loaded by name: ``auto``, ``ollama``, ``openai`` (any OpenAI-compatible server), ``llama-cpp``
+(embedded) and ``replay``.
 
 Every backend module is imported when it is loaded, never at import time of this package.
 """
@@ -24,7 +25,7 @@ __all__ = [
     "resolve_auto",
 ]
 
-NAMES = ("auto", "ollama", "llama-cpp", "replay")
+NAMES = ("auto", "ollama", "openai", "llama-cpp", "replay")
 DEFAULT_OLLAMA_HOST = "127.0.0.1:11434"
 
 
@@ -57,9 +58,13 @@ def load_backend(
     cassette_dir: str | os.PathLike[str] | None = None,
     record_mode: str | None = None,
     reuse_prefix: bool = False,
+    api_key_env: str | None = None,
+    workers_per_host: int = 1,
 ) -> Backend:
     """Load the backend ``name`` for ``model``; ``backend.name`` says which one ``auto`` chose.
 
+    ``host`` is the server of ``ollama`` and ``openai`` (``workers_per_host``: how many pytest-xdist workers
+    share it, for their identity); ``api_key_env`` names the variable with the ``openai`` server's key.
     ``replay`` wraps cassettes in ``cassette_dir`` around the ``auto`` choice, which is loaded only when a
     call must be recorded. Raises BackendError with what to do.
     """
@@ -80,6 +85,7 @@ def load_backend(
                 timeout=timeout,
                 keep_alive=keep_alive,
                 reuse_prefix=reuse_prefix,
+                workers_per_host=workers_per_host,
             )
 
         return ReplayBackend(
@@ -93,7 +99,13 @@ def load_backend(
             from pytest_chimera.backends.ollama import OllamaBackend
         except ImportError as exc:
             raise BackendError(f"the ollama backend is unavailable ({exc}); run: pip install ollama") from None
-        return OllamaBackend(model, host=ollama_host(host), options=options, keep_alive=keep_alive, timeout=timeout)
+        return OllamaBackend(model, host=ollama_host(host), options=options, keep_alive=keep_alive, timeout=timeout,
+                             workers_per_host=workers_per_host)
+    if name == "openai":
+        from pytest_chimera.backends.openai import OpenAIBackend
+
+        return OpenAIBackend(model, host=host, options=options, timeout=timeout, api_key_env=api_key_env,
+                             workers_per_host=workers_per_host)
     from pytest_chimera.backends.llamacpp import LlamaCppBackend
 
     return LlamaCppBackend(model, model_path=model_path, options=options, timeout=timeout, reuse_prefix=reuse_prefix)
@@ -123,6 +135,18 @@ class WithOptions:
         merged = {**self.options, **dict(options or {})}
         return self.inner.generate(prompt, messages=messages, options=merged, format=format, on_token=on_token)
 
+    @property
+    def num_ctx(self) -> int | None:
+        """The backend's own context length where it has one (the agent's prompt budget reads it)."""
+        value = getattr(self.inner, "num_ctx", None)
+        return value if isinstance(value, int) else None
+
+    @property
+    def host(self) -> str | None:
+        """The server the backend talks to (None for the embedded model)."""
+        value = getattr(self.inner, "host", None)
+        return value if isinstance(value, str) else None
+
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
@@ -144,10 +168,13 @@ def _load_part(options: Mapping[str, Any]) -> dict[str, Any]:
 class BackendPool:
     """Backends loaded once per session per (backend, model, model path, load-time options), closed at the end.
 
-    ``auto`` is resolved once per (model, host) and remembered, so the report can say what it chose.
+    ``auto`` is resolved once per (model, host) and remembered, so the report can say what it chose. ``host``
+    is this session's (this xdist worker's) server for ``ollama`` and ``openai``.
     """
 
     host: str | None = None
+    api_key_env: str | None = None
+    workers_per_host: int = 1
     timeout: float | None = None
     keep_alive: str | float | None = None
     cassette_dir: Path | None = None
@@ -189,6 +216,8 @@ class BackendPool:
                     keep_alive=self.keep_alive,
                     cassette_dir=self.cassette_dir,
                     record_mode=self.record_mode,
+                    api_key_env=self.api_key_env,
+                    workers_per_host=self.workers_per_host,
                 )
                 self._loaded[key] = backend
                 if self.on_load is not None:

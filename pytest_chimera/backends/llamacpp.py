@@ -31,6 +31,7 @@ from typing import Any
 
 from pytest_chimera.backends import gguf
 from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback, check_input
+from pytest_chimera.backends.host import cpu_model
 from pytest_chimera.backends.prompting import StopScanner, render_gemma3
 
 NAME = "llama-cpp"
@@ -132,6 +133,18 @@ def call_settings(model: str, options: Mapping[str, Any] | None) -> dict[str, An
     return settings
 
 
+def default_threads(cpus: int | None = None, workers: str | None = None) -> int:
+    """llama.cpp threads when ``num_thread`` is not set: the cores shared out among pytest-xdist workers.
+
+    Each xdist worker loads its own model; with all cores each, ``-n 4`` on 4 cores would run 16 spinning
+    threads. So: ``os.cpu_count() // $PYTEST_XDIST_WORKER_COUNT`` (at least 1); all cores outside xdist.
+    """
+    cpus = cpus if cpus is not None else (os.cpu_count() or 1)
+    text = workers if workers is not None else os.environ.get("PYTEST_XDIST_WORKER_COUNT", "")
+    count = int(text) if text.strip().isdigit() and int(text) > 0 else 1
+    return max(1, cpus // count)
+
+
 def _extra_buffer_types_enabled() -> bool:
     """Whether llama.cpp may use its extra CPU buffer types (weight repacking, Intel AMX kernels).
 
@@ -210,7 +223,7 @@ class LlamaCppBackend:
         load, _, self.ignored_options = split_options(self.options)
         call_settings(model, self.options)  # validate per-call values now, not at the first call
         self.file = gguf.resolve_model_file(model, model_path)
-        kwargs: dict[str, Any] = {**OLLAMA_LOAD_DEFAULTS, "n_threads": os.cpu_count() or 1, **load}
+        kwargs: dict[str, Any] = {**OLLAMA_LOAD_DEFAULTS, "n_threads": default_threads(), **load}
         kwargs["n_threads_batch"] = kwargs["n_threads"]
         if kwargs.get("seed") is None:
             kwargs.pop("seed", None)
@@ -292,7 +305,16 @@ class LlamaCppBackend:
             "options": dict(self.options),
             "load_ms": round(self.load_ms, 3),
             "llama_cpp_python": llama_cpp.__version__,
+            "cpu_model": cpu_model(),
+            "accelerator": self._accelerator(llama_cpp),
         }
+
+    def _accelerator(self, llama_cpp: Any) -> str:
+        """``cpu``, or ``gpu offload (N layers)`` when this llama.cpp build offloads and layers were asked for."""
+        layers = self.load_kwargs["n_gpu_layers"]
+        if layers and llama_cpp.llama_supports_gpu_offload():
+            return f"gpu offload ({'all' if layers < 0 else layers} layers)"
+        return "cpu"
 
     def close(self) -> None:
         if not self._closed:

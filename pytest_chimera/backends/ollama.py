@@ -15,7 +15,15 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback, check_input
+from pytest_chimera.backends.base import (
+    BackendError,
+    CallMetrics,
+    Generation,
+    Message,
+    Received,
+    TokenCallback,
+    check_input,
+)
 
 if TYPE_CHECKING:
     import ollama
@@ -52,7 +60,40 @@ def _ms(ns: int | None) -> float:
     return (ns or 0) / _NS_PER_MS
 
 
-def metrics_from_final(final: Any, *, ttft_ms: float | None, wall_ms: float) -> CallMetrics:
+# Tokens by which a prompt's count may differ from Ollama's own (it re-tokenises prompt + answer for
+# ``context``): a difference this small is not taken for a cache hit.
+CACHE_SLACK_TOKENS = 1
+
+
+def prompt_tokens_of(final: Any) -> int | None:
+    """The prompt's token count from ``/api/generate``'s final ``context`` (prompt + answer tokens), or None."""
+    context = final.get("context") if isinstance(final, Mapping) else getattr(final, "context", None)
+    if not isinstance(context, Sequence) or isinstance(context, (str, bytes)) or not context:
+        return None
+    eval_count = final.get("eval_count") if isinstance(final, Mapping) else getattr(final, "eval_count", None)
+    return max(0, len(context) - int(eval_count or 0))
+
+
+def cached_tokens(prompt_tokens: int | None, prompt_eval_count: int) -> int:
+    """Prompt tokens Ollama did not evaluate (served from its cache): the prompt's count less those evaluated."""
+    if prompt_tokens is None:
+        return 0
+    missing = prompt_tokens - prompt_eval_count
+    return missing if missing > CACHE_SLACK_TOKENS else 0
+
+
+def accelerator_of(size: int, size_vram: int) -> str:
+    """Where Ollama holds a loaded model, from ``/api/ps``: ``cpu``, ``gpu`` or ``gpu partial (N% in VRAM)``."""
+    if size_vram <= 0:
+        return "cpu"
+    if size <= 0 or size_vram >= size:
+        return "gpu"
+    return f"gpu partial ({round(100 * size_vram / size)}% in VRAM)"
+
+
+def metrics_from_final(
+    final: Any, *, ttft_ms: float | None, wall_ms: float, cached_prompt_tokens: int = 0
+) -> CallMetrics:
     """CallMetrics from Ollama's final chunk (a GenerateResponse/ChatResponse or a dict)."""
 
     def get(key: str) -> int:
@@ -70,6 +111,7 @@ def metrics_from_final(final: Any, *, ttft_ms: float | None, wall_ms: float) -> 
         load_ms=_ms(get("load_duration")),
         total_ms=_ms(get("total_duration")),
         wall_ms=wall_ms,
+        cached_prompt_tokens=cached_prompt_tokens,
     )
 
 
@@ -122,7 +164,8 @@ class OllamaBackend:
 
     ``keep_alive`` (``"5m"``, ``"1h"``, seconds as a number, ``-1`` forever, ``0`` unload now) is sent with
     every call; ``None`` leaves Ollama's default. ``timeout`` bounds the whole call in seconds, including
-    connecting (default 600).
+    connecting (default 600). ``workers_per_host``: how many pytest-xdist workers share this server
+    (recorded in ``describe()``: it changes what TTFT means).
     """
 
     name = "ollama"
@@ -135,14 +178,20 @@ class OllamaBackend:
         options: Mapping[str, Any] | None = None,
         keep_alive: str | float | None = None,
         timeout: float | None = None,
+        workers_per_host: int = 1,
     ) -> None:
         self.model = model
         self.host = resolve_host(host)
+        self.workers_per_host = workers_per_host
         self.options = dict(options or {})
         self.keep_alive = keep_alive
         self.timeout = float(timeout) if timeout is not None else DEFAULT_TIMEOUT_S
         self._client: ollama.Client | None = None
         self._describe: dict[str, Any] | None = None
+        self._static: dict[str, Any] | None = None  # digest and details: they do not change while loaded
+        # the most prompt tokens Ollama evaluated for each request seen: the prompt's full count, for chat
+        # requests, whose final chunk has no ``context`` to count from
+        self._prompt_tokens: dict[str, int] = {}
 
     def _get_client(self) -> ollama.Client:
         if self._client is None:
@@ -164,9 +213,8 @@ class OllamaBackend:
         check_input("OllamaBackend", prompt, messages)
         merged = {**self.options, **(options or {})}
         client = self._get_client()
-        pieces: list[str] = []
         start = time.perf_counter()
-        ttft_ms: float | None = None
+        received = Received(start, on_token)
         final: Any = None
         stream: Iterator[Any] | None = None
         try:
@@ -182,13 +230,7 @@ class OllamaBackend:
                 stream = client.generate(prompt=prompt or "", stream=True, **common)
             deadline = start + self.timeout
             for chunk in stream:
-                piece = _piece(chunk)
-                if piece:
-                    if ttft_ms is None:
-                        ttft_ms = (time.perf_counter() - start) * 1000
-                    pieces.append(piece)
-                    if on_token is not None:
-                        on_token(piece)
+                received.add(_piece(chunk))
                 if chunk.done:
                     final = chunk
                     break
@@ -197,36 +239,42 @@ class OllamaBackend:
         except BackendError:
             raise
         except Exception as exc:
-            raise self._translate(exc, pieces) from exc
+            raise self._translate(exc, received) from exc
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
         wall_ms = (time.perf_counter() - start) * 1000
         if final is None:
-            raise self._cut(pieces, "the stream ended before Ollama's final chunk (done: true)")
+            raise self._cut(received, "the stream ended before Ollama's final chunk (done: true)")
         return Generation(
-            text="".join(pieces),
-            metrics=metrics_from_final(final, ttft_ms=ttft_ms, wall_ms=wall_ms),
+            text=received.text,
+            metrics=metrics_from_final(final, ttft_ms=received.ttft_ms, wall_ms=wall_ms,
+                                       cached_prompt_tokens=self._cached(final, prompt, messages, merged)),
             backend=self.name,
             model=self.model,
             options=merged,
         )
 
-    def _arrived(self, pieces: list[str]) -> str:
-        text = "".join(pieces)
-        if not text:
-            return "no text had arrived"
-        preview = text if len(text) <= 60 else text[:57] + "..."
-        return f"{len(text)} characters in {len(pieces)} chunks had arrived ({preview!r})"
+    def _cached(self, final: Any, prompt: str | None, messages: Sequence[Message] | None,
+                options: Mapping[str, Any]) -> int:
+        """Cached prompt tokens of a call: its prompt's token count (from ``context``, else the most Ollama ever
+        evaluated for the same request) less the tokens Ollama evaluated."""
+        field = "prompt_eval_count"
+        evaluated = int((final.get(field) if isinstance(final, Mapping) else getattr(final, field, None)) or 0)
+        key = json.dumps([prompt, [dict(m) for m in messages or []], sorted(options.items())], default=str)
+        counted = prompt_tokens_of(final)
+        seen = max(self._prompt_tokens.get(key, 0), evaluated, counted or 0)
+        self._prompt_tokens[key] = seen
+        return cached_tokens(counted if counted is not None else seen, evaluated)
 
-    def _cut(self, pieces: list[str], what: str) -> BackendError:
+    def _cut(self, received: Received, what: str) -> BackendError:
         return BackendError(
             f"the response stream from the Ollama server at {self.host} was cut off: {what}; "
-            f"{self._arrived(pieces)}. The server may have crashed or restarted; see its log."
+            f"{received.summary()}. The server may have crashed or restarted; see its log."
         )
 
-    def _translate(self, exc: Exception, pieces: list[str]) -> BackendError:
+    def _translate(self, exc: Exception, received: Received) -> BackendError:
         """One clear BackendError for anything the client, httpx or the stream raised."""
         import httpx
         import ollama
@@ -245,21 +293,21 @@ class OllamaBackend:
         if isinstance(exc, httpx.TimeoutException | TimeoutError):
             return BackendError(
                 f"the Ollama server at {self.host} timed out: {self.model} gave no complete answer within "
-                f"{self.timeout:g} s; {self._arrived(pieces)}. Raise --chimera-timeout or lower num_predict."
+                f"{self.timeout:g} s; {received.summary()}. Raise --chimera-timeout or lower num_predict."
             )
         if isinstance(exc, json.JSONDecodeError):
             line = exc.doc if len(exc.doc) <= 80 else exc.doc[:77] + "..."
             return BackendError(
                 f"the Ollama server at {self.host} sent a malformed NDJSON line in the stream "
-                f"({exc.msg}): {line!r}; {self._arrived(pieces)}."
+                f"({exc.msg}): {line!r}; {received.summary()}."
             )
         if isinstance(exc, pydantic.ValidationError):
             return BackendError(
                 f"the Ollama server at {self.host} sent a stream chunk that is not an Ollama response "
-                f"({exc.error_count()} field errors); {self._arrived(pieces)}."
+                f"({exc.error_count()} field errors); {received.summary()}."
             )
         if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-            return self._cut(pieces, str(exc) or type(exc).__name__)
+            return self._cut(received, str(exc) or type(exc).__name__)
         if isinstance(exc, httpx.HTTPError):
             return BackendError(f"request to the Ollama server at {self.host} failed: {type(exc).__name__}: {exc}")
         return BackendError(f"Ollama call to {self.host} failed: {type(exc).__name__}: {exc}")
@@ -272,30 +320,39 @@ class OllamaBackend:
         return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
 
     def describe(self) -> dict[str, Any]:
-        """Backend, model, host and, when the server answers, digest, family, size and quantization."""
+        """Backend, model, host, workers per host and, when the server answers: the model's digest (``/api/ps``
+        or ``/api/tags``), family, size and quantization (``/api/show``), and, once the model is loaded, where it
+        runs (``/api/ps``: ``size_vram`` against ``size`` gives the accelerator)."""
         if self._describe is not None:
             return dict(self._describe)
-        info: dict[str, Any] = {"backend": self.name, "model": self.model, "host": self.host, "digest": None}
+        info: dict[str, Any] = {"backend": self.name, "model": self.model, "host": self.host,
+                                "workers_per_host": self.workers_per_host, "digest": None, "accelerator": None}
         if self.keep_alive is not None:
             info["keep_alive"] = self.keep_alive
         try:
             client = self._get_client()
-            for entry in client.list().models:
-                if _tagged(entry.model or "") == _tagged(self.model):
-                    info["digest"] = entry.digest
-                    info["size_bytes"] = int(entry.size or 0)
-            details = client.show(self.model).details
-            if details is not None:
-                info.update(
-                    family=details.family,
-                    parameter_size=details.parameter_size,
-                    quantization=details.quantization_level,
-                    format=details.format,
-                )
+            if self._static is None:
+                static: dict[str, Any] = {}
+                for entry in client.list().models:
+                    if _tagged(entry.model or "") == _tagged(self.model):
+                        static["digest"] = entry.digest
+                        static["size_bytes"] = int(entry.size or 0)
+                details = client.show(self.model).details
+                if details is not None:
+                    static.update(family=details.family, parameter_size=details.parameter_size,
+                                  quantization=details.quantization_level, format=details.format)
+                self._static = static
+            info.update(self._static)
+            for loaded in client.ps().models:
+                if _tagged(loaded.model or loaded.name or "") == _tagged(self.model):
+                    size, vram = int(loaded.size or 0), int(loaded.size_vram or 0)
+                    info.update(size_vram=vram, accelerator=accelerator_of(size, vram))
+                    info["digest"] = loaded.digest or info["digest"]
         except Exception as exc:
-            info["describe_error"] = str(self._translate(exc, []))
+            info["describe_error"] = str(self._translate(exc, Received(0.0)))
             return info  # not cached: the server may come up later
-        self._describe = info
+        if info["accelerator"] is not None:
+            self._describe = info  # not loaded yet: ask /api/ps again next time
         return dict(info)
 
     def close(self) -> None:

@@ -2,105 +2,50 @@
 
 Agent code that speaks Ollama (the ``ollama`` client, httpx, requests, ...) can be tested against it in CI
 without an Ollama install. Routes: ``GET /`` and ``HEAD /`` ("Ollama is running"), ``GET /api/version``,
-``GET /api/tags``, ``POST /api/show``, ``POST /api/generate`` and ``POST /api/chat`` (streamed NDJSON, the
-default, or one JSON object with ``"stream": false``), with Ollama's final timing fields in nanoseconds and
-Ollama's error bodies (``{"error": "model 'x' not found"}`` with 404 for an unknown model).
+``GET /api/tags``, ``GET /api/ps`` (the model once it has answered a request, with ``size_vram``: all of it
+when the backend reports a GPU accelerator, else 0), ``POST /api/show``, ``POST /api/generate`` and
+``POST /api/chat`` (streamed NDJSON, the default, or one JSON object with ``"stream": false``), with Ollama's
+final timing fields in nanoseconds and Ollama's error bodies (``{"error": "model 'x' not found"}`` with 404
+for an unknown model); and, as Ollama does, the OpenAI-compatible ``GET /v1/models``, ``POST /v1/completions``
+and ``/v1/chat/completions``. ``/api/generate``'s final chunk carries ``context`` as Ollama's does: one entry
+per prompt and answer token (placeholder ids: the Backend protocol gives counts, not ids), so a client can
+count the prompt's tokens; ``prompt_eval_count`` is what the backend evaluated (less its cached prompt tokens).
 
 Standard library only (``http.server`` in a thread); it binds 127.0.0.1 on a free port by default and
 ``close()`` stops it cleanly. Calls into the backend are serialised with a lock: one model, one call at a
-time. ``Faults`` inject the failures a client must survive: a stall, a cut stream, a malformed line.
+time. A generation runs in its own thread and never waits on a client: its chunks are queued and the
+connection's thread writes them, so a client that stops reading delays only itself. ``Faults`` inject the
+failures a client must survive: a stall, a cut stream, a malformed line.
+
+The wire protocol (the handler, limits and timeouts for hostile requests, the stream writer, faults) is in
+``ollama_http``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import socket
 import threading
-import time
 from collections import deque
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
-from pytest_chimera.backends.base import Backend, Generation
-from pytest_chimera.version import __version__
-
-# What GET /api/version answers: a semver that says which server this is.
-SERVER_VERSION = f"0.0.0-chimera.{__version__}"
-
-MALFORMED_LINE = b'{"model": "broken", "response": '  # a cut-off JSON object: not valid NDJSON
-
-_NS_PER_MS = 1_000_000
-
-# Options that decide how Ollama loads the model (it reloads when they change). The served backend was
-# loaded once, so by default these are accepted and not applied; ``server.ignored_options`` lists them.
-LOAD_TIME_OPTIONS = frozenset(
-    {"num_ctx", "num_gpu", "num_thread", "num_batch", "main_gpu", "use_mmap", "use_mlock", "numa", "low_vram"}
+from pytest_chimera.backends.base import Backend
+from pytest_chimera.backends.ollama_http import (
+    IO_TIMEOUT_S,
+    LOAD_TIME_OPTIONS,
+    MALFORMED_LINE,
+    MAX_BODY_BYTES,
+    SERVER_VERSION,
+    Faults,
+    _Handler,
+    _now,
+    _QuietServer,
+    done_reason_of,
+    final_fields,
 )
+from pytest_chimera.backends.ollama_models import ServedModels, normalize_model_name  # noqa: F401 (public here too)
 
-
-@dataclass
-class Faults:
-    """Failures to inject into generate/chat replies (for testing clients); all off by default.
-
-    delay_s: sleep this long before each content chunk after the first ``delay_after`` chunks
-        (before the whole reply when not streaming): forces a client timeout.
-    cut_after: close the connection after this many content chunks, without the final chunk and without
-        the end of the chunked body (a non-streamed reply is cut half-way through its body).
-    malformed_after: send a line that is not JSON after this many content chunks, then carry on
-        (a non-streamed reply gets a body that is not JSON).
-    """
-
-    delay_s: float = 0.0
-    delay_after: int = 0
-    cut_after: int | None = None
-    malformed_after: int | None = None
-
-
-class _StopStreaming(Exception):
-    """Raised from the token callback to end a generation early (client gone, or an injected cut)."""
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _ns(ms: float) -> int:
-    return int(round(ms * _NS_PER_MS))
-
-
-def normalize_model_name(name: str) -> str:
-    """Ollama's name rule: a name without a tag means ``:latest``."""
-    return name if ":" in name.rsplit("/", 1)[-1] else f"{name}:latest"
-
-
-def final_fields(generation: Generation, done_reason: str) -> dict[str, Any]:
-    """Ollama's final-chunk fields (durations in ns) from a generation's metrics (durations in ms)."""
-    m = generation.metrics
-    return {
-        "done": True,
-        "done_reason": done_reason,
-        "total_duration": _ns(m.total_ms),
-        "load_duration": _ns(m.load_ms),
-        "prompt_eval_count": m.prompt_eval_count,
-        "prompt_eval_duration": _ns(m.prompt_eval_ms),
-        "eval_count": m.eval_count,
-        "eval_duration": _ns(m.eval_ms),
-    }
-
-
-def done_reason_of(generation: Generation, options: Mapping[str, Any]) -> str:
-    """``"length"`` when the generation used up ``num_predict`` tokens, else ``"stop"``.
-
-    The Backend protocol does not report why a generation ended; this is the rule Ollama's own reasons follow.
-    """
-    limit = options.get("num_predict")
-    if isinstance(limit, int) and limit >= 0 and generation.metrics.eval_count >= limit:
-        return "length"
-    return "stop"
+__all__ = ["IO_TIMEOUT_S", "LOAD_TIME_OPTIONS", "MALFORMED_LINE", "MAX_BODY_BYTES", "SERVER_VERSION", "Faults",
+           "OllamaServer", "done_reason_of", "final_fields", "normalize_model_name"]
 
 
 class OllamaServer:
@@ -110,6 +55,8 @@ class OllamaServer:
     between requests (``server.faults = Faults(cut_after=2)``). Load-time options in a request (num_ctx,
     num_gpu, num_thread, ...; see ``LOAD_TIME_OPTIONS``) are not applied, since the backend is loaded once,
     unless ``apply_load_options`` is true; the ignored keys are collected in ``ignored_options``.
+    ``max_body_bytes`` caps a request body (413 beyond); ``io_timeout`` (seconds, None for none) bounds
+    every read and write on a connection.
     """
 
     def __init__(
@@ -121,8 +68,12 @@ class OllamaServer:
         port: int = 0,
         faults: Faults | None = None,
         apply_load_options: bool = False,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        io_timeout: float | None = IO_TIMEOUT_S,
     ) -> None:
         self.backend = backend
+        self.max_body_bytes = max_body_bytes
+        self.io_timeout = io_timeout
         self.apply_load_options = apply_load_options
         self.ignored_options: set[str] = set()
         self.models = list(models) if models else [backend.model]
@@ -133,8 +84,7 @@ class OllamaServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self._describe: dict[str, Any] | None = None
-        self._modified_at = _now()
+        self.served = ServedModels(backend, self.models)  # what /api/tags, /api/show and /api/ps answer
 
     # lifecycle -------------------------------------------------------------------------------
 
@@ -150,7 +100,7 @@ class OllamaServer:
         """Bind and serve in a daemon thread; returns self."""
         if self._httpd is not None:
             return self
-        handler = type("_BoundHandler", (_Handler,), {"server_app": self})
+        handler = type("_BoundHandler", (_Handler,), {"server_app": self, "timeout": self.io_timeout})
         self._httpd = _QuietServer((self._host, self._port), handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="chimera-ollama", daemon=True
@@ -178,334 +128,19 @@ class OllamaServer:
     # model identity --------------------------------------------------------------------------
 
     def serves(self, name: str) -> bool:
-        """Whether ``name`` (``gemma3`` means ``gemma3:latest``) is one of the served models."""
-        wanted = normalize_model_name(name)
-        return any(normalize_model_name(m) == wanted for m in self.models)
-
-    def identity(self) -> dict[str, Any]:
-        """The backend's ``describe()``, asked once."""
-        if self._describe is None:
-            try:
-                self._describe = dict(self.backend.describe())
-            except Exception as exc:  # identity is decoration; a failing describe must not break serving
-                self._describe = {"describe_error": str(exc)}
-        return self._describe
-
-    def digest(self, name: str) -> str:
-        """The model's digest: the backend's sha256 or digest, else a hash of its description."""
-        info = self.identity()
-        for key in ("digest", "sha256"):
-            value = info.get(key)
-            if isinstance(value, str) and value:
-                return value.removeprefix("sha256:")
-        blob = json.dumps({"model": name, **info}, sort_keys=True, default=str).encode()
-        return hashlib.sha256(blob).hexdigest()
-
-    def details(self) -> dict[str, Any]:
-        info = self.identity()
-        family = str(info.get("family") or info.get("architecture") or "")
-        return {
-            "parent_model": "",
-            "format": "gguf",
-            "family": family,
-            "families": [family] if family else None,
-            "parameter_size": str(info.get("parameter_size") or ""),
-            "quantization_level": str(info.get("quantization") or info.get("quantization_level") or ""),
-        }
+        return self.served.serves(name)
 
     def tags(self) -> dict[str, Any]:
-        size = self.identity().get("size_bytes") or self.identity().get("size") or 0
-        return {
-            "models": [
-                {
-                    "name": normalize_model_name(m),
-                    "model": normalize_model_name(m),
-                    "modified_at": self._modified_at,
-                    "size": size if isinstance(size, int) else 0,
-                    "digest": self.digest(m),
-                    "details": self.details(),
-                }
-                for m in self.models
-            ]
-        }
+        return self.served.tags()
 
     def show(self, name: str) -> dict[str, Any]:
-        info = {k: v for k, v in self.identity().items() if isinstance(v, str | int | float | bool)}
-        return {
-            "license": "",
-            "modelfile": f"# served by pytest-chimera {__version__} from backend {self.backend.name}\nFROM {name}\n",
-            "parameters": "",
-            "template": "{{ .Prompt }}",
-            "details": self.details(),
-            "model_info": {f"chimera.{k}": v for k, v in info.items()},
-            "capabilities": ["completion"],
-            "modified_at": self._modified_at,
-        }
+        return self.served.show(name)
 
+    def ps(self) -> dict[str, Any]:
+        return self.served.ps()
 
-class _QuietServer(ThreadingHTTPServer):
-    """Threads are daemons; a client that hangs up mid-reply (it timed out) is not an error to print."""
+    def mark_loaded(self) -> None:
+        """The model has answered a request: ``/api/ps`` lists it from now on."""
+        if self.served.loaded_at is None:
+            self.served.loaded_at = _now()
 
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server_app: OllamaServer
-    protocol_version = "HTTP/1.1"
-    server_version = "pytest-chimera-ollama"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        """Quiet: tests read results, not access logs."""
-
-    # plumbing --------------------------------------------------------------------------------
-
-    def _send_json(self, status: int, payload: Mapping[str, Any]) -> None:
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _error(self, status: int, message: str) -> None:
-        self._send_json(status, {"error": message})
-
-    def _read_body(self) -> dict[str, Any] | None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        if not raw.strip():
-            return {}
-        try:
-            body = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            self._error(400, f"invalid JSON in request body: {exc}")
-            return None
-        if not isinstance(body, dict):
-            self._error(400, "request body must be a JSON object")
-            return None
-        self.server_app.requests.append((self.command, self.path, body))
-        return body
-
-    def _model_of(self, body: Mapping[str, Any]) -> str | None:
-        name = body.get("model") or body.get("name")
-        if not isinstance(name, str) or not name:
-            self._error(400, "model is required")
-            return None
-        if not self.server_app.serves(name):
-            self._error(404, f"model '{name}' not found")
-            return None
-        return name
-
-    # routes ----------------------------------------------------------------------------------
-
-    def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
-        self.send_response(200 if self.path in ("/", "") else 404)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def do_GET(self) -> None:  # noqa: N802
-        app = self.server_app
-        if self.path in ("/", ""):
-            body = b"Ollama is running"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        elif self.path == "/api/version":
-            self._send_json(200, {"version": SERVER_VERSION})
-        elif self.path == "/api/tags":
-            self._send_json(200, app.tags())
-        else:
-            self._error(404, "404 page not found")
-
-    def do_POST(self) -> None:  # noqa: N802
-        if self.path not in ("/api/show", "/api/generate", "/api/chat"):
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self._error(404, "404 page not found")
-            return
-        body = self._read_body()
-        if body is None:
-            return
-        name = self._model_of(body)
-        if name is None:
-            return
-        if self.path == "/api/show":
-            self._send_json(200, self.server_app.show(name))
-        else:
-            self._generate(name, body, chat=self.path == "/api/chat")
-
-    # generation ------------------------------------------------------------------------------
-
-    def _generate(self, name: str, body: Mapping[str, Any], *, chat: bool) -> None:
-        app = self.server_app
-        faults = app.faults
-        options = body.get("options") or {}
-        fmt = body.get("format")
-        if fmt == "json":
-            fmt = {"type": "object"}
-        elif not fmt:
-            fmt = None
-        messages = body.get("messages") if chat else None
-        prompt = None if chat else str(body.get("prompt") or "")
-        if not isinstance(options, dict) or (fmt is not None and not isinstance(fmt, dict)):
-            self._error(400, "options must be an object and format 'json' or a JSON Schema object")
-            return
-        if chat and not isinstance(messages, list):
-            self._error(400, "messages must be a list of {role, content} objects")
-            return
-        if not app.apply_load_options:
-            app.ignored_options.update(k for k in options if k in LOAD_TIME_OPTIONS)
-            options = {k: v for k, v in options.items() if k not in LOAD_TIME_OPTIONS}
-        stream = body.get("stream", True) is not False
-        state = _StreamState(self, name, chat=chat, faults=faults) if stream else None
-        pieces: list[str] = []
-
-        def on_token(piece: str) -> None:
-            pieces.append(piece)
-            if state is not None:
-                state.chunk(piece)
-
-        try:
-            with app._lock:
-                generation = app.backend.generate(
-                    prompt,
-                    messages=[dict(m) for m in messages] if messages is not None else None,
-                    options=options,
-                    format=fmt,
-                    on_token=on_token,
-                )
-        except Exception as exc:
-            if state is not None and state.stopped:
-                state.finish_cut()
-                return
-            message = str(exc) or type(exc).__name__
-            if state is not None and state.started:
-                state.line({"error": message})
-                state.end()
-            else:
-                self._error(500, message)
-            return
-
-        final = final_fields(generation, done_reason_of(generation, options))
-        if state is not None:
-            if state.stopped or (faults.cut_after is not None and state.count >= faults.cut_after):
-                state.finish_cut()
-                return
-            try:
-                state.line(state.payload("") | final)
-            except OSError:
-                return  # the client hung up
-            state.end()
-            return
-        # not streamed: one JSON object with the whole text
-        if faults.delay_s > 0:
-            time.sleep(faults.delay_s)
-        reply = _payload(name, generation.text, chat=chat) | final
-        raw = json.dumps(reply).encode()
-        if faults.malformed_after is not None:
-            raw = MALFORMED_LINE
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        if faults.cut_after is not None:
-            self.wfile.write(raw[: len(raw) // 2])
-            self.wfile.flush()
-            _hard_close(self)
-            return
-        self.wfile.write(raw)
-
-
-def _payload(name: str, text: str, *, chat: bool) -> dict[str, Any]:
-    base: dict[str, Any] = {"model": name, "created_at": _now()}
-    if chat:
-        base["message"] = {"role": "assistant", "content": text}
-    else:
-        base["response"] = text
-    base["done"] = False
-    return base
-
-
-def _hard_close(handler: BaseHTTPRequestHandler) -> None:
-    """Drop the connection now, as a crashed server would."""
-    handler.close_connection = True
-    try:
-        handler.connection.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-
-
-class _StreamState:
-    """Writes one NDJSON stream (HTTP/1.1 chunked), applying the injected faults."""
-
-    def __init__(self, handler: _Handler, name: str, *, chat: bool, faults: Faults) -> None:
-        self.handler, self.name, self.chat, self.faults = handler, name, chat, faults
-        self.started = False
-        self.stopped = False
-        self.count = 0
-
-    def payload(self, text: str) -> dict[str, Any]:
-        return _payload(self.name, text, chat=self.chat)
-
-    def _headers(self) -> None:
-        if not self.started:
-            h = self.handler
-            h.send_response(200)
-            h.send_header("Content-Type", "application/x-ndjson")
-            h.send_header("Transfer-Encoding", "chunked")
-            h.end_headers()
-            self.started = True
-
-    def _write(self, data: bytes) -> None:
-        """One HTTP chunk (``data`` is never empty: the empty chunk ends the body)."""
-        self._headers()
-        self.handler.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-        self.handler.wfile.flush()
-
-    def line(self, obj: Mapping[str, Any]) -> None:
-        self._write(json.dumps(obj).encode() + b"\n")
-
-    def chunk(self, piece: str) -> None:
-        f = self.faults
-        if self.stopped:
-            raise _StopStreaming
-        if f.cut_after is not None and self.count >= f.cut_after:
-            self.stopped = True
-            raise _StopStreaming
-        if f.delay_s > 0 and self.count >= f.delay_after:
-            time.sleep(f.delay_s)
-        try:
-            if f.malformed_after is not None and self.count == f.malformed_after:
-                self._write(MALFORMED_LINE + b"\n")
-            self.line(self.payload(piece))
-        except OSError:  # the client went away (it timed out, or was closed)
-            self.stopped = True
-            raise _StopStreaming from None
-        self.count += 1
-
-    def end(self) -> None:
-        """The terminating empty chunk: the body is complete."""
-        try:
-            self._headers()
-            self.handler.wfile.write(b"0\r\n\r\n")
-            self.handler.wfile.flush()
-        except OSError:
-            pass
-
-    def finish_cut(self) -> None:
-        """End a stopped stream: headers if none were sent, then drop the connection mid-body."""
-        try:
-            self._headers()
-            self.handler.wfile.flush()
-        except OSError:
-            pass
-        _hard_close(self.handler)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-BACKENDS = ("auto", "ollama", "llama-cpp", "replay")
+BACKENDS = ("auto", "ollama", "openai", "llama-cpp", "replay")
 DEFAULT_BACKEND = "auto"
 DEFAULT_MODEL = "gemma3:270m"
 RECORD_MODES = ("record", "replay", "auto")

@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from pytest_chimera.atomic import write_atomic
 from pytest_chimera.backends.base import (
+    METRIC_NAMES,
     Backend,
     BackendError,
     CallMetrics,
@@ -42,6 +44,8 @@ from pytest_chimera.version import __version__
 
 CASSETTE_FORMAT = 1
 HASH_CHARS = 16
+MAX_SLUG_CHARS = 120  # file names stop at 255 bytes on most file systems
+MAX_CASSETTE_BYTES = 64 * 1024 * 1024  # a recorded call is kilobytes; a larger file is not a cassette
 
 BackendFactory = Callable[[], Backend]
 
@@ -72,8 +76,19 @@ def request_hash(
 
 
 def model_slug(model: str) -> str:
-    """A file-system-safe directory name for a model name (``gemma3:270m`` -> ``gemma3_270m``)."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", model) or "_"
+    """A file-system-safe directory name for a model name (``gemma3:270m`` -> ``gemma3_270m``).
+
+    Never a path of its own: every character but ``A-Za-z0-9._-`` becomes ``_``, a name of dots only
+    (``.``, ``..``) becomes underscores, and a name over ``MAX_SLUG_CHARS`` is cut and ends with a hash of
+    the whole name, so the cassette stays inside its folder whatever the name.
+    """
+    slug = re.sub(r"[^A-Za-z0-9._-]", "_", model) or "_"
+    if not slug.strip("."):
+        slug = "_" * len(slug)
+    if len(slug) > MAX_SLUG_CHARS:
+        digest = hashlib.sha256(model.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_CHARS]
+        slug = f"{slug[: MAX_SLUG_CHARS - HASH_CHARS - 1]}-{digest}"
+    return slug
 
 
 def cassette_path(directory: Path, backend: str, model: str, digest: str) -> Path:
@@ -162,6 +177,9 @@ class ReplayBackend:
         backend_dir = model_slug(key["backend"]) if key["backend"] != "*" else "*"
         where = self.cassette_dir / backend_dir / model_slug(key["model"]) / f"{key['hash']}.json"
         backend_flag = f" --chimera-backend {key['backend']}" if key["backend"] != "*" else ""
+        if self.cassette_dir.exists() and not self.cassette_dir.is_dir():
+            return BackendError(f"the cassette directory {self.cassette_dir} is not a directory; give "
+                                "--chimera-cassettes the folder that holds the cassettes")
         return BackendError(
             f"no cassette for backend={key['backend']} model={key['model']} hash={key['hash']} "
             f"(looked for {where}) in record mode 'replay'. Record it by running this test with: "
@@ -193,15 +211,10 @@ class ReplayBackend:
 
     def _replay(self, path: Path, on_token: TokenCallback | None) -> Generation:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            response = data["response"]
-            text = str(response["text"])
-            chunks = [str(c) for c in response.get("chunks") or [text]]
-            metrics = CallMetrics.from_dict(response["metrics"])
-            options = dict(data["request"]["options"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            text, chunks, metrics, options = read_cassette(path)
+        except (OSError, ValueError) as exc:
             raise BackendError(
-                f"cassette {path} is unreadable or not a pytest-chimera cassette ({type(exc).__name__}: {exc}); "
+                f"cassette {path} is unreadable or not a pytest-chimera cassette ({_problem(exc)}); "
                 "delete it and record it again with --chimera-record-mode record"
             ) from None
         if on_token is not None:
@@ -251,7 +264,13 @@ class ReplayBackend:
                 "metrics": generation.metrics.to_dict(),
             },
         }
-        write_atomically(path, payload)
+        try:
+            write_atomically(path, payload)
+        except OSError as exc:
+            raise BackendError(
+                f"cannot write cassette {path} ({exc.strerror or exc}); give --chimera-cassettes a directory "
+                "this process can write"
+            ) from None
         self.recorded_calls += 1
         return generation
 
@@ -278,6 +297,83 @@ class ReplayBackend:
         """Close the inner backend if one was loaded."""
         if self._inner is not None:
             self._inner.close()
+
+
+def _problem(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, CassetteError) else f"{type(exc).__name__}: {exc}"
+
+
+class CassetteError(ValueError):
+    """A cassette file that is not what ``_record`` writes; the message says which part is wrong."""
+
+
+_OPTIONAL_NUMBERS = ("ttft_ms", "tokens_per_s")
+
+
+def _metrics(data: Any) -> CallMetrics:
+    """``CallMetrics`` from a cassette's ``response.metrics``: an object of finite numbers (unknown keys ignored)."""
+    if not isinstance(data, dict):
+        raise CassetteError(f"response.metrics is {_kind(data)}, expected an object of numbers")
+    values: dict[str, Any] = {}
+    for f in fields(CallMetrics):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if f.name == "replayed":
+            if not isinstance(value, bool):
+                raise CassetteError(f"response.metrics.replayed is {_kind(value)}, expected true or false")
+        elif f.name == "missing":
+            if not isinstance(value, list) or not all(isinstance(m, str) and m in METRIC_NAMES for m in value):
+                raise CassetteError(f"response.metrics.missing is {_kind(value)}, expected an array of metric "
+                                    f"names ({', '.join(METRIC_NAMES)})")
+            value = tuple(value)
+        elif value is None and f.name in _OPTIONAL_NUMBERS:
+            pass
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise CassetteError(f"response.metrics.{f.name} is {_kind(value)}, expected a finite number")
+        values[f.name] = value
+    return CallMetrics(**values)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def read_cassette(path: Path) -> tuple[str, list[str], CallMetrics, dict[str, Any]]:
+    """``(text, chunks, metrics, options)`` of a cassette file; raises ``OSError`` or ``CassetteError``."""
+    with open(path, "rb") as handle:
+        raw = handle.read(MAX_CASSETTE_BYTES + 1)
+    if len(raw) > MAX_CASSETTE_BYTES:
+        raise CassetteError(f"over {MAX_CASSETTE_BYTES} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CassetteError(f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise CassetteError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise CassetteError("invalid JSON: nested too deeply") from None
+    if not isinstance(data, dict):
+        raise CassetteError(f"the file holds {_kind(data)}, expected an object")
+    response, request = data.get("response"), data.get("request")
+    if not isinstance(response, dict):
+        raise CassetteError(f"response is {_kind(response)}, expected an object")
+    if not isinstance(request, dict) or not isinstance(request.get("options"), dict):
+        raise CassetteError("request.options is missing or not an object")
+    text = response.get("text")
+    if not isinstance(text, str):
+        raise CassetteError(f"response.text is {_kind(text)}, expected a string")
+    chunks = response.get("chunks")
+    if chunks is None or chunks == []:
+        chunks = [text]
+    if not isinstance(chunks, list) or not all(isinstance(c, str) for c in chunks):
+        raise CassetteError("response.chunks is not an array of strings")
+    if "".join(chunks) != text:
+        raise CassetteError("response.chunks do not add up to response.text")
+    return text, chunks, _metrics(response.get("metrics")), dict(request["options"])
 
 
 def _plain(info: Mapping[str, Any]) -> dict[str, Any]:

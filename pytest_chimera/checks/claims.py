@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pytest_chimera.checks.numbers import Number, canonical_unit, dimension, is_unit_word
+from pytest_chimera.checks.numbers import COUNT_NOUNS, Number, canonical_unit, dimension, is_unit_word
 from pytest_chimera.checks.report import ParsedReport
 
 # ---- text helpers -------------------------------------------------------------------------------------------
@@ -20,9 +20,11 @@ from pytest_chimera.checks.report import ParsedReport
 _TOKEN_RE = re.compile(r"[a-z0-9%]+(?:[._:/\-][a-z0-9%]+)*")
 PIECE_RE = re.compile(r"[._:/\-]")
 NUMERIC_RE = re.compile(r"^[\d.,]+%?$")
+_NUMERIC_START = frozenset("0123456789.,")
 _STOP = frozenset({"the", "of", "and", "per", "in", "to", "for", "a", "an", "is", "at", "on", "by", "with", "or",
                    "are", "was", "be", "as", "it", "its", "this", "that", "from", "all"})
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
+_DIGITS = re.compile(r"\d")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|~~|\[|\]\([^)]*\)|<[^>\n]{1,40}>")
 LINE_LEAD = re.compile(r"^\s*(?:#{1,6}\s+|>\s*)?(?:(?:[-*+]|\d+[.)])\s+)?")
 BULLET = re.compile(r"^\s*(?:#{1,6}\s+|>\s*)*(?:[-*+]\s+)?")
@@ -30,11 +32,20 @@ _LEAD_LABEL = re.compile(r"^\s*([^:\n]{2,60}?):\s")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
 _CLAUSE_SPLIT = re.compile(r"[;,]\s+|\s+(?:while|whereas|but|however)\s+", re.I)
 _MORE_RE = re.compile(r"(?:and|plus)\s+$", re.I)
-_APPROX_RE = re.compile(r"(?:approximately|approx\.?|about|around|roughly|nearly|almost|circa|~|≈|some)\s*$", re.I)
-_GT_RE = re.compile(r"(?:over|more than|above|exceeding|exceeds|exceed|greater than|at least|>=?|≥|upwards of)\s*$",
-                    re.I)
-_LT_RE = re.compile(r"(?:under|less than|below|at most|up to|fewer than|<=?|≤|within)\s*$", re.I)
+# the words right before a number that widen or bound it ("approximately 30%", "over 100 files", "under 5 ms")
+_BOUND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("approx", ("approximately", "approx.", "approx", "about", "around", "roughly", "nearly", "almost", "circa",
+                "~", "≈", "some")),
+    ("gt", ("over", "more than", "above", "exceeding", "exceeds", "exceed", "greater than", "at least", ">=", ">",
+            "≥", "upwards of")),
+    ("lt", ("under", "less than", "below", "at most", "up to", "fewer than", "<=", "<", "≤", "within")),
+)
+_BOUND_OF = {w: kind for kind, words in _BOUND_WORDS for w in words}
 _SIZE_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[bm](?![\w])", re.I)
+_UNIT_WORD_RE = re.compile(r"[A-Za-z][A-Za-z/%]*(?:\s+per\s+second)?", re.I)
+_NEXT_WORD = re.compile(r"\s+([A-Za-z]+)\b")
+_HEAD_BEFORE_BRACKET = re.compile(r"([A-Za-z][A-Za-z/%]*)\s*[(\[]\s*(?:~|≈|approx\.?|approximately|about|around|"
+                                  r"roughly|nearly|over|under|up to)?\s*$", re.I)
 
 
 def stem(word: str) -> str:
@@ -55,7 +66,7 @@ def _norm(token: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Normalised word tokens: lowercase, ``_``/``:`` as ``-``, simple plural stemming; numbers dropped."""
-    return [_norm(t) for t in _TOKEN_RE.findall(text.lower()) if not NUMERIC_RE.match(t)]
+    return [_norm(t) for t in _TOKEN_RE.findall(text.lower()) if not (t[0] in _NUMERIC_START and NUMERIC_RE.match(t))]
 
 
 @lru_cache(maxsize=65536)
@@ -85,6 +96,16 @@ def _norm_model(name: str) -> str:
 
 
 @lru_cache(maxsize=4096)
+def families_named(text: str) -> frozenset[str]:
+    """Model families named in a piece of text ("gemma3", also inside "gemma3:270m")."""
+    from pytest_chimera.evidence import labels as lb
+
+    if not any(ch.isdigit() for ch in text):
+        return frozenset()
+    return frozenset(phrase_text for f in lb.families_in_text(text) if (phrase_text := _norm_model(f)))
+
+
+@lru_cache(maxsize=4096)
 def models_named(text: str) -> frozenset[str]:
     """Normalised specific model forms named in a piece of text (the family alone names no model)."""
     from pytest_chimera.evidence import labels as lb
@@ -105,7 +126,10 @@ def models_named(text: str) -> frozenset[str]:
 
 @dataclass
 class _Unit:
-    """A piece of text to read numbers from: its line, part and extra context words."""
+    """A piece of text to read numbers from: its line, part and extra context words.
+
+    ``context``: words that name what the text's numbers are (a table cell's row label and column header);
+    ``hint``: where a bare number's unit is looked for after its own clause (a row's unit cell first)."""
 
     line: int
     text: str
@@ -113,23 +137,43 @@ class _Unit:
     in_code: bool = False
     context: str = ""
     excerpt: str = ""
+    hint: str = ""
+    subject: str = ""  # a table row's label and model cells: the model they name is the row's
 
 
 def clean(line: str) -> str:
-    line = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+    """A line without markdown markup; an inline code span keeps its words ("`mean_ttft_s`" names a column)
+    but not its digits (a file name or an option in code is not a number of the prose), between ‹ › so that
+    "`param_tuning`: 6 files" does not read as a run option."""
+    line = _CODE_SPAN.sub(lambda m: "\u2039" + _DIGITS.sub(" ", m.group(0)[1:-1]) + "\u203a", line)
     return _MARKUP.sub(lambda m: "" if m.group(0) in ("**", "__", "~~", "[") else " ", line)
 
 
+_CONTAINERS = re.compile(r"^(?:\s*(?:>|[-*+](?=\s)|\d{1,9}[.)](?=\s)))*\s*")
+_DIGIT = re.compile(r"\d")
+
+
 def units_of(parsed: ParsedReport) -> list[_Unit]:
+    """The text units of a report in line order: each line of its text blocks, each table cell, each code line.
+
+    Lines no block covers but that hold a digit (the markdown parser gives up below 20 levels of nested
+    blockquotes or lists) are read as plain lines, their container markers stripped: nesting never hides a
+    number."""
     lines = parsed.source.split("\n")
     out: list[_Unit] = []
+    covered = bytearray(len(lines) + 2)
     for block in parsed.blocks:
+        lo, hi = max(block.line_start, 0), min(max(block.line_end, block.line_start), len(lines))
+        if hi >= lo:
+            covered[lo:hi + 1] = b"\x01" * (hi + 1 - lo)
         if block.kind in ("hr", "html"):
             continue
         if block.kind == "table":
             table = next((t for t in parsed.tables if t.line == block.line_start), None)
             if table is not None:
                 out.extend(_table_units(table, block.part))
+                last = min(table.line + 1 + len(table.rows), len(lines))
+                covered[table.line:last + 1] = b"\x01" * max(0, last + 1 - table.line)
             continue
         code = block.kind == "code"
         start, end = block.line_start, block.line_end
@@ -144,18 +188,39 @@ def units_of(parsed: ParsedReport) -> list[_Unit]:
             raw = lines[k - 1]
             if raw.strip():
                 out.append(_Unit(k, raw, block.part))
+    missed = [k for k in range(1, len(lines) + 1) if not covered[k] and _DIGIT.search(lines[k - 1])]
+    if missed:
+        spans = sorted((span["line_start"], span["line_end"], name) for name, span in parsed.parts.items())
+        for k in missed:
+            part = next((name for a, b, name in spans if a <= k <= b), "body")
+            raw = lines[k - 1]
+            out.append(_Unit(k, raw[_CONTAINERS.match(raw).end():], part))  # type: ignore[union-attr]
+        out.sort(key=lambda u: u.line)
     return out
 
 
+_UNIT_HEADERS = frozenset({"unit", "units"})
+_SUBJECT_HEADER = re.compile(r"\b(?:model|variant|size|name|file)", re.I)
+
+
 def _table_units(table: Any, part: str) -> list[_Unit]:
+    """One unit per cell; its context is the row label (with the first column's header, which says what the
+    labels are: "File Type") and the column header; a "Units" column gives the row's numbers their unit."""
     out: list[_Unit] = []
+    header = [clean(h).strip() for h in table.header]
+    units_col = next((j for j, h in enumerate(header) if h.lower() in _UNIT_HEADERS), None)
     for r, row in enumerate(table.rows):
         label = clean(row[0]) if row else ""
+        unit_cell = clean(row[units_col]) if units_col is not None and units_col < len(row) else ""
+        first = header[0] if header else ""
+        excerpt = " | ".join(clean(c).strip() for c in row)
+        subject = " ".join([label] + [clean(row[j]) for j, h in enumerate(header)
+                                      if j and j < len(row) and _SUBJECT_HEADER.search(h)]).replace("_", " ")
         for j, cell in enumerate(row):
-            head = table.header[j] if j < len(table.header) else ""
-            ctx = f"{label} {clean(head)}" if j else clean(head)
-            excerpt = " | ".join(clean(c).strip() for c in row)
-            out.append(_Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt))
+            head = header[j] if j < len(header) else ""
+            ctx = f"{label} {head}" if j else head
+            hint = f"{unit_cell} {head} {label} {first}" if j else head
+            out.append(_Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint, subject))
     return out
 
 
@@ -201,95 +266,52 @@ def classify(num: Number, unit: _Unit, before: str) -> tuple[str, str]:
 
 
 def infer_unit(num: Number, clause: str, offset: int) -> str:
-    """The unit word of the clause nearest after the number, else before it (bare numbers only)."""
+    """The unit word of the clause nearest after the number, else before it (bare numbers only).
+
+    A unit word after the number counts only inside its noun phrase: no preposition or verb between ("14.59
+    across all configurations" is not a count of configurations). A number in brackets right after a unit
+    word takes that word ("JSON files (75)"); one in brackets after other words ("Markdown (29)") looks no
+    further than its bracket. ``offset`` -1: the number is not in ``clause`` (a table cell's header and row
+    label): its words are read in order."""
+    end = len(clause)
+    if offset >= 0:
+        head_word = _HEAD_BEFORE_BRACKET.search(clause, 0, offset)
+        if head_word and is_unit_word(head_word.group(1)) and len(head_word.group(1)) > 1:
+            return canonical_unit(head_word.group(1))
+        if _BRACKET_BEFORE.search(clause, 0, offset) and _BRACKET_ONLY.match(clause, offset + len(num.raw)):
+            end = offset  # "Markdown (29): probably reports ...": the bracket closes the number's phrase
+    offset = max(offset, 0)
     best: tuple[int, str] | None = None
-    for m in re.finditer(r"[A-Za-z][A-Za-z/%]*(?:\s+per\s+second)?", clause):
-        if not is_unit_word(m.group(0)) or len(m.group(0)) < 2:
+    for m in _UNIT_WORD_RE.finditer(clause, 0, end):
+        if not is_unit_word(m.group(0)) or len(m.group(0)) < 2 or _in_identifier(clause, m.start(), m.end()):
+            continue
+        if m.start() >= offset and end == len(clause) and clause[offset:offset + len(num.raw)] == num.raw \
+                and _PHRASE_BREAK.search(clause, offset + len(num.raw), m.start()):
             continue
         unit = canonical_unit(m.group(0))
+        head = _NEXT_WORD.match(clause, m.end())
+        if unit in COUNT_NOUNS and head and canonical_unit(head.group(1)) in COUNT_NOUNS:
+            unit = canonical_unit(head.group(1))  # "benchmark files": the head noun counts
         distance = m.start() - offset if m.start() >= offset else (offset - m.end()) + 1000
         if best is None or distance < best[0]:
             best = (distance, unit)
     return best[1] if best else ""
 
 
-
-# ---- per-number spans ----------------------------------------------------------------------------------------------
-
-
-_NEAR_STOP = re.compile(r"[|,;()\[\]]|\s[-–—]\s|(?<=[a-z])\.\s|\b(?:and|or|while|whereas|but|versus|vs)\b", re.I)
-_QUALIFIER = r"(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|over|under|up to)?\s*"
-APPOSITIVE = re.compile(r"\s*[(\[]\s*" + _QUALIFIER, re.I)
-_BRACKETED = re.compile(r"[(\[]\s*" + _QUALIFIER + r"$", re.I)
-_CONNECTOR = re.compile(r"\s*(?:-|–|—|to|vs\.?|versus|→|->|=>|/|and|or|x|×)\s*" + _QUALIFIER, re.I)
-_RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
+def _in_identifier(text: str, start: int, end: int) -> bool:
+    """True for a word inside an identifier ("tokens" in "avg_tokens_per_second"): not a unit of the prose."""
+    return (start > 0 and text[start - 1] in "_.") or (end < len(text) and text[end] == "_")
 
 
-def _near_span(text: str, nums: list[Number], k: int, lo: int, hi: int) -> tuple[int, int]:
-    """Where the words nearest a number start and end: back to the previous number or separator (comma,
-    bracket, "and", ...) and forward to the next number or separator, within ``[lo, hi)``."""
-    num = nums[k]
-    start = max(lo, nums[k - 1].end if k else lo)
-    end = max(min(hi, nums[k + 1].start if k + 1 < len(nums) else hi), num.end)
-    stops = list(_NEAR_STOP.finditer(text, start, max(start, num.start)))
-    if stops:
-        start = stops[-1].end()
-    stop = _NEAR_STOP.search(text, num.end, end)
-    return min(start, num.start), stop.start() if stop else end
-
-
-def near(text: str, nums: list[Number], k: int, lo: int, hi: int) -> str:
-    """The words nearest a number (see ``_near_span``), the number itself left out."""
-    start, end = _near_span(text, nums, k, lo, hi)
-    return text[start:nums[k].start] + " " + text[nums[k].end:end]
-
-
-def own_clause(text: str, nums: list[Number], k: int, lo: int, hi: int) -> str:
-    """The clause ``text[lo:hi]`` of number ``k`` with the words that belong to another number blanked.
-
-    The clause is split into per-number spans: each other quantity owns its own text ("28 files") and its
-    nearest words (``_near_span``), except the words before the first quantity of the clause, which are
-    the subject they all share ("The average TTFT was 81 ms and 151 ms"). So in "28 files (8 CSV, ..."
-    the label "CSV" is the 8's, not the 28's. Words nearest both ``k`` and another number stay. Numbers
-    that only a connector separates ("272-883 tokens", "102.85 vs 76.59 tok/s", "11 → 22") share their
-    words; a number opening a bracket ("44 files (43.6%)", "lower TTFT (~0.12s)") restates what precedes
-    the bracket and keeps it. A sentence that distributes its labels ("... respectively") is left whole."""
-    inside = [j for j in range(len(nums)) if lo <= nums[j].start < hi and nums[j].form == "quantity"]
-    if len(inside) < 2 or k not in inside or _RESPECTIVELY.search(text, lo, hi):
-        return text[lo:hi]
-    qs = [nums[j] for j in inside]  # other numbers (a model size "270m", a date) are words here
-    groups: list[list[int]] = [[0]]  # runs of quantities joined by connectors only, as indices into qs
-    for i in range(1, len(qs)):
-        if _CONNECTOR.fullmatch(text, qs[i - 1].end, qs[i].start):
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    spans: list[tuple[int, int]] = []
-    mine = 0
-    for g, group in enumerate(groups):
-        start, end = _near_span(text, qs, group[0], lo, hi)[0], _near_span(text, qs, group[-1], lo, hi)[1]
-        if g and _BRACKETED.search(text, qs[groups[g - 1][-1]].end, qs[group[0]].start):
-            start = qs[groups[g - 1][-1]].end  # "lower TTFT (~0.12s)": the words before the bracket are its too
-        spans.append((start if g else qs[group[0]].start, end))
-        if inside.index(k) in group:
-            mine = g
-    start, end = spans[mine]
-    if mine and APPOSITIVE.fullmatch(text, qs[groups[mine - 1][-1]].end, qs[groups[mine][0]].start):
-        spans[mine - 1] = (lo, lo)  # "44 files (43.6%)": a restatement keeps the number it restates
-    cuts: list[tuple[int, int]] = []
-    for g, (g_start, g_end) in enumerate(spans):
-        if g != mine and g_start < g_end:
-            cuts += [(g_start, min(g_end, start)), (max(g_start, end), g_end)]
-            cuts += [(qs[i].start, qs[i].end) for i in groups[g]]
-    out: list[str] = []
-    at = lo
-    for c_start, c_end in sorted(cut for cut in cuts if cut[0] < cut[1]):
-        if c_end <= at:
-            continue
-        c_start, c_end = max(c_start, at), min(c_end, hi)
-        out += [text[at:c_start], " " * (c_end - c_start)]
-        at = c_end
-    return "".join(out) + text[at:hi] if out else text[lo:hi]
+_BRACKET_BEFORE = re.compile(r"[(\[]\s*(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|over|under|"
+                             r"up to)?\s*$", re.I)
+# what may follow a number that restates the label before its bracket: "(44)", "(101 total)", "(44 out of 101)"
+_BRACKET_ONLY = re.compile(r"\s*(?:(?:total|overall|in total|combined|altogether)\s*)?(?:[)\]]|(?:out\s+)?of\b)",
+                           re.I)
+# words that end a number's noun phrase: prepositions, conjunctions, punctuation ("14.59 across all
+# configurations"); a copula does not ("2 are Markdown files")
+_PHRASE_BREAK = re.compile(r"[,;:()\[\]|]|\s[-–—]\s|\b(?:across|over|in|for|of|with|from|to|at|on|by|during|"
+                           r"between|among|within|per|under|after|before|than|and|or|which|that|while)\b", re.I)
 
 
 def lead(text: str) -> str:
@@ -299,10 +321,16 @@ def lead(text: str) -> str:
 
 
 def bound(before: str) -> str:
-    if _APPROX_RE.search(before):
-        return "approx"
-    if _GT_RE.search(before):
-        return "gt"
-    if _LT_RE.search(before):
-        return "lt"
-    return ""
+    """"approx", "gt" or "lt" when the text right before a number ends with a qualifier ("approximately",
+    "over", "~", "at most"), else ""."""
+    tail = before[-24:].lower().rstrip()
+    if not tail:
+        return ""
+    for sym in (tail[-2:], tail[-1:]):
+        if sym in _BOUND_OF:
+            return _BOUND_OF[sym]
+    words = tail.split()
+    last = words[-1].lstrip("([*_'\"")
+    if len(words) > 1 and f"{words[-2].lstrip('([*_')} {last}" in _BOUND_OF:
+        return _BOUND_OF[f"{words[-2].lstrip('([*_')} {last}"]
+    return _BOUND_OF.get(last, "")

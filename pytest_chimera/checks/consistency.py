@@ -42,30 +42,22 @@ verdict ``None``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from pytest_chimera.checks import claims as cl
-from pytest_chimera.checks.index import Dim, FactIndex, index_of
-from pytest_chimera.checks.numbers import COUNT_NOUNS, Number, dimension, find_numbers
+from pytest_chimera.checks import clauses
+from pytest_chimera.checks.index import FactIndex, index_of
+from pytest_chimera.checks.matching import match
+from pytest_chimera.checks.numbers import Number, find_numbers
+from pytest_chimera.checks.query import Decision, Query, context
 from pytest_chimera.checks.report import ParsedReport, parse_report
 from pytest_chimera.evidence.facts import Fact, Facts
 
-if TYPE_CHECKING:
-    import numpy as np
-
 VERDICTS = ("supported", "contradicted", "unverified")
 KINDS = ("claim", "config", "run_metric", "date", "ordinal", "other")
-SPECIFIC_DF = 5
-NEAR_WEIGHT = 3.0
-COMMON_DF = 1000
-COMMON_SHARE = 0.02
-CANDIDATE_CACHE = 4096
-MIN_NAMING_LABELS = 2
-APPROX_REL = 0.05
-_COUNT_UNITS = frozenset(COUNT_NOUNS) | {"chars"}
+RULES = ("exact fact", "derived", "span", "chance guard")
 
 # ---- results ------------------------------------------------------------------------------------------------
 
@@ -85,6 +77,7 @@ class NumberCheck:
     verdict: str | None = None
     fact: Fact | None = None
     explanation: str = ""
+    rule: str = ""  # the rule that decided the verdict (RULES), "" when none did
 
     def to_json(self) -> dict[str, Any]:
         fact = None
@@ -92,7 +85,13 @@ class NumberCheck:
             fact = {"key": self.fact.key, "value": self.fact.value, "unit": self.fact.unit, "source": self.fact.source}
         return {"line": self.line, "text": self.text, "raw": self.raw, "value": self.value, "unit": self.unit,
                 "kind": self.kind, "reason": self.reason, "part": self.part, "verdict": self.verdict, "fact": fact,
-                "explanation": self.explanation}
+                "explanation": self.explanation, "rule": self.rule}
+
+    def decide(self, decision: Decision, index: FactIndex) -> None:
+        """Take a verdict, its fact and its explanation (which ends with the rule that decided)."""
+        self.verdict, self.rule = decision.verdict, decision.rule
+        self.explanation = decision.explanation + (f" (rule: {decision.rule})" if decision.rule else "")
+        self.fact = index.fact(decision.fact) if decision.fact is not None else None
 
     def describe(self) -> str:
         """One line: where, what, the verdict and the nearest fact with its source."""
@@ -126,244 +125,8 @@ class ConsistencyResult:
 
 
 
-# ---- matching -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Query:
-    value: float
-    unit: str
-    tolerance: float
-    bound: str  # "", "approx", "gt", "lt"
-    bag: set[str]
-    seq: list[str]
-    models: frozenset[str]
-    near_bag: set[str] = field(default_factory=set)
-    near_seq: list[str] = field(default_factory=list)
-
-
-def _context(text: str) -> tuple[list[str], set[str]]:
-    seq = cl.tokens(text)
-    bag = set(seq)
-    for t in list(seq):
-        if cl.PIECE_RE.search(t):
-            bag.update(cl.stem(p) for p in cl.PIECE_RE.split(t) if p and not cl.NUMERIC_RE.match(p))
-    return seq, bag
-
-
-def _matched(d: Dim, bag: set[str], seq: list[str]) -> list[tuple[str, ...]]:
-    found: list[tuple[str, ...]] = [(t,) for t in bag if (t,) in d.postings]
-    n = len(seq)
-    for k, t in enumerate(seq):
-        for p in d.first.get(t, ()):
-            if len(p) <= n - k and tuple(seq[k:k + len(p)]) == p:
-                found.append(p)
-    return list(dict.fromkeys(found))
-
-
-def _dims_for(unit: str, index: FactIndex) -> list[str]:
-    if unit in _COUNT_UNITS:
-        return [unit] if unit in index.dims else [u for u in ("",) if u in index.dims]
-    if unit:
-        name = dimension(unit)[0]
-        return [name] if name in index.dims else []
-    return [u for u in ("", *sorted(_COUNT_UNITS)) if u in index.dims]
-
-
-def _agrees(q: _Query, values: np.ndarray) -> np.ndarray:
-    """Which values (in the claim's unit) agree with the claim within its written precision and bound."""
-    import numpy as np
-
-    v = q.value
-    tol = q.tolerance + 1e-9 * max(1.0, abs(v))
-    if q.bound == "gt":
-        return np.asarray(values >= v - tol)
-    if q.bound == "lt":
-        return np.asarray(values <= v + tol)
-    if q.bound == "approx":
-        tol = max(tol, abs(v) * APPROX_REL)
-    return np.asarray(np.abs(values - v) <= tol)
-
-
-def _by_chance(q: _Query, best_values: np.ndarray, agreeing: int) -> str:
-    """Why an agreement among several equally fitting facts proves nothing, or "".
-
-    A bound ("over 60ms") must hold for every best fit. A value must be rarer than chance: with N best fits
-    spread over a range R, a number written to +/-t hits one by chance when N * 2t / R >= 1.
-    """
-    n = best_values.size
-    if n <= 1:
-        return ""
-    if q.bound in ("gt", "lt"):
-        return "" if agreeing == n else f"only {agreeing} of them satisfy the bound"
-    tol = q.tolerance if q.bound != "approx" else max(q.tolerance, abs(q.value) * APPROX_REL)
-    spread = float(best_values.max() - best_values.min())
-    if spread > 0 and n * 2 * tol / spread >= 1:
-        return f"one agrees, but at this precision one of {n} values spread over {_fmt(spread)} would by chance"
-    return ""
-
-
-def _member(posting: np.ndarray, local: np.ndarray) -> np.ndarray:
-    """1 where ``local`` (sorted ids) is in ``posting`` (sorted ids), else 0."""
-    import numpy as np
-
-    if local.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    at = np.minimum(np.searchsorted(posting, local), posting.size - 1)
-    member: np.ndarray = (posting[at] == local).astype(np.int64)
-    return member
-
-
-def _agreeing(d: Dim, phrase: tuple[str, ...], q: _Query, factor: float) -> np.ndarray:
-    """Ids of the facts carrying ``phrase`` whose value agrees with the claim (binary search by value)."""
-    import numpy as np
-
-    order = d.by_value.get(phrase)
-    if order is None:
-        ids = d.postings[phrase]
-        sort = np.argsort(d.values[ids], kind="stable")
-        order = d.by_value[phrase] = (ids[sort], d.values[ids][sort])
-    ids, vals = order
-    v = q.value * factor
-    tol = q.tolerance * factor + 1e-9 * max(1.0, abs(v))
-    if q.bound == "approx":
-        tol = max(tol, abs(v) * APPROX_REL)
-    lo, hi = v - tol, v + tol
-    if q.bound == "gt":
-        hi = math.inf
-    elif q.bound == "lt":
-        lo = -math.inf
-    found: np.ndarray = ids[np.searchsorted(vals, lo, "left"):np.searchsorted(vals, hi, "right")]
-    return found
-
-
-def match(q: _Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> tuple[str, int | None, str]:
-    """(verdict, global fact index or None, explanation) for one claim.
-
-    ``min_labels``: labels a unique best fact must match to count as named (1 for a run's own metrics,
-    whose few labels are curated)."""
-    import numpy as np
-
-    dims = _dims_for(q.unit, index)
-    if not dims:
-        shown = q.unit or "no unit"
-        return "unverified", None, f"no fact has a unit compatible with {shown}"
-    factor = dimension(q.unit)[1] if q.unit and q.unit not in _COUNT_UNITS else 1.0
-    parts: list[tuple[Any, Any, Any, Any]] = []  # scores, global idx, values in the claim's unit, named
-    top = 0.0
-    for name in dims:
-        d = index.dims[name]
-        phrases = _matched(d, q.bag | q.near_bag, q.seq + ["|"] + q.near_seq)
-        if not phrases:
-            continue
-        near = set(_matched(d, q.near_bag, q.near_seq)) if q.near_seq else set()
-        weight = {p: d.weights[p] * (NEAR_WEIGHT if p in near else 1.0) for p in phrases}
-        cap = max(COMMON_DF, int(COMMON_SHARE * len(d.facts)))
-        scores: Any
-        hits: Any
-        rare_ph = [p for p in phrases if d.df[p] <= cap]
-        common_ph = [p for p in phrases if d.df[p] > cap]
-        if rare_ph:
-            key = (name, tuple(sorted(weight.items())), q.models, min_labels)
-            cached = index.candidates.get(key)
-            if cached is not None:
-                parts.append(cached)
-                continue
-            flat = np.concatenate([d.postings[p] for p in rare_ph])
-            local = np.unique(flat)
-            pos = np.searchsorted(local, flat)
-            scores = np.bincount(pos, weights=np.repeat([weight[p] for p in rare_ph],
-                                                        [d.df[p] for p in rare_ph]), minlength=local.size)
-            hits = np.bincount(pos, minlength=local.size)
-            part_top = 0.0
-        else:
-            key = None
-            # only common words (each on more than `cap` facts): the best fits carry every one of them;
-            # look for such a fact among those whose value agrees (binary search by value, then
-            # intersect). None found: many facts fit and none of the best has the value.
-            ordered = sorted(common_ph, key=lambda p: d.df[p])
-            local = np.sort(_agreeing(d, ordered[0], q, factor))
-            for p in ordered[1:]:
-                if local.size == 0:
-                    break
-                local = local[_member(d.postings[p], local).astype(bool)]
-            part_top = sum(weight[p] for p in common_ph)
-            scores = np.full(local.size, part_top, dtype=float)
-            hits = np.full(local.size, len(common_ph), dtype=np.int64)
-        for p in common_ph if rare_ph else ():
-            member = _member(d.postings[p], local)
-            scores = scores + weight[p] * member
-            hits = hits + member
-        if q.models and local.size:
-            allowed = d.model_ok.get(q.models)
-            if allowed is None:
-                ok_ids = np.array([not forms or bool(forms & q.models) for forms in d.models] + [True])
-                allowed = d.model_ok[q.models] = ok_ids[d.model_id]  # model_id -1 picks the final True
-            keep = allowed[local]
-            local, scores, hits = local[keep], scores[keep], hits[keep]
-        top = max(top, part_top)
-        if local.size == 0:
-            continue
-        rare_hit = np.zeros(local.size, dtype=bool)
-        for p in phrases:
-            if d.df[p] <= SPECIFIC_DF:
-                rare_hit |= _member(d.postings[p], local).astype(bool)
-        named = rare_hit & (hits >= min_labels)
-        part = (scores, d.facts_array[local], d.values[local], named)
-        if key is not None:
-            if len(index.candidates) >= CANDIDATE_CACHE:
-                index.candidates.clear()
-            index.candidates[key] = part
-        parts.append(part)
-    if not parts:
-        if top:
-            return "unverified", None, "many facts fit the words around it and none of them has this value"
-        return "unverified", None, f"no fact with a unit compatible with {q.unit or 'a bare number'} is named " \
-                                   "by the words around it"
-    scores = np.concatenate([p[0] for p in parts])
-    gidx = np.concatenate([p[1] for p in parts])
-    values = np.concatenate([p[2] for p in parts]) / factor
-    named = np.concatenate([p[3] for p in parts])
-    agree = _agrees(q, values)
-    top = max(top, float(scores.max()))
-    best = scores >= top - 1e-9
-    if not best.any():
-        return "unverified", None, "many facts fit the words around it and none of the best fits has this value"
-    distance = np.abs(values - q.value)
-    hit = best & agree
-    n_best = int(best.sum())
-    nearest = int(np.flatnonzero(best)[np.argmin(distance[best])])
-    if hit.any():
-        k = int(np.flatnonzero(hit)[np.argmin(distance[hit])])
-        doubt = _by_chance(q, values[best], int(hit.sum()))
-        if doubt:
-            return "unverified", int(gidx[k]), f"{n_best} facts fit the words equally; {doubt}"
-        return "supported", int(gidx[k]), "a fact named by the same words has this value within the written precision"
-    if n_best == 1 and named[nearest]:
-        return "contradicted", int(gidx[nearest]), f"the fact it names is {_fmt_in(float(values[nearest]), q)}"
-    weaker = named & agree
-    if weaker.any():
-        cand = np.flatnonzero(weaker)
-        k = int(cand[np.lexsort((distance[cand], -scores[cand]))[0]])
-        return "supported", int(gidx[k]), (f"a fact that names it specifically has this value within the written "
-                                           f"precision ({n_best} facts fit the words better, none with this value)")
-    why = "several facts fit the words equally" if n_best > 1 else "the words name no specific fact"
-    return "unverified", int(gidx[nearest]), (f"{why} and none has this value; nearest "
-                                              f"{_fmt_in(float(values[nearest]), q)}")
-
-
 def _fmt(value: float) -> str:
     return f"{value:.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
-
-
-def _fmt_in(value: float, q: _Query) -> str:
-    decimals = max(0, -int(round(math.log10(q.tolerance * 2)))) if q.tolerance > 0 else 2
-    shown = f"{value:.{decimals}f}"
-    if math.isclose(float(shown), q.value):
-        shown = f"{value:.{decimals + 1}f}"
-    unit = q.unit or ""
-    return f"{shown}{unit}" if unit == "%" else f"{shown} {unit}".rstrip()
-
 
 
 # ---- runs ---------------------------------------------------------------------------------------------------
@@ -447,37 +210,38 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
         if not nums:
             continue
         lead = cl.lead(cl.LINE_LEAD.sub("", text, count=1) if not unit.in_code else text)
-        sentences = cl.sentences(text)
+        kinds = [cl.classify(num, unit, text[max(0, num.start - 30):num.start]) for num in nums]
+        wanted = {k for k, (kind, _) in enumerate(kinds) if kind in ("claim", "run_metric")}
+        readings = clauses.read_line(text, nums, lead, wanted) if wanted else [None] * len(nums)
+        units: dict[int, str] = {}
         for k, num in enumerate(nums):
-            s_at, sentence = next(((a, s) for a, s in reversed(sentences) if a <= num.start), (0, text))
+            reading = readings[k]
             before = text[max(0, num.start - 30):num.start]
-            kind, reason = cl.classify(num, unit, before)
-            check = NumberCheck(unit.line, unit.excerpt or sentence.strip(), num.raw, num.value, num.unit, kind,
-                                reason, unit.part)
-            if kind in ("claim", "run_metric"):
-                clause, c_at = cl.clause(sentence, num.start - s_at)
-                lo, hi = s_at + c_at, s_at + c_at + len(clause)
-                near = cl.near(text, nums, k, lo, hi)
-                if k and not cl.tokens(near) and cl.APPOSITIVE.fullmatch(text, nums[k - 1].end, num.start):
-                    near = cl.near(text, nums, k - 1, lo, hi)  # a bare restatement "(43.6%)": its head's words
-                own = cl.own_clause(text, nums, k, lo, hi)
-                unit_name = num.unit or cl.infer_unit(num, clause, num.start - s_at - c_at) or \
-                    cl.infer_unit(num, unit.context, 0)
-                check.unit = unit_name
-                ctx = f"{lead} {own} {unit.context}" if lead and lead not in clause else f"{own} {unit.context}"
-                seq, bag = _context(ctx)
-                near_seq, near_bag = _context(f"{near} {unit.context}")
+            kind, reason = kinds[k]
+            excerpt = unit.excerpt or (reading.excerpt.strip() if reading is not None else _excerpt(text, num))
+            check = NumberCheck(unit.line, excerpt, num.raw, num.value, num.unit, kind, reason, unit.part)
+            if reading is not None:
+                near, own = reading.near, reading.own
+                unit_name = num.unit or cl.infer_unit(num, reading.clause, reading.offset) or \
+                    cl.infer_unit(num, unit.hint or unit.context, -1)
+                if reading.total_of is not None:  # "(44 out of 101)": the total of what the 44 counts
+                    unit_name = num.unit or units.get(reading.total_of, "") or unit_name
+                units[k] = check.unit = unit_name
+                ctx = f"{lead} {own} {unit.context}" if lead and not reading.lead_in_clause else f"{own} {unit.context}"
+                if reading.total_of is not None:
+                    ctx = own
+                seq, bag = context(ctx)
+                near_seq, near_bag = context(f"{near} {unit.context}")
                 models = (cl.models_named(near) or cl.models_named(own) or cl.models_named(unit.context)
-                          or cl.models_named(sentence))
-                q = _Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq)
+                          or cl.models_named(unit.subject) or cl.models_named(reading.sentence))
+                families = (cl.families_named(near) or cl.families_named(own) or cl.families_named(unit.context)
+                            or cl.families_named(unit.subject))
+                q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
+                          families, own)
                 if kind == "claim":
-                    verdict, at, why = match(q, index)
-                    check.verdict, check.explanation = verdict, why
-                    check.fact = index.fact(at) if at is not None else None
+                    check.decide(match(q, index), index)
                 elif run_index is not None:
-                    verdict, at, why = match(q, run_index, min_labels=1)
-                    check.verdict, check.explanation = verdict, why
-                    check.fact = run_index.fact(at) if at is not None else None
+                    check.decide(match(q, run_index, min_labels=1), run_index)
                 else:
                     check.explanation = "not checked: no run given (pass a ReportRun, or --run run.json)"
             elif kind == "config":
@@ -485,6 +249,13 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
             out.append(check)
     return ConsistencyResult(out)
 
+
+
+def _excerpt(text: str, num: Number) -> str:
+    """The sentence of a number that is not a claim (or ``WINDOW`` characters around it in a long one)."""
+    if len(text) <= 2 * clauses.WINDOW:
+        return text.strip()
+    return text[max(0, num.start - clauses.WINDOW):num.end + clauses.WINDOW].strip()
 
 
 def _check_config(check: NumberCheck, num: Number, options: Mapping[str, float], have_run: bool) -> None:
@@ -499,6 +270,7 @@ def _check_config(check: NumberCheck, num: Number, options: Mapping[str, float],
         return
     actual = options[key]
     check.fact = Fact(f"run.options.{key}", actual, "", f"run options: {key}", (key,))
+    check.rule = "exact fact"
     if abs(actual - num.value) <= num.tolerance + 1e-9:
         check.verdict, check.explanation = "supported", f"the run's {key} is {_fmt(actual)}"
     else:

@@ -4,13 +4,16 @@ sorted values, so that a claim's candidate facts are found without scanning them
 from __future__ import annotations
 
 import math
+import re
 import weakref
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks.claims import model_forms_of_label, phrase
 from pytest_chimera.checks.numbers import canonical_unit, dimension
 from pytest_chimera.evidence.facts import Fact, Facts
+from pytest_chimera.evidence.labels import STAT_LABELS, family_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,14 +28,17 @@ class Dim:
     facts: list[int] = field(default_factory=list)  # global fact indices
     facts_array: Any = None  # the same as an np.ndarray
     values: Any = None  # np.ndarray of base-unit values
+    raw: Any = None  # np.ndarray of the values as the facts give them (in their own units)
     postings: dict[tuple[str, ...], Any] = field(default_factory=dict)  # phrase -> np.ndarray of local idx
     weights: dict[tuple[str, ...], float] = field(default_factory=dict)
     df: dict[tuple[str, ...], int] = field(default_factory=dict)
     first: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # multi-word phrases by first token
     model_id: Any = None  # np.ndarray: index into models, -1 when the fact names no model
-    by_value: dict[tuple[str, ...], tuple[Any, Any]] = field(default_factory=dict)  # common phrase -> sorted
-    model_ok: dict[frozenset[str], Any] = field(default_factory=dict)  # models named -> allowed mask
+    by_value: dict[Any, tuple[Any, Any]] = field(default_factory=dict)  # phrase (, "raw") -> sorted
+    model_ok: dict[Any, Any] = field(default_factory=dict)  # models or families named -> allowed mask
     models: list[frozenset[str]] = field(default_factory=list)
+    level: Any = None  # np.ndarray of bool: the fact is a level of its quantity, not a spread or a count
+    model_bound: Any = None  # np.ndarray of bool: the fact names a model or family (matching, on first use)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -68,6 +74,9 @@ class FactIndex:
         self.dims: dict[str, Dim] = {}
         # (dim, phrase weights, models, min_labels) -> candidate arrays: sentences repeat their words
         self.candidates: dict[Any, tuple[Any, Any, Any, Any]] = {}
+        self.spans: dict[Any, Any] = {}  # (dim, phrases, models) -> the span of a quantity (matching.span_of)
+        self.stat_phrases: frozenset[tuple[str, ...]] = _STAT_PHRASES
+        self.model_phrases: set[tuple[str, ...]] = set()
         if n == 0:
             return
         # dimension and base-unit value of every fact
@@ -76,7 +85,11 @@ class FactIndex:
         dim_names = sorted({d for d, _ in dims_of_unit})
         dim_index = {name: k for k, name in enumerate(dim_names)}
         fact_dim = np.array([dim_index[d] for d, _ in dims_of_unit], dtype=np.int64)[unit_codes]
-        base = np.array(self.raw_values, dtype=float) * np.array([f for _, f in dims_of_unit])[unit_codes]
+        raw = np.array(self.raw_values, dtype=float)
+        base = raw * np.array([f for _, f in dims_of_unit])[unit_codes]
+        # which facts are levels of their quantity (not a spread or a count of values): by the key's last part
+        last_codes, lasts = pd.factorize(pd.Series([k[k.rfind(".") + 1:] for k in self.keys], dtype=object))
+        level = ~np.array([_spread_last(str(x)) for x in lasts] + [False], dtype=bool)[last_codes]
         order = np.argsort(fact_dim, kind="stable")
         counts = np.bincount(fact_dim, minlength=len(dim_names))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -87,7 +100,9 @@ class FactIndex:
             d.facts_array = order[starts[k]:starts[k] + counts[k]]
             d.facts = d.facts_array.tolist()
             d.values = base[d.facts_array]
+            d.raw = raw[d.facts_array]
             d.model_id = np.full(int(counts[k]), -1, dtype=np.int64)
+            d.level = level[d.facts_array]
         # label phrases: each distinct label string is normalised once
         lens = np.fromiter((len(x) for x in self.labels), dtype=np.int64, count=n)
         flat = pd.Series(list(itertools.chain.from_iterable(self.labels)), dtype=object)
@@ -99,6 +114,9 @@ class FactIndex:
         phrases = list(phrase_ids)
         # model forms of each fact: the union over its labels
         label_forms = [model_forms_of_label(u) for u in uniques]
+        self.model_phrases = {phrase(u) for u, forms in zip(uniques, label_forms, strict=True) if forms}
+        self.model_phrases |= {phrase(family_of(u)) for u, forms in zip(uniques, label_forms, strict=True) if forms}
+        self.model_phrases.discard(())
         has_form = np.array([bool(x) for x in label_forms] + [False])
         model_ids: dict[frozenset[str], int] = {}
         at = np.flatnonzero(has_form[codes])
@@ -152,6 +170,23 @@ class FactIndex:
 
     def fact(self, i: int) -> Fact:
         return Fact(self.keys[i], self.raw_values[i], self.units[i], self.sources[i], self.labels[i])
+
+
+_SPREAD_WORDS = frozenset({"std", "stdev", "sd", "variance", "var", "deviation", "cv", "iqr"})
+_STAT_PHRASES = frozenset(phrase(w) for words in STAT_LABELS.values() for w in words) - {()}
+
+
+@lru_cache(maxsize=65536)
+def _spread_last(last: str) -> bool:
+    last = last.lower()
+    return last == "count" or any(w in _SPREAD_WORDS for w in re.split(r"[^a-z]+", last))
+
+
+def is_spread(key: str) -> bool:
+    """True for a fact that measures a spread of a column or counts its values (``...ttft_s.std``,
+    ``overall_stdev_ms``, ``...ttft_s.count``) rather than a level of the quantity: such a fact is a candidate
+    only for a clause that names its statistic, and no part of a quantity's span (``eval_count`` is a level)."""
+    return _spread_last(key.rpartition(".")[2])
 
 
 _INDEX_CACHE: weakref.WeakKeyDictionary[Facts, tuple[int, FactIndex]] = weakref.WeakKeyDictionary()

@@ -66,10 +66,13 @@ _ALIASES: dict[str, str] = {
 COUNT_NOUNS = (
     "files", "tokens", "rows", "runs", "samples", "requests", "iterations", "models", "records", "entries",
     "tests", "calls", "prompts", "columns", "experiments", "configurations", "benchmarks", "reports", "words",
+    "parameters",
 )
 for _noun in COUNT_NOUNS:
     _ALIASES[_noun] = _noun
     _ALIASES[_noun[:-1]] = _noun
+_COUNT_WORDS = frozenset(COUNT_NOUNS) | frozenset(n[:-1] for n in COUNT_NOUNS)
+_COUNT_HEAD = re.compile(r"[ \u00a0]+([A-Za-z]+)\b")
 
 _SEP = "[,\u00a0\u202f\u2009'_]"
 _NUM = rf"(?P<int>\d{{1,3}}(?:(?P<sep>{_SEP})\d{{3}})(?:(?P=sep)\d{{3}})*|\d+)(?:\.(?P<frac>\d+))?"
@@ -88,6 +91,9 @@ def _unit_at(text: str, pos: int) -> tuple[str, int] | None:
         return None
     word = m.group("unit")
     if word.lower() in _ALIASES or re.sub(r"\s+", " ", word.lower()) in _ALIASES:
+        head = _COUNT_HEAD.match(text, m.end()) if word.lower() in _COUNT_WORDS else None
+        if head is not None and head.group(1).lower() in _COUNT_WORDS:  # "101 benchmark files": the head noun
+            return head.group(1), head.end()
         return word, m.end()
     first = re.match(r"[A-Za-zµμ×%][A-Za-z/]*", word)  # "tokens per thing": try the first word alone
     if first and first.group(0) != word and first.group(0).lower() in _ALIASES:
@@ -174,27 +180,50 @@ def _spans(regex: re.Pattern[str], text: str) -> list[tuple[int, int]]:
     return [m.span() for m in regex.finditer(text)]
 
 
+def _date_at(text: str, start: int, reach: int = 24) -> tuple[int, int] | None:
+    """The span of the date or time that covers the number at ``start``: a date is tried from each word start
+    up to ``reach`` characters before it ("November 14th, 2025"), so a line of thousands of numbers costs a
+    few anchored matches per number, never a scan of the line per number."""
+    for w in _WORD_START.finditer(text, max(0, start - reach), start + 1):
+        m = _DATE_RE.match(text, w.start())
+        if m is not None and m.end() > start:
+            return m.span()
+    return None
+
+
+_WORD_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]")
+
+
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= pos < b for a, b in spans)
 
 
 _ANY_DIGIT = re.compile(r"\d")
-_DATE_HINT = re.compile(r"\d[-/:]\d|\b(?:19|20)\d\d\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
-_ORDINAL_HINT = re.compile(r"\d(?:st|nd|rd|th)\b|step|section|phase|stage|part|round|rank|no\.|number|#", re.I)
+# what a date or time needs somewhere in the line (a digit run of its own shape: "gemma3:270m" is none)
+_DATE_HINT = re.compile(r"(?<![\w.])(?:\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}:\d{2}(?!\w))"
+                        r"|\b(?:19[5-9]\d|20[0-3]\d)\b(?![.,]\d)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+                        r"[a-z]*\.?\s+\d|\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+                        re.I)
+_DATE_HINT_LOW = re.compile(_DATE_HINT.pattern)  # the same on lowercased text (faster without re.I)
+_ORDINAL_SUFFIX = re.compile(r"\d(?:st|nd|rd|th)\b", re.I)
+_ORDINAL_WORDS = ("step", "section", "phase", "stage", "part", "round", "rank", "no.", "number", "#")
 
 
 def find_numbers(text: str) -> list[Number]:
     """Every number in one line of plain text, left to right (see the module docstring)."""
     if _ANY_DIGIT.search(text) is None:
         return []
-    dates = _spans(_DATE_RE, text) if _DATE_HINT.search(text) else []
-    ordinals = _spans(_ORDINAL_WORD_RE, text) if _ORDINAL_HINT.search(text) else []
+    low = text.lower()
+    dated = (_DATE_HINT_LOW if len(low) == len(text) else _DATE_HINT).search(low) is not None
+    ordinal_hint = any(w in low for w in _ORDINAL_WORDS) or _ORDINAL_SUFFIX.search(text) is not None
+    ordinals = _spans(_ORDINAL_WORD_RE, text) if ordinal_hint else []
     lm = _LIST_NUMBER_RE.match(text)
     if lm:
         ordinals.append(lm.span())
-    configs = {m.end(): m.group("key") for m in _CONFIG_RE.finditer(text)}
-    for m in _CONFIG_COLON_RE.finditer(text):
-        if m.group("key").lower() in _CONFIG_KEYS or "_" in m.group("key"):
+    configs = {m.end(): m.group("key") for m in _CONFIG_RE.finditer(text) if _is_option(m.group("key"))} \
+        if "=" in text else {}
+    for m in _CONFIG_COLON_RE.finditer(text) if ":" in text else ():
+        if _is_option(m.group("key")):
             configs[m.end()] = m.group("key")
     out: list[Number] = []
     pos = 0
@@ -205,7 +234,7 @@ def find_numbers(text: str) -> list[Number]:
         m = found
         pos = m.end()
         start = m.start("int")
-        span = next(((a, b) for a, b in dates if a <= start < b), None)
+        span = _date_at(text, start) if dated else None
         if span:
             lead = re.match(r"(?i)(?:in|since|during|year|until|by|from|of)\s+", text[span[0]:span[1]])
             if lead:
@@ -226,7 +255,8 @@ def find_numbers(text: str) -> list[Number]:
             if not _is_range(text, start):
                 pos = _skip_word(text, m.start())
                 continue
-        unit_found = _unit_at(text, m.end())
+        scale = _SCALE_RE.match(text, m.end())
+        unit_found = _unit_at(text, scale.end() if scale else m.end())
         unit_written = unit_found[0] if unit_found else None
         end = unit_found[1] if unit_found else m.end()
         after = text[end:end + 1]
@@ -242,7 +272,7 @@ def find_numbers(text: str) -> list[Number]:
                 out.append(Number(_value(m)[0], text[m.start("int"):stop], "", 0.0, "model", m.start("int"), stop))
                 pos = stop
                 continue
-            if not _inside(start, ordinals):
+            if not (ordinals and _inside(start, ordinals)):
                 pos = _skip_word(text, m.start())
                 continue
         if after[:1] in ("_",) or (after[:1] in "-:/." and text[end + 1:end + 2].isalpha() and not unit_written):
@@ -250,6 +280,9 @@ def find_numbers(text: str) -> list[Number]:
             continue
         pos = end
         value, tol = _value(m)
+        if scale:  # "1 billion", "270 million"
+            value, tol = value * _SCALE_WORDS[scale.group(1).lower()], tol * _SCALE_WORDS[scale.group(1).lower()]
+            end = max(end, scale.end())
         if not sign and m.group("sign"):
             value = abs(value)
             begin = m.start("int")
@@ -259,7 +292,7 @@ def find_numbers(text: str) -> list[Number]:
         unit = canonical_unit(unit_written) if unit_written else ""
         form = "quantity"
         key = None
-        if _inside(start, ordinals):
+        if ordinals and _inside(start, ordinals):
             form = "ordinal"
         elif begin in configs or start in configs:
             form = "config"
@@ -272,14 +305,25 @@ def find_numbers(text: str) -> list[Number]:
 _WORDISH = re.compile(r"[\w.:/\-]*")
 
 
+def _is_option(key: str) -> bool:
+    """A run option's name ("num_ctx", "temperature", "n_threads"); "avg_tokens_per_second = 14.1" states a
+    measurement, not an option."""
+    low = key.lower()
+    return low in _CONFIG_KEYS or low.startswith(("num_", "n_"))
+
+
+_SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SCALE_RE = re.compile(r"[ \u00a0]+(thousand|million|billion|trillion)\b", re.I)
+
+
 def _skip_word(text: str, start: int) -> int:
     m = _WORDISH.match(text, start)
     return max(m.end() if m else start + 1, start + 1)
 
 
 def _is_range(text: str, start: int) -> bool:
-    """True for "12-35": a digit before the dash."""
-    return text[start - 2].isdigit() and text[start - 1] == "-"
+    """True for "12-35" (a digit before the dash) and "44/101" (a share written as a fraction)."""
+    return text[start - 2].isdigit() and text[start - 1] in "-/"
 
 
 _RANGE_GAP = re.compile(r"^\s*(?:-|–|—|to|and)\s*$", re.I)

@@ -12,6 +12,7 @@ Built-in specs ship as package data: ``insight`` and ``collector`` (``pytest_chi
 from __future__ import annotations
 
 import json
+import os
 import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pytest_chimera.checks.report import ParsedReport, parse_report
 
 SPECS_DIR = Path(__file__).resolve().parent / "specs"
 BUILTIN_SPECS = ("insight", "collector")
+MAX_SPEC_BYTES = 16 * 1024 * 1024
 
 
 class SpecError(ValueError):
@@ -71,26 +73,68 @@ class StructureResult:
 
 
 def load_spec(spec: str | Path | Mapping[str, Any]) -> dict[str, Any]:
-    """A spec by built-in name (``insight``, ``collector``), by path to a JSON file, or as a mapping."""
+    """A spec by built-in name (``insight``, ``collector``), by path to a JSON file, or as a mapping.
+
+    Raises ``SpecError`` naming the spec for anything that is not a usable spec: a missing or unreadable
+    file, text that is not UTF-8/UTF-16 JSON, JSON that is not an object, an invalid JSON Schema, a rule
+    without a description, or a ``$ref`` that does not resolve.
+    """
     if isinstance(spec, Mapping):
         data: Any = dict(spec)
-        origin = "the spec mapping"
-    else:
+        origin = _origin(spec)
+    elif isinstance(spec, (str, os.PathLike)):
         name = str(spec)
-        path = SPECS_DIR / f"{name}.json" if name in BUILTIN_SPECS else Path(name)
-        origin = str(path)
-        if not path.is_file():
-            raise SpecError(
-                f"structure spec {name!r} not found: pass a built-in name ({', '.join(BUILTIN_SPECS)}) "
-                "or the path of a JSON Schema file"
-            )
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise SpecError(f"structure spec {path}: not readable JSON ({exc})") from None
+        path = _spec_path(name)
+        origin = _origin(spec)
+        data = _read_spec_file(name, path)
+        if not isinstance(data, dict):
+            raise SpecError(f"structure spec {origin}: must be a JSON object (a JSON Schema), "
+                            f"got {_json_type(data)}")
         data.setdefault("title", path.stem)
+    else:
+        raise SpecError(f"structure spec must be a built-in name ({', '.join(BUILTIN_SPECS)}), the path of a "
+                        f"JSON Schema file or a mapping, got {type(spec).__name__}")
     _validate_spec(data, origin)
     return dict(data)
+
+
+def _spec_path(name: str) -> Path:
+    return SPECS_DIR / f"{name}.json" if name in BUILTIN_SPECS else Path(name)
+
+
+def _origin(spec: str | os.PathLike[str] | Mapping[str, Any]) -> str:
+    """How error messages name a spec: its path, or a mapping's title."""
+    if isinstance(spec, Mapping):
+        return f"{str(spec.get('title') or 'custom')!r} (a mapping)"
+    return str(_spec_path(str(spec)))
+
+
+def _read_spec_file(name: str, path: Path) -> Any:
+    from pytest_chimera.evidence.formats import decode
+
+    if not path.is_file():
+        raise SpecError(
+            f"structure spec {name!r} not found: pass a built-in name ({', '.join(BUILTIN_SPECS)}) "
+            "or the path of a JSON Schema file"
+        )
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_SPEC_BYTES + 1)
+        if len(raw) > MAX_SPEC_BYTES:
+            raise SpecError(f"structure spec {path}: over {MAX_SPEC_BYTES} bytes; a spec is a small JSON Schema")
+        text, _ = decode(raw)
+        return json.loads(text)
+    except (OSError, ValueError) as exc:  # ValueError: undecodable text, invalid JSON
+        if isinstance(exc, SpecError):
+            raise
+        raise SpecError(f"structure spec {path}: not readable JSON ({exc})") from None
+    except RecursionError:
+        raise SpecError(f"structure spec {path}: not readable JSON (nested too deeply)") from None
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
 
 
 def _validate_spec(data: Any, origin: str) -> None:
@@ -98,17 +142,57 @@ def _validate_spec(data: Any, origin: str) -> None:
     from jsonschema.exceptions import SchemaError
 
     if not isinstance(data, dict):
-        raise SpecError(f"structure spec {origin}: must be a JSON object (a JSON Schema), got {type(data).__name__}")
+        raise SpecError(f"structure spec {origin}: must be a JSON object (a JSON Schema), got {_json_type(data)}")
     try:
         Draft202012Validator.check_schema(data)
     except SchemaError as exc:
         raise SpecError(f"structure spec {origin}: not a valid JSON Schema: {exc.message}") from None
+    except RecursionError:
+        raise SpecError(f"structure spec {origin}: not a valid JSON Schema: nested too deeply") from None
     rules = data.get("allOf")
     if not isinstance(rules, list) or not rules:
         raise SpecError(f"structure spec {origin}: needs an 'allOf' list of rules (each a schema with a description)")
     for k, rule in enumerate(rules, 1):
         if not isinstance(rule, dict) or not str(rule.get("description", "")).strip():
             raise SpecError(f"structure spec {origin}: rule {k} has no 'description' (what a failure prints)")
+        if "x-found" in rule and not isinstance(rule["x-found"], str):
+            raise SpecError(f"structure spec {origin}: rule {k} has an 'x-found' that is not a string "
+                            "(a selector such as 'sections[*].title' or 'recommendations|len')")
+        _check_refs(_rule_schema(data, rule), f"structure spec {origin}: rule {k}")
+
+
+def _rule_schema(spec: Mapping[str, Any], rule: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema one rule is validated with: the rule less its ``x-`` keys, plus the spec's ``$defs``."""
+    schema = {key: value for key, value in rule.items() if not key.startswith("x-")}
+    if "$defs" in spec:
+        schema["$defs"] = spec["$defs"]
+    return schema
+
+
+def _check_refs(schema: dict[str, Any], where: str) -> None:
+    """Raise SpecError when a ``$ref`` in ``schema`` does not resolve (reached by a report or not)."""
+    from jsonschema_specifications import REGISTRY
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT202012
+
+    pending: list[tuple[Any, Any]] = [(schema, REGISTRY.resolver_with_root(DRAFT202012.create_resource(schema)))]
+    while pending:
+        node, resolver = pending.pop()
+        if isinstance(node, list):
+            pending.extend((item, resolver) for item in node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        if node is not schema and isinstance(node.get("$id"), str):
+            resolver = resolver.in_subresource(DRAFT202012.create_resource(node))
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            try:
+                resolver.lookup(ref)
+            except Unresolvable as exc:
+                raise SpecError(f"{where}: $ref {ref!r} does not resolve ({type(exc).__name__}); point it at "
+                                "a schema in this spec, such as '#/$defs/NAME'") from None
+        pending.extend((value, resolver) for key, value in node.items() if key not in ("const", "enum"))
 
 
 def select(data: Any, selector: str) -> Any:
@@ -148,6 +232,7 @@ def check_structure(report: ParsedReport | str, spec: str | Path | Mapping[str, 
     """Apply every rule of ``spec`` to ``report`` (a ParsedReport, or markdown text)."""
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import best_match
+    from referencing.exceptions import Unresolvable
 
     parsed = parse_report(report) if isinstance(report, str) else report
     data = load_spec(spec)
@@ -156,11 +241,15 @@ def check_structure(report: ParsedReport | str, spec: str | Path | Mapping[str, 
     for k, rule in enumerate(data["allOf"], 1):
         rule_id = str(rule.get("title") or f"rule-{k}")
         description = str(rule["description"])
-        schema = {key: value for key, value in rule.items() if not key.startswith("x-")}
-        if "$defs" in data:
-            schema["$defs"] = data["$defs"]
-        validator = Draft202012Validator(schema)
-        error = best_match(validator.iter_errors(instance))
+        validator = Draft202012Validator(_rule_schema(data, rule))
+        try:
+            error = best_match(validator.iter_errors(instance))
+        except Unresolvable as exc:  # _check_refs resolves every $ref first; kept for a resolver that differs
+            raise SpecError(f"structure spec {_origin(spec)}: rule {k} ({rule_id}): a $ref does not resolve "
+                            f"({exc})") from None
+        except RecursionError:
+            raise SpecError(f"structure spec {_origin(spec)}: rule {k} ({rule_id}): its $ref chain loops "
+                            "without end (a schema that refers to itself)") from None
         if error is None:
             found = select(instance, rule["x-found"]) if "x-found" in rule else None
             detail = f"found {_describe(found)}" if "x-found" in rule else "ok"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 import importlib
 import os
 import sys
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from pytest_chimera.version import __version__
 
 # Subcommand modules under pytest_chimera.cli, in the order --help lists them.
-COMMANDS: tuple[str, ...] = ("facts", "generate", "run", "check", "compare")
+COMMANDS: tuple[str, ...] = ("facts", "generate", "run", "check", "compare", "html")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,8 +28,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _escape_unencodable(exc: UnicodeError) -> tuple[str, int]:
+    """Text the output cannot encode: a byte a file name held that was not UTF-8 (a surrogate escape) as
+    ``\\xNN``, as corpus paths show it; any other character as a backslash escape."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = []
+    for char in exc.object[exc.start : exc.end]:
+        code = ord(char)
+        escaped = f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else None
+        out.append(escaped or char.encode("ascii", "backslashreplace").decode("ascii"))
+    return "".join(out), exc.end
+
+
+def _safe_output() -> None:
+    """Printing never fails on a character the terminal's encoding lacks (PYTHONIOENCODING=ascii, a file
+    name that is not UTF-8): such characters are printed as escapes."""
+    codecs.register_error("pytest_chimera.escape", _escape_unencodable)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="pytest_chimera.escape")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 a check failed, 2 usage error)."""
+    _safe_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)

@@ -66,10 +66,11 @@ def run(args: argparse.Namespace) -> int:
     from pytest_chimera.checks.consistency import check_consistency
     from pytest_chimera.checks.report import parse_report
     from pytest_chimera.checks.structure import SpecError, check_structure
+    from pytest_chimera.evidence.formats import decode
 
     try:
-        markdown = args.report.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        markdown, _ = decode(args.report.read_bytes())  # UTF-8, with or without BOM, or UTF-16
+    except (OSError, ValueError) as exc:
         return _usage(f"REPORT.md {args.report}: cannot read it ({exc.__class__.__name__}: {exc})")
     if not args.corpus.is_dir():
         return _usage(f"--corpus {args.corpus}: not a directory (pass the benchmark corpus folder)")
@@ -80,11 +81,19 @@ def run(args: argparse.Namespace) -> int:
             run_data = json.loads(args.run.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             return _usage(f"--run {args.run}: not readable JSON ({exc})")
-        if not isinstance(run_data, dict) or "markdown" not in run_data:
+        except RecursionError:
+            return _usage(f"--run {args.run}: not readable JSON (nested too deeply)")
+        if not isinstance(run_data, dict) or not isinstance(run_data.get("markdown"), str):
             return _usage(f"--run {args.run}: not a run JSON (expected ReportRun.to_json with 'markdown')")
         from pytest_chimera.agent.runs import ReportRun
+        from pytest_chimera.checks.consistency import run_facts
 
-        run = ReportRun.from_json(run_data)  # metrics recomputed from its calls
+        try:
+            run = ReportRun.from_json(run_data)  # metrics recomputed from its calls
+            run_facts(run)  # every metric, stage and option a number where one is expected
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            return _usage(f"--run {args.run}: not a run JSON ({type(exc).__name__}: {exc}); pass the run JSON that "
+                          "pytest-chimera run --json or a .chimera/ run wrote")
     parsed = parse_report(markdown)
     structure = None
     if args.spec is not None:

@@ -6,18 +6,17 @@ The flags, types, defaults and help come from ``plugin.options``: one definition
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from typing import Any
 
-from pytest_chimera.backends.base import Backend
+from pytest_chimera.backends.base import Backend, BackendError
 from pytest_chimera.plugin.options import add_cli_options
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, option_example: str) -> None:
-    """--backend, --model, --model-path, --option, --timeout, --host, --cassettes, --record-mode."""
-    add_cli_options(parser, ("backend", "model", "model-path", "option", "timeout"), option_example)
-    parser.add_argument("--host", default=None,
-                        help="Ollama host. Default: $OLLAMA_HOST, else 127.0.0.1:11434.")
-    add_cli_options(parser, ("cassettes", "record-mode"))
+    """--backend, --model, --model-path, --option, --timeout, --host, --api-key-env, --cassettes, --record-mode."""
+    add_cli_options(parser, ("backend", "model", "model-path", "option", "timeout", "host", "api-key-env",
+                             "cassettes", "record-mode"), option_example)
 
 
 def usage_problem(args: argparse.Namespace) -> str | None:
@@ -27,9 +26,23 @@ def usage_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+def pick_host(given: Sequence[str]) -> str | None:
+    """The host a command uses: the only one given, else the first of several that answers (None: default)."""
+    if len(given) <= 1:
+        return given[0] if given else None
+    from pytest_chimera.backends.hosts import check_hosts
+
+    check = check_hosts(given)
+    if not check.up:
+        reasons = "; ".join(f"{h} ({why})" for h, why in check.down)
+        raise BackendError(f"no model host answers: {reasons}; start a server or fix --host")
+    return check.up[0]
+
+
 def load_from_args(args: argparse.Namespace, options: dict[str, Any]) -> Backend:
     """The backend the arguments name; raises BackendError with what to do."""
     from pytest_chimera.backends import load_backend
 
-    return load_backend(args.backend, args.model, options=options, model_path=args.model_path, host=args.host,
-                        timeout=args.timeout, cassette_dir=args.cassettes, record_mode=args.record_mode)
+    return load_backend(args.backend, args.model, options=options, model_path=args.model_path,
+                        host=pick_host(args.host), timeout=args.timeout, cassette_dir=args.cassettes,
+                        record_mode=args.record_mode, api_key_env=args.api_key_env)

@@ -1,8 +1,10 @@
 """``pytest-chimera compare BASELINE.json CURRENT.json [more.json ...]``: gate and trend over saved runs.
 
-The first file is the baseline, the last the current run; files between appear in the trend table and
-the plot. Exit 0 ok, 1 a rule failed (or the runs' identity differs), 2 a usage error (unreadable or
-foreign JSON: the message names the file and the reason).
+The files are chimera run records or pytest-benchmark files, in any mix. The first is the baseline, the
+last the current run; files between appear in the trend table and the plot. Exit 0 ok; 1 a rule failed, a
+value was not measured (NaN, Infinity), the runs' identity differs, or nothing was compared (unless
+``--allow-empty``); 2 a usage error (an unreadable or foreign file, or one without chimera data: the message
+names the file and the reason).
 """
 
 from __future__ import annotations
@@ -15,36 +17,24 @@ from typing import Any
 
 from pytest_chimera import gating as cmp
 from pytest_chimera.atomic import write_atomic
-
-
-def _rules(text: str) -> dict[str, cmp.Rule]:
-    try:
-        return cmp.parse_rules(text)
-    except cmp.RuleError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+from pytest_chimera.plugin.options import add_cli_options
 
 
 def add_parser(subparsers: Any) -> None:
     """Register ``compare``."""
     parser = subparsers.add_parser(
         "compare",
-        help="compare saved pytest-benchmark runs' chimera metrics; gate on rules",
-        description="Compare chimera metrics of saved pytest-benchmark JSON files: the first is the "
-        "baseline, the last the current run, files between form the trend. Timing rules need p<0.01 in a "
-        f"one-sided Mann-Whitney U test when both sides have >={cmp.MIN_ROUNDS} rounds; with fewer, the "
-        "threshold on medians decides with a thin-evidence warning. Quality counts compare exactly.",
+        help="compare saved runs' chimera metrics (run records or pytest-benchmark JSON); gate on rules",
+        description="Compare chimera metrics of saved runs (chimera run records or pytest-benchmark JSON "
+        "files): the first is the baseline, the last the current run, files between form the trend. With "
+        f">={cmp.MIN_ROUNDS} values on both sides a rule also needs p<0.01 in a one-sided test (Mann-Whitney "
+        "U; exact permutation for quality counts; Fisher's exact test for pass_rate); with fewer, the threshold "
+        "decides alone. A non-finite value fails as not measured; comparing nothing fails unless --allow-empty.",
     )
     parser.add_argument(
         "files", nargs="+", type=Path, metavar="FILE.json", help="BASELINE.json CURRENT.json [more.json ...]"
     )
-    parser.add_argument(
-        "--fail-on",
-        type=_rules,
-        default=cmp.DEFAULT_RULES,
-        metavar="RULES",
-        help="rules METRIC:+N%%|-N%%|+N, comma-separated (default: %(default)r)",
-    )
-    parser.add_argument("--compare-any", action="store_true", help="compare across backend/model/machine changes")
+    add_cli_options(parser, ("fail-on", "compare-any", "allow-empty"))
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--markdown", action="store_true", help="print a Markdown table (for $GITHUB_STEP_SUMMARY)")
     out.add_argument("--json", action="store_true", help='print {"rows": [...], "regressions": N}')
@@ -96,7 +86,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"pytest-chimera compare: {error}{skipped}", file=sys.stderr)
     if any(error.path in ends for error in errors):
         return 2
-    comparison = cmp.compare_runs(runs[0], runs[-1], args.fail_on, compare_any=args.compare_any)
+    without = [r.source for r in (runs[0], runs[-1]) if not r.tests]
+    for source in dict.fromkeys(without):
+        print(f"pytest-chimera compare: {source}: no chimera data (no test in it recorded chimera metrics); "
+              "compare runs of chimera tests (run records in .chimera/runs/, or pytest-benchmark files of "
+              "tests that use chimera_report or capture_rounds)", file=sys.stderr)
+    if without:
+        return 2
+    rules = args.fail_on if args.fail_on is not None else cmp.parse_rules(cmp.DEFAULT_RULES)
+    comparison = cmp.compare_runs(runs[0], runs[-1], rules, compare_any=args.compare_any,
+                                  every_rule=args.fail_on is not None)
+    failed = bool(comparison.failures or comparison.refused or (comparison.empty and not args.allow_empty))
     if args.json:
         print(json.dumps(comparison.to_json(), indent=2))
     elif args.markdown:
@@ -106,8 +106,10 @@ def run(args: argparse.Namespace) -> int:
             print("\n".join(cmp.trend_lines(runs)))
             print()
         print("\n".join(cmp.table_lines(comparison)))
-        verdict = "FAILED" if comparison.regressions or comparison.refused else "passed"
-        print(f"chimera gate {verdict}: {len(comparison.regressions)} regression(s), {len(comparison.rows)} metric(s)")
+        unmeasured = f", {len(comparison.unmeasured)} not measured" if comparison.unmeasured else ""
+        empty = " (nothing compared allowed by --allow-empty)" if comparison.empty and args.allow_empty else ""
+        print(f"chimera gate {'FAILED' if failed else 'passed'}: {len(comparison.regressions)} regression(s)"
+              f"{unmeasured}, {len(comparison.rows)} metric(s){empty}")
     if args.plot is not None:
         try:
             _plot(runs, args.plot)
@@ -115,4 +117,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"pytest-chimera compare: {exc}", file=sys.stderr)
             return 2
         print(f"wrote {args.plot}", file=sys.stderr)
-    return 1 if comparison.regressions or comparison.refused else 0
+    return 1 if failed else 0

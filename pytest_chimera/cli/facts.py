@@ -2,8 +2,8 @@
 
 Text output: the data summary (ingest errors included), then one line per fact: key, value, unit, source.
 ``--json``: one document ``{"corpus", "files": {"total", "by_type"}, "errors": [{"path", "reason"}],
-"facts": [{"key", "value", "unit", "source", "labels"}]}``. Exit 0 when the corpus loaded (even with per-file
-errors), 2 on a usage error (missing or non-directory CORPUS).
+"facts": [{"key", "value", "unit", "source", "labels"}]}``, one fact per line. Exit 0 when the corpus loaded
+(even with per-file errors), 2 on a usage error (missing or non-directory CORPUS).
 """
 
 from __future__ import annotations
@@ -11,7 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from pytest_chimera.evidence.corpus import Corpus
+    from pytest_chimera.evidence.facts import Facts
 
 
 def add_parser(subparsers: Any) -> None:
@@ -32,6 +36,35 @@ def _number(value: float) -> str:
     return f"{value:.6g}"
 
 
+CHUNK_FACTS = 4096  # facts encoded per write: a few MB a write, not millions of small ones
+
+
+def write_json(corpus: Corpus, facts: Facts, out: TextIO) -> None:
+    """The ``--json`` document, one fact per line, written in large chunks.
+
+    ``json.dump(indent=...)`` encodes in pure Python and writes every token on its own (millions of writes
+    for 10,000 files); here each fact is one call of the C encoder and a write carries thousands of facts.
+    Strict JSON: a non-finite value raises instead of printing ``NaN`` or ``Infinity``.
+    """
+    from pytest_chimera.evidence.beneath import display_name
+
+    head = json.dumps({
+        "corpus": display_name(str(corpus.root)),
+        "files": {"total": len(corpus.files), "by_type": {kind: corpus.count(kind) for kind in ("csv", "json", "md")}},
+        "errors": [{"path": e.path, "reason": e.reason} for e in corpus.errors],
+    }, indent=1, allow_nan=False)
+    out.write(head[: -len("\n}")] + ',\n "facts": [')
+    encode = json.JSONEncoder(allow_nan=False).encode
+    frame = facts.frame
+    rows = list(zip(*(frame[column].tolist() for column in ("key", "value", "unit", "source", "labels")),
+                    strict=True))
+    for start in range(0, len(rows), CHUNK_FACTS):
+        lines = [encode({"key": key, "value": value, "unit": unit, "source": source, "labels": labels})
+                 for key, value, unit, source, labels in rows[start : start + CHUNK_FACTS]]
+        out.write(("," if start else "") + "\n  " + ",\n  ".join(lines))
+    out.write("\n ]\n}\n")
+
+
 def run(args: argparse.Namespace) -> int:
     from pytest_chimera.evidence.corpus import load_corpus
     from pytest_chimera.evidence.facts import compute_facts
@@ -43,16 +76,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     facts = compute_facts(corpus)
     if args.json:
-        document = {
-            "corpus": str(corpus.root),
-            "files": {"total": len(corpus.files),
-                      "by_type": {kind: corpus.count(kind) for kind in ("csv", "json", "md")}},
-            "errors": [{"path": e.path, "reason": e.reason} for e in corpus.errors],
-            "facts": [{"key": key, "value": value, "unit": unit, "source": source, "labels": list(labels)}
-                      for key, value, unit, source, labels in facts.frame.itertuples(index=False, name=None)],
-        }
-        json.dump(document, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        write_json(corpus, facts, sys.stdout)
         return 0
     out = [corpus.data_summary(), "", f"Facts ({len(facts)})"]
     rows = [(key, _number(float(value)), unit, source)

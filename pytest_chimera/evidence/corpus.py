@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.evidence import formats as fmt
+from pytest_chimera.evidence.beneath import Opener, display_name, read_beneath, real_parts, within
 from pytest_chimera.evidence.formats import CsvColumns, MarkdownTable, decode, markdown_tables, parse_csv
 
 if TYPE_CHECKING:
@@ -212,12 +213,11 @@ class Tables(MutableMapping[str, "pd.DataFrame"]):
 # ---- walking ---------------------------------------------------------------------------------------------
 
 
-def _within(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
-
-
 def _walk(root: Path, errors: list[IngestError]) -> list[tuple[str, str, os.DirEntry[str]]]:
-    """``(relative path, kind, entry)`` of every candidate file under root, sorted by path."""
+    """``(relative path, kind, entry)`` of every candidate file under root, sorted by path.
+
+    The relative path is for display and keys (``display_name`` of each part); ``entry.path`` is the real one.
+    """
     found: list[tuple[str, str, os.DirEntry[str]]] = []
     pending: list[tuple[str, str]] = [(str(root), "")]
     while pending:
@@ -230,7 +230,7 @@ def _walk(root: Path, errors: list[IngestError]) -> list[tuple[str, str, os.DirE
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            rel = prefix + entry.name
+            rel = prefix + display_name(entry.name)
             try:
                 is_link = entry.is_symlink()
                 is_dir = entry.is_dir(follow_symlinks=False)
@@ -264,16 +264,19 @@ def _link_problem(link: Path, root: Path) -> tuple[str, bool] | None:
     except RuntimeError:
         return "symlink loop", True
     except FileNotFoundError:
-        return f"broken symlink (target {os.readlink(link)!r} does not exist)", True
+        try:
+            return f"broken symlink (target {display_name(os.readlink(link))!r} does not exist)", True
+        except OSError:  # the link itself went away since the scan
+            return "vanished while the corpus was read", True
     except OSError as exc:
         if exc.errno == 40:  # ELOOP
             return "symlink loop", True
         return f"unreadable symlink: {exc.strerror or exc}", True
-    if not _within(target, root):
-        return f"symlink leaves the corpus root (points to {target})", True
+    if not within(target, root):
+        return f"symlink leaves the corpus root (points to {display_name(str(target))})", True
     if target.is_dir():
-        if _within(link.parent.resolve(), target):
-            return f"symlink loops back to its ancestor directory {target}", True
+        if within(link.parent.resolve(), target):
+            return f"symlink loops back to its ancestor directory {display_name(str(target))}", True
         return "directory symlink inside the root (not followed)", False
     return None
 
@@ -295,54 +298,60 @@ def load_corpus(root: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES
     errors: list[IngestError] = []
     candidates = _walk(base, errors)
     corpus = Corpus(root=base, files=[], errors=errors)
+    opener = Opener(base)
     with paused_gc():  # the ingest allocates much and frees little: collections only cost time
-        for rel, kind, entry in candidates:
-            size, mtime = 0, 0.0
-            try:
-                info = entry.stat(follow_symlinks=False)
-                size, mtime = info.st_size, info.st_mtime
-                if entry.is_symlink():
-                    problem = _link_problem(Path(entry.path), base)
-                    if problem is not None:
-                        raise fmt.SkipFile(problem[0])
-                    info = os.stat(entry.path)
-                    size, mtime = info.st_size, info.st_mtime
-                if not stat.S_ISREG(info.st_mode):
-                    raise fmt.SkipFile("not a regular file")
-                if size > max_bytes:
-                    raise fmt.SkipFile(f"over the size cap: {size} bytes > {max_bytes} (load_corpus max_bytes=...)")
-                with open(entry.path, "rb") as handle:
-                    data = handle.read(max_bytes + 1)
-                if len(data) > max_bytes:
-                    raise fmt.SkipFile(f"over the size cap: more than {max_bytes} bytes (load_corpus max_bytes=...)")
-                try:
-                    text, encoding = decode(data)
-                except ValueError as exc:
-                    raise fmt.SkipFile(str(exc)) from None
-                corpus.encodings[rel] = encoding
-                if kind == "csv":
-                    parsed = parse_csv(text) if fast_csv else None
-                    if parsed is None:
-                        corpus.tables[rel] = fmt.read_csv(text)
-                    else:
-                        corpus.tables.add_parsed(rel, text, parsed)
-                elif kind == "json":
-                    value = fmt.read_json(text)
-                    corpus.json_data[rel] = value
-                    fmt.json_leaves(value, rel, corpus._leaves)
-                else:
-                    corpus.markdown[rel] = text
-                    found = markdown_tables(rel, text)
-                    if found:
-                        corpus.md_tables[rel] = found
-            except fmt.SkipFile as exc:
-                errors.append(IngestError(rel, str(exc)))
-            except OSError as exc:
-                errors.append(IngestError(rel, f"unreadable: {exc.strerror or exc}"))
-            except (ImportError, MemoryError):
-                raise  # the environment's problem, not this file's
-            except Exception as exc:  # noqa: BLE001 - one bad file never aborts the ingest
-                errors.append(IngestError(rel, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
-            corpus.files.append(CorpusFile(rel, kind, size, mtime))
+        try:
+            for rel, kind, entry in candidates:
+                corpus.files.append(_ingest_file(corpus, opener, rel, kind, entry, max_bytes, fast_csv))
+        finally:
+            opener.close()
     errors.sort(key=lambda e: e.path)
     return corpus
+
+
+def _ingest_file(corpus: Corpus, opener: Opener, rel: str, kind: str, entry: os.DirEntry[str], max_bytes: int,
+                 fast_csv: bool) -> CorpusFile:
+    """Read and parse one file into ``corpus``: all of what it gives, or (an IngestError) none of it."""
+    size, mtime = 0, 0.0
+    try:
+        info = entry.stat(follow_symlinks=False)
+        size, mtime = info.st_size, info.st_mtime
+        if entry.is_symlink():
+            problem = _link_problem(Path(entry.path), corpus.root)
+            if problem is not None:
+                raise fmt.SkipFile(problem[0])
+        elif not stat.S_ISREG(info.st_mode):
+            raise fmt.SkipFile("not a regular file")
+        data, info = read_beneath(opener, real_parts(entry, corpus.root), max_bytes)
+        size, mtime = info.st_size, info.st_mtime
+        try:
+            text, encoding = decode(data)
+        except ValueError as exc:
+            raise fmt.SkipFile(str(exc)) from None
+        if kind == "csv":
+            parsed = parse_csv(text) if fast_csv else None
+            if parsed is None:
+                corpus.tables[rel] = fmt.read_csv(text)
+            else:
+                corpus.tables.add_parsed(rel, text, parsed)
+        elif kind == "json":
+            value = fmt.read_json(text)
+            leaves: list[tuple[str, str, float, str]] = []
+            fmt.json_leaves(value, rel, leaves)
+            corpus.json_data[rel] = value  # only now: a file that fails part-way gives no facts
+            corpus._leaves.extend(leaves)
+        else:
+            found = markdown_tables(rel, text)
+            corpus.markdown[rel] = text
+            if found:
+                corpus.md_tables[rel] = found
+        corpus.encodings[rel] = encoding
+    except fmt.SkipFile as exc:
+        corpus.errors.append(IngestError(rel, str(exc)))
+    except OSError as exc:
+        corpus.errors.append(IngestError(rel, f"unreadable: {exc.strerror or exc}"))
+    except (ImportError, MemoryError):
+        raise  # the environment's problem, not this file's
+    except Exception as exc:  # noqa: BLE001 - one bad file never aborts the ingest
+        corpus.errors.append(IngestError(rel, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
+    return CorpusFile(rel, kind, size, mtime)

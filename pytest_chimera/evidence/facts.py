@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.evidence.formats import dedupe_names
+from pytest_chimera.evidence.inventory import Row, file_facts, parameter_facts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,14 +78,6 @@ class Facts:
 
 # ---- computing facts from a corpus ------------------------------------------------------------------------
 
-_TYPE_LABELS: dict[str, tuple[str, ...]] = {
-    "csv": ("csv", "csv files", "csv file", "comma-separated", "tables", "files", "file"),
-    "json": ("json", "json files", "json file", "files", "file"),
-    "md": ("markdown", "md", "markdown files", "markdown file", "md files", "documents", "docs", "files", "file"),
-}
-_PCT_LABELS = ("percent", "percentage", "share", "proportion", "fraction", "%", "distribution")
-_TOTAL_LABELS = ("files", "file", "total", "total files", "files analyzed", "analyzed", "dataset", "corpus",
-                 "data files", "artifacts", "artefacts")
 _ROW_LABELS = ("rows", "row count", "records", "entries", "runs", "samples", "lines")
 _BEST = ("best", "best configuration", "optimal", "top", "fastest", "winner", "recommended", "configuration",
          "config")
@@ -92,9 +86,6 @@ _TUNING_PARAMS = ("config_name", "model", "tag", "num_gpu", "num_ctx", "temperat
                   "num_batch", "num_thread", "repeat_penalty", "num_predict", "quant", "quantization")
 _TPS_COLUMNS = ("tokens_per_s", "tokens_s", "mean_tokens_s", "tokens_per_second", "mean_tokens_per_s", "tok_s")
 _TTFT_COLUMNS = ("ttft_ms", "ttft_s", "mean_ttft_s", "mean_ttft_ms", "ttft")
-
-Row = tuple[str, float, str, str, tuple[str, ...]]
-
 
 def compute_facts(corpus: Corpus) -> Facts:
     """Every ground-truth fact of a corpus, as a ``Facts`` table.
@@ -106,6 +97,13 @@ def compute_facts(corpus: Corpus) -> Facts:
       files.by_dir.<dir>                            files under a directory, recursively (every ancestor dir)
       files.by_model.<model>                        files whose file name names a model (labels.model_in_filename);
                                                     a family key (gemma3) counts every variant of that family
+      files.by_model.<model>.<csv|json|md>          files of one type among those (derived)
+      files.by_type.<a>+<b> / .pct                  two types together: the sum of their counts, its share (derived)
+      files.by_name.<compound> / .pct               files whose name holds a compound such as conv_bench or
+                                                    param_tuning (two or three letter parts, 2+ files; derived)
+      files.bytes.total / files.bytes.mean          the files' sizes in bytes (unit "B"; derived)
+      models.<model>.parameters                     the parameter count the model's name states (gemma3:270m ->
+                                                    270 million; unit "parameters"; derived)
       table.<path>.rows                             rows of a CSV table (unit "rows")
       table.<path>.<column>.<stat>                  stat in count|mean|median|min|max|std (sample std, ddof=1)
                                                     of each numeric column, NaN cells ignored
@@ -115,6 +113,9 @@ def compute_facts(corpus: Corpus) -> Facts:
       tuning.<path>.worst_tokens_per_s              parameters beside a tokens/s column): best/worst rows among
       tuning.<path>.lowest_ttft                     rows without an error and with a positive value; the row's
       tuning.<path>.highest_ttft                    parameters are in source and labels ("num_ctx=4096")
+      tuning.<path>.configurations                  rows of a parameter-tuning table (unit "configurations"; derived)
+      table.<path>.models                           distinct values of a CSV's model column (unit "models"; derived)
+      table.<path>[<row>].<column>                  each numeric cell of a CSV of at most CELL_ROWS rows (1-based)
       table.<path>#<n>.rows / .<column>.<stat>      the n-th (1-based) Markdown pipe table of a .md file
       table.<path>#<n>[<row label>].<column>        each numeric cell of a Markdown table whose first column
                                                     is text ("| **Mean Throughput** | 102.85 tokens/s |")
@@ -125,7 +126,10 @@ def compute_facts(corpus: Corpus) -> Facts:
     underlying unit; Markdown cells may carry their own ("0.06s", "303.9 tok/s"). A count stat has unit "".
     Labels are lowercase: the name and its words, metric synonyms (labels.name_labels), statistic words
     (STAT_LABELS: "mean", "average", ...), every spelling of the model (labels.model_forms), words of the path.
-    Facts whose value is not finite (std of one value) are left out.
+    Facts whose value is not finite (std of one value, a number beyond a float's range) are left out. A
+    derived fact's source starts with "derived:" and names the facts and the operation it comes from. A unitless
+    JSON leaf that repeats a non-integer value another leaf of its file gives a unit takes that unit (its source
+    says so).
     """
     from pytest_chimera.evidence.corpus import paused_gc
 
@@ -139,7 +143,7 @@ def _compute_facts(corpus: Corpus) -> Facts:
     from pytest_chimera.evidence import labels as lb
 
     rows: list[Row] = []
-    _file_facts(corpus, rows, lb)
+    file_facts(corpus, rows, lb)
     csv_tables = corpus.tables
     parsed = getattr(csv_tables, "columns", None)  # corpus.Tables: a CSV's columns read without pandas
     for path in csv_tables:
@@ -150,39 +154,16 @@ def _compute_facts(corpus: Corpus) -> Facts:
         for table in tables:
             _md_table_facts(table, rows, lb)
     _json_facts(corpus, rows, lb)
-    return Facts(pd.DataFrame(rows, columns=list(COLUMNS)))
+    parameter_facts(rows, lb)
+    return Facts(_finite(pd.DataFrame(rows, columns=list(COLUMNS))))
 
 
-def _file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
-    total = len(corpus.files)
-    rows.append(("files.total", float(total), "files", "count of .csv/.json/.md files under the corpus root",
-                 _TOTAL_LABELS))
-    for kind in ("csv", "json", "md"):
-        n = corpus.count(kind)
-        rows.append((f"files.by_type.{kind}", float(n), "files", f"count of .{kind} files", _TYPE_LABELS[kind]))
-        if total:
-            rows.append((f"files.by_type.{kind}.pct", 100.0 * n / total, "%",
-                         f"{n} .{kind} files / {total} files * 100", _TYPE_LABELS[kind] + _PCT_LABELS))
-    dirs: dict[str, int] = {}
-    models: dict[str, int] = {}
-    for f in corpus.files:
-        parts = f.path.split("/")[:-1]
-        for i in range(1, len(parts) + 1):
-            d = "/".join(parts[:i])
-            dirs[d] = dirs.get(d, 0) + 1
-        model = lb.model_in_filename(f.path)
-        if model:
-            models[model] = models.get(model, 0) + 1
-            family = lb.family_of(model)
-            if family != model:
-                models[family] = models.get(family, 0) + 1
-    for d in sorted(dirs):
-        name = d.rsplit("/", 1)[-1]
-        rows.append((f"files.by_dir.{d}", float(dirs[d]), "files", f"count of files under {d}/",
-                     (d, name, f"{name} directory", f"{name} folder", "directory", "folder", "files", "file")))
-    for m in sorted(models):
-        rows.append((f"files.by_model.{m}", float(models[m]), "files",
-                     f"count of files whose name names model {m}", lb.model_forms(m) + ("files", "file", "model")))
+def _finite(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows whose value is a finite number: a fact is a quantity, and JSON has no NaN or Infinity."""
+    import numpy as np
+
+    finite = np.isfinite(frame["value"].to_numpy(dtype=float))
+    return frame if finite.all() else frame[finite].reset_index(drop=True)
 
 
 def _stats(values: Any) -> dict[str, Any]:
@@ -307,6 +288,10 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any) -> None:
     model_col = next((c for c in table.columns if c.lower() == "model" and c not in numeric), None)
     if model_col is not None:
         names = table.model_names(model_col)
+        distinct = sorted(m for m in set(names.tolist()) if m not in ("nan", "", "None", "<NA>"))
+        rows.append((f"table.{path}.models", float(len(distinct)), "models",
+                     f"derived: distinct values of column {model_col!r} in {path} ({', '.join(distinct[:6])}"
+                     f"{', ...' if len(distinct) > 6 else ''})", ("models", "model count", "distinct models") + extra))
         for model in sorted(set(names.tolist())):
             if model in ("nan", "", "None", "<NA>"):
                 continue
@@ -319,6 +304,37 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any) -> None:
         _emit_stats(rows, prefix, numeric, units, labelled, stats,
                     f"{path} (all rows; the file name names model {file_model}):", f".by_model.{file_model}")
     _tuning_facts(path, table, rows, lb, extra, dict(zip(numeric, table.numeric_lists, strict=True)))
+    _cell_facts(path, table, rows, lb, extra, units, col_labels, model_col)
+
+
+CELL_ROWS = 100  # a CSV of at most this many rows gets one fact per numeric cell; a longer one, its statistics
+
+
+def _cell_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[str, ...], units: list[str],
+                col_labels: list[tuple[str, ...]], model_col: str | None) -> None:
+    """One fact per numeric cell of a short CSV (``table.<path>[<row>].<column>``, rows 1-based): a report
+    may quote one run's value. The row's model and its text cells (a configuration name) label it."""
+    import math
+
+    if table.nrows > CELL_ROWS:
+        return
+    text_cols = [c for c in table.columns if c not in table.numeric]
+    text_values = [table.column(c) for c in text_cols]
+    for i in range(table.nrows):
+        words: tuple[str, ...] = ()
+        for values in text_values:
+            cell = values[i]
+            if isinstance(cell, str) and cell.strip() and len(cell) <= 60:
+                words += (cell.strip().lower(),)
+        if model_col is not None:
+            cell = text_values[text_cols.index(model_col)][i]
+            if isinstance(cell, str) and cell.strip():
+                words += lb.model_forms(cell)
+        for j, col in enumerate(table.numeric):
+            value = table.numeric_lists[j][i]
+            if isinstance(value, float) and math.isfinite(value):
+                rows.append((f"table.{path}[{i + 1}].{col}", value, units[j], f"{path}: row {i + 1}, column {col!r}",
+                             col_labels[j] + words + extra))
 
 
 def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:
@@ -352,6 +368,10 @@ def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tupl
     ok = [True] * table.nrows
     if "error" in columns:
         ok = [not (isinstance(e, str) and e.strip()) for e in table.column(columns["error"])]
+    rows.append((f"tuning.{path}.configurations", float(table.nrows), "configurations",
+                 f"derived: rows of the parameter-tuning table {path} ({sum(ok)} without an error)",
+                 ("configurations", "configs", "configuration count", "combinations", "parameter combinations",
+                  "tested configurations") + extra))
     targets = []
     if tps is not None:
         targets += [("best_tokens_per_s", tps, max, _BEST, "highest"),
@@ -453,11 +473,11 @@ def _stat_word(label: str) -> str:
 
 
 def _json_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
-    import re
 
     strip_index = re.compile(r"\[\d+\]")
     file_extra: dict[str, tuple[str, ...]] = {}
     shape_cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+    current, start = "", len(rows)
     for file, jpath, value, model in corpus.iter_json_leaves():
         extra = file_extra.get(file)
         if extra is None:
@@ -476,4 +496,25 @@ def _json_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
             shape_cache[shape] = meta
         key = f"json.{file}{jpath}" if jpath.startswith("[") else f"json.{file}.{jpath}"
         model_words = lb.model_forms(model) if model else ()
+        if file != current:
+            _same_value_units(rows, start)
+            current, start = file, len(rows)
         rows.append((key, value, meta[0], f"{file}: {jpath}", meta[1] + model_words + extra))
+    _same_value_units(rows, start)
+
+
+def _same_value_units(rows: list[Row], start: int) -> None:
+    """A unitless leaf of one JSON file that repeats, digit for digit, a non-integer value the same file gives
+    a unit is that measurement again ("latency_percentiles.p95" = "run_results[2].mean_ms"): it takes the unit,
+    and its source says so."""
+    units: dict[float, str] = {}
+    for _, value, unit, _, _ in rows[start:]:
+        if unit and not float(value).is_integer():
+            units[value] = unit if units.get(value, unit) == unit else ""
+    if not units:
+        return
+    for k in range(start, len(rows)):
+        key, value, unit, source, labels = rows[k]
+        if not unit and units.get(value) and not float(value).is_integer():
+            rows[k] = (key, value, units[value], f"{source} (unit {units[value]}: the same value as a {units[value]} "
+                       "leaf of this file)", labels)

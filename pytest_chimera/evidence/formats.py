@@ -285,7 +285,8 @@ def _int_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
 
 
 def json_leaves(value: Any, file: str, out: list[tuple[str, str, float, str]]) -> None:
-    """Append ``(file, json_path, number, model)`` for each finite numeric leaf (booleans are not numbers).
+    """Append ``(file, json_path, number, model)`` for each finite numeric leaf (booleans are not numbers;
+    NaN, Infinity and integers too large for a float are left out).
 
     ``model`` is the nearest enclosing object's ``"model"`` string (``{"model": "gemma3:270m", ...}``), or "".
     """
@@ -302,7 +303,10 @@ def json_leaves(value: Any, file: str, out: list[tuple[str, str, float, str]]) -
             for i in range(len(node) - 1, -1, -1):
                 stack.append((node[i], f"{where}[{i}]", model))
         elif isinstance(node, (int, float)) and not isinstance(node, bool):
-            number = float(node)
+            try:
+                number = float(node)
+            except OverflowError:  # an integer beyond a float's range (400 digits): not a finite number
+                continue
             if math.isfinite(number):
                 out.append((file, where, number, model))
 
@@ -335,7 +339,7 @@ def parse_cell(text: str) -> tuple[float | None, str]:
     """A Markdown table cell as ``(number, unit)``: ``"**303.9 tok/s**"`` -> ``(303.9, "tok/s")``.
 
     Emphasis, backticks and thousands separators are dropped; a trailing parenthetical is ignored.
-    ``(None, "")`` when the cell is not a number with an optional known unit.
+    ``(None, "")`` when the cell is not a number with an optional known unit, or is beyond a float's range.
     """
     cleaned = text.replace("**", "").replace("__", "").replace("`", "").strip().strip("*_").strip()
     if not cleaned or not (cleaned[0].isdigit() or cleaned[0] in "+-.\u2212"):
@@ -350,6 +354,8 @@ def parse_cell(text: str) -> tuple[float | None, str]:
             return None, ""
         unit = ""
     number = float(match.group("num").replace(",", ""))
+    if not math.isfinite(number):  # more digits than a float holds (a 400-digit cell): not a number here
+        return None, ""
     if match.group("sign") in ("-", "\u2212"):
         number = -number
     return number, unit

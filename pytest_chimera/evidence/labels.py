@@ -65,6 +65,7 @@ _SYNONYMS: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = (
     (frozenset({"time", "ms"}), ("time", "latency", "inference time", "runtime", "execution time", "duration")),
     (frozenset({"duration"}), ("duration", "time", "latency")),
     (frozenset({"latency"}), ("latency", "time", "response time")),
+    (frozenset({"timing"}), ("timing", "time", "latency")),
     (frozenset({"memory"}), ("memory", "ram", "memory usage", "memory utilization", "memory use")),
     (frozenset({"vram"}), ("vram", "gpu memory", "memory")),
     (frozenset({"cpu"}), ("cpu", "cpu usage", "cpu utilization", "processor")),
@@ -89,6 +90,9 @@ def _core_words(name: str) -> list[str]:
     return core or parts
 
 
+_PER_RESOURCE = frozenset({"gb", "mb", "kb", "gib", "mib", "watt", "watts", "w", "joule", "joules", "dollar", "usd"})
+
+
 @lru_cache(maxsize=4096)
 def unit_of(name: str) -> str:
     """The unit a column or key name implies (see module doc); ``""`` when it says none."""
@@ -96,6 +100,8 @@ def unit_of(name: str) -> str:
     parts = _core_words(name)
     wordset = set(parts)
     if not parts:
+        return ""
+    if wordset & _PER_RESOURCE and wordset & {"tokens", "token", "tok"}:  # "Tokens per GB": an efficiency
         return ""
     if "tok/s" in low or "tokens/s" in low or "tokens per second" in low or "tps" in wordset:
         return "tok/s"
@@ -149,10 +155,22 @@ def name_labels(name: str) -> tuple[str, ...]:
         if needed <= wordset:
             for s in synonyms:
                 out[s] = None
+    for w in parts:  # "mean_ms", "p95_ms", "max_time": the statistic's words ("average", "95th percentile")
+        for s in _STAT_WORDS.get(w, ()):
+            out[s] = None
     unit = unit_of(name)
     if unit:
         out[unit.lower()] = None
     return tuple(out)
+
+
+_PERCENTILES = {f"p{n}": (f"p{n}", f"{n}th percentile", f"{n}th", "percentile") for n in (50, 90, 95, 99)}
+_STAT_WORDS: dict[str, tuple[str, ...]] = {
+    "mean": STAT_LABELS["mean"], "avg": STAT_LABELS["mean"], "average": STAT_LABELS["mean"],
+    "median": STAT_LABELS["median"], "min": STAT_LABELS["min"], "max": STAT_LABELS["max"],
+    "std": STAT_LABELS["std"], "stdev": STAT_LABELS["std"], "overall": STAT_LABELS["mean"], **_PERCENTILES,
+}
+_STAT_WORDS["p50"] = _STAT_WORDS["p50"] + STAT_LABELS["median"]
 
 
 _SIZE = re.compile(r"^\d+(?:\.\d+)?[bmk]$")
@@ -214,6 +232,14 @@ def model_in_filename(filename: str) -> str | None:
     if match.group("quant"):
         return f"{base}:{match.group('quant')}"
     return base
+
+
+_TEXT_FAMILY = re.compile(rf"(?<![a-z0-9])(?P<name>(?:{_FAMILIES})\d*(?:\.\d+)?)(?![a-z0-9])")
+
+
+def families_in_text(text: str) -> list[str]:
+    """Model families written in free text, with or without a model ("gemma3", "gemma3:270m" -> "gemma3")."""
+    return [m.group("name") for m in _TEXT_FAMILY.finditer(text.lower())]
 
 
 def models_in_text(text: str) -> list[str]:

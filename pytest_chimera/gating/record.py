@@ -1,34 +1,39 @@
-"""What one benchmarked test records: per-round metrics, their summary and notes, and backend identity.
+"""What one chimera test records: per-round metrics, their summary and notes, structure rules, identity.
 
 ``capture_rounds`` runs one uncounted warm-up round (model load, first-touch caches) and then ``rounds``
 counted rounds through ``benchmark.pedantic``. Each round's run is reduced with :func:`runs.aggregate`
-(the run's Metrics block) and stored under ``benchmark.extra_info["chimera"]``::
+(the run's Metrics block) and stored under ``benchmark.extra_info["chimera"]``; a test that is not timed
+(no benchmark, pytest-xdist, ``--benchmark-disable``, a replay) stores the same block with quality only,
+one entry per sample. The same block is the test's entry in the session's chimera run record::
 
-    {"schema": 1, "backend": ..., "model": ..., "options": {...},
+    {"schema": 2, "backend": ..., "model": ..., "options": {...},
      "rounds": N, "warmup_rounds": 1, "replayed": false, "timings": true,
      "per_round": {"ttft_ms": [...], "tokens_per_s": [...], ..., "contradicted": [...]},
      "summary":   {"ttft_ms": {"median", "mean", "p90", "stddev", "min", "max"}, ...},
      "prompt_cache": {"cached_prompt_tokens": [...per round...], "clean": true},
+     "structure": {"spec": "collector", "rules": [...], "failed": [[rule ids failed], ...per round]},
+     "samples": {"n", "seeds", "verdicts", "passed", "pass_rate", "flips", "min_pass_rate", "ok", "flaky"},
+     "identity": {"digest", "quantization", "accelerator"},
      "notes": ["warm-up round not counted ...", "prompt caching: ..."]}
 
-Prompt caching: each counted round must evaluate its whole prompt. The agent builds its prompts afresh
-every round and the backends report ``CallMetrics.cached_prompt_tokens``; a counted round with cached
-prompt tokens is flagged (``prompt_cache.clean`` false, a note and a warning), because its TTFT is
-flattered by a cache hit. Replayed runs (record/replay backend) store quality only, never timings.
-Under pytest-xdist pytest-benchmark disables itself; then the agent runs once and only quality is stored.
+``samples`` and ``identity`` are added by the plugin once the test has run. Prompt caching: each counted
+round must evaluate its whole prompt. The agent builds its prompts afresh every round and the backends
+report ``CallMetrics.cached_prompt_tokens``; a counted round with cached prompt tokens is flagged
+(``prompt_cache.clean`` false, a note and a warning), because its TTFT is flattered by a cache hit.
 """
 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pytest_chimera.agent.runs import ReportRun, aggregate
 from pytest_chimera.gating.rules import QUALITY_METRICS, TIMING_METRICS
 from pytest_chimera.gating.stats import summarize
 
-SCHEMA = 1
+SCHEMA = 2
 WARMUP_ROUNDS = 1
 
 WARMUP_NOTE = "warm-up round not counted: 1 round ran before the counted rounds, so model load is not in the figures"
@@ -39,20 +44,35 @@ CACHE_NOTE = (
 REPLAYED_NOTE = "replayed from a cassette: timings are recorded ones, not measurements; only quality is stored"
 DISABLED_NOTE = (
     "timings not captured: pytest-benchmark is disabled (pytest-xdist or --benchmark-disable); the agent ran "
-    "once and only quality is stored. Run timing benchmarks without xdist (-p no:xdist or -n 0)"
+    "once per sample and only quality is stored. Run timing benchmarks without xdist (-p no:xdist or -n 0)"
 )
+UNTIMED_NOTE = "not benchmarked: the agent ran once per sample and only quality is stored"
 
-Quality = Callable[[ReportRun], Mapping[str, int]]
+
+@dataclass(frozen=True)
+class Checked:
+    """The quality of one run: counts keyed by QUALITY_METRICS, and the structure rules checked and failed."""
+
+    counts: Mapping[str, int]
+    spec: str | None = None
+    rules: tuple[str, ...] = ()
+    failed_rules: tuple[str, ...] = ()
 
 
-def _quality_counts(run: ReportRun, quality: Quality | None) -> dict[str, int]:
+Quality = Callable[[ReportRun], "Mapping[str, int] | Checked"]
+
+
+def checked(run: ReportRun, quality: Quality | None) -> Checked:
+    """``quality(run)`` as a Checked (a plain mapping of counts has no structure rules); keys validated."""
     if quality is None:
-        return {}
-    counts = dict(quality(run))
-    unknown = sorted(set(counts) - set(QUALITY_METRICS))
+        return Checked({})
+    result = quality(run)
+    found = result if isinstance(result, Checked) else Checked(dict(result))
+    unknown = sorted(set(found.counts) - set(QUALITY_METRICS))
     if unknown:
         raise ValueError(f"quality() returned unknown counts {unknown}; expected keys from {list(QUALITY_METRICS)}")
-    return {k: int(v) for k, v in counts.items()}
+    return Checked({k: int(v) for k, v in found.counts.items()}, found.spec, tuple(found.rules),
+                   tuple(found.failed_rules))
 
 
 def round_values(run: ReportRun, quality: Quality | None, *, timings: bool) -> dict[str, float]:
@@ -61,12 +81,20 @@ def round_values(run: ReportRun, quality: Quality | None, *, timings: bool) -> d
     if timings:
         metrics = aggregate([c.metrics for c in run.calls])
         values.update({m: float(metrics[m]) for m in TIMING_METRICS})
-    values.update({k: float(v) for k, v in _quality_counts(run, quality).items()})
+    values.update({k: float(v) for k, v in checked(run, quality).counts.items()})
     return values
 
 
+def _structure(results: Sequence[Checked]) -> dict[str, Any] | None:
+    specs = [r for r in results if r.rules]
+    if not specs:
+        return None
+    return {"spec": specs[0].spec, "rules": list(specs[0].rules), "failed": [list(r.failed_rules) for r in results]}
+
+
 def build_extra_info(
-    runs: list[ReportRun], quality: Quality | None, *, warmup_rounds: int, timings_enabled: bool
+    runs: list[ReportRun], quality: Quality | None, *, warmup_rounds: int, timings_enabled: bool,
+    untimed_note: str = DISABLED_NOTE,
 ) -> dict[str, Any]:
     """The ``extra_info["chimera"]`` block for counted ``runs`` (see the module docstring)."""
     if not runs:
@@ -75,8 +103,14 @@ def build_extra_info(
     replayed = any(r.replayed for r in runs)
     timings = timings_enabled and not replayed
     per_round: dict[str, list[float]] = {}
-    for run in runs:
-        for metric, value in round_values(run, quality, timings=timings).items():
+    results = [checked(run, quality) for run in runs]
+    for run, result in zip(runs, results, strict=True):
+        values: dict[str, float] = {}
+        if timings:
+            metrics = aggregate([c.metrics for c in run.calls])
+            values.update({m: float(metrics[m]) for m in TIMING_METRICS})
+        values.update({k: float(v) for k, v in result.counts.items()})
+        for metric, value in values.items():
             per_round.setdefault(metric, []).append(value)
     notes = []
     if timings:
@@ -85,13 +119,13 @@ def build_extra_info(
     elif replayed:
         notes.append(REPLAYED_NOTE)
     else:
-        notes.append(DISABLED_NOTE)
+        notes.append(untimed_note)
     cached = [sum(c.metrics.cached_prompt_tokens for c in r.calls) for r in runs]
     clean = not any(cached)
     if timings and not clean:
         notes.append(f"prompt cache hit in counted rounds (cached prompt tokens per round: {cached}): "
                      "TTFT is flattered")
-    return {
+    block: dict[str, Any] = {
         "schema": SCHEMA,
         "backend": last.backend,
         "model": last.model,
@@ -105,6 +139,10 @@ def build_extra_info(
         "prompt_cache": {"cached_prompt_tokens": cached, "clean": clean},
         "notes": notes,
     }
+    structure = _structure(results)
+    if structure is not None:
+        block["structure"] = structure
+    return block
 
 
 def chimera_line(info: Mapping[str, Any]) -> str:
@@ -159,3 +197,14 @@ def machine_info_for(describe: Mapping[str, Any]) -> dict[str, Any]:
         if key not in used and key not in _VOLATILE:
             out[str(key)] = value
     return out
+
+
+def test_identity(describe: Mapping[str, Any]) -> dict[str, str]:
+    """The identity a test's entry carries: its backend's model digest (or sha256), quantization, accelerator."""
+    entry = machine_info_for(describe)
+    found = {
+        "digest": entry["model_sha256"] or entry["ollama_digest"],
+        "quantization": entry["quantization"],
+        "accelerator": entry["accelerator"],
+    }
+    return {k: str(v) for k, v in found.items() if v not in (None, "")}

@@ -34,6 +34,8 @@ def _change(row: Row) -> str:
 def _verdict(row: Row) -> str:
     if row.verdict == "regression":
         return f"REGRESSION ({row.rule})"
+    if row.verdict == "not measured":
+        return "NOT MEASURED"
     return row.verdict
 
 
@@ -62,12 +64,16 @@ def table_lines(comparison: Comparison) -> list[str]:
         for c in cells:
             lines.append("  " + "  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)).rstrip())
     lines.extend(f"warning: {w}" for w in comparison.warnings)
-    for row in comparison.regressions:
+    for row in comparison.failures:
         why = f" ({row.note})" if row.note else ""
+        if row.verdict == "not measured":
+            lines.append(f"not measured: {row.test} {row.metric}{why}")
+            continue
         lines.append(
             f"regression: {row.test} {row.metric} {_num(row.baseline)} -> {_num(row.current)} "
             f"({_change(row)}) broke rule {row.rule}{why}"
         )
+    lines.extend(comparison.empty)
     return lines
 
 
@@ -83,15 +89,16 @@ def markdown(comparison: Comparison) -> str:
         "|---|---|---:|---:|---:|---|---:|",
     ]
     for r in comparison.rows:
-        verdict = f"**{_verdict(r)}**" if r.verdict == "regression" else r.verdict
+        verdict = f"**{_verdict(r)}**" if r.verdict in ("regression", "not measured") else r.verdict
         test = r.test.replace("|", "\\|")
         out.append(f"| `{test}` | {r.metric} | {_num(r.baseline)} | {_num(r.current)} | {_change(r)} "
                    f"| {verdict} | {_p(r)} |")
-    if comparison.warnings:
+    if comparison.warnings or comparison.empty:
         out.append("")
-        out.extend(f"> {w}" for w in comparison.warnings)
+        out.extend(f"> {w}" for w in (*comparison.warnings, *comparison.empty))
     out.append("")
-    out.append(f"**{len(comparison.regressions)} regression(s)**")
+    unmeasured = f", {len(comparison.unmeasured)} not measured" if comparison.unmeasured else ""
+    out.append(f"**{len(comparison.regressions)} regression(s){unmeasured}**")
     return "\n".join(out) + "\n"
 
 

@@ -18,10 +18,12 @@ DIRECTION: dict[str, int] = {
     "contradicted": -1,
     "unverified": -1,
     "structure_failed": -1,
+    "pass_rate": +1,
 }
 TIMING_METRICS = ("ttft_ms", "tokens_per_s", "prompt_eval_ms", "eval_ms", "load_ms", "total_ms", "eval_count")
 QUALITY_METRICS = ("supported", "contradicted", "unverified", "structure_failed")
-DEFAULT_RULES = "tokens_per_s:-10%,ttft_ms:+20%,contradicted:+0,structure_failed:+0"
+SAMPLE_METRICS = ("pass_rate",)  # from the per-sample verdicts: the share of samples whose test passed
+DEFAULT_RULES = "tokens_per_s:-10%,ttft_ms:+20%,contradicted:+0,structure_failed:+0,pass_rate:-0"
 
 class RuleError(ValueError):
     """A ``--fail-on`` rule that cannot be parsed; the message names the rule and what to write."""

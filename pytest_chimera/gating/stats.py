@@ -94,3 +94,85 @@ def mann_whitney_greater(x: Sequence[float], y: Sequence[float]) -> MannWhitney:
         return MannWhitney(u, 1.0, "normal")
     z = (u - mean - 0.5) / math.sqrt(variance)
     return MannWhitney(u, 0.5 * math.erfc(z / math.sqrt(2)), "normal")
+
+
+def _doubled_ranks(pooled: Sequence[float]) -> list[tuple[int, int]]:
+    """Tie groups of sorted ``pooled`` values: (doubled mid-rank, size). Doubled ranks are whole numbers."""
+    groups: list[tuple[int, int]] = []
+    i, n = 0, len(pooled)
+    while i < n:
+        j = i
+        while j + 1 < n and pooled[j + 1] == pooled[i]:
+            j += 1
+        groups.append((i + j + 2, j - i + 1))  # 2 * mid-rank of positions i..j (1-based ranks)
+        i = j + 1
+    return groups
+
+
+EXACT_MAX = 30  # the exact permutation test up to this many values in all; beyond, the normal approximation
+
+
+def exact_greater(x: Sequence[float], y: Sequence[float]) -> MannWhitney:
+    """One-sided Mann-Whitney U test (x stochastically greater than y) with its exact permutation distribution.
+
+    Ties are kept (mid-ranks): the null distribution is the rank sum of x over every way of choosing len(x)
+    of the pooled values. Fit for small samples of counts, where ties are the rule and the normal
+    approximation is poor; for 0/1 data it is Fisher's exact test. The counts come from the generating
+    function prod over tie groups of sum_c C(size, c) t^c z^(c * doubled rank), its coefficients packed
+    into one Python integer (``bits`` bits each), so each group is a few big-integer shifts and adds.
+    Beyond :data:`EXACT_MAX` values in all, the normal approximation of :func:`mann_whitney_greater`.
+    """
+    n1, n2 = len(x), len(y)
+    if n1 == 0 or n2 == 0:
+        raise ValueError("Mann-Whitney U needs at least one value on each side")
+    if n1 + n2 > EXACT_MAX:
+        return mann_whitney_greater(x, y)
+    n = n1 + n2
+    xs = [float(v) for v in x]
+    pooled = sorted([*xs, *(float(v) for v in y)])
+    groups = _doubled_ranks(pooled)
+    rank_of = {}
+    position = 0
+    for doubled, size in groups:
+        rank_of[pooled[position]] = doubled
+        position += size
+    observed = sum(rank_of[v] for v in xs)
+    bits = n + 2  # every count is at most C(n, k) < 2**n
+    width = n * (n + 1) + 1  # doubled rank sums of any k values stay below this
+    packed = 1  # coefficient of t^k z^s at bit (k * width + s) * bits
+    for doubled, size in groups:
+        packed = sum((packed * math.comb(size, c)) << ((c * width + c * doubled) * bits)
+                     for c in range(min(size, n1) + 1))
+    row = (packed >> (n1 * width * bits)) & ((1 << (width * bits)) - 1)
+    tail, mask, at_least = row >> (observed * bits), (1 << bits) - 1, 0
+    while tail:
+        at_least += tail & mask
+        tail >>= bits
+    u = observed / 2 - n1 * (n1 + 1) / 2
+    return MannWhitney(u, at_least / math.comb(n, n1), "exact permutation")
+
+
+FISHER_MAX = 2000  # exact up to this many samples in all; beyond, the normal approximation on 0/1 values
+
+
+def fisher_fewer(successes_a: int, n_a: int, successes_b: int, n_b: int) -> float:
+    """One-sided Fisher's exact test: p of ``b`` having this few successes or fewer, given both margins.
+
+    ``a`` is the baseline, ``b`` the current run: a small p says b's success rate is lower than a's. Beyond
+    :data:`FISHER_MAX` samples in all, the Mann-Whitney U normal approximation on the 0/1 values.
+    """
+    for k, n in ((successes_a, n_a), (successes_b, n_b)):
+        if not 0 <= k <= n:
+            raise ValueError(f"successes must be between 0 and the sample size, got {k} of {n}")
+    if n_a + n_b > FISHER_MAX:
+        a = [1.0] * successes_a + [0.0] * (n_a - successes_a)
+        b = [1.0] * successes_b + [0.0] * (n_b - successes_b)
+        return mann_whitney_greater(a, b).p_value
+    total_successes, total = successes_a + successes_b, n_a + n_b
+    denominator = math.comb(total, n_b)
+    low = max(0, n_b - (total - total_successes))
+    tail = sum(
+        math.comb(total_successes, k) * math.comb(total - total_successes, n_b - k)
+        for k in range(low, successes_b + 1)
+    )
+    return tail / denominator

@@ -1,22 +1,25 @@
-"""The merge gate inside pytest: compare this session's chimera benchmarks with a saved baseline.
+"""The merge gate inside pytest: compare this session's chimera record with a saved baseline.
 
 ``configure`` registers a ``Gate`` as a plugin only when ``--chimera-compare`` (or
-``--chimera-require-baseline``) is given. It picks the baseline file at session start (before pytest-benchmark
-saves this run), reads the current run from pytest-benchmark's in-memory results at session finish, sets a
-failing exit status on a regression, and writes one table per test in the terminal summary.
+``--chimera-require-baseline``) is given, and never in an xdist worker. It picks the baseline at session
+start (before this run is saved): the newest chimera run record in ``<output>/runs/``, or, where there is
+none, the newest pytest-benchmark file in ``--benchmark-storage``. At session finish it reads the current run
+from the session's own record (``plugin.record``: quality whatever pytest-benchmark did, timings where it
+timed), sets a failing exit status on a regression, a failure to measure, a refused identity, or a comparison
+that compared nothing (unless ``--chimera-allow-empty``), and writes one table per test in the summary.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pytest_chimera import gating as cmp
-from pytest_chimera.plugin.settings import Settings
+from pytest_chimera.gating import runrecord
+from pytest_chimera.plugin.record import is_worker, recorder_of
+from pytest_chimera.plugin.settings import Settings, settings_of
 
 GATE_PLUGIN = "chimera-gate"
 
@@ -38,21 +41,15 @@ def current_benchmarks(config: pytest.Config) -> list[dict[str, Any]]:
     ]
 
 
-def xdist_active(config: pytest.Config) -> bool:
-    """True on an xdist controller or worker (where pytest-benchmark switches itself off)."""
-    return config.getoption("dist", "no") != "no" or bool(os.environ.get("PYTEST_XDIST_WORKER"))
-
-
 def capture_lines(config: pytest.Config) -> list[str]:
-    """One line per test that captured chimera rounds: rounds, medians, warm-up and cache notes."""
-    from pytest_chimera.gating.record import chimera_line
+    """One line per benchmarked chimera test: rounds, medians, warm-up and cache notes (or why quality only)."""
+    from pytest_chimera.gating.record import UNTIMED_NOTE, chimera_line
 
-    lines = []
-    for bench in current_benchmarks(config):
-        block = bench["extra_info"].get("chimera")
-        if isinstance(block, Mapping):
-            lines.append(f"{bench['fullname']}: {chimera_line(block)}")
-    return lines
+    recorder = recorder_of(config)
+    if recorder is None:
+        return []
+    return [f"{name}: {chimera_line(block)}" for name, block in recorder.entries.items()
+            if block.get("notes", [None])[0] != UNTIMED_NOTE]
 
 
 def configure(config: pytest.Config, settings: Settings) -> None:
@@ -61,18 +58,20 @@ def configure(config: pytest.Config, settings: Settings) -> None:
     if choice is None and settings.require_baseline:
         choice = "latest"
     if choice is None:
-        for name, value in (("fail-on", settings.fail_on), ("compare-any", settings.compare_any)):
+        for name, value in (("fail-on", settings.fail_on), ("compare-any", settings.compare_any),
+                            ("allow-empty", settings.allow_empty)):
             if value:
                 raise pytest.UsageError(f"--chimera-{name} needs --chimera-compare[=NUM|latest|PATH]")
         return
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if is_worker(config):  # the controller compares once, with every worker's results
         return
     gate = Gate(
         config,
         choice,
         settings.fail_on if settings.fail_on is not None else cmp.parse_rules(cmp.DEFAULT_RULES),
         compare_any=settings.compare_any,
-        require_baseline=settings.require_baseline,
+        allow_empty=settings.allow_empty,
+        explicit_rules=settings.fail_on is not None,
     )
     config.pluginmanager.register(gate, GATE_PLUGIN)
 
@@ -87,13 +86,15 @@ class Gate:
         rules: dict[str, cmp.Rule],
         *,
         compare_any: bool,
-        require_baseline: bool,
+        allow_empty: bool,
+        explicit_rules: bool,
     ) -> None:
         self.config = config
         self.choice = choice
         self.rules = rules
         self.compare_any = compare_any
-        self.require_baseline = require_baseline
+        self.allow_empty = allow_empty
+        self.explicit_rules = explicit_rules
         self.baseline: cmp.SavedRun | None = None
         self.messages: list[str] = []  # shown in the summary before the tables
         self.failures: list[str] = []  # each one makes the session fail
@@ -109,46 +110,60 @@ class Gate:
             return None, None
         return path, getattr(bs, "machine_id", None)
 
+    def _candidates(self) -> tuple[list[Path], str]:
+        """Saved runs to choose from, oldest first, and where they are: chimera records, else pytest-benchmark's."""
+        records = runrecord.runs_dir(settings_of(self.config).output)
+        files = cmp.saved_files(records)
+        if files:
+            return files, str(records)
+        storage, machine_id = self._storage()
+        if storage is None:
+            return [], f"{records} (and pytest-benchmark's file storage is not active)"
+        where = storage / machine_id if machine_id else storage
+        return cmp.saved_files(storage, machine_id), f"{records} or {where}"
+
     def pick_baseline(self) -> None:
         """Choose and read the baseline now, before this run is saved into the same folder."""
-        storage, machine_id = self._storage()
-        where = f"{storage / machine_id if storage and machine_id else storage}"
-        if self.choice == "latest" or self.choice.isdigit():
-            if storage is None:
-                self._missing("pytest-benchmark's file storage is not active (--benchmark-storage must be a path)")
-                return
-            files = cmp.saved_files(storage, machine_id)
-            if self.choice != "latest":
-                chosen = cmp.pick_baseline(self.choice, storage, machine_id)
-                files = [chosen] if chosen else []
-                if not files:
-                    self._missing(f"no saved run number {int(self.choice):04d} in {where}")
-                    return
-            for path in reversed(files):  # latest readable one; bad files are reported and skipped
-                try:
-                    self.baseline = cmp.load_run(path)
-                    return
-                except cmp.RunFileError as exc:
-                    self.messages.append(f"skipped unreadable saved run: {exc}")
-                    if self.choice != "latest":
-                        self.failures.append(f"baseline {path} cannot be read: {exc.reason}")
-                        return
-            self._missing(f"no saved run in {where}")
+        if not (self.choice == "latest" or self.choice.isdigit()):
+            try:
+                self.baseline = cmp.load_run(self.choice)
+            except cmp.RunFileError as exc:
+                self.failures.append(f"baseline cannot be read: {exc}")
             return
-        try:
-            self.baseline = cmp.load_run(self.choice)
-        except cmp.RunFileError as exc:
-            self.failures.append(f"baseline cannot be read: {exc}")
+        files, where = self._candidates()
+        if self.choice.isdigit():
+            files = [p for p in files if int(p.name[:4]) == int(self.choice)]
+            if not files:
+                self._missing(f"no saved run number {int(self.choice):04d} in {where}")
+                return
+        for path in reversed(files):  # the latest readable one with chimera data; bad files are named and skipped
+            try:
+                run = cmp.load_run(path)
+            except cmp.RunFileError as exc:
+                self.messages.append(f"skipped unreadable saved run: {exc}")
+                if self.choice != "latest":
+                    self.failures.append(f"baseline {path} cannot be read: {exc.reason}")
+                    return
+                continue
+            if not run.tests and self.choice == "latest":
+                self.messages.append(f"skipped saved run without chimera data: {path}")
+                continue
+            self.baseline = run
+            return
+        self._missing(f"no saved run in {where}")
 
     def _missing(self, why: str) -> None:
         text = (
-            f"no baseline to compare with: {why}. First run on this branch or machine? "
-            "Save one with --benchmark-autosave or --benchmark-save=NAME."
+            f"no baseline to compare with: {why}. First run on this branch or machine? Every session that runs "
+            "a chimera test saves a run record; pass --chimera-allow-empty to let a first run pass."
         )
-        if self.require_baseline:
-            self.failures.append(text + " (--chimera-require-baseline makes this a failure)")
+        self._nothing(text)
+
+    def _nothing(self, text: str) -> None:
+        if self.allow_empty:
+            self.messages.append(text + " (not a failure: --chimera-allow-empty)")
         else:
-            self.messages.append(text + " Not a failure (pass --chimera-require-baseline to make it one).")
+            self.failures.append(text)
 
     # --------------------------------------------------------------------------------------- hooks
 
@@ -156,38 +171,27 @@ class Gate:
         self.pick_baseline()
 
     def current_run(self) -> cmp.SavedRun:
-        bs = benchmark_session(self.config)
-        machine_info: dict[str, Any] = bs.get_machine_info() if bs is not None else {}
-        return cmp.SavedRun(
-            source="current run",
-            machine_info=machine_info,
-            tests=cmp.tests_from_benchmarks(current_benchmarks(self.config), "current run"),
-        )
+        recorder = recorder_of(self.config)
+        if recorder is None:  # pragma: no cover - configure registers both outside workers
+            return cmp.SavedRun(source="current run", kind="current run")
+        return recorder.current_run()
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if benchmark_session(self.config) is None:
-            self.messages.append("pytest-benchmark is not active (-p no:benchmark?): nothing to compare")
-        elif xdist_active(self.config):
-            self.messages.append(
-                "pytest-benchmark is disabled under pytest-xdist, so this run has no timings to compare; "
-                "run the benchmarks without xdist (-p no:xdist or -n 0)"
-            )
-        elif self.baseline is not None:
+        if self.baseline is not None:
             current = self.current_run()
-            if not current.tests:
-                self.messages.append("this run captured no chimera benchmarks (tests using capture_rounds)")
-            else:
-                self.comparison = cmp.compare_runs(self.baseline, current, self.rules, compare_any=self.compare_any)
-                if self.comparison.refused:
-                    self.failures.append(
-                        f"refused to compare with {self.baseline.source}: different identity "
-                        "(pass --chimera-compare-any to compare anyway)"
-                    )
-                for row in self.comparison.regressions:
-                    self.failures.append(
-                        f"{row.test}: {row.metric} regressed, broke rule {row.rule}"
-                        + (f" ({row.note})" if row.note else "")
-                    )
+            self.comparison = cmp.compare_runs(self.baseline, current, self.rules, compare_any=self.compare_any,
+                                               every_rule=self.explicit_rules)
+            if self.comparison.refused:
+                self.failures.append(
+                    f"refused to compare with {self.baseline.source}: different identity "
+                    "(pass --chimera-compare-any to compare anyway)"
+                )
+            for row in self.comparison.failures:
+                what = "could not be measured" if row.verdict == "not measured" else f"regressed, broke rule {row.rule}"
+                self.failures.append(f"{row.test}: {row.metric} {what}" + (f" ({row.note})" if row.note else ""))
+            if not self.comparison.refused:
+                for reason in self.comparison.empty:
+                    self._nothing(reason)
         if self.failures and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -198,8 +202,11 @@ class Gate:
         for message in self.messages:
             tr.write_line(message)
         if self.comparison is not None:
-            for line in cmp.table_lines(self.comparison):
-                tr.write_line(line, red=line.startswith("regression"))
+            lines = cmp.table_lines(self.comparison)
+            shown_empty = set(self.comparison.empty)
+            for line in lines:
+                if line not in shown_empty:
+                    tr.write_line(line, red=line.startswith(("regression", "not measured")))
         for failure in self.failures:
             tr.write_line(f"chimera gate FAILED: {failure}", red=True, bold=True)
         if self.comparison is not None and not self.failures:

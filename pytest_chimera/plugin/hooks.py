@@ -6,26 +6,28 @@ and nothing touches a model, a server or the network unless ``--chimera`` is giv
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
 
-from pytest_chimera.plugin import gate, models, stash  # noqa: F401 (stash: its keys load with the plugin)
+from pytest_chimera.plugin import gate, html, models, record, stash  # noqa: F401 (stash: keys load with the plugin)
 from pytest_chimera.plugin.options import GROUP, GROUP_TITLE, add_pytest_options
 from pytest_chimera.plugin.settings import SETTINGS_KEY, from_config, settings_of
 
 SKIP_REASON = "pass --chimera to run LLM evaluation"
 
 # Keyword arguments the ``chimera`` marker accepts.
-MARKER_KWARGS = frozenset({"persona", "model", "backend", "options", "corpus", "grounding", "agent", "rounds"})
+MARKER_KWARGS = frozenset({"persona", "model", "backend", "options", "corpus", "grounding", "agent", "rounds",
+                           "samples", "min_pass_rate"})
 
 # Fixtures that need a model: a test using any of them is gated by --chimera like a marked test.
 MODEL_FIXTURES = frozenset({"chimera_model", "chimera_report", "chimera_ollama_server"})
 
 MARKER_DOC = (
     "chimera(*, persona='insight', model=None, backend=None, options=None, corpus=None, grounding=True, "
-    "agent=None, rounds=None): run the Chimera report agent as this test (needs --chimera). "
+    "agent=None, rounds=None, samples=None, min_pass_rate=1.0): run the Chimera report agent as this test "
+    "(needs --chimera). "
     "Example: @pytest.mark.chimera(persona='collector', options={'num_ctx': 2048})"
 )
 
@@ -37,7 +39,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_DOC)
     settings = config.stash[SETTINGS_KEY] = from_config(config)
+    models.check_hosts(config)
+    record.configure(config)
     gate.configure(config, settings)
+    html.configure(config, settings)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist's controller starting a worker: hand it the hosts that answered at session start."""
+    models.configure_node(node.config, node)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -164,12 +175,45 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         make_storage_atomic(bs.storage)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Put the test's chimera block (quality, samples, identity) on its call report, for the run record."""
+    report = yield
+    if call.when == "call":
+        record.attach(item, call, report)
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """With samples > 1, run the test body once per sample (``plugin.samples``)."""
+    from pytest_chimera.plugin.samples import call_per_sample
+
+    return True if call_per_sample(pyfuncitem) else None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """An xdist worker hands its records to the controller; then the ``--chimera-html`` page is written, after
+    the gate has compared this run with its baseline."""
+    if record.is_worker(session.config):
+        record.worker_finish(session.config)
+    recorder = html.recorder_of(session.config)
+    if recorder is not None:
+        recorder.write_page(session)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     lines = gate.capture_lines(terminalreporter.config)
     if lines:
         terminalreporter.write_sep("-", "chimera benchmarks")
         for line in lines:
             terminalreporter.write_line(line)
+    run_record = record.recorder_of(terminalreporter.config)
+    for line in run_record.summary_lines() if run_record is not None else []:
+        terminalreporter.write_line(line)
     if settings_of(terminalreporter.config).enabled:
         from pytest_chimera.plugin import corpus as corpus_session
         from pytest_chimera.plugin.report import scorecard_lines
@@ -185,3 +229,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_sep("-", "chimera corpus ingest errors")
             for line in ingest:
                 terminalreporter.write_line(line)
+    page = html.recorder_of(terminalreporter.config)
+    for line in page.summary_lines() if page is not None else []:
+        terminalreporter.write_line(line, red=line.startswith("chimera html: cannot"))

@@ -1,7 +1,9 @@
-"""The session's models for the plugin: one pool of loaded backends per pytest session, in ``config.stash``.
+"""The session's models for the plugin: one pool of loaded backends per pytest session, in ``config.stash``,
+and the model hosts (``--chimera-host``) it spreads over pytest-xdist workers.
 
 The plugin's hooks and the ``chimera_model`` fixture call these functions; nothing here imports a model
-library at import time, and nothing touches a model or the network before a test asks for a model.
+library at import time, and nothing touches a model or the network before a test asks for a model, except
+the one check of the given hosts at session start with ``--chimera``.
 """
 
 from __future__ import annotations
@@ -10,12 +12,57 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_chimera.backends import hosts
 from pytest_chimera.backends import options as mo
 from pytest_chimera.plugin.settings import Settings, settings_of
-from pytest_chimera.plugin.stash import POOL_KEY
+from pytest_chimera.plugin.stash import HOSTS_KEY, POOL_KEY
 
 if TYPE_CHECKING:
     from pytest_chimera.backends import BackendPool, WithOptions
+
+# pytest-xdist's workerinput keys: the controller's host check, handed to every worker
+UP_KEY, DOWN_KEY = "chimera_hosts_up", "chimera_hosts_down"
+
+
+def check_hosts(config: pytest.Config) -> None:
+    """At configure, with --chimera and --chimera-host: which hosts answer. The controller (or a serial
+    session) asks them; an xdist worker takes the controller's answer, so all workers share one list. When
+    none answers the session stops with a usage error naming each host and why."""
+    settings = settings_of(config)
+    if not settings.enabled or not settings.hosts:
+        return
+    given: Any = getattr(config, "workerinput", {})
+    if UP_KEY in given:
+        check = hosts.HostCheck(tuple(given[UP_KEY]), tuple((h, why) for h, why in given[DOWN_KEY]))
+    else:
+        check = hosts.check_hosts(settings.hosts)
+    if not check.up:
+        where = settings.sources.get("host", "--chimera-host")
+        reasons = "; ".join(f"{h} ({why})" for h, why in check.down)
+        raise pytest.UsageError(f"chimera: no model host answers ({where}): {reasons}. Start the servers, or fix "
+                                "--chimera-host / ini chimera_hosts")
+    config.stash[HOSTS_KEY] = check
+
+
+def configure_node(config: pytest.Config, node: Any) -> None:
+    """pytest-xdist's controller, per worker: hand it the hosts that answered at session start."""
+    check = config.stash.get(HOSTS_KEY, None)
+    if check is not None:
+        node.workerinput[UP_KEY] = list(check.up)
+        node.workerinput[DOWN_KEY] = [list(d) for d in check.down]
+
+
+def serving(config: pytest.Config) -> tuple[str | None, int]:
+    """This process's host (None: the backend's default) and how many workers share it.
+
+    A worker keeps ``up[index % len(up)]`` for the whole session; without --chimera-host every worker
+    shares the one default host.
+    """
+    index, count = hosts.worker_slot()
+    check = config.stash.get(HOSTS_KEY, None)
+    if check is None:
+        return None, count
+    return hosts.host_for(check.up, index), hosts.workers_per_host(index, count, len(check.up))
 
 
 
@@ -35,7 +82,11 @@ def pool_of(config: pytest.Config) -> BackendPool:
             except Exception:  # identity for machine_info is best effort; the test itself must not fail here
                 pass
 
+        host, workers = serving(config)
         pool = BackendPool(
+            host=host,
+            workers_per_host=workers,
+            api_key_env=settings.api_key_env,
             timeout=settings.timeout,
             keep_alive=settings.keep_alive,
             cassette_dir=settings.cassettes,
@@ -71,11 +122,29 @@ def backend_for(request: pytest.FixtureRequest) -> WithOptions:
         pytest.fail(f"chimera_model: {exc}", pytrace=False)
 
 
-def header_lines(config: pytest.Config) -> list[str]:
-    """Extra header lines: what ``auto`` resolved to. Only called with --chimera (this may probe Ollama)."""
-    settings = settings_of(config)
-    if settings.backend != "auto":
+def host_lines(config: pytest.Config) -> list[str]:
+    """The hosts that answered and those left out, and how xdist workers will share them."""
+    check = config.stash.get(HOSTS_KEY, None)
+    if check is None:
         return []
+    lines = [f"chimera: hosts up: {', '.join(check.up)}"]
+    lines += [f"chimera: host down, left out: {h} ({why})" for h, why in check.down]
+    workers: Any = getattr(config.option, "numprocesses", None)
+    if isinstance(workers, int) and workers > 0:
+        n = len(check.up)
+        shares = sorted({hosts.workers_per_host(i, workers, n) for i in range(min(n, workers))})
+        lines.append(f"chimera: {workers} xdist workers over {n} host(s), {' or '.join(map(str, shares))} per host "
+                     "(recorded in each backend's identity; TTFT includes queueing, gate speed in a serial job)")
+    return lines
+
+
+def header_lines(config: pytest.Config) -> list[str]:
+    """Extra header lines: the hosts, what ``auto`` resolved to. Only called with --chimera (this may probe
+    Ollama)."""
+    settings = settings_of(config)
+    lines = host_lines(config)
+    if settings.backend != "auto":
+        return lines
     pool = pool_of(config)
     path = _model_path(settings)
     chosen = pool.resolved("auto", settings.model, path)
@@ -86,8 +155,8 @@ def header_lines(config: pytest.Config) -> list[str]:
     else:
         from pytest_chimera.backends import ollama_host
 
-        why = f"no Ollama with {settings.model} at {ollama_host()}"
-    return [f"chimera: auto backend -> {chosen} ({why})"]
+        why = f"no Ollama with {settings.model} at {ollama_host(pool.host)}"
+    return [*lines, f"chimera: auto backend -> {chosen} ({why})"]
 
 
 def close(config: pytest.Config) -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pytest_chimera.backends import options as mo
+from pytest_chimera.backends.hosts import parse_host
 from pytest_chimera.gating.rules import DEFAULT_RULES, Rule, RuleError, parse_rules
 from pytest_chimera.gating.stats import MIN_ROUNDS
 
@@ -67,6 +69,13 @@ def parse_timeout(text: str) -> float:
     return value
 
 
+def parse_env_name(text: str) -> str:
+    """The name of an environment variable (letters, digits, underscores; not starting with a digit)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text.strip()):
+        raise ValueError(f"{text!r} is not an environment variable name (for example MY_VLLM_KEY)")
+    return text.strip()
+
+
 def parse_compare(text: str) -> str:
     """``latest``, a saved run number, or an existing JSON file."""
     if text == "latest" or text.isdigit():
@@ -77,6 +86,17 @@ def parse_compare(text: str) -> str:
         f"{text!r} is not 'latest', a saved run number (e.g. 3 or 0003) or an existing .json file; "
         "to compare with the latest saved run while naming test paths, write --chimera-compare=latest"
     )
+
+
+def parse_samples(text: str) -> int:
+    """A whole number of samples >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"samples must be a whole number >= 1, got {text!r}")
+    return value
 
 
 def parse_fail_on(text: str) -> dict[str, Rule]:
@@ -149,15 +169,25 @@ OPTIONS: tuple[Option, ...] = (
            "--benchmark-storage (default ./.benchmarks, this machine's folder): 'latest' (when no value is given), "
            "a run number, or a JSON file; a regression fails the session.", default_text="off",
            parse=parse_compare, metavar="NUM|latest|PATH", extra={"nargs": "?", "const": "latest"}),
-    Option("fail-on", "Comma-separated rules METRIC:+N%%|-N%%|+N, each the change of the metric's median that "
-           "fails (a rise for +, a fall for -; improvements never fail). Timing rules need p<0.01 (one-sided "
-           f"Mann-Whitney U) with >={MIN_ROUNDS} rounds a side.", default_text=repr(DEFAULT_RULES.replace("%", "%%")),
-           parse=parse_fail_on, metavar="RULES"),
-    Option("compare-any", "Compare even when backend, model, model file or machine differ from the baseline.",
-           default=False, default_text="off", action="store_true"),
-    Option("require-baseline", "Fail the session when there is no baseline to compare with (implies "
-           "--chimera-compare=latest).", default=False, default_text="off (a missing baseline is a message)",
+    Option("fail-on", "Comma-separated rules METRIC:+N%%|-N%%|+N, each the change of the metric's median (the "
+           "pass rate for pass_rate) that fails (a rise for +, a fall for -; improvements never fail). With "
+           f">={MIN_ROUNDS} values a side a rule also needs p<0.01 in a one-sided test (Mann-Whitney U; Fisher's "
+           "exact test for pass_rate). Rules given here must each compare something.",
+           default_text=repr(DEFAULT_RULES.replace("%", "%%")), parse=parse_fail_on, metavar="RULES",
+           cli="--fail-on"),
+    Option("compare-any", "Compare even when backend, model, model file, accelerator or machine differ from the "
+           "baseline.", default=False, default_text="off", action="store_true", cli="--compare-any"),
+    Option("allow-empty", "Let a comparison that compares nothing pass with a message: no baseline, no test in "
+           "both runs, no metric on both sides, or a rule given with fail-on that has no data (each fails "
+           "otherwise).",
+           default=False, default_text="off (comparing nothing fails)", action="store_true", cli="--allow-empty"),
+    Option("require-baseline", "Compare with the latest saved run and fail when there is none (the same as "
+           "--chimera-compare=latest, kept for older command lines).", default=False, default_text="off",
            action="store_true"),
+    Option("samples", "Run each chimera_report test's agent N times, with seeds derived from the test id and the "
+           "sample index; the test body checks every sample, and passes on the marker's min_pass_rate= "
+           "(default: all samples).", default=1, default_text="1", parse=parse_samples, metavar="N",
+           ini="string", ini_help="Samples per chimera_report test (default 1)."),
     Option("cassettes", "Record/replay model calls as JSON cassettes in DIR, relative to the rootdir (one file "
            "per call).", default_text="none (calls go to the model)", metavar="DIR", ini="string",
            ini_help="Record/replay cassette directory, relative to the rootdir.", cli="--cassettes"),
@@ -172,12 +202,27 @@ OPTIONS: tuple[Option, ...] = (
     Option("model-path", "GGUF file for the embedded llama-cpp backend, relative to the rootdir (any GGUF "
            "llama.cpp loads).", default_text="the packaged gemma3:270m", metavar="PATH", ini="string",
            ini_help="GGUF file for the embedded backend, relative to the rootdir.", cli="--model-path"),
+    Option("host", "Model server for the ollama and openai backends: a URL (http://gpu1:11434, "
+           "https://vllm.internal/v1) or HOST:PORT. Repeatable: pytest-xdist workers are spread over the hosts that "
+           "answer at session start, each keeping one (a host that does not answer is reported and left out); the "
+           "CLI uses the first that answers.", default=[],
+           default_text="$OLLAMA_HOST or 127.0.0.1:11434 (ollama), $OPENAI_BASE_URL or 127.0.0.1:8000/v1 (openai)",
+           parse=parse_host, metavar="URL", action="append", ini="linelist",
+           ini_help="Model server URLs for the ollama and openai backends, one a line.", cli="--host"),
+    Option("api-key-env", "Environment variable that holds the openai backend's API key (the key itself is never "
+           "written to a record, a cassette or the terminal).", default_text="OPENAI_API_KEY",
+           parse=parse_env_name, metavar="NAME", ini="string", cli="--api-key-env",
+           ini_help="Environment variable holding the openai backend's API key (default OPENAI_API_KEY)."),
     Option("timeout", "Time limit of one model call in seconds.", default=DEFAULT_TIMEOUT_S,
            default_text=f"{DEFAULT_TIMEOUT_S:g}", parse=parse_timeout, metavar="SECONDS", ini="string",
            ini_help=f"Time limit of one model call in seconds (default {DEFAULT_TIMEOUT_S:g}).", cli="--timeout"),
     Option("output", "Write the markdown and run JSON of every chimera_report test under DIR, named after the "
            "test id (relative to the rootdir).", default=DEFAULT_OUTPUT, default_text=f"{DEFAULT_OUTPUT}/",
            metavar="DIR", ini="string", ini_help=f"Directory for report artefacts (default {DEFAULT_OUTPUT}/)."),
+    Option("html", "Write one self-contained HTML page of the session's report tests to PATH at the end of the "
+           "session, relative to the rootdir: each report with its numbers marked by verdict, structure rules, "
+           "model-call timings, the comparison with the baseline and trend charts.", default_text="off",
+           metavar="PATH"),
     Option("no-grounding", "Give the agent the file inventory only, no computed facts (the original agent's "
            "behaviour), where a test's chimera marker does not set grounding=.", default=False,
            default_text="grounded", action="store_true"),
@@ -206,6 +251,6 @@ def add_cli_options(parser: argparse.ArgumentParser, names: Sequence[str], optio
         if name == "option" and option_example:
             text = f"Ollama option ({option_example}, ...); repeatable."
         parser.add_argument(option.cli, dest=name.replace("-", "_"),
-                            help=f"{text} Default: {option.default_text}.".replace("%", "%%"),
+                            help=f"{text} Default: {option.default_text}.".replace("%%", "%").replace("%", "%%"),
                             **option.argparse_kwargs(list(option.default) if option.action == "append"
                                                      else option.default))

@@ -32,13 +32,18 @@ class Settings:
     record_mode: str = mo.DEFAULT_RECORD_MODE
     keep_alive: str | int | float | None = None
     model_path: Path | None = None
+    hosts: tuple[str, ...] = ()
+    api_key_env: str | None = None
     timeout: float = DEFAULT_TIMEOUT_S
     output: Path = Path(DEFAULT_OUTPUT)
     grounding: bool = True
     compare: str | None = None
     fail_on: dict[str, Rule] | None = None
     compare_any: bool = False
+    allow_empty: bool = False
     require_baseline: bool = False
+    html: Path | None = None
+    samples: int = 1
     # where each path setting came from ("--chimera-corpus", "ini chimera_corpus"), for error messages
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -51,14 +56,15 @@ class Settings:
         return line
 
 
-_PATHS = ("corpus", "cassettes", "model-path", "output")
+_PATHS = ("corpus", "cassettes", "model-path", "output", "html")
 
 
 def resolve(cli: Mapping[str, Any], ini: Mapping[str, Any], rootdir: Path) -> Settings:
     """Resolve every option: the command line's value, else the ini key's (parsed), else the default.
 
     ``cli`` and ``ini`` are keyed by option name (``"record-mode"``); a missing or empty value means "not
-    given". ``option`` merges per key (the command line replaces ini's value of the same key). Relative paths
+    given". ``option`` merges per key (the command line replaces ini's value of the same key); ``host`` given on
+    the command line replaces ini's list. Relative paths
     resolve against ``rootdir``. Raises ``ValueError`` naming the ini key for a bad ini value.
     """
     values: dict[str, Any] = {}
@@ -67,16 +73,21 @@ def resolve(cli: Mapping[str, Any], ini: Mapping[str, Any], rootdir: Path) -> Se
         given = cli.get(option.name)
         raw = ini.get(option.name)
         if option.action == "append":
-            ini_pairs = []
+            ini_values = []
             for line in raw or []:
                 if line.strip():
                     try:
-                        ini_pairs.append(mo.parse_option(line))
-                    except ValueError as exc:
+                        ini_values.append(option.parse(line) if option.parse else line.strip())
+                    except (ValueError, argparse.ArgumentTypeError) as exc:
                         raise ValueError(f"ini {option.ini_key}: {exc}") from None
-            merged = mo.merge_options(ini_pairs)
-            merged.update(mo.merge_options(given or []))
-            values[option.name] = merged
+            if option.name == "option":  # per key, the command line replaces ini's value
+                merged = mo.merge_options(ini_values)
+                merged.update(mo.merge_options(given or []))
+                values[option.name] = merged
+            else:  # a list given on the command line replaces ini's list
+                values[option.name] = tuple(given or ini_values)
+                if given or ini_values:
+                    sources[option.name] = option.flag if given else f"ini {option.ini_key}"
             continue
         if given is not None and given is not False and given != "":  # 0 is a value (keep-alive 0)
             values[option.name], sources[option.name] = given, option.flag
@@ -102,13 +113,18 @@ def resolve(cli: Mapping[str, Any], ini: Mapping[str, Any], rootdir: Path) -> Se
         record_mode=values["record-mode"],
         keep_alive=values["keep-alive"],
         model_path=values["model-path"],
+        hosts=values["host"],
+        api_key_env=values["api-key-env"],
         timeout=values["timeout"],
         output=values["output"],
         grounding=not values["no-grounding"],
         compare=values["compare"],
         fail_on=values["fail-on"],
         compare_any=bool(values["compare-any"]),
+        allow_empty=bool(values["allow-empty"]),
         require_baseline=bool(values["require-baseline"]),
+        html=values["html"],
+        samples=values["samples"],
         sources=sources,
     )
 

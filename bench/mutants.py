@@ -1,0 +1,137 @@
+"""Targeted mutation testing of the verdict rules: each safeguard and threshold is removed or loosened (and
+tightened, where a tighter value would also be wrong) and the tests of the checker must fail.
+
+Run from the repository root: ``python bench/mutants.py [name-substring ...]``. Each mutant is applied to a
+copy of the source in place, the tests below run with ``-x``, and the source is restored (also on Ctrl-C).
+Prints one line per mutant: ``killed`` (some test failed, as it should) or ``SURVIVED``. Not part of the
+test suite: a full run takes minutes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = ROOT / "pytest_chimera"
+TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test_devset.py", "tests/test_check_cli.py",
+         "tests/test_facts.py"]
+
+# (name, file, original text, mutated text)
+MUTANTS: list[tuple[str, str, str, str]] = [
+    # thresholds
+    ("SPECIFIC_DF loosened 5->6", "checks/query.py", "SPECIFIC_DF = 5", "SPECIFIC_DF = 6"),
+    ("SPECIFIC_DF tightened 5->4", "checks/query.py", "SPECIFIC_DF = 5", "SPECIFIC_DF = 4"),
+    ("MIN_NAMING_LABELS 2->1", "checks/query.py", "MIN_NAMING_LABELS = 2", "MIN_NAMING_LABELS = 1"),
+    ("NEAR_WEIGHT 3->1", "checks/query.py", "NEAR_WEIGHT = 3.0", "NEAR_WEIGHT = 1.0"),
+    ("APPROX_REL 0.05->0.10", "checks/query.py", "APPROX_REL = 0.05", "APPROX_REL = 0.10"),
+    ("APPROX_REL 0.05->0.02", "checks/query.py", "APPROX_REL = 0.05", "APPROX_REL = 0.02"),
+    ("approx widening for any precision", "checks/query.py", "if significant_digits(q) <= 2 else q.tolerance",
+     "if significant_digits(q) <= 99 else q.tolerance"),
+    ("precise values of two digits", "checks/query.py", "PRECISE_DIGITS = 3", "PRECISE_DIGITS = 2"),
+    ("precise values despite a single best fit", "checks/matching.py", "factor) if n_best > 1 else None", "factor)"),
+    ("VALUE_CHANCE 0.05->0.5", "checks/query.py", "VALUE_CHANCE = 0.05", "VALUE_CHANCE = 0.5"),
+    ("VALUE_CHANCE 0.05->0", "checks/query.py", "VALUE_CHANCE = 0.05", "VALUE_CHANCE = 0.0"),
+    ("SPAN_MARGIN 0.25->0", "checks/query.py", "SPAN_MARGIN = 0.25", "SPAN_MARGIN = 0.0"),
+    ("SPAN_MARGIN 0.25->1.0", "checks/query.py", "SPAN_MARGIN = 0.25", "SPAN_MARGIN = 1.0"),
+    ("SPAN_MIN_FACTS 3->1", "checks/query.py", "SPAN_MIN_FACTS = 3", "SPAN_MIN_FACTS = 1"),
+    ("SPAN_MIN_FACTS 3->50", "checks/query.py", "SPAN_MIN_FACTS = 3", "SPAN_MIN_FACTS = 50"),
+    ("COMMON_DF 1000->2", "checks/query.py", "COMMON_DF = 1000", "COMMON_DF = 2"),
+    # the chance guard
+    ("chance guard removed", "checks/query.py", "if spread > 0 and n * 2 * tol / spread >= 1:", "if False:"),
+    ("chance guard: bounds need not hold for all", "checks/query.py",
+     'return "" if agreeing == n else f"only {agreeing} of them satisfy the bound"', 'return ""'),
+    # model filters
+    ("other-model filter removed", "checks/query.py",
+     "ok_ids = np.array([bool(forms & models) if forms else not strict for forms in d.models] + [not strict])",
+     "ok_ids = np.array([True for forms in d.models] + [True])"),
+    ("model-less facts allowed for a named model", "checks/query.py",
+     "ok_ids = np.array([bool(forms & models) if forms else not strict for forms in d.models] + [not strict])",
+     "ok_ids = np.array([bool(forms & models) if forms else True for forms in d.models] + [True])"),
+    ("family filter removed", "checks/matching.py", "keep = of_family(d, q.families)[local]",
+     "keep = of_family(d, q.families)[local] | True"),
+    ("model-bound file counts allowed", "checks/matching.py", "keep = ~_model_bound(index, d)[local]",
+     "keep = ~_model_bound(index, d)[local] | True"),
+    ("family names a specific model's files", "checks/matching.py", "keep &= d.model_id[local] < 0",
+     "keep &= d.model_id[local] < 10**9"),
+    # rules of the verdict
+    ("weaker support with a unique best fit", "checks/matching.py", "if n_best > 1 and cand:", "if cand:"),
+    ("spread facts always candidates", "checks/matching.py",
+     "if local.size and not any(p in SPREAD_NAMES for p in phrases):", "if False:"),
+    ("count-noun naming bonus removed", "checks/matching.py", "hits = hits + 1  #", "hits = hits + 0  #"),
+    ("weaker support ignores the statistic", "checks/matching.py",
+     "if not stats or stats & fact_stats(index, int(gidx[i]))]", "]"),
+    ("precise values ignore the statistic", "checks/ranges.py",
+     "if stats and not stats & fact_stats(index, at):", "if False:"),
+    ("spans include spreads", "checks/ranges.py", "keep = d.level[ids]", "keep = d.level[ids] | True"),
+    ("spans ignore the model", "checks/ranges.py", "keep &= allowed(d, q.models, True)[ids]", "pass"),
+    ("span for bare numbers", "checks/ranges.py", "if not q.unit or q.unit in COUNT_UNITS or len(dims) != 1:",
+     "if len(dims) != 1:"),
+    ("extreme with no check", "checks/ranges.py", 'if extreme == {"max"} and a > hi:', "if False:"),
+    ("comparison: no margin", "checks/ranges.py",
+     "if claimed <= 0 or lo / (1 + SPAN_MARGIN) <= claimed <= hi * (1 + SPAN_MARGIN):",
+     "if claimed <= 0 or lo <= claimed <= hi:"),
+    ("truncation not allowed", "checks/query.py", "hi = v + (2 * tol if v >= 0 else tol)", "hi = v + tol"),
+    ("subsumption off", "checks/query.py", "seq: list[str], subsume: bool = True)",
+     "seq: list[str], subsume: bool = False)"),
+    # reading
+    ("no fallback for lines the parser skips", "checks/claims.py", "missed = [k for k in range(1, len(lines) + 1)",
+     "missed = [k for k in range(0)"),
+    ("conjunctions always stop", "checks/clauses.py", "if first:\n        before = [st for st in before if not st[3]]",
+     "if False:\n        before = [st for st in before if not st[3]]"),
+    ("bracket label shape off", "checks/clauses.py",
+     "and _WORD_END.search(text, start, before[-1][0]) and _BRACKET_ONLY.match(text, num.end):",
+     "and False:"),
+    ("total shape off", "checks/clauses.py", "total_of = k - 1 if k and _TOTAL_OF.fullmatch(",
+     "total_of = None if k and _TOTAL_OF.fullmatch("),
+    ("WINDOW 240->10", "checks/clauses.py", "WINDOW = 240", "WINDOW = 10"),
+    ("any key=value is a run option", "checks/numbers.py",
+     "return low in _CONFIG_KEYS or low.startswith((\"num_\", \"n_\"))", "return True"),
+    ("count head noun off", "checks/numbers.py", "if head is not None and head.group(1).lower() in _COUNT_WORDS:",
+     "if False:"),
+    ("code spans blanked whole", "checks/claims.py", '"\\u2039" + _DIGITS.sub(" ", m.group(0)[1:-1]) + "\\u203a"',
+     '" " * len(m.group(0))'),
+    ("unit words inside identifiers", "checks/claims.py", "or _in_identifier(clause, m.start(), m.end()):", ":"),
+    ("phrase breaks ignored", "checks/claims.py", "and _PHRASE_BREAK.search(clause, offset + len(num.raw), m.start()):",
+     "and False:"),
+    # facts
+    ("pair facts carry single-type labels", "evidence/inventory.py", 'words = _pair_labels(a, b) + ("files", "file")',
+     'words = _pair_labels(a, b) + _TYPE_LABELS[a] + _TYPE_LABELS[b]'),
+    ("bare directory names", "evidence/inventory.py", 'bare = (name,) if re.search(r"[\\d_\\-.]", name) else ()',
+     "bare = (name,)"),
+    ("same-value units off", "evidence/facts.py", "if not unit and units.get(value) and not float(value).is_integer():",
+     "if False:"),
+    ("efficiency per GB is throughput", "evidence/labels.py",
+     'if wordset & _PER_RESOURCE and wordset & {"tokens", "token", "tok"}:', "if False:"),
+]
+
+
+def run(names: list[str]) -> int:
+    survived = 0
+    for name, rel, old, new in MUTANTS:
+        if names and not any(n.lower() in name.lower() for n in names):
+            continue
+        path = PKG / rel
+        source = path.read_text(encoding="utf-8")
+        if source.count(old) != 1:
+            print(f"{name:55} NOT APPLIED ({source.count(old)} matches in {rel})")
+            continue
+        start = time.perf_counter()
+        try:
+            path.write_text(source.replace(old, new), encoding="utf-8")
+            proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                                   "--hypothesis-seed=0", *TESTS],
+                                  cwd=ROOT, capture_output=True, text=True)
+        finally:
+            path.write_text(source, encoding="utf-8")
+        failed = next((line for line in proc.stdout.splitlines() if line.startswith("FAILED")), "")
+        verdict = "killed" if proc.returncode != 0 else "SURVIVED"
+        survived += proc.returncode == 0
+        print(f"{name:55} {verdict:8} {time.perf_counter() - start:5.0f}s  {failed[7:110]}", flush=True)
+    return survived
+
+
+if __name__ == "__main__":
+    sys.exit(1 if run(sys.argv[1:]) else 0)

@@ -1,0 +1,63 @@
+"""The checker on the annotated development set: the four rates the README quotes, dev and held out.
+
+Run: ``cd bench && pytest test_devset_bench.py -s`` (prints the figures and the time to check all 24 reports),
+or ``python bench/test_devset_bench.py`` from the repository root (the figures only). Needs ``../shared``
+(the real reports and the chimeraforge corpus) beside the repository.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from pytest_chimera.checks.scoring import Scores, score_set, split, total
+from pytest_chimera.evidence.corpus import load_corpus
+from pytest_chimera.evidence.facts import Facts, compute_facts
+
+ROOT = Path(__file__).resolve().parent.parent
+DEVSET = ROOT / "tests" / "data" / "devset"
+SHARED = ROOT.parent / "shared"
+
+
+def figures(facts: Facts) -> dict[str, Scores]:
+    dev, held = split(DEVSET.glob("*.json"))
+    reports = SHARED / "real_reports"
+    return {"dev (18 reports)": total(score_set(dev, reports, facts)),
+            "held out (6 reports)": total(score_set(held, reports, facts))}
+
+
+def table(results: dict[str, Scores]) -> str:
+    def pct(x: float | None) -> str:
+        return "n/a" if x is None else f"{100 * x:.1f}%"
+
+    rows = ["| set | wrong | right | recall on wrong | wrong contradicted | false alarms on right "
+            "| right contradicted |", "|---|---|---|---|---|---|---|"]
+    for name, s in results.items():
+        rows.append(f"| {name} | {s.count('wrong')} | {s.count('right')} | {pct(s.recall_wrong)} | "
+                    f"{pct(s.contradicted_wrong)} | {pct(s.false_alarm_right)} | {pct(s.contradicted_right)} |")
+    return "\n".join(rows)
+
+
+def _facts() -> Facts:
+    corpus = SHARED / "corpus" / "chimeraforge"
+    if not corpus.is_dir() or not (SHARED / "real_reports").is_dir():
+        pytest.skip(f"../shared not found at {SHARED}")
+    return compute_facts(load_corpus(corpus))
+
+
+def test_devset_figures(benchmark: BenchmarkFixture) -> None:
+    facts = _facts()
+    results = benchmark.pedantic(figures, args=(facts,), rounds=3, iterations=1)
+    print("\n" + table(results))
+    for name, s in results.items():
+        benchmark.extra_info[name] = s.figures()
+    assert all(s.count("wrong") for s in results.values())
+
+
+if __name__ == "__main__":
+    if not (SHARED / "corpus" / "chimeraforge").is_dir():
+        sys.exit(f"../shared not found at {SHARED}")
+    print(table(figures(compute_facts(load_corpus(SHARED / "corpus" / "chimeraforge")))))

@@ -1,0 +1,243 @@
+"""One claim against the fact index: its candidate facts, the rule that decides its verdict, the explanation.
+
+Rules, tried in this order (``consistency``'s module docstring has the method in full):
+
+- **exact fact**: a best-fitting fact (highest label score) has the value within the written precision
+  (``supported``), or the single best fit names the quantity specifically and has another value
+  (``contradicted``); a fact that names it specifically, or a precise value no chance explains
+  (``VALUE_CHANCE``) in a fact of the statistic the clause names (an "average" is a mean), also supports it.
+  **derived** is the same rule when the fact was computed from other facts (a share, a sum of two counts:
+  its source starts with "derived:").
+- **chance guard**: the value agrees with one of many equally fitting facts, as a number written to this
+  precision would by chance: ``unverified``.
+- **span** (``ranges``): no fact has the value, and it lies outside every value the corpus gives the
+  quantity the clause names (its unit's dimension, the model it names, its metric words), widened by
+  ``SPAN_MARGIN``: ``contradicted``, with the span shown.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pytest_chimera.checks.index import Dim, FactIndex
+from pytest_chimera.checks.numbers import dimension
+from pytest_chimera.checks.query import (
+    CANDIDATE_CACHE,
+    COMMON_DF,
+    COMMON_SHARE,
+    COUNT_UNITS,
+    FILE_DIMS,
+    MIN_NAMING_LABELS,
+    NEAR_WEIGHT,
+    SPECIFIC_DF,
+    SPREAD_NAMES,
+    Decision,
+    Query,
+    agrees,
+    allowed,
+    by_chance,
+    dims_for,
+    fact_stats,
+    fmt_in,
+    in_posting,
+    interval,
+    of_family,
+    rule_of,
+    stat_kinds,
+)
+from pytest_chimera.checks.ranges import or_span, precise_value, ratio_check
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+def _all_of(index: FactIndex, name: str, d: Dim, phrases: list[tuple[str, ...]], raw: bool) -> tuple[Any, Any]:
+    """(ids, values) of the facts of ``d`` that carry every one of ``phrases``, sorted by value (base unit, or
+    ``raw``: each fact's own): computed once per set of common words (a report repeats its phrasing), then
+    each claim is one binary search."""
+    import numpy as np
+
+    key = (name, "all", tuple(sorted(phrases)), raw)
+    hit = index.candidates.get(key)
+    if hit is None:
+        ordered = sorted(phrases, key=lambda p: d.df[p])
+        ids = d.postings[ordered[0]]
+        for p in ordered[1:]:
+            ids = ids[in_posting(d.postings[p], ids).astype(bool)]
+        values = (d.raw if raw else d.values)[ids]
+        sort = np.argsort(values, kind="stable")
+        hit = (ids[sort], values[sort], None, None)
+        if len(index.candidates) >= CANDIDATE_CACHE:
+            index.candidates.clear()
+        index.candidates[key] = hit
+    return hit[0], hit[1]
+
+Part = tuple[Any, Any, Any, Any]  # scores, global idx, values in the dimension's base unit, named
+
+
+def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels: int) -> tuple[Part | None, float]:
+    """The candidate facts of one dimension (sharing a label with the clause) and the top score of common
+    words when only such words matched."""
+    import numpy as np
+
+    d = index.dims[name]
+    phrases = q.phrases(name, d)
+    if not phrases:
+        return None, 0.0
+    near = q.near_phrases(name, d)
+    weight = {p: d.weights[p] * (NEAR_WEIGHT if p in near else 1.0) for p in phrases}
+    cap = max(COMMON_DF, int(COMMON_SHARE * len(d.facts)))
+    rare_ph = [p for p in phrases if d.df[p] <= cap]
+    common_ph = [p for p in phrases if d.df[p] > cap]
+    key = None
+    scores: Any
+    hits: Any
+    if rare_ph:
+        key = (name, tuple(sorted(weight.items())), q.models, q.families, min_labels)
+        cached = index.candidates.get(key)
+        if cached is not None:
+            return cached, 0.0
+        flat = np.concatenate([d.postings[p] for p in rare_ph])
+        local = np.unique(flat)
+        pos = local.searchsorted(flat)
+        scores = np.bincount(pos, weights=np.repeat([weight[p] for p in rare_ph], [d.df[p] for p in rare_ph]),
+                             minlength=local.size)
+        hits = np.bincount(pos, weights=np.repeat([len(p) for p in rare_ph], [d.df[p] for p in rare_ph]),
+                           minlength=local.size)
+        part_top = 0.0
+        for p in common_ph:
+            member = in_posting(d.postings[p], local)
+            scores = scores + weight[p] * member
+            hits = hits + len(p) * member
+    else:
+        # only common words (each on more than `cap` facts): the best fits carry every one of them; look for
+        # such a fact among those whose value agrees (binary search by value, then intersect). None found:
+        # many facts fit and none of the best has the value.
+        ids, vals = _all_of(index, name, d, common_ph, raw=not q.unit)
+        lo, hi = interval(q, factor)
+        local = ids[vals.searchsorted(lo, "left"):vals.searchsorted(hi, "right")].copy()
+        local.sort()
+        part_top = sum(weight[p] for p in common_ph)
+        scores = np.empty(local.size)
+        scores.fill(part_top)
+        hits = np.empty(local.size)
+        hits.fill(sum(len(p) for p in common_ph))
+    if q.models and local.size:
+        keep = allowed(d, q.models, name not in FILE_DIMS)[local]
+        local, scores, hits = local[keep], scores[keep], hits[keep]
+    elif q.families and local.size and name not in FILE_DIMS:
+        keep = of_family(d, q.families)[local]
+        local, scores, hits = local[keep], scores[keep], hits[keep]
+    if name in FILE_DIMS and local.size:
+        # a count of the files of a model counts a subset the sentence must name: "75 JSON files" is no
+        # claim about gemma3's JSON files
+        keep = ~_model_bound(index, d)[local]
+        for p in phrases:
+            if p in index.model_phrases:
+                keep |= in_posting(d.postings[p], local).astype(bool)
+        if not q.models:  # "gemma3" names the family's files, not those of gemma3:270m
+            keep &= d.model_id[local] < 0
+        local, scores, hits = local[keep], scores[keep], hits[keep]
+    if local.size and not any(p in SPREAD_NAMES for p in phrases):
+        keep = d.level[local]  # a count or a spread of a column is a candidate only when the clause names it
+        local, scores, hits = local[keep], scores[keep], hits[keep]
+    if local.size == 0:
+        return None, part_top
+    rare_hit = np.zeros(local.size, dtype=bool)
+    unbound = name in FILE_DIMS and not any(p in index.model_phrases for p in phrases)
+    for p in phrases:  # specific: carried by few facts (of a file count, few counts of no model's files)
+        df = d.df[p] if not unbound else int((~_model_bound(index, d)[d.postings[p]]).sum())
+        if df <= SPECIFIC_DF:
+            rare_hit |= in_posting(d.postings[p], local).astype(bool)
+    if (q.unit in COUNT_UNITS and name == q.unit) or (q.unit == "%" and name == "percent"):
+        hits = hits + 1  # "44 JSON files", "JSON (43.6%)": the count noun or percent sign names the quantity
+    part = (scores, d.facts_array[local], d.values[local], rare_hit & (hits >= min_labels))
+    if key is not None:
+        if len(index.candidates) >= CANDIDATE_CACHE:
+            index.candidates.clear()
+        index.candidates[key] = part
+    return part, part_top
+
+
+def _model_bound(index: FactIndex, d: Dim) -> np.ndarray:
+    """Which facts of ``d`` carry a model's name (a family such as gemma3 included), computed on first use."""
+    import numpy as np
+
+    if d.model_bound is None:
+        bound = np.zeros(len(d.facts), dtype=bool)
+        for p in index.model_phrases:
+            if p in d.postings:
+                bound[d.postings[p]] = True
+        d.model_bound = bound
+    mask: np.ndarray = d.model_bound
+    return mask
+
+
+def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> Decision:
+    """The verdict on one claim (see the module docstring for the rules).
+
+    ``min_labels``: labels a unique best fact must match to count as named (1 for a run's own metrics,
+    whose few labels are curated)."""
+    import numpy as np
+
+    compared = ratio_check(q, index)
+    if compared is not None:
+        return compared
+    dims = dims_for(q.unit, index)
+    if not dims:
+        return Decision("unverified", None, f"no fact has a unit compatible with {q.unit or 'no unit'}")
+    factor = dimension(q.unit)[1] if q.unit and q.unit not in COUNT_UNITS else 1.0
+    parts: list[Part] = []
+    top = 0.0
+    for name in dims:
+        part, part_top = _candidates(q, index, name, factor, min_labels)
+        top = max(top, part_top)
+        if part is not None:
+            parts.append(part)
+    if not parts:
+        why = "many facts fit the words around it and none of them has this value" if top else \
+            f"no fact with a unit compatible with {q.unit or 'a bare number'} is named by the words around it"
+        return or_span(q, index, dims, factor, Decision("unverified", None, why))
+    scores = np.concatenate([p[0] for p in parts])
+    gidx = np.concatenate([p[1] for p in parts])
+    values = np.concatenate([p[2] for p in parts]) / factor
+    named = np.concatenate([p[3] for p in parts])
+    agree = agrees(q, values)
+    top = max(top, float(scores.max()))
+    best = scores >= top - 1e-9
+    if not best.any():
+        return or_span(q, index, dims, factor, Decision(
+            "unverified", None, "many facts fit the words around it and none of the best fits has this value"))
+    distance = np.abs(values - q.value)
+    hit = best & agree
+    n_best = int(best.sum())
+    nearest = int(best.nonzero()[0][distance[best].argmin()])
+    if hit.any():
+        k = int(hit.nonzero()[0][distance[hit].argmin()])
+        doubt = by_chance(q, values[best], int(hit.sum()))
+        if doubt:
+            return Decision("unverified", int(gidx[k]), f"{n_best} facts fit the words equally; {doubt}",
+                            "chance guard")
+        return Decision("supported", int(gidx[k]),
+                        "a fact named by the same words has this value within the written precision",
+                        rule_of(index, int(gidx[k])))
+    if n_best == 1 and named[nearest]:
+        return Decision("contradicted", int(gidx[nearest]),
+                        f"the fact it names is {fmt_in(float(values[nearest]), q)}", rule_of(index, int(gidx[nearest])))
+    weaker = named & agree
+    stats = stat_kinds(q)  # of the statistic the clause names, if it names one ("average": a mean)
+    cand = [int(i) for i in weaker.nonzero()[0] if not stats or stats & fact_stats(index, int(gidx[i]))]
+    if n_best > 1 and cand:  # the words fit several facts equally: one that names it decides
+        k = min(cand, key=lambda i: (-float(scores[i]), float(distance[i])))
+        return Decision("supported", int(gidx[k]), f"a fact that names it specifically has this value within the "
+                        f"written precision ({n_best} facts fit the words better, none with this value)",
+                        rule_of(index, int(gidx[k])))
+    # a precise value found among facts the words name less well: only when the words name no single fact
+    # (one best fit with another value points at that fact; a coincidence elsewhere proves nothing)
+    precise = precise_value(q, index, dims if q.unit else sorted(index.dims), factor) if n_best > 1 else None
+    if precise is not None:
+        return precise
+    why = "several facts fit the words equally" if n_best > 1 else "the words name no specific fact"
+    shown = fmt_in(float(values[nearest]), q)
+    return or_span(q, index, dims, factor,
+                    Decision("unverified", int(gidx[nearest]), f"{why} and none has this value; nearest {shown}"))

@@ -1,0 +1,226 @@
+"""What the corpus says about a quantity as a whole: the span of every value it gives the quantity a claim
+names (``span_of``, deciding ``contradicted`` outside it by more than ``SPAN_MARGIN``), and precise values
+that no chance explains (``precise``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from pytest_chimera.checks.index import FactIndex
+from pytest_chimera.checks.numbers import is_unit_word
+from pytest_chimera.checks.query import (
+    CANDIDATE_CACHE,
+    COUNT_UNITS,
+    FILE_DIMS,
+    PRECISE_DIGITS,
+    SELF_NAMED,
+    SPAN_MARGIN,
+    SPAN_MIN_FACTS,
+    SPREAD_PHRASES,
+    VALUE_CHANCE,
+    Decision,
+    Query,
+    allowed,
+    by_value,
+    chance_of,
+    fact_stats,
+    fmt_in,
+    has_phrase,
+    interval,
+    of_family,
+    rule_of,
+    significant_digits,
+    stat_kinds,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float) -> Decision | None:
+    """``supported`` when the claim is written with at least ``PRECISE_DIGITS`` significant digits, a fact
+    carrying one of the clause's label words (any, common ones included) has the value to its written
+    precision, is of the statistic the clause names, and a number written like this one would hit one of
+    those facts by chance less than ``VALUE_CHANCE`` times (see ``chance_of``)."""
+    import numpy as np
+
+    if q.bound not in ("", "approx") or q.value == 0 or significant_digits(q) < PRECISE_DIGITS:
+        return None
+    lo, hi = interval(q, factor, widen=False)
+    v = abs(q.value * factor)
+    stats = stat_kinds(q)
+    best: tuple[float, int] | None = None
+    pool: list[Any] = []
+    for name in dims:
+        d = index.dims[name]
+        phrases = q.phrases(name, d)
+        found: list[Any] = []
+        for p in phrases:
+            ids, vals = by_value(d, p, raw=not q.unit)
+            a, b = vals.searchsorted(lo, "left"), vals.searchsorted(hi, "right")
+            if b > a:
+                found.append(ids[a:b])
+        if not found:
+            continue
+        for p in phrases:  # the facts these words name near the value: how often would it hit one by chance?
+            ids, vals = by_value(d, p, raw=not q.unit)
+            a, b, c, e = vals.searchsorted((-2 * v, -v / 2, v / 2, 2 * v))
+            pool += [vals[a:b] / factor, vals[c:e] / factor]
+        ids = np.unique(np.concatenate(found))
+        if q.models and ids.size:
+            ids = ids[allowed(d, q.models, name not in FILE_DIMS)[ids]]
+        elif q.families and ids.size and name not in FILE_DIMS:
+            ids = ids[of_family(d, q.families)[ids]]
+        for i in ids.tolist():
+            at = int(d.facts_array[i])
+            if stats and not stats & fact_stats(index, at):
+                continue
+            weight = sum(d.weights[p] for p in phrases if has_phrase(d, p, i))
+            if best is None or weight > best[0]:
+                best = (weight, at)
+    if best is None:
+        return None
+    chance = chance_of(q, np.unique(np.concatenate(pool)) if pool else np.zeros(0))
+    if chance >= VALUE_CHANCE:
+        return None
+    return Decision("supported", best[1], f"a fact named by some of the same words has this exact value; at this "
+                    f"precision a chance match among the facts those words name is unlikely (expected {chance:.2g})",
+                    rule_of(index, best[1]))
+
+
+@dataclass(frozen=True)
+class Span:
+    """Every value the corpus gives one quantity: its range (base unit) and how many facts it rests on."""
+
+    lo: float
+    hi: float
+    n: int
+    lo_fact: int
+    hi_fact: int
+    what: str
+
+
+def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
+    """The span of the quantity a claim names in dimension ``name``: its facts are the levels (no spread or
+    count statistics) of that dimension that carry one of the clause's metric words (any fact, where the
+    unit names the metric: tok/s), about the model the clause names (when it names one); ``None`` when
+    fewer than ``SPAN_MIN_FACTS`` facts qualify or the clause names a spread (std, deviation)."""
+    import numpy as np
+
+    d = index.dims.get(name)
+    if d is None or not d.facts:
+        return None
+    phrases = q.words_of(name, d)
+    stats = [p for p in phrases if p in index.stat_phrases]
+    if any(p in SPREAD_PHRASES for p in stats):
+        return None
+    pieces = {w for m in q.models for w in m.split("-")}  # "qat" of "gemma3-1b-it-qat" is the model, not a metric
+    metric = tuple(sorted(p for p in phrases if p not in index.stat_phrases and p not in index.model_phrases
+                          and not (len(p) == 1 and (p[0] in pieces or is_unit_word(p[0])))))
+    if name not in SELF_NAMED and not metric:
+        return None
+    key = (name, metric if name not in SELF_NAMED else (), q.models, q.families if not q.models else frozenset())
+    if key in index.spans:
+        span: Span | None = index.spans[key]
+        return span
+    if name in SELF_NAMED:
+        ids = np.arange(len(d.facts))
+    else:
+        ids = np.unique(np.concatenate([d.postings[p] for p in metric]))
+    keep = d.level[ids]
+    if q.models:
+        keep &= allowed(d, q.models, True)[ids]
+    elif q.families:
+        keep &= of_family(d, q.families)[ids]
+    ids = ids[keep]
+    span = None
+    if ids.size >= SPAN_MIN_FACTS:
+        vals = d.values[ids]
+        lo_at, hi_at = int(np.argmin(vals)), int(np.argmax(vals))
+        words = ", ".join(" ".join(p) for p in metric[:4]) + (", ..." if len(metric) > 4 else "")
+        what = f"{name} figure" + (f" named by {words!r}" if words and name not in SELF_NAMED else "")
+        if q.models or q.families:
+            what += " for " + sorted(q.models or q.families, key=len, reverse=True)[0]
+        span = Span(float(vals[lo_at]), float(vals[hi_at]), int(ids.size), int(d.facts_array[ids[lo_at]]),
+                    int(d.facts_array[ids[hi_at]]), what)
+    if len(index.spans) >= CANDIDATE_CACHE:
+        index.spans.clear()
+    index.spans[key] = span
+    return span
+
+
+def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback: Decision) -> Decision:
+    """``contradicted`` by the span of the quantity the clause names when the value lies outside it (by more
+    than ``SPAN_MARGIN``), else ``fallback``. Only a claim with a unit has a span: a bare number's
+    dimension is a guess."""
+    if not q.unit or q.unit in COUNT_UNITS or len(dims) != 1:
+        return fallback
+    span = span_of(q, index, dims[0])
+    if span is None:
+        return fallback
+    lo, hi = span.lo / factor, span.hi / factor
+    low, high = lo - SPAN_MARGIN * abs(lo), hi + SPAN_MARGIN * abs(hi)
+    a, b = interval(q)
+    extreme = stat_kinds(q) & {"max", "min"}
+    if extreme == {"max"} and a > hi:  # a claimed maximum above every value: no margin needed
+        return Decision("contradicted", span.hi_fact, (
+            f"the highest {span.what} in the corpus is {fmt_in(hi, q)} ({span.n} facts); {q.value:g} is above it"),
+            "derived")
+    if extreme == {"min"} and b < lo:
+        return Decision("contradicted", span.lo_fact, (
+            f"the lowest {span.what} in the corpus is {fmt_in(lo, q)} ({span.n} facts); {q.value:g} is below it"),
+            "derived")
+    if b < low or a > high:
+        at = span.lo_fact if b < low else span.hi_fact
+        return Decision("contradicted", at, (
+            f"every {span.what} in the corpus lies between {fmt_in(lo, q)} and {fmt_in(hi, q)} ({span.n} "
+            f"facts); {q.value:g} is outside it by more than the {SPAN_MARGIN:.0%} margin"), "span")
+    return fallback
+
+
+_COMPARATIVE = re.compile(r"\b(faster|quicker|slower|higher|greater|more|better|lower|smaller|less|worse)\b"
+                          r"(?:[^.;]{0,40}?)\bthan\b", re.I)
+_UP = frozenset({"faster", "quicker", "higher", "greater", "more", "better"})
+_MORE_TIME = frozenset({"slower", "worse", "higher", "greater", "more"})  # of a time: the larger one
+_TIME_WORDS = frozenset({"ttft", "latency", "time", "duration", "delay"})
+
+
+def ratio_check(q: Query, index: FactIndex) -> Decision | None:
+    """A comparison ("gemma3:270m is 2x faster than gemma3:1b", "40% lower TTFT than ..."): ``None`` when the
+    clause is none. Otherwise the stated ratio of the first side's figure (tok/s, or time where the clause
+    names TTFT, latency or time) to the second's is ``contradicted`` when it lies outside every ratio the two
+    models' spans allow by more than ``SPAN_MARGIN`` (derived from both spans, named in the explanation), and
+    ``unverified`` else: a relative figure is never checked as a share."""
+    from pytest_chimera.checks.claims import models_named
+
+    if q.unit not in ("x", "%") or not q.text:
+        return None
+    m = _COMPARATIVE.search(q.text)
+    if m is None:
+        return None
+    word = m.group(1).lower()
+    timed = bool(_TIME_WORDS & (q.bag | q.near_bag))
+    unchecked = Decision("unverified", None, f"a comparison ({word} than): the corpus gives no span for both sides")
+    first, second = models_named(q.text[:m.start()]), models_named(q.text[m.end():])
+    name = "time" if timed else "tok/s"
+    if not first or not second or first & second or name not in index.dims:
+        return unchecked
+    a_span = span_of(replace(q, models=first), index, name)
+    b_span = span_of(replace(q, models=second), index, name)
+    if a_span is None or b_span is None or min(a_span.lo, b_span.lo) <= 0:
+        return unchecked
+    more = word in (_MORE_TIME if timed else _UP)  # the first side's figure is the larger one
+    if q.unit == "x":
+        claimed = q.value if more else 1 / q.value if q.value else 0.0
+    else:
+        claimed = 1 + q.value / 100 if more else 1 - q.value / 100
+    lo, hi = a_span.lo / b_span.hi, a_span.hi / b_span.lo
+    if claimed <= 0 or lo / (1 + SPAN_MARGIN) <= claimed <= hi * (1 + SPAN_MARGIN):
+        return unchecked if claimed <= 0 else Decision(
+            "unverified", None, f"a comparison ({word} than) within the ratios the corpus allows ({lo:.3g}-{hi:.3g})")
+    return Decision("contradicted", a_span.lo_fact if claimed < lo else a_span.hi_fact, (
+        f"the {name} figures in the corpus for {max(first, key=len)} ({a_span.lo:.4g}-{a_span.hi:.4g}) and "
+        f"{max(second, key=len)} ({b_span.lo:.4g}-{b_span.hi:.4g}) give ratios between {lo:.3g} and {hi:.3g}; "
+        f"'{q.value:g}{'%' if q.unit == '%' else 'x'} {word}' makes {claimed:.3g}"), "derived")

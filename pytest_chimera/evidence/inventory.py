@@ -1,0 +1,159 @@
+"""Facts about the corpus as a whole: how many files (by type, directory, model, name, in pairs of types), their
+sizes, and the parameter counts that model names state. Each derived fact's source names the facts and the
+operation it comes from ("derived: files.by_type.json + files.by_type.md = 44 + 29")."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_chimera.evidence.corpus import Corpus
+
+Row = tuple[str, float, str, str, tuple[str, ...]]
+
+_TYPE_LABELS: dict[str, tuple[str, ...]] = {
+    "csv": ("csv", "csv files", "csv file", "comma-separated", "tables", "files", "file"),
+    "json": ("json", "json files", "json file", "files", "file"),
+    "md": ("markdown", "md", "markdown files", "markdown file", "md files", "documents", "docs", "files", "file"),
+}
+_PCT_LABELS = ("percent", "percentage", "share", "proportion", "fraction", "%", "distribution")
+_TOTAL_LABELS = ("files", "file", "total", "total files", "files analyzed", "analyzed", "dataset", "corpus",
+                 "data files", "artifacts", "artefacts", "totaling", "totalling", "in total", "all", "number of files",
+                 "file count", "dataset size")
+
+_SIZE_TAG = re.compile(r"^(\d+(?:\.\d+)?)([mbk])(?:$|[-_])")
+_SIZE_SCALE = {"k": 1e3, "m": 1e6, "b": 1e9}
+
+
+def parameter_facts(rows: list[Row], lb: Any) -> None:
+    """The parameter count each model's name states ("gemma3:270m" -> 270 million): ``models.<model>.parameters``,
+    for every model the facts name (a model column, a file name, a JSON model field)."""
+    seen: set[str] = set()
+    checked: set[str] = set()
+    for _, _, _, _, labels in rows:
+        for label in labels:
+            if ":" in label and label not in checked:
+                checked.add(label)
+                if lb.models_in_text(label) == [label]:
+                    seen.add(label)
+    for model in sorted(seen):
+        size = _SIZE_TAG.match(model.partition(":")[2])
+        if size is None:
+            continue
+        value = float(size.group(1)) * _SIZE_SCALE[size.group(2)]
+        rows.append((f"models.{model}.parameters", value, "parameters",
+                     f"derived: the size in the model name {model!r}",
+                     lb.model_forms(model) + ("parameters", "params", "parameter count", "model size", "size")))
+
+
+_KIND_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown"}
+_SIZE_LABELS = ("size", "file size", "total size", "total file size", "data volume", "dataset size", "bytes",
+                "volume", "total")
+
+
+def file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
+    total = len(corpus.files)
+    rows.append(("files.total", float(total), "files", "count of .csv/.json/.md files under the corpus root",
+                 _TOTAL_LABELS))
+    counts = {kind: corpus.count(kind) for kind in ("csv", "json", "md")}
+    for kind, n in counts.items():
+        rows.append((f"files.by_type.{kind}", float(n), "files", f"count of .{kind} files", _TYPE_LABELS[kind]))
+        if total:
+            rows.append((f"files.by_type.{kind}.pct", 100.0 * n / total, "%",
+                         f"{n} .{kind} files / {total} files * 100", _TYPE_LABELS[kind] + _PCT_LABELS))
+    if total:
+        _type_pairs(counts, total, rows)
+    dirs: dict[str, int] = {}
+    models: dict[str, int] = {}
+    model_kinds: dict[tuple[str, str], int] = {}
+    for f in corpus.files:
+        parts = f.path.split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            d = "/".join(parts[:i])
+            dirs[d] = dirs.get(d, 0) + 1
+        model = lb.model_in_filename(f.path)
+        if model:
+            named = {model, lb.family_of(model)}
+            for m in named:
+                models[m] = models.get(m, 0) + 1
+                model_kinds[m, f.kind] = model_kinds.get((m, f.kind), 0) + 1
+    for d in sorted(dirs):
+        name = d.rsplit("/", 1)[-1]
+        # a directory is named by its path, or by its name with "directory"/"folder"; its bare name only
+        # when that is an identifier ("csv_data", "gemma3"), not a word of prose ("reports", "compilation")
+        bare = (name,) if re.search(r"[\d_\-.]", name) else ()
+        path = (d,) if "/" in d else bare  # "reports/compilation" is a path; a top-level "reports" a word
+        rows.append((f"files.by_dir.{d}", float(dirs[d]), "files", f"count of files under {d}/",
+                     (*path, f"{d}/", *(bare if "/" in d else ()), f"{name} directory", f"{name} folder",
+                      f"{name} dir", "directory", "folder", "files", "file")))
+    for m in sorted(models):
+        rows.append((f"files.by_model.{m}", float(models[m]), "files",
+                     f"count of files whose name names model {m}", lb.model_forms(m) + ("files", "file", "model")))
+    for (m, kind), n in sorted(model_kinds.items()):
+        rows.append((f"files.by_model.{m}.{kind}", float(n), "files",
+                     f"derived: count of .{kind} files among files.by_model.{m}",
+                     lb.model_forms(m) + _TYPE_LABELS[kind]))
+    _name_facts(corpus, total, rows)
+    sizes = [f.size for f in corpus.files]
+    if sizes:
+        rows.append(("files.bytes.total", float(sum(sizes)), "B", f"derived: sum of the sizes of the {total} files",
+                     _SIZE_LABELS + ("files", "file")))
+        rows.append(("files.bytes.mean", sum(sizes) / len(sizes), "B",
+                     f"derived: files.bytes.total / files.total ({sum(sizes)} bytes / {total} files)",
+                     ("average file size", "mean file size", "file size", "size", "average", "mean", "avg")))
+
+
+def _type_pairs(counts: dict[str, int], total: int, rows: list[Row]) -> None:
+    """Two file types together ("JSON and Markdown files: 73"), count and share, with the facts they add."""
+    kinds = list(counts)
+    for i, a in enumerate(kinds):
+        for b in kinds[i + 1:]:
+            n = counts[a] + counts[b]
+            words = _pair_labels(a, b) + ("files", "file")
+            rows.append((f"files.by_type.{a}+{b}", float(n), "files",
+                         f"derived: files.by_type.{a} + files.by_type.{b} = {counts[a]} + {counts[b]}", words))
+            rows.append((f"files.by_type.{a}+{b}.pct", 100.0 * n / total, "%",
+                         f"derived: (files.by_type.{a} + files.by_type.{b}) / files.total * 100 = {n} / {total} * 100",
+                         words + _PCT_LABELS))
+
+
+def _pair_labels(a: str, b: str) -> tuple[str, ...]:
+    """How prose names two file types together: "JSON and Markdown", "markdown & json", "CSV/JSON", ...
+
+    Only the pair: a fact about both types must not fit a sentence that names one of them."""
+    out: dict[str, None] = {}
+    for x, y in ((a, b), (b, a)):
+        for nx in {x, _KIND_NAMES[x].lower()}:
+            for ny in {y, _KIND_NAMES[y].lower()}:
+                for joint in (" and ", " & ", "/", " or ", " plus "):
+                    out[f"{nx}{joint}{ny}"] = None
+    return tuple(out)
+
+
+def _name_facts(corpus: Corpus, total: int, rows: list[Row]) -> None:
+    """Files whose name holds a compound word ("conv_bench", "param_tuning"): count and share.
+
+    Only compounds of two or three letter parts that at least two files (and not all) share: a single word of
+    a file name ("benchmark", "summary") is too often ordinary prose to name a set of files."""
+    found: dict[str, int] = {}
+    for f in corpus.files:
+        stem = f.path.lower().rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        seen: set[str] = set()
+        parts = [p if p.isalpha() else "" for p in re.split(r"[^a-z0-9]+", stem)]
+        for i in range(len(parts)):
+            for j in range(i + 2, min(i + 3, len(parts)) + 1):
+                if all(parts[i:j]):
+                    seen.add("_".join(parts[i:j]))
+        for name in seen:
+            found[name] = found.get(name, 0) + 1
+    for name in sorted(found):
+        n = found[name]
+        if n < 2 or n >= total:
+            continue
+        forms = (name, name.replace("_", " "), name.replace("_", "-"))
+        rows.append((f"files.by_name.{name}", float(n), "files",
+                     f"derived: count of files whose name contains {name!r}", forms + ("files", "file")))
+        rows.append((f"files.by_name.{name}.pct", 100.0 * n / total, "%",
+                     f"derived: files.by_name.{name} / files.total * 100 = {n} / {total} * 100",
+                     forms + ("files", "file") + _PCT_LABELS))

@@ -1,0 +1,158 @@
+"""Invalid structure specs are usage errors that name the spec: never an AttributeError or a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_chimera.checks.assertions import Conforms, assert_structure
+from pytest_chimera.checks.structure import SpecError, check_structure, load_spec
+from pytest_chimera.cli import main
+
+REPORT = "# Report\n\n## Recommendations\n\n1. One.\n"
+RULE = {"description": "has a table", "properties": {"tables": {"minItems": 1}}}
+
+# (file text, what the message says): each a spec file a user could write by mistake
+BAD_FILES: dict[str, tuple[bytes, str]] = {
+    "list": (b'[{"description": "x"}]', "must be a JSON object (a JSON Schema), got an array"),
+    "null": (b"null", "must be a JSON object (a JSON Schema), got null"),
+    "number": (b"3", "got a number"),
+    "unresolvable-ref": (json.dumps({"allOf": [{"$ref": "#/$defs/nope", "description": "d"}]}).encode(),
+                         "rule 1: $ref '#/$defs/nope' does not resolve"),
+    # a $ref no report reaches (inside an array's items) is still checked when the spec loads
+    "unreached-ref": (json.dumps({"allOf": [{"description": "d", "properties": {
+        "tables": {"items": {"$ref": "#/$defs/table"}}}}]}).encode(), "$ref '#/$defs/table' does not resolve"),
+    "remote-ref": (json.dumps({"allOf": [{"$ref": "https://example.com/s.json", "description": "d"}]}).encode(),
+                   "$ref 'https://example.com/s.json' does not resolve"),
+    "deep": (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    "utf16-no-json": ("{not json".encode("utf-16"), "not readable JSON"),
+    "latin1": ('{"title": "caf\xe9"}'.encode("latin-1"), "not UTF-8 or UTF-16 text"),
+    "empty": (b"", "not readable JSON (empty file)"),
+    "x-found-not-text": (json.dumps({"allOf": [{**RULE, "x-found": 5}]}).encode(), "'x-found' that is not a string"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_spec_file_is_a_spec_error_naming_it(tmp_path: Path, case: str) -> None:
+    data, message = BAD_FILES[case]
+    path = tmp_path / f"{case}.json"
+    path.write_bytes(data)
+    with pytest.raises(SpecError) as info:
+        check_structure(REPORT, path)
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("case", ["list", "null", "unresolvable-ref", "deep"])
+def test_cli_check_exits_2_naming_the_spec(tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.csv").write_text("x,y\n1,2\n")
+    report = tmp_path / "report.md"
+    report.write_text(REPORT)
+    spec = tmp_path / f"{case}.json"
+    spec.write_bytes(BAD_FILES[case][0])
+    assert main(["check", str(report), "--corpus", str(corpus), "--spec", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"pytest-chimera check: error: --spec: structure spec {spec}: ")
+    assert BAD_FILES[case][1] in err
+
+
+def test_a_ref_that_loops_is_a_spec_error() -> None:
+    spec = {"title": "loop", "$defs": {"a": {"$ref": "#/$defs/a"}},
+            "allOf": [{"$ref": "#/$defs/a", "description": "d"}]}
+    with pytest.raises(SpecError, match=r"'loop' \(a mapping\): rule 1 \(rule-1\): its \$ref chain loops"):
+        check_structure(REPORT, spec)
+
+
+def test_a_recursive_schema_that_consumes_the_report_still_works() -> None:
+    spec = {"$defs": {"node": {"type": "object", "properties": {"items": {"items": {"$ref": "#/$defs/node"}}}}},
+            "allOf": [{"description": "sections are objects",
+                       "properties": {"sections": {"items": {"$ref": "#/$defs/node"}}}}]}
+    assert check_structure(REPORT, spec).ok
+
+
+@pytest.mark.parametrize("spec", [None, 3, ["insight"]])
+def test_a_spec_of_the_wrong_type_names_what_to_pass(spec: Any) -> None:
+    with pytest.raises(SpecError, match="must be a built-in name .* got "):
+        load_spec(spec)
+
+
+def test_a_utf8_bom_or_utf16_spec_is_read(tmp_path: Path) -> None:
+    spec = json.dumps({"title": "mine", "allOf": [RULE]})
+    for name, data in (("bom.json", b"\xef\xbb\xbf" + spec.encode()), ("u16.json", spec.encode("utf-16"))):
+        (tmp_path / name).write_bytes(data)
+        assert [r.rule for r in check_structure(REPORT, tmp_path / name).rules] == ["rule-1"]
+
+
+def test_the_assertion_path_raises_the_spec_error(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".json", bad="[1, 2]")
+    pytester.makepyfile(
+        """
+        from pytest_chimera.checks.assertions import Conforms, assert_structure
+
+        def test_function_style():
+            assert_structure("# R\\n", "bad.json")
+
+        def test_comparison_style():
+            assert "# R\\n" == Conforms("bad.json")
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*SpecError: structure spec bad.json: must be a JSON object*got an array"] * 2)
+    result.stdout.no_fnmatch_line("*AttributeError*")
+
+
+def test_assert_helpers_raise_spec_error_in_process(tmp_path: Path) -> None:
+    path = tmp_path / "null.json"
+    path.write_text("null")
+    with pytest.raises(SpecError, match="null.json: must be a JSON object"):
+        assert_structure(REPORT, path)
+    with pytest.raises(SpecError, match="null.json: must be a JSON object"):
+        _ = REPORT == Conforms(path)
+
+
+# the other inputs of `check`: the report and the run JSON ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "not readable JSON (nested too deeply)"),
+        ('{"markdown": 5}', "not a run JSON (expected ReportRun.to_json with 'markdown')"),
+        ('{"markdown": "# R", "calls": 5}', "not a run JSON (TypeError: "),
+        ('{"markdown": "# R", "calls": [{"metrics": null}]}', "not a run JSON (AttributeError: "),
+        ('{"markdown": "# R", "calls": [{"metrics": {"ttft_ms": "fast"}}]}', "not a run JSON (ValueError: "),
+        ('{"markdown": "# R", "options": 5}', "not a run JSON (TypeError: "),
+    ],
+    ids=["deep", "markdown-not-text", "calls-not-a-list", "metrics-null", "metric-not-a-number", "options-int"],
+)
+def test_a_bad_run_json_exits_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
+                                         message: str) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.csv").write_text("x,y\n1,2\n")
+    report = tmp_path / "report.md"
+    report.write_text("# Report\n\nTTFT was 80 ms.\n")
+    run = tmp_path / "run.json"
+    run.write_text(text)
+    assert main(["check", str(report), "--corpus", str(corpus), "--run", str(run)]) == 2
+    assert f"pytest-chimera check: error: --run {run}: {message}" in capsys.readouterr().err
+
+
+def test_a_utf16_or_bom_report_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.csv").write_text("x,y\n1,2\n")
+    for name, data in (("u16.md", "# Report\n\nThe corpus holds 1 file.\n".encode("utf-16")),
+                       ("bom.md", b"\xef\xbb\xbf# Report\n\nThe corpus holds 1 file.\n")):
+        (tmp_path / name).write_bytes(data)
+        assert main(["check", str(tmp_path / name), "--corpus", str(corpus)]) == 0, capsys.readouterr()
+        assert "1 supported of 1 checked numbers" in capsys.readouterr().out
+    (tmp_path / "latin1.md").write_bytes("# R\n\ncaf\xe9 1 file.\n".encode("latin-1"))
+    assert main(["check", str(tmp_path / "latin1.md"), "--corpus", str(corpus)]) == 2
+    assert "cannot read it (ValueError: not UTF-8 or UTF-16 text" in capsys.readouterr().err

@@ -1,0 +1,113 @@
+"""The annotated development set: the scorer, and the checker's figures on 24 real reports.
+
+``tests/data/devset/*.json`` annotates every number of the model-written parts of the reports in
+``../shared/real_reports`` (right / wrong / undecidable, the true value and its source). Every 4th file by name
+is held out: the method was developed on the other 18. The figures asserted here are the ones the README quotes
+(``python bench/test_devset_bench.py`` prints them); the corpus tests skip where ``../shared`` is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_chimera.checks.consistency import NumberCheck
+from pytest_chimera.checks.scoring import Annotated, Scored, Scores, load_annotations, locate, score_set, split, total
+from pytest_chimera.evidence.corpus import load_corpus
+from pytest_chimera.evidence.facts import compute_facts
+
+DEVSET = Path(__file__).resolve().parent / "data" / "devset"
+REPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "real_reports"
+
+
+def check(line: int, raw: str, verdict: str | None, kind: str = "claim") -> NumberCheck:
+    return NumberCheck(line, "", raw, 0.0, "", kind, "", "body", verdict)
+
+
+# ---- the scorer, on its own ---------------------------------------------------------------------------------
+
+
+def test_locate_matches_by_line_text_and_occurrence() -> None:
+    markdown = "# R\n\nJSON: 44 files (43.6%), and 44 again; 1024ms\n"
+    checks = [check(3, "44 files", "supported"), check(3, "43.6%", "supported"), check(3, "44", "contradicted"),
+              check(3, "1024ms", "unverified")]
+    numbers = [Annotated(3, "44", 1, "right"), Annotated(3, "44", 2, "wrong"), Annotated(3, "43.6%", 1, "right"),
+               Annotated(3, "1024ms", 1, "wrong"), Annotated(3, "7", 1, "wrong")]
+    found = locate(markdown, checks, numbers)
+    assert [c.raw if c else None for c in found] == ["44 files", "44", "43.6%", "1024ms", None]
+
+
+def test_rates_count_flags_and_unclaimed_numbers() -> None:
+    def item(label: str, verdict: str | None, kind: str = "claim") -> Scored:
+        return Scored("r.md", Annotated(1, "1", 1, label), check(1, "1", verdict, kind))
+
+    scores = Scores([item("wrong", "contradicted"), item("wrong", "unverified"), item("wrong", "supported"),
+                     item("wrong", None, "date"), item("right", "supported"), item("right", "unverified"),
+                     item("right", "contradicted"), item("right", "supported"), item("undecidable", None)])
+    assert scores.recall_wrong == pytest.approx(2 / 4)
+    assert scores.contradicted_wrong == pytest.approx(1 / 4)
+    assert scores.false_alarm_right == pytest.approx(2 / 4)
+    assert scores.contradicted_right == pytest.approx(1 / 4)
+    assert scores.unclaimed == 2
+    assert Scores().recall_wrong is None
+    assert "recall on wrong 50.0%" in scores.summary()
+
+
+def test_annotation_files_are_valid_and_name_numbers_on_their_lines(tmp_path: Path) -> None:
+    paths = sorted(DEVSET.glob("*.json"))
+    assert len(paths) == 24
+    dev, held = split(paths)
+    assert (len(dev), len(held)) == (18, 6) and held[0] == paths[3]
+    decided = 0
+    for path in paths:
+        report, numbers = load_annotations(path)
+        assert path.stem + ".md" == report
+        decided += sum(n.label != "undecidable" for n in numbers)
+        assert all(n.line > 0 and n.text for n in numbers)
+    assert decided >= 250
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"report": "x.md", "numbers": [{"line": 1, "text": "1", "label": "maybe"}]}))
+    with pytest.raises(ValueError, match="bad.json: line 1: label 'maybe'"):
+        load_annotations(bad)
+    bad.write_text("{")
+    with pytest.raises(ValueError, match="bad.json: not an annotation file"):
+        load_annotations(bad)
+
+
+# ---- the checker's figures on the real reports --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def scored(chimeraforge_corpus: Path) -> tuple[Scores, Scores]:
+    if not REPORTS.is_dir():
+        pytest.skip(f"real reports not found at {REPORTS} (they live in ../shared beside the repo)")
+    facts = compute_facts(load_corpus(chimeraforge_corpus))
+    dev, held = split(DEVSET.glob("*.json"))
+    return total(score_set(dev, REPORTS, facts)), total(score_set(held, REPORTS, facts))
+
+
+def test_every_annotated_number_is_found_on_its_line(scored: tuple[Scores, Scores]) -> None:
+    for scores in scored:
+        missing = [s for s in scores.items if s.check is None and s.number.label != "undecidable"]
+        assert not missing, missing[:3]
+
+
+def test_development_figures(scored: tuple[Scores, Scores]) -> None:
+    dev, _ = scored
+    assert dev.count("wrong") >= 140 and dev.count("right") >= 90
+    assert dev.recall_wrong is not None and dev.recall_wrong >= 0.95
+    assert dev.contradicted_wrong is not None and dev.contradicted_wrong >= 0.50
+    assert dev.false_alarm_right is not None and dev.false_alarm_right <= 0.05
+    assert dev.contradicted_right is not None and dev.contradicted_right <= 0.011  # 1 of 96
+
+
+def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
+    """The six reports the method never saw: recall and contradicted-right hold; false alarms and the share
+    of wrong numbers contradicted do not reach the dev figures (see README "Numbers and verdicts")."""
+    _, held = scored
+    assert held.recall_wrong is not None and held.recall_wrong >= 0.95
+    assert held.contradicted_right is not None and held.contradicted_right <= 0.01
+    assert held.false_alarm_right is not None and held.false_alarm_right <= 0.21
+    assert held.contradicted_wrong is not None and held.contradicted_wrong >= 0.20

@@ -1,0 +1,394 @@
+"""Each safeguard and threshold of the verdict, at its boundary: a test here fails when one is removed, loosened
+or (where that is also wrong) tightened. ``python bench/mutants.py`` applies those changes one at a time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_chimera.checks import query
+from pytest_chimera.checks.consistency import check_consistency
+from pytest_chimera.evidence.facts import Fact, Facts
+
+
+def verdict(markdown: str, facts: Facts) -> tuple[str | None, str, str]:
+    """(verdict, rule, fact key) of the only claim of ``markdown``."""
+    [n] = [n for n in check_consistency(markdown, facts).numbers if n.kind == "claim"]
+    return n.verdict, n.rule, n.fact.key if n.fact else ""
+
+
+def fact(key: str, value: float, unit: str, *labels: str) -> Fact:
+    return Fact(key, value, unit, f"test: {key}", labels)
+
+
+# ---- naming: SPECIFIC_DF, MIN_NAMING_LABELS, NEAR_WEIGHT ----------------------------------------------------
+
+
+def widgets(df: int) -> Facts:
+    """One fact carries "alpha" and "beta"; ``df - 1`` others carry one of them each."""
+    others = [fact(f"a{k}", 10 + k, "", "alpha") for k in range(df - 1)]
+    others += [fact(f"b{k}", 30 + k, "", "beta") for k in range(df - 1)]
+    return Facts.from_records([fact("target", 3, "", "alpha", "beta"), *others])
+
+
+def test_a_single_best_fact_is_named_only_by_a_label_few_facts_carry() -> None:
+    assert query.SPECIFIC_DF == 5
+    assert verdict("alpha beta: 7", widgets(5))[0] == "contradicted"  # "alpha" on 5 facts: specific
+    assert verdict("alpha beta: 7", widgets(6))[0] == "unverified"  # on 6: the words are too common
+    assert verdict("alpha beta: 3", widgets(6))[:2] == ("supported", "exact fact")
+
+
+def test_a_single_best_fact_needs_two_of_its_labels_to_be_named() -> None:
+    facts = Facts.from_records([fact("target", 3, "", "gamma", "delta"), fact("other", 40, "", "delta", "omega"),
+                                fact("third", 50, "", "omega")])
+    assert verdict("gamma delta: 7", facts)[0] == "contradicted"
+    assert verdict("gamma: 7", facts)[0] == "unverified"  # one label names nothing for sure
+
+
+def test_the_words_nearest_a_number_weigh_more() -> None:
+    facts = Facts.from_records([fact("red", 5, "", "red", "box"), fact("blue", 9, "", "blue", "box"),
+                                fact("green", 12, "", "green")])
+    # "red" is in the clause, "blue" next to the number: the blue box is meant, 5 is wrong for it
+    assert verdict("Of the red ones, the box count was 5 for blue boxes", facts)[2] == "blue"
+
+
+# ---- the written value: APPROX_REL, significant digits, truncation ------------------------------------------
+
+SHARES = Facts.from_records([fact("files.by_type.md.pct", 28.712871, "%", "markdown", "share", "percent")])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Markdown is approximately 30% of the files", "supported"),  # within 5% of 30
+    ("Markdown is approximately 27.3% of the files", "contradicted"),  # 3 digits: no widening
+    ("Markdown is approximately 28% of the files", "supported"),
+    ("Markdown is approximately 27% of the files", "contradicted"),  # 6% off
+    ("Markdown is approximately 31% of the files", "contradicted"),
+    ("Markdown is 28.71% of the files", "supported"),
+    ("Markdown is 28.72% of the files", "contradicted"),
+    ("Markdown is 28.7% of the files", "supported"),
+])
+def test_approximately_widens_a_round_number_by_five_percent(text: str, expected: str) -> None:
+    assert query.APPROX_REL == 0.05
+    assert verdict(text, SHARES)[0] == expected
+
+
+def test_significant_digits_ignore_the_trailing_zeros_of_a_round_number() -> None:
+    def digits(value: float, tol: float) -> int:
+        return query.significant_digits(query.Query(value, "", tol, "", set(), [], frozenset()))
+
+    assert [digits(100, 0.5), digits(101, 0.5), digits(25, 0.5), digits(15.58, 0.005), digits(2000, 0.5)] == \
+        [1, 3, 2, 4, 1]
+    facts = Facts.from_records([fact("files.total", 101, "files", "files", "total")])
+    assert verdict("We analyzed nearly 100 files in total.", facts)[0] == "supported"
+
+
+def test_a_cut_value_agrees_like_a_rounded_one() -> None:
+    facts = Facts.from_records([fact("t", 46.397, "tok/s", "throughput", "mean", "alpha"),
+                                fact("u", 12.0, "tok/s", "throughput", "mean", "beta")])
+    assert verdict("alpha mean throughput: 46.39 tok/s", facts)[0] == "supported"  # truncated, not rounded
+    assert verdict("alpha mean throughput: 46.41 tok/s", facts)[0] == "contradicted"
+
+
+# ---- the chance guard and precise values: VALUE_CHANCE, PRECISE_DIGITS --------------------------------------
+
+
+def latencies(n: int, spread: float) -> Facts:
+    return Facts.from_records([fact(f"l{k}", 10 + spread * k / n, "ms", "latency", "mean") for k in range(n)])
+
+
+def test_an_agreement_chance_explains_proves_nothing() -> None:
+    # 40 best fits between 10 and 14 ms: "12 ms" (+/-0.5) hits one by chance
+    [n] = check_consistency("The mean latency was 12 ms.", latencies(40, 4)).numbers
+    assert (n.verdict, n.rule) == ("unverified", "chance guard")
+    # 3 best fits spread over 400 ms: hitting one is no chance
+    facts = Facts.from_records([fact("a", 12, "ms", "latency", "mean"), fact("b", 210, "ms", "latency", "mean"),
+                                fact("c", 410, "ms", "latency", "mean")])
+    assert verdict("The mean latency was 12 ms.", facts)[:2] == ("supported", "exact fact")
+
+
+def test_a_bound_must_hold_for_every_best_fit() -> None:
+    facts = Facts.from_records([fact("a", 70, "ms", "latency"), fact("b", 20, "ms", "latency")])
+    assert verdict("Latency was over 60 ms.", facts)[:2] == ("unverified", "chance guard")
+    assert verdict("Latency was over 10 ms.", facts)[0] == "supported"
+
+
+def precise_facts(near: int) -> Facts:
+    """One fact of value 15.584035 named by "p95"; ``near`` facts named by "latency" between 8 and 31 ms."""
+    rows = [fact("p95", 15.584035, "ms", "p95", "timing"), fact("other", 400.0, "ms", "p95", "timing")]
+    rows += [fact(f"l{k}", 8 + 23 * k / max(near, 1), "ms", "latency", "run") for k in range(near)]
+    return Facts.from_records(rows)
+
+
+def test_a_precise_value_among_facts_the_words_name_less_well_supports_it() -> None:
+    assert query.VALUE_CHANCE == 0.05 and query.PRECISE_DIGITS == 3
+    # the words fit the latency facts best (two of them tie); the p95 fact has the exact value
+    text = "The run latency timing was 15.584035 ms."
+    assert verdict(text, precise_facts(2))[:2] == ("supported", "exact fact")
+    # written with 2 digits, the same agreement is no evidence
+    assert verdict("The run latency timing was 16 ms.", precise_facts(2))[0] == "unverified"
+
+
+def test_a_precise_value_must_be_of_the_statistic_the_clause_names() -> None:
+    facts = Facts.from_records([fact("row", 14.24, "tok/s", "tokens per second", "run"),
+                                fact("avg", 13.85, "tok/s", "tokens per second", "mean", "average"),
+                                fact("max", 30.0, "tok/s", "tokens per second", "max", "run")])
+    assert verdict("Average tokens per second: 14.24 tok/s", facts)[0] != "supported"
+
+
+# ---- spans: SPAN_MARGIN, SPAN_MIN_FACTS, spreads, models ----------------------------------------------------
+
+
+def throughput(*values: float, model: str = "gemma3:270m", extra: tuple[Fact, ...] = ()) -> Facts:
+    forms = (model, model.replace(":", "-"), model.partition(":")[2], "gemma3")
+    rows = [fact(f"tps{k}", v, "tok/s", "throughput", "tokens per second", *forms) for k, v in enumerate(values)]
+    return Facts.from_records([*rows, *extra])
+
+
+@pytest.mark.parametrize(("value", "expected"), [(5, "contradicted"), (150, "contradicted"), (170, "unverified"),
+                                                 (370, "unverified"), (400, "contradicted")])
+def test_a_value_outside_the_span_by_more_than_the_margin_is_contradicted(value: float, expected: str) -> None:
+    assert query.SPAN_MARGIN == 0.25
+    facts = throughput(212.0, 250.0, 303.9)  # margin: 159 .. 379.9
+    got = verdict(f"gemma3:270m reached {value} tok/s of throughput.", facts)
+    assert got[0] == expected
+    if expected == "contradicted":
+        assert got[1] == "span"
+
+
+def test_a_span_needs_three_facts() -> None:
+    assert query.SPAN_MIN_FACTS == 3
+    assert verdict("gemma3:270m reached 5 tok/s of throughput.", throughput(212.0, 303.9))[0] == "unverified"
+
+
+def test_a_span_leaves_out_spreads_and_other_models() -> None:
+    spread = (fact("tps.std", 4.0, "tok/s", "throughput", "std", "gemma3:270m", "270m"),)
+    other = tuple(fact(f"llama{k}", 3.0 + k, "tok/s", "throughput", "llama3.1:8b", "8b") for k in range(3))
+    facts = throughput(212.0, 250.0, 303.9, extra=spread + other)
+    assert verdict("gemma3:270m reached 5 tok/s of throughput.", facts)[:2] == ("contradicted", "span")
+    [n] = check_consistency("gemma3:270m reached 5 tok/s of throughput.", facts).numbers
+    assert "212" in n.explanation and "304" in n.explanation and "(3 facts)" in n.explanation
+
+
+def test_a_claimed_maximum_above_every_value_is_contradicted_without_margin() -> None:
+    facts = throughput(212.0, 250.0, 303.9)
+    assert verdict("gemma3:270m reached 310 tok/s at its peak.", facts)[:2] == ("contradicted", "derived")
+    assert verdict("gemma3:270m reached 310 tok/s.", facts)[0] == "unverified"  # inside the margin
+
+
+def test_a_comparison_outside_every_ratio_the_spans_allow_is_contradicted() -> None:
+    small = throughput(212.0, 250.0, 303.9)
+    big = throughput(180.0, 185.0, 187.0, model="gemma3:1b")
+    facts = Facts.from_records([*small, *big])
+    assert verdict("gemma3:270m is 10x faster than gemma3:1b.", facts)[:2] == ("contradicted", "derived")
+    assert verdict("gemma3:270m is 2x faster than gemma3:1b.", facts)[0] == "unverified"  # 1.13-1.69, +25%
+    assert verdict("gemma3:270m is 40% faster than gemma3:1b.", facts)[0] == "unverified"
+
+
+# ---- which facts a clause may mean: models, families, file counts, spreads ----------------------------------
+
+
+MODELS = Facts.from_records([
+    fact("a.mean", 81.0, "ms", "ttft", "mean", "gemma3:270m", "270m"),
+    fact("b.mean", 150.7, "ms", "ttft", "mean", "gemma3:1b", "1b"),
+    fact("c.mean", 60.0, "ms", "ttft", "mean"),
+    fact("d.mean", 33.0, "ms", "ttft", "mean", "llama3.1:8b", "8b", "llama3"),
+])
+
+
+def test_a_clause_naming_a_model_means_that_models_facts_only() -> None:
+    assert verdict("gemma3:1b averaged a TTFT of 150.7 ms", MODELS)[2] == "b.mean"
+    assert verdict("gemma3:1b averaged a TTFT of 81 ms", MODELS)[0] == "contradicted"  # 270m's value
+    assert verdict("gemma3:1b averaged a TTFT of 60 ms", MODELS)[0] == "contradicted"  # a model-less value
+
+
+def test_a_clause_naming_a_family_means_that_familys_facts_only() -> None:
+    assert verdict("gemma3 averaged a TTFT of 33 ms", MODELS)[0] != "supported"  # llama's value
+
+
+def test_a_count_of_one_models_files_needs_the_model_named() -> None:
+    facts = Facts.from_records([
+        fact("files.by_type.json", 44, "files", "json", "json files", "files"),
+        fact("files.by_model.gemma3.json", 5, "files", "gemma3", "json", "json files", "files"),
+        fact("files.by_model.gemma3:270m.json", 1, "files", "gemma3:270m", "270m", "gemma3", "json", "files"),
+    ])
+    assert verdict("The corpus holds 75 JSON files.", facts)[:2] == ("contradicted", "exact fact")
+    assert verdict("The corpus holds 75 JSON files.", facts)[2] == "files.by_type.json"
+    assert verdict("gemma3 accounts for 28 JSON files.", facts)[2] == "files.by_model.gemma3.json"
+
+
+def test_a_spread_is_a_candidate_only_when_the_clause_names_it() -> None:
+    facts = Facts.from_records([fact("t.mean", 81.0, "ms", "ttft", "mean", "gemma3:270m"),
+                                fact("t.std", 12.0, "ms", "ttft", "std", "deviation", "gemma3:270m"),
+                                fact("t.count", 5.0, "", "ttft", "count", "runs", "gemma3:270m")])
+    assert verdict("gemma3:270m TTFT was 12 ms.", facts)[0] != "supported"
+    assert verdict("gemma3:270m TTFT standard deviation was 12 ms.", facts)[:2] == ("supported", "exact fact")
+
+
+def test_one_best_fit_with_another_value_is_not_overruled_by_a_coincidence() -> None:
+    facts = Facts.from_records([fact("files.total", 181, "files", "files", "total", "total files"),
+                                fact("files.by_type.json", 178, "files", "json", "files")])
+    [_, n] = check_consistency("- **Total files:** 181 (181 JSON)", facts).numbers
+    assert n.verdict != "supported"
+    # a bare number whose words fit one fact best: the total that has the value is a coincidence
+    facts = Facts.from_records([fact("files.total", 181, "files", "files", "total"),
+                                fact("files.by_type.json", 178, "files", "json"), fact("x", 20, "files", "files")])
+    assert verdict("In total, JSON: 181", facts)[0] == "unverified"
+
+
+def test_bare_numbers_take_their_unit_from_a_units_column_and_their_subject_from_the_row() -> None:
+    md = ("| Metric | Value | Units |\n|---|---|---|\n| p99 latency | 15.584035 | seconds |\n"
+          "| p99 latency | 15.584035 | ms |\n")
+    facts = Facts.from_records([fact("p99", 15.584035, "ms", "p99", "latency"),
+                                *(fact(f"l{k}", 10 + k, "ms", "latency") for k in range(4))])
+    seconds, ms = [n for n in check_consistency(md, facts).numbers if n.kind == "claim"]
+    assert (seconds.unit, ms.unit) == ("s", "ms")
+    assert seconds.verdict != "supported" and ms.verdict == "supported"
+
+
+def test_a_family_names_the_familys_files_not_one_models() -> None:
+    facts = Facts.from_records([
+        fact("files.by_model.gemma3.csv", 11, "files", "gemma3", "csv", "csv files", "files"),
+        fact("files.by_model.gemma3:270m.csv", 3, "files", "gemma3:270m", "270m", "gemma3", "csv", "csv files",
+             "files"),
+    ])
+    assert verdict("gemma3 accounts for 3 CSV files.", facts)[0] != "supported"
+
+
+def test_a_weaker_fact_does_not_overrule_a_single_best_fit() -> None:
+    rows = [fact("box", 5, "", "red", "box"), fact("widget", 9, "", "blue", "widget")]
+    rows += [fact(f"r{k}", 100 + k, "", "red") for k in range(5)]
+    rows += [fact(f"b{k}", 200 + k, "", "box") for k in range(5)]
+    # the words nearest the 9 ("red box") fit one fact best; "blue widget" names another that has 9
+    assert verdict("blue widget items, red box: 9", Facts.from_records(rows))[0] == "unverified"
+
+
+def test_a_bare_number_has_no_span() -> None:
+    facts = Facts.from_records([fact(f"t{k}", v, "", "throughput", "gemma3:270m", "270m")
+                                for k, v in enumerate((212.0, 250.0, 303.9))])
+    assert verdict("gemma3:270m throughput: 5", facts)[0] == "unverified"
+
+
+def test_and_joins_the_labels_before_the_first_number() -> None:
+    from test_consistency import inventory
+
+    facts = Facts.from_records([*inventory(101, 28, 44, 29),
+                                fact("files.by_type.json+md", 73, "files", "json and markdown", "files")])
+    assert verdict("The prevalence of JSON and Markdown files (62) is high.", facts)[2] == "files.by_type.json+md"
+
+
+def test_a_measurement_written_as_key_value_is_a_claim() -> None:
+    from pytest_chimera.checks.numbers import find_numbers
+
+    assert [n.form for n in find_numbers("avg_tokens_per_second = 14.1, num_ctx=2048, n_threads: 4")] == \
+        ["quantity", "config", "config"]
+
+
+def test_tokens_per_gigabyte_is_no_throughput() -> None:
+    from pytest_chimera.evidence.labels import unit_of
+
+    assert [unit_of(n) for n in ("Tokens per GB", "Efficiency (tok/s per GB)", "tokens_s", "memory_used_gb")] == \
+        ["", "", "tok/s", "GB"]
+
+
+def test_a_model_less_value_does_not_support_a_claim_about_a_model() -> None:
+    facts = Facts.from_records([fact("m", 15.58, "ms", "ttft", "p95"),
+                                *(fact(f"x{k}", v, "ms", "ttft", "gemma3:1b", "1b") for k, v in
+                                  enumerate((500.0, 600.0, 700.0)))])
+    assert verdict("gemma3:1b p95 TTFT was 15.58 ms.", facts)[:2] == ("contradicted", "span")
+
+
+def test_a_precise_value_of_another_statistic_does_not_support_an_average() -> None:
+    facts = Facts.from_records([fact("avg1", 13.85, "tok/s", "tokens per second", "average", "mean"),
+                                fact("avg2", 20.1, "tok/s", "tokens per second", "average", "mean"),
+                                fact("row", 14.2437, "tok/s", "tokens per second", "run")])
+    assert verdict("Average tokens per second: 14.2437 tok/s", facts)[0] == "unverified"
+    assert verdict("Tokens per second in one run: 14.2437 tok/s", facts)[0] == "supported"
+
+
+# ---- reading: the shapes of counts, units, code spans -------------------------------------------------------
+
+
+def inventory_facts() -> Facts:
+    from test_consistency import inventory
+
+    return Facts.from_records([*inventory(101, 28, 44, 29),
+                               fact("files.by_type.md", 29, "files", "markdown", "markdown files", "files"),
+                               fact("files.by_type.json+md", 73, "files", "json and markdown", "files")])
+
+
+def test_json_and_markdown_is_one_term() -> None:
+    assert verdict("JSON and Markdown files make up 62 of them.", inventory_facts())[2] == "files.by_type.json+md"
+
+
+def test_a_number_after_out_of_is_the_total() -> None:
+    checks = check_consistency("Most files are JSON (44 out of 101).", inventory_facts()).numbers
+    assert [(n.raw, n.verdict, n.fact.key if n.fact else "") for n in checks] == [
+        ("44", "supported", "files.by_type.json"), ("101", "supported", "files.total")]
+
+
+def test_the_noun_phrase_before_a_bracket_labels_the_number() -> None:
+    text = "The dataset is heavily weighted towards JSON files (44), then CSV files (28)."
+    assert [n.fact.key if n.fact else "" for n in check_consistency(text, inventory_facts()).numbers] == \
+        ["files.by_type.json", "files.by_type.csv"]
+    # a wrong count in the same shape is the JSON count's, not the dataset's: contradicted by it
+    wrong = "The dataset is heavily weighted towards JSON files (45)."
+    assert verdict(wrong, inventory_facts())[::2] == ("contradicted", "files.by_type.json")
+
+
+def test_the_head_noun_of_a_count_is_its_unit() -> None:
+    from pytest_chimera.checks.numbers import find_numbers
+
+    assert [(n.raw, n.unit) for n in find_numbers("a dataset of 101 benchmark files and 5 benchmark runs")] == \
+        [("101 benchmark files", "files"), ("5 benchmark runs", "runs")]
+
+
+def test_a_code_span_keeps_its_words_not_its_digits() -> None:
+    from pytest_chimera.checks.claims import clean, tokens
+    from pytest_chimera.checks.numbers import find_numbers
+
+    text = clean("`csv_mean_ttft_s`: 0.09 s in `run_2025.json`")
+    assert "csv-mean-ttft-s" in tokens(text)
+    assert [n.raw for n in find_numbers(text)] == ["0.09 s"]
+
+
+def test_unit_words_inside_identifiers_and_after_prepositions_are_no_units() -> None:
+    from pytest_chimera.checks.claims import infer_unit
+    from pytest_chimera.checks.numbers import find_numbers
+
+    def unit(text: str) -> str:
+        [num] = find_numbers(text)
+        return infer_unit(num, text, num.start)
+
+    assert unit("avg_tokens_per_second: 14.1 - the rate of generation per second") == ""
+    assert unit("The overall average TPS of 14.59 across all configurations") == "tok/s"
+    assert unit("The JSON files (75) likely represent benchmark results") == "files"
+
+
+def test_derived_file_facts_name_only_their_own_sets(tmp_path: Path) -> None:
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    (tmp_path / "reports" / "compilation").mkdir(parents=True)
+    (tmp_path / "csv_data").mkdir()
+    (tmp_path / "reports" / "compilation" / "conv_bench_1.json").write_text(
+        json.dumps({"timing": {"mean_ms": 15.5842, "p": {"p95": 15.5842, "n": 20}}}))
+    (tmp_path / "reports" / "compilation" / "conv_bench_1.md").write_text("# x\n")
+    (tmp_path / "csv_data" / "a.csv").write_text("x,y\n1,2\n")
+    (tmp_path / "csv_data" / "param_tuning.csv").write_text(
+        "model,num_gpu,tokens_s\ngemma3:270m,60,280\ngemma3:270m,80,300\ngemma3:1b,80,180\n")
+    facts = {f.key: f for f in compute_facts(load_corpus(tmp_path))}
+    pair = facts["files.by_type.json+md"]
+    assert pair.value == 2 and "markdown" not in pair.labels and "json and markdown" in pair.labels
+    assert pair.source.startswith("derived:")
+    assert "reports" not in facts["files.by_dir.reports"].labels  # a word of prose names no directory
+    assert "csv_data" in facts["files.by_dir.csv_data"].labels
+    assert facts["files.by_name.conv_bench"].value == 2
+    p95 = facts["json.reports/compilation/conv_bench_1.json.timing.p.p95"]
+    assert p95.unit == "ms" and "same value" in p95.source
+    assert facts["json.reports/compilation/conv_bench_1.json.timing.p.n"].unit == ""
+    assert facts["tuning.csv_data/param_tuning.csv.configurations"].value == 3
+    assert facts["table.csv_data/param_tuning.csv.models"].value == 2
+    assert facts["models.gemma3:270m.parameters"].value == 270e6
+    assert facts["table.csv_data/param_tuning.csv[2].tokens_s"].value == 300
