@@ -65,6 +65,14 @@ def test_options_reach_every_call_and_the_run() -> None:
     assert ag.ReportRun.from_json(result.to_json()).calls == result.calls
 
 
+def test_sampling_defaults_leave_out_what_the_openai_backend_refuses() -> None:
+    from pytest_chimera.backends.openai import request_params
+
+    assert prompts.sampling_defaults("llama-cpp") == {"min_p": 0.1}
+    assert prompts.sampling_defaults("openai") == {}
+    request_params(prompts.call_options({}, ("a",), prompts.sampling_defaults("openai")))  # accepted as sent
+
+
 def test_call_options_keep_the_callers_stops_first_and_once_and_its_min_p() -> None:
     assert prompts.call_options({}, ("a", "b")) == {"min_p": 0.1, "stop": ["a", "b"]}
     assert prompts.call_options({"stop": ["b", "c"], "seed": 1, "min_p": 0.0}, ("a", "b")) == {

@@ -39,6 +39,7 @@ from pytest_chimera.agent.prompts import (
     prompt_budget,
     report_document,
     report_opening,
+    sampling_defaults,
 )
 from pytest_chimera.agent.runs import CallRecord, ReportRun, aggregate
 from pytest_chimera.backends.base import Backend, BackendError, Generation, Message, TokenCallback
@@ -149,6 +150,7 @@ def run_agent(
     budget = prompt_budget(backend, opts)
 
     sent: dict[str, dict[str, Any]] = {}
+    sampling = sampling_defaults(str(getattr(backend, "name", "")))
 
     def call(stage: str, prompt: str, stops: Sequence[str]) -> Generation:
         tokens = 0
@@ -159,7 +161,7 @@ def run_agent(
             report_progress(stage, tokens)
 
         report_progress(stage, 0)
-        sent[stage] = call_options(opts, stops)
+        sent[stage] = call_options(opts, stops, sampling)
         return backend.generate(prompt, options=sent[stage], on_token=on_token)
 
     start = time.perf_counter()

@@ -203,12 +203,23 @@ def report_opening(persona: Persona) -> str:
     return persona.opening + STEM
 
 
-def call_options(options: Mapping[str, Any], stops: Sequence[str]) -> dict[str, Any]:
-    """The options one call is sent: ``SAMPLING_DEFAULTS`` unless given, ``options``, and ``stops`` added
+def sampling_defaults(backend_name: str) -> dict[str, Any]:
+    """``SAMPLING_DEFAULTS`` the backend can apply: an OpenAI-compatible server has no ``min_p`` parameter, and
+    the openai backend refuses options it cannot send rather than dropping them."""
+    if backend_name != "openai":
+        return dict(SAMPLING_DEFAULTS)
+    from pytest_chimera.backends.openai import OPTION_MAP
+
+    return {k: v for k, v in SAMPLING_DEFAULTS.items() if k in OPTION_MAP}
+
+
+def call_options(options: Mapping[str, Any], stops: Sequence[str],
+                 sampling: Mapping[str, Any] = SAMPLING_DEFAULTS) -> dict[str, Any]:
+    """The options one call is sent: ``sampling`` defaults unless given, ``options``, and ``stops`` added
     to its ``stop`` strings (the caller's come first)."""
     given = options.get("stop")
     own = [given] if isinstance(given, str) else list(given or [])
-    return {**SAMPLING_DEFAULTS, **options, "stop": [*own, *(s for s in stops if s not in own)]}
+    return {**sampling, **options, "stop": [*own, *(s for s in stops if s not in own)]}
 
 
 def _line_costs(backend: Backend, lines: Sequence[str], budget: int) -> list[int]:
