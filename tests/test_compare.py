@@ -270,3 +270,26 @@ def test_a_noisy_drop_past_the_threshold_is_not_significant(tmp_path: Path) -> N
     assert row.change_pct == pytest.approx(-16.84, abs=0.01)
     assert row.verdict == "not significant" and row.p_value is not None and row.p_value > cmp.ALPHA
     assert result.regressions == []
+
+
+def test_timings_from_another_server_or_concurrency_are_not_compared(tmp_path: Path) -> None:
+    """TTFT under load includes queueing: the host and the workers sharing it are part of the timed identity."""
+
+    def served(name: str, host: str, workers: int, timed: bool = True) -> cmp.SavedRun:
+        data = saved_json({TEST: {"tokens_per_s": speeds(50, 8), "contradicted": [0] * 8}})
+        entry = data["machine_info"]["chimera"]["backends"][0]
+        entry.update(backend="openai", host=host, workers_per_host=workers)
+        if not timed:
+            data["benchmarks"][0]["extra_info"]["chimera"]["timings"] = False
+        return cmp.load_run(write(tmp_path / name, data))
+
+    same = cmp.identity_differences(served("a.json", "http://gpu1:8000", 1), served("b.json", "http://gpu1:8000", 1))
+    assert same == []
+    other_host = cmp.identity_differences(served("c.json", "http://gpu1:8000", 1),
+                                          served("d.json", "http://gpu2:8000", 1))
+    assert other_host == ["gemma3:270m (openai) host (timings): baseline http://gpu1:8000, current http://gpu2:8000"]
+    busier = cmp.identity_differences(served("e.json", "http://gpu1:8000", 1), served("f.json", "http://gpu1:8000", 4))
+    assert busier == ["gemma3:270m (openai) workers per host (timings): baseline 1, current 4"]
+    quality_only = cmp.identity_differences(served("g.json", "http://gpu1:8000", 1, timed=False),
+                                            served("h.json", "http://gpu2:8000", 4, timed=False))
+    assert quality_only == []  # quality does not depend on where or how busy the server was

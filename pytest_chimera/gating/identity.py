@@ -3,7 +3,8 @@
 Compared always: each model's file (sha256 or Ollama digest) and quantization, the accelerator, and each
 test's backend and model; a run that mixes two digests or accelerators for one model is refused too.
 Compared when timings are (a test both runs timed): the machine (system, architecture, CPU model and count;
-not the host name, since ephemeral CI runners differ only in it). Quality does not depend on the runner's
+not the host name, since ephemeral CI runners differ only in it), and per model the model server it ran on
+(``host``) and how many xdist workers shared that server (``workers_per_host``): TTFT under load includes queueing. Quality does not depend on the runner's
 CPU model, and CI runners of one kind do not all have the same one.
 """
 
@@ -56,6 +57,18 @@ def _models(run: SavedRun) -> dict[str, dict[str, set[str]]]:
     return out
 
 
+def _serving(run: SavedRun) -> dict[str, dict[str, set[str]]]:
+    """Per ``model (backend)``: the servers it ran on and how many workers shared each (timings depend on both)."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for entry in run.backends:
+        key = f"{entry.get('model') or '?'} ({entry.get('backend') or '?'})"
+        seen = out.setdefault(key, {"host": set(), "workers per host": set()})
+        for name, field in (("host", "host"), ("workers per host", "workers_per_host")):
+            if entry.get(field):
+                seen[name].add(str(entry[field]))
+    return out
+
+
 def _show(values: set[str]) -> str:
     return " and ".join(sorted(values))
 
@@ -73,6 +86,13 @@ def identity_differences(baseline: SavedRun, current: SavedRun) -> list[str]:
         c = cur_machine[key]
         if b is not None and c is not None and b != c:
             diffs.append(f"machine {key}: baseline {b!r}, current {c!r}")
+    if timed_both(baseline, current):
+        base_serving, cur_serving = _serving(baseline), _serving(current)
+        for model in sorted(set(base_serving) & set(cur_serving)):
+            for name in ("host", "workers per host"):
+                b_seen, c_seen = base_serving[model][name], cur_serving[model][name]
+                if b_seen and c_seen and b_seen != c_seen:
+                    diffs.append(f"{model} {name} (timings): baseline {_show(b_seen)}, current {_show(c_seen)}")
     base_models, cur_models = _models(baseline), _models(current)
     for label, models in (("baseline", base_models), ("current run", cur_models)):
         for model, seen in sorted(models.items()):

@@ -212,7 +212,8 @@ def _tests_from_record(tests: Any, source: str) -> dict[str, TestMetrics]:
     return out
 
 
-_BACKEND_KEYS = ("backend", "model", "model_sha256", "ollama_digest", "quantization", "accelerator")
+_BACKEND_KEYS = ("backend", "model", "model_sha256", "ollama_digest", "quantization", "accelerator", "host",
+                 "workers_per_host")
 
 
 def _backends(machine_info: Mapping[str, Any], source: str) -> tuple[list[dict[str, str | None]], str | None]:
