@@ -32,6 +32,7 @@ from pytest_chimera.agent.prompts import (
     ANALYSIS_OPENING,
     ANALYSIS_STOP,
     REPORT_STOP,
+    STEM,
     AgentError,
     analysis_document,
     call_options,
@@ -159,7 +160,7 @@ def run_agent(
             report_progress(stage, tokens)
 
         report_progress(stage, 0)
-        sent[stage] = call_options(opts, stops)
+        sent[stage] = call_options(opts, stops, backend.name)
         return backend.generate(prompt, options=sent[stage], on_token=on_token)
 
     start = time.perf_counter()
@@ -167,7 +168,7 @@ def run_agent(
     context = "" if figures else summary  # the key figures state the inventory; without them, the inventory
     prompt = fit_prompt(backend, budget, lambda fl, _a: analysis_document(context, fl), figures)
     analysis = call("analysis", prompt.text, ANALYSIS_STOP)
-    analysis_text = join_opening(ANALYSIS_OPENING, analysis.text) if analysis.text.strip() else ""
+    analysis_text = join_opening(ANALYSIS_OPENING, analysis.text, STEM) if analysis.text.strip() else ""
     analysis_ms = (time.perf_counter() - start) * 1000
 
     start = time.perf_counter()
@@ -176,7 +177,7 @@ def run_agent(
         backend, budget, lambda fl, a: report_document(spec, title, context, fl, a), figures, analysis_text
     )
     report = call("report", prompt.text, REPORT_STOP)
-    body = join_opening(report_opening(spec), report.text) if report.text.strip() else spec.opening
+    body = join_opening(report_opening(spec), report.text, STEM) if report.text.strip() else spec.opening
     report_ms = (time.perf_counter() - start) * 1000
 
     stages = {"ingest_ms": ingest_ms, "analysis_ms": analysis_ms, "report_ms": report_ms,

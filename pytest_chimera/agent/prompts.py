@@ -159,6 +159,7 @@ REPORT_STOP = ("\n# ", FACTS_HEADING, STEM[2:])  # a new document, or the figure
 # min_p drops tokens under a tenth of the likeliest one's probability: with temperature > 0 the base model then
 # still copies a figure's digits (at 0.7 without it, it wrote none of them right); at temperature 0 no effect.
 SAMPLING_DEFAULTS: dict[str, Any] = {"min_p": 0.1}
+SAMPLING_BACKENDS = ("llama-cpp", "ollama")  # backends that take min_p (the OpenAI API has no such parameter)
 
 
 def _facts_block(lines: Sequence[str]) -> str:
@@ -203,12 +204,13 @@ def report_opening(persona: Persona) -> str:
     return persona.opening + STEM
 
 
-def call_options(options: Mapping[str, Any], stops: Sequence[str]) -> dict[str, Any]:
-    """The options one call is sent: ``SAMPLING_DEFAULTS`` unless given, ``options``, and ``stops`` added
-    to its ``stop`` strings (the caller's come first)."""
+def call_options(options: Mapping[str, Any], stops: Sequence[str], backend: str = "llama-cpp") -> dict[str, Any]:
+    """The options one call to ``backend`` (its name) is sent: ``SAMPLING_DEFAULTS`` unless given (on the
+    ``SAMPLING_BACKENDS``), ``options``, and ``stops`` added to its ``stop`` strings (the caller's first)."""
     given = options.get("stop")
     own = [given] if isinstance(given, str) else list(given or [])
-    return {**SAMPLING_DEFAULTS, **options, "stop": [*own, *(s for s in stops if s not in own)]}
+    defaults = SAMPLING_DEFAULTS if backend in SAMPLING_BACKENDS else {}
+    return {**defaults, **options, "stop": [*own, *(s for s in stops if s not in own)]}
 
 
 def _line_costs(backend: Backend, lines: Sequence[str], budget: int) -> list[int]:
