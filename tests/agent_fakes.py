@@ -12,8 +12,7 @@ from typing import Any
 from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback
 from pytest_chimera.evidence.facts import Fact
 
-ANALYSIS_TEXT = """ 101 files, of which 29 are Markdown.
-Okay, here's a structured performance analysis of the provided benchmark data.
+ANALYSIS_TEXT = """Okay, here's a structured performance analysis of the provided benchmark data.
 
 **Key Performance Findings**
 
@@ -26,7 +25,7 @@ Okay, here's a structured performance analysis of the provided benchmark data.
 2. Consider caching compiled kernels to cut compilation time.
 """
 
-REPORT_TEXT = """ **101 files**; gemma3:270m decodes at **41.4 tok/s**.
+REPORT_TEXT = """The corpus holds **101 files**; gemma3:270m decodes at **41.4 tok/s**.
 
 ## 2. Recommendations
 

@@ -51,7 +51,9 @@ def test_two_stages_each_timed_and_recorded() -> None:
 
 
 def test_options_reach_every_call_and_the_run() -> None:
-    backend, result = run(options={"num_ctx": 2048, "temperature": 1.0, "num_gpu": 80, "stop": "END"})
+    backend = FakeBackend()
+    backend.name = "llama-cpp"  # a backend that takes min_p
+    backend, result = run(backend, options={"num_ctx": 2048, "temperature": 1.0, "num_gpu": 80, "stop": "END"})
     given = {"num_ctx": 2048, "temperature": 1.0, "num_gpu": 80}
     # each call adds its stop strings after the caller's: the analysis ends at the next heading, the report
     # at a new document or where the model starts to copy the figures a second time
@@ -65,18 +67,14 @@ def test_options_reach_every_call_and_the_run() -> None:
     assert ag.ReportRun.from_json(result.to_json()).calls == result.calls
 
 
-def test_sampling_defaults_leave_out_what_the_openai_backend_refuses() -> None:
-    from pytest_chimera.backends.openai import request_params
-
-    assert prompts.sampling_defaults("llama-cpp") == {"min_p": 0.1}
-    assert prompts.sampling_defaults("openai") == {}
-    request_params(prompts.call_options({}, ("a",), prompts.sampling_defaults("openai")))  # accepted as sent
-
-
 def test_call_options_keep_the_callers_stops_first_and_once_and_its_min_p() -> None:
     assert prompts.call_options({}, ("a", "b")) == {"min_p": 0.1, "stop": ["a", "b"]}
     assert prompts.call_options({"stop": ["b", "c"], "seed": 1, "min_p": 0.0}, ("a", "b")) == {
         "stop": ["b", "c", "a"], "seed": 1, "min_p": 0.0}
+    assert prompts.call_options({"seed": 1}, ("a",), "ollama") == {"min_p": 0.1, "seed": 1, "stop": ["a"]}
+    # the OpenAI API has no min_p (that backend refuses options it cannot apply), nor does a replayed call sample
+    assert prompts.call_options({"seed": 1}, ("a",), "openai") == {"seed": 1, "stop": ["a"]}
+    assert prompts.call_options({}, ("a",), "replay") == {"stop": ["a"]}
 
 
 def test_corpus_path_is_loaded_and_timed(tmp_path: Path) -> None:
@@ -255,7 +253,8 @@ def test_header_lines_in_the_seed_format() -> None:
     assert lines[7] == ("**Configuration:** num_gpu=80, num_ctx=2048, temp=1, top_p=default, top_k=default, "
                         "repeat_penalty=default")
     body = result.markdown.split("\n---\n")[1]
-    assert body.strip().startswith("## 1. Executive Summary\n\n- The corpus holds **101 files**")
+    # the fake answers as a chat model does, without continuing the stem: the stem is left out
+    assert body.strip().startswith("## 1. Executive Summary\n\nThe corpus holds **101 files**")
 
 
 def test_metrics_block_equals_the_aggregate_of_the_calls() -> None:
@@ -291,7 +290,6 @@ def test_key_findings_and_recommendations_come_from_the_analysis() -> None:
     findings = result.markdown.split("## Key Findings\n", 1)[1].split("\n\n", 1)[0].splitlines()
     recs = result.markdown.split("## Recommendations\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert findings == [
-        "- The corpus holds 101 files, of which 29 are Markdown.",  # the stem the analysis continues
         "- **Model Coverage:** The data covers gemma3 1b and 270m with 28 CSV files.",
         "- **Throughput:** gemma3:270m reaches 41.4 tok/s on the baseline runs.",
     ]
@@ -318,6 +316,13 @@ def test_sections_say_so_when_the_model_stated_nothing() -> None:
 
 def test_a_model_that_starts_its_own_document_is_not_given_a_second_heading() -> None:
     assert lay.join_opening("## 1. Executive Summary\n\n", "## Report\ntext") == "## Report\ntext"
+    # a base model goes on with the stem; a chat model's answer does not, and the stem is left out
+    stem = "## 1. Executive Summary\n\n- The corpus holds"
+    assert lay.join_opening(stem, " 101 files.", "- The corpus holds") == f"{stem} 101 files."
+    assert lay.join_opening(stem, ": 101 files.", "- The corpus holds") == f"{stem}: 101 files."
+    assert lay.join_opening(stem, "Okay, here's the report.", "- The corpus holds") == (
+        "## 1. Executive Summary\n\nOkay, here's the report.")
+    assert lay.join_opening(stem, "\nNext line.", "- The corpus holds") == "## 1. Executive Summary\n\nNext line."
     assert lay.join_opening("## 1. Executive Summary\n\n", "\n\nGemma is fast.") == (
         "## 1. Executive Summary\n\nGemma is fast.")
 

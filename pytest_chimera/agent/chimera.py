@@ -32,6 +32,7 @@ from pytest_chimera.agent.prompts import (
     ANALYSIS_OPENING,
     ANALYSIS_STOP,
     REPORT_STOP,
+    STEM,
     AgentError,
     analysis_document,
     call_options,
@@ -39,7 +40,6 @@ from pytest_chimera.agent.prompts import (
     prompt_budget,
     report_document,
     report_opening,
-    sampling_defaults,
 )
 from pytest_chimera.agent.runs import CallRecord, ReportRun, aggregate
 from pytest_chimera.backends.base import Backend, BackendError, Generation, Message, TokenCallback
@@ -150,7 +150,6 @@ def run_agent(
     budget = prompt_budget(backend, opts)
 
     sent: dict[str, dict[str, Any]] = {}
-    sampling = sampling_defaults(str(getattr(backend, "name", "")))
 
     def call(stage: str, prompt: str, stops: Sequence[str]) -> Generation:
         tokens = 0
@@ -161,7 +160,7 @@ def run_agent(
             report_progress(stage, tokens)
 
         report_progress(stage, 0)
-        sent[stage] = call_options(opts, stops, sampling)
+        sent[stage] = call_options(opts, stops, backend.name)
         return backend.generate(prompt, options=sent[stage], on_token=on_token)
 
     start = time.perf_counter()
@@ -169,7 +168,7 @@ def run_agent(
     context = "" if figures else summary  # the key figures state the inventory; without them, the inventory
     prompt = fit_prompt(backend, budget, lambda fl, _a: analysis_document(context, fl), figures)
     analysis = call("analysis", prompt.text, ANALYSIS_STOP)
-    analysis_text = join_opening(ANALYSIS_OPENING, analysis.text) if analysis.text.strip() else ""
+    analysis_text = join_opening(ANALYSIS_OPENING, analysis.text, STEM) if analysis.text.strip() else ""
     analysis_ms = (time.perf_counter() - start) * 1000
 
     start = time.perf_counter()
@@ -178,7 +177,7 @@ def run_agent(
         backend, budget, lambda fl, a: report_document(spec, title, context, fl, a), figures, analysis_text
     )
     report = call("report", prompt.text, REPORT_STOP)
-    body = join_opening(report_opening(spec), report.text) if report.text.strip() else spec.opening
+    body = join_opening(report_opening(spec), report.text, STEM) if report.text.strip() else spec.opening
     report_ms = (time.perf_counter() - start) * 1000
 
     stages = {"ingest_ms": ingest_ms, "analysis_ms": analysis_ms, "report_ms": report_ms,

@@ -171,6 +171,15 @@ def assemble_report(
     return "\n".join(lines)
 
 
-def join_opening(opening: str, text: str) -> str:
-    """The model's report: the opening it continued plus its text, unless it started its own document."""
-    return text.strip() if text.lstrip().startswith("#") else opening + text.lstrip("\n")
+def join_opening(opening: str, text: str, stem: str = "") -> str:
+    """The model's report: the opening it continued plus its text, unless it started its own document.
+
+    ``stem``: a sentence start the opening ends in ("- The corpus holds"). A text that goes on with a space
+    or a punctuation mark continues it; any other text (a chat model's answer: "Okay, here's ...") does
+    not, and then the stem is left out.
+    """
+    if text.lstrip().startswith("#"):
+        return text.strip()
+    if stem and opening.endswith(stem) and not (text[:1].isspace() and text[:1] != "\n" or text[:1] in ",.;:!?)'"):
+        opening = opening[: -len(stem)]
+    return opening + text.lstrip("\n")

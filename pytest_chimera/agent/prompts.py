@@ -159,6 +159,7 @@ REPORT_STOP = ("\n# ", FACTS_HEADING, STEM[2:])  # a new document, or the figure
 # min_p drops tokens under a tenth of the likeliest one's probability: with temperature > 0 the base model then
 # still copies a figure's digits (at 0.7 without it, it wrote none of them right); at temperature 0 no effect.
 SAMPLING_DEFAULTS: dict[str, Any] = {"min_p": 0.1}
+SAMPLING_BACKENDS = ("llama-cpp", "ollama")  # backends that take min_p (the OpenAI API has no such parameter)
 
 
 def _facts_block(lines: Sequence[str]) -> str:
@@ -203,23 +204,13 @@ def report_opening(persona: Persona) -> str:
     return persona.opening + STEM
 
 
-def sampling_defaults(backend_name: str) -> dict[str, Any]:
-    """``SAMPLING_DEFAULTS`` the backend can apply: an OpenAI-compatible server has no ``min_p`` parameter, and
-    the openai backend refuses options it cannot send rather than dropping them."""
-    if backend_name != "openai":
-        return dict(SAMPLING_DEFAULTS)
-    from pytest_chimera.backends.openai import OPTION_MAP
-
-    return {k: v for k, v in SAMPLING_DEFAULTS.items() if k in OPTION_MAP}
-
-
-def call_options(options: Mapping[str, Any], stops: Sequence[str],
-                 sampling: Mapping[str, Any] = SAMPLING_DEFAULTS) -> dict[str, Any]:
-    """The options one call is sent: ``sampling`` defaults unless given, ``options``, and ``stops`` added
-    to its ``stop`` strings (the caller's come first)."""
+def call_options(options: Mapping[str, Any], stops: Sequence[str], backend: str = "llama-cpp") -> dict[str, Any]:
+    """The options one call to ``backend`` (its name) is sent: ``SAMPLING_DEFAULTS`` unless given (on the
+    ``SAMPLING_BACKENDS``), ``options``, and ``stops`` added to its ``stop`` strings (the caller's first)."""
     given = options.get("stop")
     own = [given] if isinstance(given, str) else list(given or [])
-    return {**sampling, **options, "stop": [*own, *(s for s in stops if s not in own)]}
+    defaults = SAMPLING_DEFAULTS if backend in SAMPLING_BACKENDS else {}
+    return {**defaults, **options, "stop": [*own, *(s for s in stops if s not in own)]}
 
 
 def _line_costs(backend: Backend, lines: Sequence[str], budget: int) -> list[int]:
