@@ -4,8 +4,8 @@ Compared always: each model's file (sha256 or Ollama digest) and quantization, t
 test's backend and model; a run that mixes two digests or accelerators for one model is refused too.
 Compared when timings are (a test both runs timed): the machine (system, architecture, CPU model and count;
 not the host name, since ephemeral CI runners differ only in it), and per model the model server it ran on
-(``host``) and how many xdist workers shared that server (``workers_per_host``): TTFT under load includes queueing. Quality does not depend on the runner's
-CPU model, and CI runners of one kind do not all have the same one.
+(``host``) and how many xdist workers shared it (``workers_per_host``): TTFT under load includes queueing.
+Quality does not depend on the runner's CPU model, and CI runners of one kind do not all have the same one.
 """
 
 from __future__ import annotations
