@@ -272,8 +272,13 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
     across all configurations" is not a count of configurations). A number in brackets right after a unit
     word takes that word ("JSON files (75)"); one in brackets after other words ("Markdown (29)") looks no
     further than its bracket. ``offset`` -1: the number is not in ``clause`` (a table cell's header and row
-    label): its words are read in order."""
+    label): a unit word in brackets there is the unit ("Model Size (Parameters)", "Latency (ms)" under a
+    "Min" column: not minutes), else its words are read in order."""
     end = len(clause)
+    if offset < 0:  # a table cell: a unit its row label or header states in brackets ("Latency (ms)") is its unit
+        for m in _BRACKET_UNIT.finditer(clause):
+            if is_unit_word(m.group(1)) and len(m.group(1)) > 1:
+                return canonical_unit(m.group(1))
     if offset >= 0:
         head_word = _HEAD_BEFORE_BRACKET.search(clause, 0, offset)
         if head_word and is_unit_word(head_word.group(1)) and len(head_word.group(1)) > 1:
@@ -296,6 +301,9 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
         if best is None or distance < best[0]:
             best = (distance, unit)
     return best[1] if best else ""
+
+
+_BRACKET_UNIT = re.compile(r"[(\[]\s*([A-Za-z%][A-Za-z/% ]{0,24}?)\s*[)\]]")
 
 
 def _in_identifier(text: str, start: int, end: int) -> bool:

@@ -211,14 +211,18 @@ def agrees(q: Query, values: np.ndarray, widen: bool = True) -> np.ndarray:
 def by_chance(q: Query, best_values: np.ndarray, agreeing: int) -> str:
     """Why an agreement among several equally fitting facts proves nothing, or "".
 
-    A bound ("over 60ms") must hold for every best fit. A value must be rarer than chance: with N best fits
-    spread over a range R, a number written to +/-t hits one by chance when N * 2t / R >= 1.
+    A bound ("over 60ms") must hold for every best fit. A value must be rarer than chance: with N distinct
+    values among the best fits, spread over a range R, a number written to +/-t hits one by chance when
+    N * 2t / R >= 1 (facts that repeat one value are one target: five 8B models are one 8e9).
     """
     n = best_values.size
     if n <= 1:
         return ""
     if q.bound in ("gt", "lt"):
         return "" if agreeing == n else f"only {agreeing} of them satisfy the bound"
+    import numpy as np
+
+    n = int(np.unique(best_values).size)
     tol = approx_tol(q)
     spread = float(best_values.max() - best_values.min())
     if spread > 0 and n * 2 * tol / spread >= 1:

@@ -90,6 +90,9 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float) ->
                     rule_of(index, best[1]))
 
 
+GENERIC = frozenset({"value", "metric", "result", "data", "figure", "number", "measurement"})
+
+
 @dataclass(frozen=True)
 class Span:
     """Every value the corpus gives one quantity: its range (base unit) and how many facts it rests on."""
@@ -105,8 +108,11 @@ class Span:
 def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     """The span of the quantity a claim names in dimension ``name``: its facts are the levels (no spread or
     count statistics) of that dimension that carry one of the clause's metric words (any fact, where the
-    unit names the metric: tok/s), about the model the clause names (when it names one); ``None`` when
-    fewer than ``SPAN_MIN_FACTS`` facts qualify or the clause names a spread (std, deviation)."""
+    unit names the metric: tok/s), about the model the clause names (when it names one); of those, the ones
+    the metric words fit best (the highest sum of their weights: "conv bench latency" names the conv_bench
+    timings, not every latency), when at least ``SPAN_MIN_FACTS`` do. A clause that names a spread (std,
+    deviation) has the span of the spread facts instead. ``None`` when fewer than ``SPAN_MIN_FACTS`` facts
+    qualify."""
     import numpy as np
 
     d = index.dims.get(name)
@@ -114,14 +120,14 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         return None
     phrases = q.words_of(name, d)
     stats = [p for p in phrases if p in index.stat_phrases]
-    if any(p in SPREAD_PHRASES for p in stats):
-        return None
+    spread = any(p in SPREAD_PHRASES for p in stats)
     pieces = {w for m in q.models for w in m.split("-")}  # "qat" of "gemma3-1b-it-qat" is the model, not a metric
     metric = tuple(sorted(p for p in phrases if p not in index.stat_phrases and p not in index.model_phrases
-                          and not (len(p) == 1 and (p[0] in pieces or is_unit_word(p[0])))))
+                          and not (len(p) == 1 and (p[0] in pieces or is_unit_word(p[0]) or p[0] in GENERIC))))
     if name not in SELF_NAMED and not metric:
         return None
-    key = (name, metric if name not in SELF_NAMED else (), q.models, q.families if not q.models else frozenset())
+    key = (name, metric if name not in SELF_NAMED else (), q.models, q.families if not q.models else frozenset(),
+           spread)
     if key in index.spans:
         span: Span | None = index.spans[key]
         return span
@@ -129,18 +135,26 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         ids = np.arange(len(d.facts))
     else:
         ids = np.unique(np.concatenate([d.postings[p] for p in metric]))
-    keep = d.level[ids]
+    keep = _spreads(d)[ids] if spread else d.level[ids]
     if q.models:
         keep &= allowed(d, q.models, True)[ids]
     elif q.families:
         keep &= of_family(d, q.families)[ids]
     ids = ids[keep]
+    named = metric if name not in SELF_NAMED else ()
+    if named and ids.size:
+        carries = [np.isin(ids, d.postings[p], assume_unique=True) for p in metric]
+        score = sum(d.weights[p] * c for p, c in zip(metric, carries, strict=True))
+        best = score >= score.max() - 1e-9
+        if int(best.sum()) >= SPAN_MIN_FACTS:
+            ids = ids[best]
+            named = tuple(p for p, c in zip(metric, carries, strict=True) if c[best].all())
     span = None
     if ids.size >= SPAN_MIN_FACTS:
         vals = d.values[ids]
         lo_at, hi_at = int(np.argmin(vals)), int(np.argmax(vals))
-        words = ", ".join(" ".join(p) for p in metric[:4]) + (", ..." if len(metric) > 4 else "")
-        what = f"{name} figure" + (f" named by {words!r}" if words and name not in SELF_NAMED else "")
+        words = ", ".join(" ".join(p) for p in named[:4]) + (", ..." if len(named) > 4 else "")
+        what = f"{name} {'spread' if spread else 'figure'}" + (f" named by {words!r}" if words else "")
         if q.models or q.families:
             what += " for " + sorted(q.models or q.families, key=len, reverse=True)[0]
         span = Span(float(vals[lo_at]), float(vals[hi_at]), int(ids.size), int(d.facts_array[ids[lo_at]]),
@@ -149,6 +163,21 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         index.spans.clear()
     index.spans[key] = span
     return span
+
+
+def _spreads(d: Any) -> Any:
+    """Which facts of ``d`` are spreads (a standard deviation, not a count of values), computed on first use."""
+    import numpy as np
+
+    mask = d.model_ok.get("spreads")
+    if mask is None:
+        mask = np.zeros(len(d.facts), dtype=bool)
+        for p in SPREAD_PHRASES:
+            if p in d.postings:
+                mask[d.postings[p]] = True
+        mask &= ~d.level
+        d.model_ok["spreads"] = mask
+    return mask
 
 
 def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback: Decision) -> Decision:
