@@ -44,6 +44,8 @@ SELF_NAMED = frozenset({"tok/s", "samples/s", "req/s", "it/s"})  # the unit alon
 
 BARE_DIMS = frozenset({""}) | COUNT_UNITS  # the dimensions a number written without a unit can be of
 
+GENERIC = frozenset({"value", "metric", "result", "data", "figure", "number", "measurement"})  # name no quantity
+
 FILE_DIMS = frozenset({"files"})  # counts of corpus files: about the corpus, whatever model a clause names
 
 
@@ -142,6 +144,7 @@ def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list
             covered.update(span)
             found.append(p)
     postings = d.postings
+    bag = bag - GENERIC
     if covered:
         inside = [seq[k] for k in covered]
         taken = {t for t in inside if seq.count(t) == inside.count(t)}  # covered wherever it occurs

@@ -14,6 +14,7 @@ from pytest_chimera.checks.query import (
     CANDIDATE_CACHE,
     COUNT_UNITS,
     FILE_DIMS,
+    GENERIC,
     PRECISE_DIGITS,
     SELF_NAMED,
     SPAN_MARGIN,
@@ -88,9 +89,6 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float) ->
     return Decision("supported", best[1], f"a fact named by some of the same words has this exact value; at this "
                     f"precision a chance match among the facts those words name is unlikely (expected {chance:.2g})",
                     rule_of(index, best[1]))
-
-
-GENERIC = frozenset({"value", "metric", "result", "data", "figure", "number", "measurement"})
 
 
 @dataclass(frozen=True)
