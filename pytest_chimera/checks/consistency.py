@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pytest_chimera.checks import claims as cl
-from pytest_chimera.checks import clauses
+from pytest_chimera.checks import clauses, fields
 from pytest_chimera.checks.index import FactIndex, index_of
 from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.numbers import Number, find_numbers
@@ -204,6 +204,7 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
         rf, options = run_facts(run)
         run_index = FactIndex(rf)
     out: list[NumberCheck] = []
+    source: list[list[str]] = []  # the report's lines, split on first use
     for unit in cl.units_of(parsed):
         text = unit.text if unit.in_code else cl.BULLET.sub("", cl.clean(unit.text), count=1)
         nums = find_numbers(text)
@@ -238,7 +239,11 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
                             or cl.families_named(unit.subject))
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
                           families, own)
-                if kind == "claim":
+                field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
+                decided = _snippet_field(field, unit.line, parsed, index, source) if field else None
+                if decided is not None:
+                    check.decide(decided, index)
+                elif kind == "claim":
                     check.decide(match(q, index), index)
                 elif run_index is not None:
                     check.decide(match(q, run_index, min_labels=1), run_index)
@@ -249,6 +254,19 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
             out.append(check)
     return ConsistencyResult(out)
 
+
+
+def _snippet_field(field: str, line: int, parsed: ParsedReport, index: FactIndex, source: list[list[str]]
+                   ) -> Decision | None:
+    """The verdict on a quoted JSON field's value in a snippet the report says it took from the corpus, or
+    ``None`` (see ``fields``)."""
+    known = fields.json_fields(index)
+    if not known.by_file:
+        return None
+    if not source:
+        source.append(parsed.source.split("\n"))
+    named, taken = fields.snippet_source(source[0], line, known.by_file)
+    return fields.check_field(field, named, known) if taken else None
 
 
 def _excerpt(text: str, num: Number) -> str:

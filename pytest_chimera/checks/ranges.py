@@ -147,6 +147,8 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         if int(best.sum()) >= SPAN_MIN_FACTS:
             ids = ids[best]
             named = tuple(p for p, c in zip(metric, carries, strict=True) if c[best].all())
+    import os
+    if os.environ.get("DBG") and ids.size: print("SPAN", q.value, metric, named, ids.size, d.values[ids].min(), d.values[ids].max(), index.keys[int(d.facts_array[ids[0]])])
     span = None
     if ids.size >= SPAN_MIN_FACTS:
         vals = d.values[ids]
