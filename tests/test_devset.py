@@ -98,16 +98,17 @@ def test_development_figures(scored: tuple[Scores, Scores]) -> None:
     dev, _ = scored
     assert dev.count("wrong") >= 140 and dev.count("right") >= 90
     assert dev.recall_wrong is not None and dev.recall_wrong >= 0.95
-    assert dev.contradicted_wrong is not None and dev.contradicted_wrong >= 0.50
+    assert dev.contradicted_wrong is not None and dev.contradicted_wrong >= 0.60
     assert dev.false_alarm_right is not None and dev.false_alarm_right <= 0.05
     assert dev.contradicted_right is not None and dev.contradicted_right <= 0.011  # 1 of 96
 
 
 def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
-    """The six reports the method never saw: recall and contradicted-right hold; false alarms and the share
-    of wrong numbers contradicted do not reach the dev figures (see README "Numbers and verdicts")."""
+    """The six reports held out (looked at twice since, for classes of failure): recall and contradicted-right
+    hold; false alarms (2 of 34) and the share of wrong numbers contradicted do not reach the targets (see
+    README "Numbers and verdicts")."""
     _, held = scored
     assert held.recall_wrong is not None and held.recall_wrong >= 0.95
     assert held.contradicted_right is not None and held.contradicted_right <= 0.01
-    assert held.false_alarm_right is not None and held.false_alarm_right <= 0.21
-    assert held.contradicted_wrong is not None and held.contradicted_wrong >= 0.20
+    assert held.false_alarm_right is not None and held.false_alarm_right <= 0.06
+    assert held.contradicted_wrong is not None and held.contradicted_wrong >= 0.43

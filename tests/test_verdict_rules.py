@@ -392,3 +392,95 @@ def test_derived_file_facts_name_only_their_own_sets(tmp_path: Path) -> None:
     assert facts["table.csv_data/param_tuning.csv.models"].value == 2
     assert facts["models.gemma3:270m.parameters"].value == 270e6
     assert facts["table.csv_data/param_tuning.csv[2].tokens_s"].value == 300
+
+
+# ---- spans of the facts the words fit best; spreads; generic words ------------------------------------------
+
+
+def bench_latencies(conv: int = 3) -> list[Fact]:
+    """``conv`` conv_bench timings of 1-5 ms and three other latencies of 100-900 ms."""
+    rows = [fact(f"conv{k}", 1.0 + 2 * k, "ms", "latency", "conv", "bench", "mean") for k in range(conv)]
+    return rows + [fact(f"run{k}", v, "ms", "latency", "run", "mean") for k, v in enumerate((100.0, 400.0, 900.0))]
+
+
+def test_a_span_rests_on_the_facts_the_metric_words_fit_best() -> None:
+    facts = Facts.from_records(bench_latencies())
+    n = next(n for n in check_consistency("The conv bench latency was 178.5 ms.", facts).numbers)
+    assert (n.verdict, n.rule) == ("contradicted", "span")
+    assert "'bench, conv, latency'" in n.explanation and "(3 facts)" in n.explanation
+    assert verdict("The latency was 178.5 ms.", facts)[0] == "unverified"  # every latency: 1-900 ms
+    # two conv timings say too little: the span is every latency the words name (1-900 ms)
+    assert verdict("The conv bench latency was 178.5 ms.", Facts.from_records(bench_latencies(2)))[0] == "unverified"
+
+
+def test_generic_words_name_no_quantity() -> None:
+    rows = [fact(f"v{k}", 1.0 + k, "ms", "latency", "value") for k in range(3)]
+    rows += [fact(f"r{k}", v, "ms", "latency", "run") for k, v in enumerate((100.0, 400.0, 1000.0))]
+    # "value" would narrow the span to 1-3 ms; it names nothing: the span is every latency
+    assert verdict("The latency value was 500 ms.", Facts.from_records(rows))[0] == "unverified"
+    # nor does it make a table cell's "Value" fact the one a report's "Average Value" column names
+    facts = Facts.from_records([fact("cell", 102.85, "tok/s", "throughput", "value"),
+                                fact("avg", 14.1063, "tok/s", "throughput", "average")])
+    md = "| Metric | Average Value |\n|---|---|\n| Throughput (tok/s) | 14.1 |\n"
+    assert verdict(md, facts)[:3] == ("supported", "exact fact", "avg")
+
+
+def test_a_spread_outside_every_spread_of_the_quantity_is_contradicted() -> None:
+    rows = bench_latencies() + [fact(f"x{k}.std", v, "ms", "latency", "std", "standard deviation")
+                                for k, v in enumerate((0.1, 0.5, 2.0))]
+    rows.append(fact("x.count", 500.0, "ms", "latency", "count"))  # a count of values is no spread
+    facts = Facts.from_records(rows)
+    n = next(n for n in check_consistency("The latency standard deviation was 65.8 ms.", facts).numbers)
+    assert (n.verdict, n.rule) == ("contradicted", "span")
+    assert "time spread" in n.explanation and "0.1 ms and 2.0 ms" in n.explanation
+    assert verdict("The latency standard deviation was 2.4 ms.", facts)[0] == "unverified"  # inside the margin
+
+
+def test_the_chance_guard_counts_distinct_values() -> None:
+    sizes = [("gemma3:1b", 1e9), ("gemma3:1b-it-qat", 1e9), ("gemma3:270m", 2.7e8)] + \
+        [(f"llama3.1:8b-q{k}", 8e9) for k in range(6)]
+    facts = Facts.from_records([fact(f"models.{m}.parameters", v, "parameters", "parameters", "model size")
+                                for m, v in sizes])
+    # 9 facts, 3 values (270M, 1B, 8B) over 7.73 billion: "1 billion" (+/-0.5 billion) is no chance hit
+    assert verdict("Model sizes include 1 billion parameters.", facts)[0] == "supported"
+
+
+def test_a_unit_in_brackets_in_a_table_header_is_the_cells_unit() -> None:
+    md = ("| Metric | Min | Max |\n|---|---|---|\n| Latency (ms) | 5.1 | 28.3 |\n"
+          "| Model Size (Parameters) | 1,000,000,000 | 270,000,000 |\n")
+    facts = Facts.from_records([fact("l", 5.1, "ms", "latency"), fact("p", 1e9, "parameters", "parameters")])
+    units = [n.unit for n in check_consistency(md, facts).numbers if n.kind == "claim"]
+    assert units == ["ms", "ms", "parameters", "parameters"]  # "Min" is a statistic here, not minutes
+
+
+def test_the_chance_guard_sees_every_best_fit_of_common_words() -> None:
+    # 1,001 facts carry "alpha" (a common word: the common-words path), one per ms from 0 to 1000
+    facts = Facts.from_records([fact(f"a{k}", float(k), "ms", "alpha") for k in range(1001)])
+    assert query.COMMON_DF == 1000
+    assert verdict("The alpha was 500 ms.", facts)[:2] == ("unverified", "chance guard")
+
+
+# ---- JSON snippets taken from the corpus --------------------------------------------------------------------
+
+SNIPPET_FACTS = Facts.from_records([
+    fact("json.reports/compilation/conv_bench_1.json.backends.eager.mean_time_ms", 3.8, "", "mean_time_ms", "mean"),
+    fact("json.reports/other/run.json.results[0].gpu_usage", 0.85, "", "gpu"),
+])
+
+
+@pytest.mark.parametrize(("lead", "field", "expected"), [
+    ("**File:** conv_bench_1.json", "iterations", "contradicted"),  # the file has no such field
+    ("**File:** conv_bench_1.json", "mean_time_ms", "supported"),  # it has this one, with this value
+    ("**File:** conv_bench_1.json", "gpu_usage", "contradicted"),  # another file has it, this one does not
+    ("A sample extracted from a JSON file of the data:", "throughput_ops_s", "contradicted"),  # no file has it
+    ("A sample extracted from a JSON file of the data:", "gpu_usage", "supported"),
+    ("An example of a schema we propose:", "iterations", "unverified"),  # an example claims nothing
+    ("**File:** conv_bench_1.json\n\nOne.\n\nTwo.\n\nThree.", "iterations", "unverified"),  # too far up
+])
+def test_a_json_snippet_from_the_corpus_is_checked_field_by_field(lead: str, field: str, expected: str) -> None:
+    value = {"mean_time_ms": "3.8", "gpu_usage": "0.85"}.get(field, "1000")
+    md = f"# R\n\n{lead}\n\n```json\n{{\n  \"{field}\": {value}\n}}\n```\n"
+    got = verdict(md, SNIPPET_FACTS)
+    assert got[0] == expected
+    if expected == "contradicted":
+        assert got[1] == "derived"

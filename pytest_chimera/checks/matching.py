@@ -75,15 +75,17 @@ def _all_of(index: FactIndex, name: str, d: Dim, phrases: list[tuple[str, ...]],
 Part = tuple[Any, Any, Any, Any]  # scores, global idx, values in the dimension's base unit, named
 
 
-def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels: int) -> tuple[Part | None, float]:
-    """The candidate facts of one dimension (sharing a label with the clause) and the top score of common
-    words when only such words matched."""
+def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels: int
+                ) -> tuple[Part | None, float, Any]:
+    """The candidate facts of one dimension (sharing a label with the clause), the top score of common
+    words when only such words matched, and then (when some agree) the values of all the facts that carry
+    them (base unit): every one of them is a best fit, which the chance guard must count."""
     import numpy as np
 
     d = index.dims[name]
     phrases = q.phrases(name, d)
     if not phrases:
-        return None, 0.0
+        return None, 0.0, None
     near = q.near_phrases(name, d)
     weight = {p: d.weights[p] * (NEAR_WEIGHT if p in near else 1.0) for p in phrases}
     cap = max(COMMON_DF, int(COMMON_SHARE * len(d.facts)))
@@ -92,11 +94,12 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     key = None
     scores: Any
     hits: Any
+    best_all: Any = None
     if rare_ph:
         key = (name, tuple(sorted(weight.items())), q.models, q.families, min_labels)
         cached = index.candidates.get(key)
         if cached is not None:
-            return cached, 0.0
+            return cached, 0.0, None
         flat = np.concatenate([d.postings[p] for p in rare_ph])
         local = np.unique(flat)
         pos = local.searchsorted(flat)
@@ -114,6 +117,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         # such a fact among those whose value agrees (binary search by value, then intersect). None found:
         # many facts fit and none of the best has the value.
         ids, vals = _all_of(index, name, d, common_ph, raw=not q.unit)
+        best_all = vals
         lo, hi = interval(q, factor)
         local = ids[vals.searchsorted(lo, "left"):vals.searchsorted(hi, "right")].copy()
         local.sort()
@@ -122,27 +126,13 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         scores.fill(part_top)
         hits = np.empty(local.size)
         hits.fill(sum(len(p) for p in common_ph))
-    if q.models and local.size:
-        keep = allowed(d, q.models, name not in FILE_DIMS)[local]
-        local, scores, hits = local[keep], scores[keep], hits[keep]
-    elif q.families and local.size and name not in FILE_DIMS:
-        keep = of_family(d, q.families)[local]
-        local, scores, hits = local[keep], scores[keep], hits[keep]
-    if name in FILE_DIMS and local.size:
-        # a count of the files of a model counts a subset the sentence must name: "75 JSON files" is no
-        # claim about gemma3's JSON files
-        keep = ~_model_bound(index, d)[local]
-        for p in phrases:
-            if p in index.model_phrases:
-                keep |= in_posting(d.postings[p], local).astype(bool)
-        if not q.models:  # "gemma3" names the family's files, not those of gemma3:270m
-            keep &= d.model_id[local] < 0
-        local, scores, hits = local[keep], scores[keep], hits[keep]
-    if local.size and not any(p in SPREAD_NAMES for p in phrases):
-        keep = d.level[local]  # a count or a spread of a column is a candidate only when the clause names it
-        local, scores, hits = local[keep], scores[keep], hits[keep]
+    kept = _meant(q, index, name, phrases, local)
+    local, scores, hits = local[kept], scores[kept], hits[kept]
+    if best_all is not None and local.size:  # the best fits are all the facts carrying the common words
+        pool = ids[_meant(q, index, name, phrases, ids)]
+        best_all = d.values[pool]
     if local.size == 0:
-        return None, part_top
+        return None, part_top, None
     rare_hit = np.zeros(local.size, dtype=bool)
     unbound = name in FILE_DIMS and not any(p in index.model_phrases for p in phrases)
     for p in phrases:  # specific: carried by few facts (of a file count, few counts of no model's files)
@@ -156,7 +146,33 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         if len(index.candidates) >= CANDIDATE_CACHE:
             index.candidates.clear()
         index.candidates[key] = part
-    return part, part_top
+    return part, part_top, best_all
+
+
+def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]], local: Any) -> Any:
+    """Which of the facts ``local`` (ids in dimension ``name``) the clause may mean: the model or family it
+    names, file counts of a model only when it names one, spreads and counts only when it names them."""
+    import numpy as np
+
+    d = index.dims[name]
+    keep = np.ones(local.size, dtype=bool)
+    if q.models and local.size:
+        keep &= allowed(d, q.models, name not in FILE_DIMS)[local]
+    elif q.families and local.size and name not in FILE_DIMS:
+        keep &= of_family(d, q.families)[local]
+    if name in FILE_DIMS and local.size:
+        # a count of the files of a model counts a subset the sentence must name: "75 JSON files" is no
+        # claim about gemma3's JSON files
+        bound = ~_model_bound(index, d)[local]
+        for p in phrases:
+            if p in index.model_phrases:
+                bound |= in_posting(d.postings[p], local).astype(bool)
+        if not q.models:  # "gemma3" names the family's files, not those of gemma3:270m
+            bound &= d.model_id[local] < 0
+        keep &= bound
+    if local.size and not any(p in SPREAD_NAMES for p in phrases):
+        keep &= d.level[local]  # a count or a spread of a column is a candidate only when the clause names it
+    return keep
 
 
 def _model_bound(index: FactIndex, d: Dim) -> np.ndarray:
@@ -188,12 +204,14 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
         return Decision("unverified", None, f"no fact has a unit compatible with {q.unit or 'no unit'}")
     factor = dimension(q.unit)[1] if q.unit and q.unit not in COUNT_UNITS else 1.0
     parts: list[Part] = []
+    pools: list[Any] = []  # per part: the values of all its best fits (a common-words path), or None
     top = 0.0
     for name in dims:
-        part, part_top = _candidates(q, index, name, factor, min_labels)
+        part, part_top, best_all = _candidates(q, index, name, factor, min_labels)
         top = max(top, part_top)
         if part is not None:
             parts.append(part)
+            pools.append(None if best_all is None else best_all / factor)
     if not parts:
         why = "many facts fit the words around it and none of them has this value" if top else \
             f"no fact with a unit compatible with {q.unit or 'a bare number'} is named by the words around it"
@@ -214,9 +232,18 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
     nearest = int(best.nonzero()[0][distance[best].argmin()])
     if hit.any():
         k = int(hit.nonzero()[0][distance[hit].argmin()])
-        doubt = by_chance(q, values[best], int(hit.sum()))
+        best_values = values[best]
+        if any(p is not None for p in pools):  # a common-words path keeps only its agreeing facts: count all
+            pieces, start = [], 0  # of its best fits instead
+            for part, pool in zip(parts, pools, strict=True):
+                end = start + len(part[0])
+                pieces.append(values[start:end][best[start:end]] if pool is None or not best[start:end].any()
+                              else pool)
+                start = end
+            best_values = np.concatenate(pieces)
+        doubt = by_chance(q, best_values, int(hit.sum()))
         if doubt:
-            return Decision("unverified", int(gidx[k]), f"{n_best} facts fit the words equally; {doubt}",
+            return Decision("unverified", int(gidx[k]), f"{best_values.size} facts fit the words equally; {doubt}",
                             "chance guard")
         return Decision("supported", int(gidx[k]),
                         "a fact named by the same words has this value within the written precision",
