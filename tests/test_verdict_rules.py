@@ -410,7 +410,9 @@ def test_a_span_rests_on_the_facts_the_metric_words_fit_best() -> None:
     assert "'bench, conv, latency'" in n.explanation and "(3 facts)" in n.explanation
     assert verdict("The latency was 178.5 ms.", facts)[0] == "unverified"  # every latency: 1-900 ms
     # two conv timings say too little: the span is every latency the words name (1-900 ms)
-    assert verdict("The conv bench latency was 178.5 ms.", Facts.from_records(bench_latencies(2)))[0] == "unverified"
+    two = Facts.from_records(bench_latencies(2))
+    assert verdict("The conv bench latency was 178.5 ms.", two)[0] == "unverified"
+    assert verdict("The conv bench latency was 5000 ms.", two)[:2] == ("contradicted", "span")
 
 
 def test_generic_words_name_no_quantity() -> None:
@@ -420,7 +422,7 @@ def test_generic_words_name_no_quantity() -> None:
     assert verdict("The latency value was 500 ms.", Facts.from_records(rows))[0] == "unverified"
     # nor does it make a table cell's "Value" fact the one a report's "Average Value" column names
     facts = Facts.from_records([fact("cell", 102.85, "tok/s", "throughput", "value"),
-                                fact("avg", 14.1063, "tok/s", "throughput", "average")])
+                                fact("avg", 14.1063, "tok/s", "throughput")])
     md = "| Metric | Average Value |\n|---|---|\n| Throughput (tok/s) | 14.1 |\n"
     assert verdict(md, facts)[:3] == ("supported", "exact fact", "avg")
 
@@ -451,6 +453,9 @@ def test_a_unit_in_brackets_in_a_table_header_is_the_cells_unit() -> None:
     facts = Facts.from_records([fact("l", 5.1, "ms", "latency"), fact("p", 1e9, "parameters", "parameters")])
     units = [n.unit for n in check_consistency(md, facts).numbers if n.kind == "claim"]
     assert units == ["ms", "ms", "parameters", "parameters"]  # "Min" is a statistic here, not minutes
+    md = "| Metric | Min | Max |\n|---|---|---|\n| Tokens/Second | 9.2 | 25.8 |\n| Duration | 5 | 9 |\n"
+    units = [n.unit for n in check_consistency(md, facts).numbers if n.kind == "claim"]
+    assert units == ["tok/s", "tok/s", "min", ""]  # a "Min" column of durations: minutes
 
 
 def test_the_chance_guard_sees_every_best_fit_of_common_words() -> None:
@@ -476,6 +481,7 @@ SNIPPET_FACTS = Facts.from_records([
     ("A sample extracted from a JSON file of the data:", "gpu_usage", "supported"),
     ("An example of a schema we propose:", "iterations", "unverified"),  # an example claims nothing
     ("**File:** conv_bench_1.json\n\nOne.\n\nTwo.\n\nThree.", "iterations", "unverified"),  # too far up
+    ("**File:** conv_bench_1.json\n\nOne.\n\nTwo.", "iterations", "contradicted"),  # three lines up: read
 ])
 def test_a_json_snippet_from_the_corpus_is_checked_field_by_field(lead: str, field: str, expected: str) -> None:
     value = {"mean_time_ms": "3.8", "gpu_usage": "0.85"}.get(field, "1000")

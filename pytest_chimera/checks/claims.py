@@ -273,7 +273,7 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
     word takes that word ("JSON files (75)"); one in brackets after other words ("Markdown (29)") looks no
     further than its bracket. ``offset`` -1: the number is not in ``clause`` (a table cell's header and row
     label): a unit word in brackets there is the unit ("Model Size (Parameters)", "Latency (ms)" under a
-    "Min" column: not minutes), else its words are read in order."""
+    "Min" column: not minutes), else its words are read in order, "Min" last ("Tokens/Second" under "Min")."""
     end = len(clause)
     if offset < 0:  # a table cell: a unit its row label or header states in brackets ("Latency (ms)") is its unit
         for m in _BRACKET_UNIT.finditer(clause):
@@ -285,6 +285,7 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
             return canonical_unit(head_word.group(1))
         if _BRACKET_BEFORE.search(clause, 0, offset) and _BRACKET_ONLY.match(clause, offset + len(num.raw)):
             end = offset  # "Markdown (29): probably reports ...": the bracket closes the number's phrase
+    cell = offset < 0
     offset = max(offset, 0)
     best: tuple[int, str] | None = None
     for m in _UNIT_WORD_RE.finditer(clause, 0, end):
@@ -298,6 +299,8 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
         if unit in COUNT_NOUNS and head and canonical_unit(head.group(1)) in COUNT_NOUNS:
             unit = canonical_unit(head.group(1))  # "benchmark files": the head noun counts
         distance = m.start() - offset if m.start() >= offset else (offset - m.end()) + 1000
+        if cell and m.group(0).lower() == "min":
+            distance += 10**6  # a "Min" column is a minimum, unless nothing else in the header gives a unit
         if best is None or distance < best[0]:
             best = (distance, unit)
     return best[1] if best else ""

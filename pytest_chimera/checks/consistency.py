@@ -35,6 +35,10 @@ Method (deterministic; every verdict carries its explanation):
    corpus supports it, or several facts fit the words equally and none has the value); the nearest
    candidate is shown.
 
+A quoted field of a JSON snippet the report says it took from the corpus (``"iterations": 1000`` under "File:
+conv_bench_20251002-170837.json") is first checked against the fields that file (or any JSON file) has: see
+``fields``.
+
 Run metrics and config are checked the same way against the run's metrics, stage timings and options when
 a run is given; otherwise their verdict is ``None`` (not checked). Dates, ordinals and other numbers have
 verdict ``None``.

@@ -14,7 +14,6 @@ from pytest_chimera.checks.query import (
     CANDIDATE_CACHE,
     COUNT_UNITS,
     FILE_DIMS,
-    GENERIC,
     PRECISE_DIGITS,
     SELF_NAMED,
     SPAN_MARGIN,
@@ -121,7 +120,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     spread = any(p in SPREAD_PHRASES for p in stats)
     pieces = {w for m in q.models for w in m.split("-")}  # "qat" of "gemma3-1b-it-qat" is the model, not a metric
     metric = tuple(sorted(p for p in phrases if p not in index.stat_phrases and p not in index.model_phrases
-                          and not (len(p) == 1 and (p[0] in pieces or is_unit_word(p[0]) or p[0] in GENERIC))))
+                          and not (len(p) == 1 and (p[0] in pieces or is_unit_word(p[0])))))
     if name not in SELF_NAMED and not metric:
         return None
     key = (name, metric if name not in SELF_NAMED else (), q.models, q.families if not q.models else frozenset(),
@@ -147,8 +146,6 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         if int(best.sum()) >= SPAN_MIN_FACTS:
             ids = ids[best]
             named = tuple(p for p, c in zip(metric, carries, strict=True) if c[best].all())
-    import os
-    if os.environ.get("DBG") and ids.size: print("SPAN", q.value, metric, named, ids.size, d.values[ids].min(), d.values[ids].max(), index.keys[int(d.facts_array[ids[0]])])
     span = None
     if ids.size >= SPAN_MIN_FACTS:
         vals = d.values[ids]
