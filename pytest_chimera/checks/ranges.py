@@ -141,7 +141,9 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     named = metric if name not in SELF_NAMED else ()
     if named and ids.size:
         carries = [np.isin(ids, d.postings[p], assume_unique=True) for p in metric]
-        score = sum(d.weights[p] * c for p, c in zip(metric, carries, strict=True))
+        score = np.zeros(ids.size)
+        for p, c in zip(metric, carries, strict=True):
+            score += d.weights[p] * c
         best = score >= score.max() - 1e-9
         if int(best.sum()) >= SPAN_MIN_FACTS:
             ids = ids[best]
