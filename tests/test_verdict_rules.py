@@ -270,6 +270,17 @@ def test_a_bare_number_has_no_span() -> None:
     assert verdict("gemma3:270m throughput: 5", facts)[0] == "unverified"
 
 
+def test_a_count_has_a_span_of_the_counts_its_words_name() -> None:
+    facts = Facts.from_records([
+        fact("files.by_model.gemma3:1b", 4, "files", "gemma3:1b", "1b", "gemma3", "files"),
+        fact("files.by_model.gemma3:1b.csv", 3, "files", "gemma3:1b", "1b", "gemma3", "csv", "files"),
+        fact("files.by_model.gemma3:1b.json", 1, "files", "gemma3:1b", "1b", "gemma3", "json", "files"),
+        fact("files.total", 101, "files", "files", "total"),
+    ])
+    assert verdict("22 files are gemma3:1b benchmark experiments.", facts)[:2] == ("contradicted", "span")
+    assert verdict("5 files are gemma3:1b benchmark experiments.", facts)[0] == "unverified"  # within 1-4 +25%
+
+
 def test_and_joins_the_labels_before_the_first_number() -> None:
     from test_consistency import inventory
 

@@ -105,7 +105,7 @@ class Span:
 def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     """The span of the quantity a claim names in dimension ``name``: its facts are the levels (no spread or
     count statistics) of that dimension that carry one of the clause's metric words (any fact, where the
-    unit names the metric: tok/s), about the model the clause names (when it names one); of those, the ones
+    unit names the metric: tok/s, or a count noun without metric words: "files"), about the model the clause names (when it names one); of those, the ones
     the metric words fit best (the highest sum of their weights: "conv bench latency" names the conv_bench
     timings, not every latency), when at least ``SPAN_MIN_FACTS`` do. A clause that names a spread (std,
     deviation) has the span of the spread facts instead. ``None`` when fewer than ``SPAN_MIN_FACTS`` facts
@@ -121,14 +121,14 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     pieces = {w for m in q.models for w in m.split("-")}  # "qat" of "gemma3-1b-it-qat" is the model, not a metric
     metric = tuple(sorted(p for p in phrases if p not in index.stat_phrases and p not in index.model_phrases
                           and not (len(p) == 1 and (p[0] in pieces or is_unit_word(p[0])))))
-    if name not in SELF_NAMED and not metric:
+    if name not in SELF_NAMED and name not in COUNT_UNITS and not metric:
         return None
     key = (name, metric if name not in SELF_NAMED else (), q.models, q.families if not q.models else frozenset(),
            spread)
     if key in index.spans:
         span: Span | None = index.spans[key]
         return span
-    if name in SELF_NAMED:
+    if name in SELF_NAMED or not metric:  # the unit names the quantity: tok/s, or a count noun ("files")
         ids = np.arange(len(d.facts))
     else:
         ids = np.unique(np.concatenate([d.postings[p] for p in metric]))
@@ -181,9 +181,9 @@ def _spreads(d: Any) -> Any:
 
 def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback: Decision) -> Decision:
     """``contradicted`` by the span of the quantity the clause names when the value lies outside it (by more
-    than ``SPAN_MARGIN``), else ``fallback``. Only a claim with a unit has a span: a bare number's
-    dimension is a guess."""
-    if not q.unit or q.unit in COUNT_UNITS or len(dims) != 1:
+    than ``SPAN_MARGIN``), else ``fallback``. Only a claim with a unit (a count noun included: "22 files"
+    about gemma3:1b against its 1-4 files) has a span: a bare number's dimension is a guess."""
+    if not q.unit or len(dims) != 1:
         return fallback
     span = span_of(q, index, dims[0])
     if span is None:
