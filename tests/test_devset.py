@@ -98,7 +98,7 @@ def test_development_figures(scored: tuple[Scores, Scores]) -> None:
     dev, _ = scored
     assert dev.count("wrong") >= 140 and dev.count("right") >= 90
     assert dev.recall_wrong is not None and dev.recall_wrong >= 0.95
-    assert dev.contradicted_wrong is not None and dev.contradicted_wrong >= 0.60
+    assert dev.contradicted_wrong is not None and dev.contradicted_wrong >= 0.65
     assert dev.false_alarm_right is not None and dev.false_alarm_right <= 0.05
     assert dev.contradicted_right is not None and dev.contradicted_right <= 0.011  # 1 of 96
 
