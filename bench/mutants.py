@@ -59,7 +59,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     # rules of the verdict
     ("weaker support with a unique best fit", "checks/matching.py", "if n_best > 1 and cand:", "if cand:"),
     ("spread facts always candidates", "checks/matching.py",
-     "if local.size and not any(p in SPREAD_NAMES for p in phrases):", "if False:"),
+     "if not any(p in SPREAD_NAMES for p in phrases):\n        keep = d.level[local]",
+     "if False:\n        keep = d.level[local]"),
     ("count-noun naming bonus removed", "checks/matching.py", "hits = hits + 1  #", "hits = hits + 0  #"),
     ("weaker support ignores the statistic", "checks/matching.py",
      "if not stats or stats & fact_stats(index, int(gidx[i]))]", "]"),
@@ -74,9 +75,9 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "if False:"),
     ("span narrowed to fewer than SPAN_MIN_FACTS", "checks/ranges.py", "if int(best.sum()) >= SPAN_MIN_FACTS:",
      "if int(best.sum()) >= 1:"),
-    ("generic words match facts", "checks/query.py", "bag = bag - GENERIC", "bag = bag"),
-    ("chance guard counts facts, not values", "checks/query.py", "n = int(np.unique(best_values).size)",
-     "n = int(best_values.size)"),
+    ("generic words match facts", "checks/query.py", "bag -= GENERIC", "bag -= frozenset()"),
+    ("chance guard counts facts, not values", "checks/query.py",
+     "n = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))", "n = int(ordered.size)"),
     ("common-words best fits hidden from the guard", "checks/matching.py",
      "if any(p is not None for p in pools):", "if False:"),
     # JSON snippets

@@ -79,7 +79,8 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
                 ) -> tuple[Part | None, float, Any]:
     """The candidate facts of one dimension (sharing a label with the clause), the top score of common
     words when only such words matched, and then (when some agree) the values of all the facts that carry
-    them (base unit): every one of them is a best fit, which the chance guard must count."""
+    them (as ``(name, phrases, ids)``, see ``_all_best``): every one of them is a best fit, which the chance
+    guard must count."""
     import numpy as np
 
     d = index.dims[name]
@@ -117,7 +118,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         # such a fact among those whose value agrees (binary search by value, then intersect). None found:
         # many facts fit and none of the best has the value.
         ids, vals = _all_of(index, name, d, common_ph, raw=not q.unit)
-        best_all = vals
+        best_all = ()
         lo, hi = interval(q, factor)
         local = ids[vals.searchsorted(lo, "left"):vals.searchsorted(hi, "right")].copy()
         local.sort()
@@ -128,9 +129,8 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         hits.fill(sum(len(p) for p in common_ph))
     kept = _meant(q, index, name, phrases, local)
     local, scores, hits = local[kept], scores[kept], hits[kept]
-    if best_all is not None and local.size:  # the best fits are all the facts carrying the common words
-        pool = ids[_meant(q, index, name, phrases, ids)]
-        best_all = d.values[pool]
+    if best_all is not None and local.size:  # the best fits are all the facts carrying the common words:
+        best_all = (name, phrases, ids)  # filtered on demand (``_all_best``), only if one of them agrees
     if local.size == 0:
         return None, part_top, None
     rare_hit = np.zeros(local.size, dtype=bool)
@@ -155,7 +155,10 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
     import numpy as np
 
     d = index.dims[name]
-    keep = np.ones(local.size, dtype=bool)
+    if not any(p in SPREAD_NAMES for p in phrases):
+        keep = d.level[local]  # a count or a spread of a column is a candidate only when the clause names it
+    else:
+        keep = np.ones(local.size, dtype=bool)
     if q.models and local.size:
         keep &= allowed(d, q.models, name not in FILE_DIMS)[local]
     elif q.families and local.size and name not in FILE_DIMS:
@@ -170,9 +173,13 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
         if not q.models:  # "gemma3" names the family's files, not those of gemma3:270m
             bound &= d.model_id[local] < 0
         keep &= bound
-    if local.size and not any(p in SPREAD_NAMES for p in phrases):
-        keep &= d.level[local]  # a count or a spread of a column is a candidate only when the clause names it
     return keep
+
+
+def _all_best(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]], ids: Any) -> Any:
+    """The values (base unit) of the facts ``ids`` of dimension ``name`` the clause may mean (``_meant``)."""
+    d = index.dims[name]
+    return d.values[ids[_meant(q, index, name, phrases, ids)]]
 
 
 def _model_bound(index: FactIndex, d: Dim) -> np.ndarray:
@@ -211,7 +218,7 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
         top = max(top, part_top)
         if part is not None:
             parts.append(part)
-            pools.append(None if best_all is None else best_all / factor)
+            pools.append(best_all if best_all else None)
     if not parts:
         why = "many facts fit the words around it and none of them has this value" if top else \
             f"no fact with a unit compatible with {q.unit or 'a bare number'} is named by the words around it"
@@ -238,7 +245,7 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
             for part, pool in zip(parts, pools, strict=True):
                 end = start + len(part[0])
                 pieces.append(values[start:end][best[start:end]] if pool is None or not best[start:end].any()
-                              else pool)
+                              else _all_best(q, index, *pool) / factor)
                 start = end
             best_values = np.concatenate(pieces)
         doubt = by_chance(q, best_values, int(hit.sum()))

@@ -119,6 +119,7 @@ def _context(text: str) -> tuple[list[str], set[str]]:
     for t in seq:
         if "-" in t or "." in t or "/" in t:
             bag.update(_pieces(t))
+    bag -= GENERIC  # words that name no quantity match no fact on their own
     return seq, bag
 
 
@@ -144,7 +145,6 @@ def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list
             covered.update(span)
             found.append(p)
     postings = d.postings
-    bag = bag - GENERIC
     if covered:
         inside = [seq[k] for k in covered]
         taken = {t for t in inside if seq.count(t) == inside.count(t)}  # covered wherever it occurs
@@ -225,9 +225,11 @@ def by_chance(q: Query, best_values: np.ndarray, agreeing: int) -> str:
         return "" if agreeing == n else f"only {agreeing} of them satisfy the bound"
     import numpy as np
 
-    n = int(np.unique(best_values).size)
     tol = approx_tol(q)
     spread = float(best_values.max() - best_values.min())
+    if spread > 0 and n * 2 * tol / spread >= 1:  # distinct values only where their count could matter
+        ordered = np.sort(best_values)
+        n = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
     if spread > 0 and n * 2 * tol / spread >= 1:
         return f"one agrees, but at this precision one of {n} values spread over {fmt(spread)} would by chance"
     return ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks.index import FactIndex
@@ -28,6 +29,7 @@ from pytest_chimera.checks.query import (
     fact_stats,
     fmt_in,
     has_phrase,
+    in_posting,
     interval,
     of_family,
     rule_of,
@@ -118,7 +120,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     phrases = q.words_of(name, d)
     stats = [p for p in phrases if p in index.stat_phrases]
     spread = any(p in SPREAD_PHRASES for p in stats)
-    pieces = {w for m in q.models for w in m.split("-")}  # "qat" of "gemma3-1b-it-qat" is the model, not a metric
+    pieces = _pieces(q.models)  # "qat" of "gemma3-1b-it-qat" is the model, not a metric
     metric = tuple(sorted(p for p in phrases if p not in index.stat_phrases and p not in index.model_phrases
                           and not (len(p) == 1 and (p[0] in pieces or is_unit_word(p[0])))))
     if name not in SELF_NAMED and name not in COUNT_UNITS and not metric:
@@ -140,7 +142,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     ids = ids[keep]
     named = metric if name not in SELF_NAMED else ()
     if named and ids.size:
-        carries = [np.isin(ids, d.postings[p], assume_unique=True) for p in metric]
+        carries = [in_posting(d.postings[p], ids).astype(bool) for p in metric]
         score = np.zeros(ids.size)
         for p, c in zip(metric, carries, strict=True):
             score += d.weights[p] * c
@@ -162,6 +164,11 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         index.spans.clear()
     index.spans[key] = span
     return span
+
+
+@lru_cache(maxsize=1024)
+def _pieces(models: frozenset[str]) -> frozenset[str]:
+    return frozenset(w for m in models for w in m.split("-"))
 
 
 def _spreads(d: Any) -> Any:
