@@ -40,7 +40,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("SPAN_MIN_FACTS 3->50", "checks/query.py", "SPAN_MIN_FACTS = 3", "SPAN_MIN_FACTS = 50"),
     ("COMMON_DF 1000->2", "checks/query.py", "COMMON_DF = 1000", "COMMON_DF = 2"),
     # the chance guard
-    ("chance guard removed", "checks/query.py", "if spread > 0 and n * 2 * tol / spread >= 1:", "if False:"),
+    ("chance guard removed", "checks/query.py", "if spread > 0 and n * 2 * tol / spread >= 1:\n        return",
+     "if False:\n        return"),
     ("chance guard: bounds need not hold for all", "checks/query.py",
      'return "" if agreeing == n else f"only {agreeing} of them satisfy the bound"', 'return ""'),
     # model filters
