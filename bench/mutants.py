@@ -123,6 +123,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("bracketed unit of a table header ignored", "checks/claims.py", "if offset < 0:  # a table cell",
      "if False:  # a table cell"),
     ("a Min column header is minutes", "checks/claims.py", "distance += 10**6  # a", "distance += 0  # a"),
+    ("a line's lead label ignored", "checks/consistency.py", "if lead and not reading.lead_in_clause else",
+     "if False else"),
     ("code spans blanked whole", "checks/claims.py", '"\\u2039" + _DIGITS.sub(" ", m.group(0)[1:-1]) + "\\u203a"',
      '" " * len(m.group(0))'),
     ("unit words inside identifiers", "checks/claims.py", "or _in_identifier(clause, m.start(), m.end()):", ":"),
