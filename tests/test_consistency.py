@@ -32,6 +32,7 @@ from pytest_chimera.evidence.facts import Fact, Facts
         ("303.9 tokens per second", 303.9, "tok/s", 0.05),
         ("16 GB", 16.0, "GB", 0.5),
         ("44 files", 44.0, "files", 0.5),
+        ("303.9 tokens  per   second", 303.9, "tok/s", 0.05),  # any run of spaces inside a unit
     ],
 )
 def test_number_forms(text: str, value: float, unit: str, tolerance: float) -> None:
@@ -47,6 +48,9 @@ def test_number_forms(text: str, value: float, unit: str, tolerance: float) -> N
         ("Latest modified: 2025-11-14 18:53:30 UTC", [("2025-11-14 18:53:30 UTC", "date")]),
         ("on November 14th, 2025 we ran 3 tests", [("November 14th, 2025", "date"), ("3 tests", "quantity")]),
         ("num_gpu=80, num_ctx=2048, temp=1", [("80", "config"), ("2048", "config"), ("1", "config")]),
+        ("num_keep=5, n_seq=2, avg_tokens=14.1", [("5", "config"), ("2", "config"), ("14.1", "quantity")]),
+        ("run-7 and step:3 took 5 ms, 44/101 files", [("5 ms", "quantity"), ("44", "quantity"),
+                                                        ("101 files", "quantity")]),
         ("1. Implement tuning", [("1", "ordinal")]),
         ("the gemma3-1b and 270m models", [("270m", "model")]),
         ("see reports/gemma3/gemma3_1b-it-qat_baseline.csv and v1.2.3", []),
