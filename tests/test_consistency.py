@@ -367,6 +367,14 @@ def test_run_metrics_and_config_checked_against_the_run() -> None:
     assert again["2048"] == "contradicted" and again["41.45 tok/s"] == "supported"
 
 
+def test_an_option_the_run_lacks_and_counts_of_several_verdicts() -> None:
+    markdown = "We ran with num_batch=8.\n\nMarkdown: 29 files.\n\nThe corpus has 101 files in total.\n"
+    result = check_consistency(markdown, FACTS, run={"options": {"num_ctx": 4096}})
+    [option] = [n for n in result.numbers if n.kind == "config"]
+    assert (option.verdict, option.explanation) == ("unverified", "the run has no option 'num_batch'")
+    assert result.counts() == {"supported": 2, "contradicted": 0, "unverified": 1}
+
+
 def test_report_run_methods() -> None:
     run = make_run()
     with pytest.raises(AssertionError, match="1 contradicted"):
