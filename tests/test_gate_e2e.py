@@ -343,3 +343,15 @@ def test_a_metric_the_baseline_backend_could_not_measure_is_not_compared(pyteste
         "chimera gate passed (* metric(s) compared, 2 not compared: one side has no value)",
     ])
     assert "REGRESSION" not in result.stdout.str()
+
+
+def test_benchmark_storage_outside_the_working_directory_is_shown_absolute(
+        pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory) -> None:
+    project(pytester)
+    storage = tmp_path_factory.mktemp("elsewhere") / "benchmarks"
+    result = session(pytester, "plain", "-k", "contradicted", "--benchmark-autosave",
+                     f"--benchmark-storage=file://{storage}")
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines([f"benchmark JSON: {storage}"])
+    assert list(storage.rglob("0001_*.json"))
