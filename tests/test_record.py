@@ -316,6 +316,20 @@ def test_a_metric_the_backend_could_not_measure_is_left_out_not_stored_as_zero()
     assert "missing" not in measured and measured["per_round"]["load_ms"] == [10.0] * 3
 
 
+@given(st.lists(st.sets(st.sampled_from(["ttft_ms", "prompt_eval_ms", "eval_ms", "eval_count", "load_ms",
+                                         "total_ms", "tokens_per_s", "wall_ms"])), min_size=1, max_size=4))
+def test_per_round_never_holds_an_unmeasured_metric_and_stays_one_value_per_round(missing: list[set[str]]) -> None:
+    block = build_extra_info([_unmeasuring_run(*sorted(m)) for m in missing], None, warmup_rounds=1,
+                             timings_enabled=True)
+    gone = set().union(*missing)
+    if gone & {"eval_ms", "eval_count"}:
+        gone.add("tokens_per_s")
+    gone &= set(cmp.TIMING_METRICS)
+    assert set(block.get("missing", [])) == gone and not gone & set(block["per_round"])
+    assert set(block["per_round"]) == set(cmp.TIMING_METRICS) - gone
+    assert all(len(v) == len(missing) for v in block["per_round"].values())
+
+
 @pytest.mark.parametrize("side", ["baseline", "current"])
 def test_a_metric_one_side_could_not_measure_is_not_compared_never_a_regression(side: str) -> None:
     measured = _block({"ttft_ms": [10.0] * 5, "load_ms": [900.0] * 5}, timings=True)
