@@ -110,12 +110,13 @@ def _compute(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
     from pytest_chimera.agent.prompts import rank_facts
     from pytest_chimera.evidence.facts import Facts
 
-    table = facts if isinstance(facts, Facts) else Facts.from_records(facts)
+    records = list(facts)  # one pass over the table: both the inventory and the ranking read it
+    table = facts if isinstance(facts, Facts) else Facts.from_records(records)
     out: list[str] = []
-    inventory = inventory_sentence(table)
+    inventory = inventory_sentence(records)
     if inventory is not None and _attributable(inventory, table):
         out.append(inventory)
-    cited = [found for fact in rank_facts(table, persona)[:CANDIDATES] if (found := cite(fact)) is not None]
+    cited = [found for fact in rank_facts(records, persona, CANDIDATES) if (found := cite(fact)) is not None]
     verdicts: dict[str, bool] = {}
 
     def usable(sentence: str) -> bool:

@@ -10,8 +10,11 @@ ending in a sentence stem (``STEM``) that a report completes with figures. Stop 
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
+import threading
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -86,14 +89,31 @@ def relevance(fact: Fact, persona: Persona) -> float:
 
 
 def _scorer(persona: Persona) -> Callable[[str, str, tuple[str, ...]], float]:
-    """``relevance`` for one persona, with its keyword set and unit weights computed once."""
+    """``relevance`` for one persona, with its keyword set and unit weights computed once.
+
+    A fact's words are those of its lower-cased key and labels split at punctuation (``_NON_WORD``); the
+    keywords among each label's words are remembered, since thousands of facts share their labels.
+    """
     keywords = frozenset(persona.keywords)
     unit_weight = {u: 2.0 * (len(persona.units) - i) for i, u in enumerate(persona.units)}
     stat_cache: dict[str, float] = {}
+    in_label: dict[str, frozenset[str]] = {}  # one label -> the keywords among its words
+    label_hits = in_label.__getitem__
+
+    def keywords_in(text: str) -> frozenset[str]:
+        return keywords.intersection(text.lower().translate(_NON_WORD).split())
 
     def score_of(key: str, unit: str, labels: tuple[str, ...]) -> float:
-        words = set(f"{key} {' '.join(labels)}".lower().translate(_NON_WORD).split())
-        score = 1.5 * len(keywords.intersection(words)) + unit_weight.get(unit, 0.0)
+        # the words of "key label label ..." are those of the key and of each label: a space lower-cases and
+        # splits them apart
+        try:
+            hits = keywords_in(key).union(*map(label_hits, labels))
+        except KeyError:  # a label not seen before
+            for label in labels:
+                if label not in in_label:
+                    in_label[label] = keywords_in(label)
+            hits = keywords_in(key).union(*map(label_hits, labels))
+        score = 1.5 * len(hits) + unit_weight.get(unit, 0.0)
         last = key[key.rfind(".") + 1 :]
         stat = stat_cache.get(last)
         if stat is None:
@@ -108,26 +128,28 @@ def _scorer(persona: Persona) -> Callable[[str, str, tuple[str, ...]], float]:
     return score_of
 
 
-def rank_facts(facts: Iterable[Fact], persona: Persona) -> list[Fact]:
+def rank_facts(facts: Iterable[Fact], persona: Persona, limit: int | None = None) -> list[Fact]:
     """Facts most relevant to the persona first, spread over files and units; non-finite values dropped.
 
     Each fact loses a little relevance for every more relevant fact from the same source file and with
     the same unit, so the top of the list covers many files and several kinds of figure (throughput,
     TTFT, file counts) instead of one table's columns. One sort, then one re-sort; ties go by key.
+    ``limit``: only the first ``limit`` of that list (the same facts, found without sorting the rest).
     """
-    usable = [f for f in facts if math.isfinite(f.value)]
     score_of = _scorer(persona)
-    scored = sorted(((score_of(f.key, f.unit, f.labels), f) for f in usable), key=lambda t: (-t[0], t[1].key))
+    usable = [f for f in facts if math.isfinite(f.value)]
+    scored = sorted((-score_of(f.key, f.unit, f.labels), f.key, i) for i, f in enumerate(usable))  # i: stable
     by_source: Counter[str] = Counter()
     by_unit: Counter[str] = Counter()
-    adjusted: list[tuple[float, int, Fact]] = []
-    for order, (score, fact) in enumerate(scored):
+    adjusted: list[tuple[float, int]] = []
+    for order, (negative, _, i) in enumerate(scored):
+        fact = usable[i]
         source = _source_file(fact)
-        adjusted.append((score - 0.75 * by_source[source] - 0.4 * by_unit[fact.unit], order, fact))
+        adjusted.append((negative + 0.75 * by_source[source] + 0.4 * by_unit[fact.unit], order))
         by_source[source] += 1
         by_unit[fact.unit] += 1
-    adjusted.sort(key=lambda t: (-t[0], t[1]))
-    return [fact for _, _, fact in adjusted]
+    ranked = heapq.nsmallest(limit, adjusted) if limit is not None else sorted(adjusted)
+    return [usable[scored[order][2]] for _, order in ranked]
 
 
 def format_number(value: float) -> str:
@@ -213,7 +235,37 @@ def call_options(options: Mapping[str, Any], stops: Sequence[str], backend: str 
     return {**defaults, **options, "stop": [*own, *(s for s in stops if s not in own)]}
 
 
-def _line_costs(backend: Backend, lines: Sequence[str], budget: int) -> list[int]:
+MAX_COUNTED = 4096  # texts whose token counts are remembered per backend (the memo starts over when full)
+_COUNTED: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
+_COUNTED_LOCK = threading.Lock()
+
+
+def token_counter(backend: Backend) -> Callable[[str], int]:
+    """``backend.count_tokens``, remembered per backend object for as long as it lives.
+
+    Every run fits the same fixed text and key-figure lines (and, grounded, the same analysis prompt) into
+    its prompts, so a later run of the session tokenizes only what is new: the analysis notes and the
+    report prompt that holds them. A backend that cannot be weakly referenced is asked every time.
+    """
+    try:
+        with _COUNTED_LOCK:
+            memo = _COUNTED.setdefault(backend, {})
+    except TypeError:  # not weak-referenceable or not hashable
+        return backend.count_tokens
+
+    def count(text: str) -> int:
+        tokens = memo.get(text)
+        if tokens is None:
+            tokens = backend.count_tokens(text)
+            if len(memo) >= MAX_COUNTED:
+                memo.clear()
+            memo[text] = tokens
+        return tokens
+
+    return count
+
+
+def _line_costs(count: Callable[[str], int], lines: Sequence[str], budget: int) -> list[int]:
     """Token costs of the longest prefix of ``lines`` (one line each, with its newline) that fits ``budget``.
 
     Stops at the first line that does not fit, so thousands of facts cost only what the budget holds.
@@ -221,7 +273,7 @@ def _line_costs(backend: Backend, lines: Sequence[str], budget: int) -> list[int
     costs: list[int] = []
     used = 0
     for line in lines:
-        cost = backend.count_tokens(line + "\n")
+        cost = count(line + "\n")
         if used + cost > budget:
             break
         costs.append(cost)
@@ -241,25 +293,26 @@ def fit_prompt(
 
     The fixed text comes first; the figures, the text the model should cite, come next; the analysis notes
     fill what is left. The whole prompt is then counted with the backend's tokenizer and analysis lines,
-    then figures from the last, are dropped until it fits. Raises ``AgentError`` when even the fixed text
-    does not fit.
+    then figures from the last, are dropped until it fits; each text is tokenized once per backend
+    (``token_counter``). Raises ``AgentError`` when even the fixed text does not fit.
     """
-    fixed = backend.count_tokens(render([], ""))
+    count = token_counter(backend)
+    fixed = count(render([], ""))
     if fixed > budget:
         raise AgentError(
             f"the prompt needs {fixed} tokens before any facts, over the budget of {budget} tokens "
             "(num_ctx minus room for the answer); raise num_ctx or lower num_predict"
         )
     free = budget - fixed
-    heading = backend.count_tokens(FACTS_HEADING + "\n\n") if fact_lines else 0
-    fact_costs = _line_costs(backend, [f"- {line}" for line in fact_lines], max(0, free - heading))
+    heading = count(FACTS_HEADING + "\n\n") if fact_lines else 0
+    fact_costs = _line_costs(count, [f"- {line}" for line in fact_lines], max(0, free - heading))
     facts = list(fact_lines[: len(fact_costs)])
     facts_cost = heading + sum(fact_costs) if facts else 0
     analysis_lines = analysis.strip().splitlines()
-    notes = analysis_lines[: len(_line_costs(backend, analysis_lines, max(0, free - facts_cost - 1)))]
+    notes = analysis_lines[: len(_line_costs(count, analysis_lines, max(0, free - facts_cost - 1)))]
     while True:
         text = render(facts, "\n".join(notes))
-        tokens = backend.count_tokens(text)
+        tokens = count(text)
         if tokens <= budget or not (facts or notes):
             break
         if notes:
