@@ -55,7 +55,7 @@ def test_overhead_ms_in_the_run_json_and_old_run_json_still_loads() -> None:
 
 
 def test_the_scorecard_shows_the_overhead() -> None:
-    from pytest_chimera.plugin.scorecard import Score, render, score
+    from pytest_chimera.plugin.scorecard import render, score
 
     run = replace(_run(FakeBackend(), Facts.from_records(fake_facts())), overhead_ms=12.345)
     card = score("t::a", run, None)
