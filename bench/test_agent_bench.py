@@ -18,6 +18,12 @@ so its ``overhead_ms - ingest_ms`` is the rest of issue 18's table: everything b
 calls (key figures with the checker's imports and fact index, prompt fitting, assembly). The replay backend
 counts tokens approximately (characters / 4), which the real tokenizer does in ~0.1 ms per text.
 
+``test_key_figures_cpu``: what the first run of a session pays for its key figures, in CPU time on a fresh
+``Facts`` of the corpus (``KEY_ROUNDS`` rounds, medians): the ranking (``rank_facts``, top ``CANDIDATES``)
+alternating with the plain definition it must equal (``agent_fakes.plain_rank``: all facts, one
+lower-cased string per fact, two full sorts), then the whole ``key_figures`` (one pass over the facts, the
+ranking, the checker's fact index and its checks of the candidate sentences).
+
 Corpus: the real 101-file chimeraforge corpus in ``../shared`` (skipped when absent). Settings as the seed
 run (num_ctx 2048, temperature 1) with ``num_predict`` 16 per call and a fixed seed.
 """
@@ -36,9 +42,13 @@ from typing import Any
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from agent_fakes import plain_rank  # noqa: E402  (the tests' reference ranking)
+
 SESSIONS = 3
 LATER = 2  # runs after the first, per session
 CLI_RUNS = 5
+KEY_ROUNDS = 7
 OPTIONS = {"num_ctx": 2048, "num_predict": 16, "temperature": 1.0, "seed": 7}
 
 
@@ -132,3 +142,35 @@ def test_cli_overhead_in_a_fresh_process(chimeraforge_corpus: Path, tmp_path: Pa
     print(f"  medians: overhead {medians['overhead_ms']:.1f} ms = ingest {medians['ingest_ms']:.1f} ms"
           f" + the rest {medians['rest_ms']:.1f} ms")
     benchmark.extra_info.update({"medians": medians, "rows": counted})
+
+
+def test_key_figures_cpu(chimeraforge_corpus: Path, benchmark: BenchmarkFixture) -> None:
+    from pytest_chimera.agent import figures
+    from pytest_chimera.agent.personas import INSIGHT
+    from pytest_chimera.agent.prompts import rank_facts
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    corpus = load_corpus(chimeraforge_corpus)
+    records = compute_facts(corpus).to_list()
+    assert rank_facts(records, INSIGHT, figures.CANDIDATES) == plain_rank(records, INSIGHT)[: figures.CANDIDATES]
+    figures.key_figures(compute_facts(corpus), INSIGHT)  # warm: the checker's imports
+    cpu: dict[str, list[float]] = {"rank_facts": [], "plain": [], "key_figures": []}
+
+    def cpu_ms(call: Any) -> float:
+        start = time.process_time()
+        call()
+        return (time.process_time() - start) * 1000
+
+    def one_round() -> None:
+        cpu["rank_facts"].append(cpu_ms(lambda: rank_facts(records, INSIGHT, figures.CANDIDATES)))
+        cpu["plain"].append(cpu_ms(lambda: plain_rank(records, INSIGHT)))
+        facts = compute_facts(corpus)  # fresh: nothing cached for it
+        cpu["key_figures"].append(cpu_ms(lambda: figures.key_figures(facts, INSIGHT)))
+
+    benchmark.pedantic(one_round, rounds=KEY_ROUNDS, warmup_rounds=0, iterations=1)
+    medians = {k: statistics.median(v) for k, v in cpu.items()}
+    print(f"\nkey figures on a fresh Facts of {len(records)} facts, CPU ms, medians of {KEY_ROUNDS}: ranking "
+          f"{medians['rank_facts']:.1f} vs the plain definition {medians['plain']:.1f} "
+          f"(ratio {medians['rank_facts'] / medians['plain']:.2f}); whole key_figures {medians['key_figures']:.1f}")
+    benchmark.extra_info.update({"medians_cpu_ms": medians, "rounds": cpu})

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from dataclasses import replace
 from typing import Any
 
 import pandas  # noqa: F401  # loaded before pytester's in-process runs, which cannot re-import numpy
 import pytest
-from agent_fakes import FakeBackend, FakeCorpus, fake_facts
+from agent_fakes import FakeBackend, FakeCorpus, fake_facts, plain_rank
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -177,35 +176,6 @@ def test_the_token_memo_starts_over_when_full(monkeypatch: pytest.MonkeyPatch) -
 # --- the ranking: the same order as the plain definition, faster -----------------------------------------
 
 
-def _reference_rank(facts: list[Fact], persona: prompts.Persona) -> list[Fact]:
-    """``rank_facts`` as first written: every fact's words split from one lower-cased string."""
-    keywords = frozenset(persona.keywords)
-    unit_weight = {u: 2.0 * (len(persona.units) - i) for i, u in enumerate(persona.units)}
-
-    def score_of(f: Fact) -> float:
-        words = set(f"{f.key} {' '.join(f.labels)}".lower().translate(prompts._NON_WORD).split())
-        score = 1.5 * len(keywords.intersection(words)) + unit_weight.get(f.unit, 0.0)
-        last = f.key[f.key.rfind(".") + 1 :]
-        score += max((prompts._STAT_WEIGHT[w] for w in prompts._STAT.findall(last.lower())), default=0.0)
-        score -= 0.4 * f.key.count(".")
-        if f.key.startswith("files."):
-            score += 3.0 + (20.0 if f.key == "files.total" or f.key.startswith("files.by_type.") else 0.0)
-        return score
-
-    usable = [f for f in facts if math.isfinite(f.value)]
-    scored = sorted(((score_of(f), f) for f in usable), key=lambda t: (-t[0], t[1].key))
-    by_source: Counter[str] = Counter()
-    by_unit: Counter[str] = Counter()
-    adjusted = []
-    for order, (score, fact) in enumerate(scored):
-        source = prompts._source_file(fact)
-        adjusted.append((score - 0.75 * by_source[source] - 0.4 * by_unit[fact.unit], order, fact))
-        by_source[source] += 1
-        by_unit[fact.unit] += 1
-    adjusted.sort(key=lambda t: (-t[0], t[1]))
-    return [fact for _, _, fact in adjusted]
-
-
 WORDS = st.sampled_from(["tok", "Tokens", "TTFT", "latency", "ΑΣ", "İ", "median", "best", "s", "ms", "x"])
 TEXT = st.lists(st.one_of(WORDS, st.text(alphabet="aΣσς İ._-/:\t\u00a0\x1cTok", max_size=6)), max_size=4).map(
     lambda parts: "".join(parts))
@@ -222,9 +192,19 @@ FACTS = st.lists(
 @given(facts=FACTS, keywords=st.lists(WORDS.map(str.lower), max_size=4), limit=st.integers(0, 50))
 def test_rank_facts_matches_the_plain_definition(facts: list[Fact], keywords: list[str], limit: int) -> None:
     persona = replace(INSIGHT, keywords=(*keywords, "σς"), units=("ms", "tok/s"))
-    expected = _reference_rank(facts, persona)
+    expected = plain_rank(facts, persona)
     assert prompts.rank_facts(facts, persona) == expected
     assert prompts.rank_facts(facts, persona, limit) == expected[:limit]
+
+
+def test_rank_facts_lower_cases_a_non_ascii_key_as_one_string() -> None:
+    # "ΑΣ.x".lower() is "ασ.x": before a dot and a letter the capital sigma is not word-final, though "ΑΣ"
+    # alone lower-cases to "ας"; so the key's words are not its segments' words lower-cased one by one
+    facts = [Fact("b.x", 1.0, "", "b.csv"), Fact("ΑΣ.x", 1.0, "", "a.csv")]
+    for word in ("ασ", "ας"):
+        persona = replace(INSIGHT, keywords=(word,), units=())
+        assert prompts.rank_facts(facts, persona) == plain_rank(facts, persona)
+    assert plain_rank(facts, replace(INSIGHT, keywords=("ασ",), units=()))[0].key == "ΑΣ.x"
 
 
 def test_rank_facts_matches_the_plain_definition_on_the_real_corpus(chimeraforge_corpus: object) -> None:
@@ -233,7 +213,7 @@ def test_rank_facts_matches_the_plain_definition_on_the_real_corpus(chimeraforge
 
     records = compute_facts(load_corpus(chimeraforge_corpus)).to_list()  # type: ignore[arg-type]
     for persona in (INSIGHT, COLLECTOR):
-        assert prompts.rank_facts(records, persona, fg.CANDIDATES) == _reference_rank(records, persona)[
+        assert prompts.rank_facts(records, persona, fg.CANDIDATES) == plain_rank(records, persona)[
             : fg.CANDIDATES]
 
 

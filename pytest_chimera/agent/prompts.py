@@ -15,7 +15,6 @@ import math
 import re
 import threading
 import weakref
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -91,30 +90,38 @@ def relevance(fact: Fact, persona: Persona) -> float:
 def _scorer(persona: Persona) -> Callable[[str, str, tuple[str, ...]], float]:
     """``relevance`` for one persona, with its keyword set and unit weights computed once.
 
-    A fact's words are those of its lower-cased key and labels split at punctuation (``_NON_WORD``); the
-    keywords among each label's words are remembered, since thousands of facts share their labels.
+    A fact's words are those of its lower-cased key and labels split at punctuation (``_NON_WORD``). The
+    keywords among the words of each label, key head (up to the last dot) and last key segment are
+    remembered: thousands of facts share them, so a fact costs a few look-ups.
     """
     keywords = frozenset(persona.keywords)
     unit_weight = {u: 2.0 * (len(persona.units) - i) for i, u in enumerate(persona.units)}
     stat_cache: dict[str, float] = {}
-    in_label: dict[str, frozenset[str]] = {}  # one label -> the keywords among its words
-    label_hits = in_label.__getitem__
+    in_text: dict[str, frozenset[str]] = {}  # a label or a part of a key -> the keywords among its words
+    known = in_text.__getitem__
+    nothing: frozenset[str] = frozenset()
 
     def keywords_in(text: str) -> frozenset[str]:
         return keywords.intersection(text.lower().translate(_NON_WORD).split())
 
     def score_of(key: str, unit: str, labels: tuple[str, ...]) -> float:
-        # the words of "key label label ..." are those of the key and of each label: a space lower-cases and
-        # splits them apart
+        # the words of "key label label ...": a space lower-cases and splits the key and each label apart; a
+        # dot splits the key's words, and an ASCII key lower-cases letter by letter, so its words are those of
+        # its head and its last segment (others: a Greek capital sigma lower-cases by its neighbours)
+        dot = key.rfind(".")
+        last = key[dot + 1 :]
+        if key.isascii():
+            texts, own = (key[: max(dot, 0)], last, *labels), nothing
+        else:
+            texts, own = labels, keywords_in(key)
         try:
-            hits = keywords_in(key).union(*map(label_hits, labels))
-        except KeyError:  # a label not seen before
-            for label in labels:
-                if label not in in_label:
-                    in_label[label] = keywords_in(label)
-            hits = keywords_in(key).union(*map(label_hits, labels))
+            hits = own.union(*map(known, texts))
+        except KeyError:  # a text not seen before
+            for text in texts:
+                if text not in in_text:
+                    in_text[text] = keywords_in(text)
+            hits = own.union(*map(known, texts))
         score = 1.5 * len(hits) + unit_weight.get(unit, 0.0)
-        last = key[key.rfind(".") + 1 :]
         stat = stat_cache.get(last)
         if stat is None:
             stat = stat_cache[last] = max((_STAT_WEIGHT[w] for w in _STAT.findall(last.lower())), default=0.0)
@@ -139,15 +146,16 @@ def rank_facts(facts: Iterable[Fact], persona: Persona, limit: int | None = None
     score_of = _scorer(persona)
     usable = [f for f in facts if math.isfinite(f.value)]
     scored = sorted((-score_of(f.key, f.unit, f.labels), f.key, i) for i, f in enumerate(usable))  # i: stable
-    by_source: Counter[str] = Counter()
-    by_unit: Counter[str] = Counter()
+    by_source: dict[str, int] = {}
+    by_unit: dict[str, int] = {}
     adjusted: list[tuple[float, int]] = []
     for order, (negative, _, i) in enumerate(scored):
         fact = usable[i]
         source = _source_file(fact)
-        adjusted.append((negative + 0.75 * by_source[source] + 0.4 * by_unit[fact.unit], order))
-        by_source[source] += 1
-        by_unit[fact.unit] += 1
+        same_source, same_unit = by_source.get(source, 0), by_unit.get(fact.unit, 0)
+        adjusted.append((negative + 0.75 * same_source + 0.4 * same_unit, order))
+        by_source[source] = same_source + 1
+        by_unit[fact.unit] = same_unit + 1
     ranked = heapq.nsmallest(limit, adjusted) if limit is not None else sorted(adjusted)
     return [usable[scored[order][2]] for _, order in ranked]
 
