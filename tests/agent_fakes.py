@@ -177,7 +177,7 @@ def plain_rank(facts: Sequence[Fact], persona: Persona) -> list[Fact]:
     by_unit: Counter[str] = Counter()
     adjusted = []
     for order, (score, fact) in enumerate(scored):
-        source = prompts._source_file(fact)
+        source = fact.source.partition(":")[0].partition("#")[0].partition(" ")[0]
         adjusted.append((score - 0.75 * by_source[source] - 0.4 * by_unit[fact.unit], order, fact))
         by_source[source] += 1
         by_unit[fact.unit] += 1

@@ -173,6 +173,24 @@ def test_the_token_memo_starts_over_when_full(monkeypatch: pytest.MonkeyPatch) -
     assert backend.counted == ["a", "b c", "d", "e", "a"]  # "a" was forgotten when the memo was full
 
 
+def test_key_figures_read_the_same_rows_from_a_frame_a_row_list_or_facts() -> None:
+    records = [*fake_facts(extra=20), *fg_facts()]
+    table = Facts.from_records(records)
+
+    class RowTable:  # a table that keeps plain rows (no DataFrame)
+        rows = [(f.key, f.value, f.unit, f.source, f.labels) for f in records]
+
+    def normal(rows: object) -> list[tuple[object, ...]]:
+        return [(k, float(v), u, s, tuple(labels)) for k, v, u, s, labels in rows]  # type: ignore[attr-defined]
+
+    expected = normal(RowTable.rows)
+    assert normal(fg.rows_of(table)) == normal(fg.rows_of(records)) == expected
+    assert fg.rows_of(RowTable()) is RowTable.rows  # type: ignore[arg-type]
+    figures = fg.key_figures(table, INSIGHT)
+    assert len(figures) >= 3
+    assert fg.key_figures(records, INSIGHT) == fg.key_figures(RowTable(), INSIGHT) == figures  # type: ignore[arg-type]
+
+
 # --- the ranking: the same order as the plain definition, faster -----------------------------------------
 
 

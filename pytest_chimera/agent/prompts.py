@@ -78,16 +78,12 @@ _NON_WORD = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t
 _STAT = re.compile("|".join(sorted(_STAT_WEIGHT, key=len, reverse=True)))
 
 
-def _source_file(fact: Fact) -> str:
-    return fact.source.partition(":")[0].partition("#")[0].partition(" ")[0]
-
-
 def relevance(fact: Fact, persona: Persona) -> float:
     """How much a fact matters to a persona: its words, its unit, its statistic, its depth."""
     return _scorer(persona)(fact.key, fact.unit, fact.labels)
 
 
-def _scorer(persona: Persona) -> Callable[[str, str, tuple[str, ...]], float]:
+def _scorer(persona: Persona) -> Callable[[str, str, Sequence[str]], float]:
     """``relevance`` for one persona, with its keyword set and unit weights computed once.
 
     A fact's words are those of its lower-cased key and labels split at punctuation (``_NON_WORD``). The
@@ -104,12 +100,13 @@ def _scorer(persona: Persona) -> Callable[[str, str, tuple[str, ...]], float]:
     def keywords_in(text: str) -> frozenset[str]:
         return keywords.intersection(text.lower().translate(_NON_WORD).split())
 
-    def score_of(key: str, unit: str, labels: tuple[str, ...]) -> float:
+    def score_of(key: str, unit: str, labels: Sequence[str]) -> float:
         # the words of "key label label ...": a space lower-cases and splits the key and each label apart; a
         # dot splits the key's words, and an ASCII key lower-cases letter by letter, so its words are those of
         # its head and its last segment (others: a Greek capital sigma lower-cases by its neighbours)
         dot = key.rfind(".")
         last = key[dot + 1 :]
+        texts: Sequence[str]
         if key.isascii():
             texts, own = (key[: max(dot, 0)], last, *labels), nothing
         else:
@@ -135,6 +132,9 @@ def _scorer(persona: Persona) -> Callable[[str, str, tuple[str, ...]], float]:
     return score_of
 
 
+Row = tuple[str, float, str, str, Sequence[str]]  # a fact as plain data: key, value, unit, source, labels
+
+
 def rank_facts(facts: Iterable[Fact], persona: Persona, limit: int | None = None) -> list[Fact]:
     """Facts most relevant to the persona first, spread over files and units; non-finite values dropped.
 
@@ -143,21 +143,27 @@ def rank_facts(facts: Iterable[Fact], persona: Persona, limit: int | None = None
     TTFT, file counts) instead of one table's columns. One sort, then one re-sort; ties go by key.
     ``limit``: only the first ``limit`` of that list (the same facts, found without sorting the rest).
     """
+    listed = list(facts)
+    rows = [(f.key, f.value, f.unit, f.source, f.labels) for f in listed]
+    return [listed[i] for i in rank_rows(rows, persona, limit)]
+
+
+def rank_rows(rows: Sequence[Row], persona: Persona, limit: int | None = None) -> list[int]:
+    """``rank_facts`` over facts as plain rows: the positions of the ranked rows (no ``Fact`` is made)."""
     score_of = _scorer(persona)
-    usable = [f for f in facts if math.isfinite(f.value)]
-    scored = sorted((-score_of(f.key, f.unit, f.labels), f.key, i) for i, f in enumerate(usable))  # i: stable
+    scored = sorted((-score_of(key, unit, labels), key, i) for i, (key, value, unit, _, labels) in enumerate(rows)
+                    if math.isfinite(value))  # i: ties in the input order, as a stable sort
     by_source: dict[str, int] = {}
     by_unit: dict[str, int] = {}
     adjusted: list[tuple[float, int]] = []
     for order, (negative, _, i) in enumerate(scored):
-        fact = usable[i]
-        source = _source_file(fact)
-        same_source, same_unit = by_source.get(source, 0), by_unit.get(fact.unit, 0)
+        source, unit = rows[i][3].partition(":")[0].partition("#")[0].partition(" ")[0], rows[i][2]  # its file
+        same_source, same_unit = by_source.get(source, 0), by_unit.get(unit, 0)
         adjusted.append((negative + 0.75 * same_source + 0.4 * same_unit, order))
         by_source[source] = same_source + 1
-        by_unit[fact.unit] = same_unit + 1
+        by_unit[unit] = same_unit + 1
     ranked = heapq.nsmallest(limit, adjusted) if limit is not None else sorted(adjusted)
-    return [usable[scored[order][2]] for _, order in ranked]
+    return [scored[order][2] for _, order in ranked]
 
 
 def format_number(value: float) -> str:
