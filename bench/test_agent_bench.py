@@ -24,6 +24,11 @@ alternating with the plain definition it must equal (``agent_fakes.plain_rank``:
 lower-cased string per fact, two full sorts), then the whole ``key_figures`` (one pass over the facts, the
 ranking, the checker's fact index and its checks of the candidate sentences).
 
+``test_key_figures_cold_parts``: the parts of the first key figures in fresh interpreters (``COLD_RUNS``,
+CPU medians), in the order the first run meets them: the checker's imports, reading the facts as rows,
+the ranking, the checker's fact index, the first check (markdown-it's import), then ``key_figures`` itself
+(what is left: the checks of the candidate sentences, with the rows read and ranked again).
+
 Corpus: the real 101-file chimeraforge corpus in ``../shared`` (skipped when absent). Settings as the seed
 run (num_ctx 2048, temperature 1) with ``num_predict`` 16 per call and a fixed seed.
 """
@@ -49,6 +54,31 @@ SESSIONS = 3
 LATER = 2  # runs after the first, per session
 CLI_RUNS = 5
 KEY_ROUNDS = 7
+COLD_RUNS = 5
+# The first key figures' parts in a fresh interpreter (corpus loaded and facts computed first), CPU ms as JSON.
+_COLD = """
+import json, sys, time
+from pytest_chimera.agent.personas import INSIGHT
+from pytest_chimera.evidence.corpus import load_corpus
+from pytest_chimera.evidence.facts import compute_facts
+facts = compute_facts(load_corpus(sys.argv[1]))
+parts, clock = {}, time.process_time
+def timed(name, call):
+    start = clock()
+    call()
+    parts[name] = (clock() - start) * 1000
+timed("checker imports", lambda: __import__("pytest_chimera.checks.consistency"))
+from pytest_chimera.agent import figures, prompts
+from pytest_chimera.checks.consistency import check_consistency
+from pytest_chimera.checks.index import index_of
+rows = []
+timed("read rows", lambda: rows.extend(figures.rows_of(facts)))
+timed("ranking", lambda: prompts.rank_rows(rows, INSIGHT, figures.CANDIDATES))
+timed("fact index", lambda: index_of(facts))
+timed("first check", lambda: check_consistency("- The corpus holds 101 files.\\n", facts))
+timed("key_figures", lambda: figures.key_figures(facts, INSIGHT))
+print(json.dumps(parts))
+"""
 OPTIONS = {"num_ctx": 2048, "num_predict": 16, "temperature": 1.0, "seed": 7}
 
 
@@ -174,3 +204,18 @@ def test_key_figures_cpu(chimeraforge_corpus: Path, benchmark: BenchmarkFixture)
           f"{medians['rank_facts']:.1f} vs the plain definition {medians['plain']:.1f} "
           f"(ratio {medians['rank_facts'] / medians['plain']:.2f}); whole key_figures {medians['key_figures']:.1f}")
     benchmark.extra_info.update({"medians_cpu_ms": medians, "rounds": cpu})
+
+
+def test_key_figures_cold_parts(chimeraforge_corpus: Path, benchmark: BenchmarkFixture) -> None:
+    runs: list[dict[str, float]] = []
+
+    def one_process() -> None:
+        child = subprocess.run([sys.executable, "-c", _COLD, str(chimeraforge_corpus)], check=True,
+                               capture_output=True, text=True)
+        runs.append(json.loads(child.stdout.strip().splitlines()[-1]))
+
+    benchmark.pedantic(one_process, rounds=COLD_RUNS, warmup_rounds=0, iterations=1)
+    medians = {name: statistics.median(r[name] for r in runs) for name in runs[0]}
+    print(f"\nfirst key figures in a fresh interpreter, CPU ms, medians of {COLD_RUNS}: "
+          + ", ".join(f"{name} {ms:.1f}" for name, ms in medians.items()))
+    benchmark.extra_info.update({"medians_cpu_ms": medians, "runs": runs})
