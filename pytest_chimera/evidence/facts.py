@@ -195,8 +195,10 @@ def _finite(rows: list[Row]) -> list[Row]:
     """The rows whose value is a finite number: a fact is a quantity, and JSON has no NaN or Infinity."""
     import math
 
+    from operator import itemgetter
+
     isfinite = math.isfinite
-    return rows if all(isfinite(row[1]) for row in rows) else [row for row in rows if isfinite(row[1])]
+    return rows if all(map(isfinite, map(itemgetter(1), rows))) else [row for row in rows if isfinite(row[1])]
 
 
 def _with_stats(labels: list[tuple[str, ...]]) -> list[dict[str, tuple[str, ...]]]:
@@ -212,15 +214,16 @@ def _emit_stats(rows: list[Row], prefix: str, columns: list[str], units: list[st
     """One fact per (column, statistic): key ``<prefix>.<column><key_part>.<stat>``, source ``what``."""
     import math
 
+    isfinite, append = math.isfinite, rows.append
+    per_stat = [(stat, values, f"{what} {stat} of column ") for stat, values in lists.items()]
     for j, col in enumerate(columns):
         col_key = f"{prefix}.{col}{key_part}."
-        col_source = f"of column {col!r}"
+        col_repr = repr(col)
         unit, by_stat = units[j], labels[j]
-        for stat, values in lists.items():
+        for stat, values, source in per_stat:
             value = values[j]
-            if math.isfinite(value):
-                rows.append((col_key + stat, value, "" if stat == "count" else unit, f"{what} {stat} {col_source}",
-                             by_stat[stat]))
+            if isfinite(value):
+                append((col_key + stat, value, "" if stat == "count" else unit, source + col_repr, by_stat[stat]))
 
 
 class _View:
@@ -317,23 +320,28 @@ def _cell_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[
 
     if table.nrows > CELL_ROWS:
         return
-    text_cols = [c for c in table.columns if c not in table.numeric]
+    numeric, lists, isfinite, append = table.numeric, table.numeric_lists, math.isfinite, rows.append
+    text_cols = [c for c in table.columns if c not in numeric]
     text_values = [table.column(c) for c in text_cols]
+    models = text_values[text_cols.index(model_col)] if model_col is not None else None
+    columns = list(zip(numeric, [repr(c) for c in numeric], lists, units, col_labels, strict=True))
     for i in range(table.nrows):
         words: tuple[str, ...] = ()
         for values in text_values:
             cell = values[i]
             if isinstance(cell, str) and cell.strip() and len(cell) <= 60:
                 words += (cell.strip().lower(),)
-        if model_col is not None:
-            cell = text_values[text_cols.index(model_col)][i]
+        if models is not None:
+            cell = models[i]
             if isinstance(cell, str) and cell.strip():
                 words += lb.model_forms(cell)
-        for j, col in enumerate(table.numeric):
-            value = table.numeric_lists[j][i]
-            if isinstance(value, float) and math.isfinite(value):
-                rows.append((f"table.{path}[{i + 1}].{col}", value, units[j], f"{path}: row {i + 1}, column {col!r}",
-                             col_labels[j] + words + extra))
+        tail = words + extra
+        key = f"table.{path}[{i + 1}]."  # then the column: table.<path>[<row>].<column>
+        source = f"{path}: row {i + 1}, column "
+        for col, col_repr, values, unit, labels in columns:
+            value = values[i]
+            if isinstance(value, float) and isfinite(value):
+                append((key + col, value, unit, source + col_repr, labels + tail))
 
 
 def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:

@@ -365,7 +365,10 @@ def parse_cell(text: str) -> tuple[float | None, str]:
     Emphasis, backticks and thousands separators are dropped; a trailing parenthetical is ignored.
     ``(None, "")`` when the cell is not a number with an optional known unit, or is beyond a float's range.
     """
-    cleaned = text.replace("**", "").replace("__", "").replace("`", "").strip().strip("*_").strip()
+    if "*" in text or "_" in text or "`" in text:
+        cleaned = text.replace("**", "").replace("__", "").replace("`", "").strip().strip("*_").strip()
+    else:
+        cleaned = text.strip()
     if not cleaned or not (cleaned[0].isdigit() or cleaned[0] in "+-.\u2212"):
         return None, ""
     match = _NUMBER.match(cleaned)
@@ -385,13 +388,17 @@ def parse_cell(text: str) -> tuple[float | None, str]:
     return number, unit
 
 
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")  # a pipe, unless escaped
+_FENCES = ("```", "~~~")
+
+
 def _split_row(line: str) -> list[str]:
     text = line.strip()
     if text.startswith("|"):
         text = text[1:]
     if text.endswith("|") and not text.endswith("\\|"):
         text = text[:-1]
-    return [c.strip() for c in re.split(r"(?<!\\)\|", text)]
+    return [c.strip() for c in (_CELL_SPLIT.split(text) if "\\" in text else text.split("|"))]
 
 
 def markdown_tables(path: str, text: str) -> list[MarkdownTable]:
@@ -404,17 +411,18 @@ def markdown_tables(path: str, text: str) -> list[MarkdownTable]:
     if "|" not in text:
         return []
     lines = text.splitlines()
+    count = len(lines)
+    fenced = "```" in text or "~~~" in text  # else no line can open a fence: skip the check
     tables: list[MarkdownTable] = []
     fence = False
     i = 1
-    while i < len(lines):
+    while i < count:
         line = lines[i]
-        stripped = line.lstrip()
-        if stripped.startswith(("```", "~~~")):
+        if fenced and line.lstrip().startswith(_FENCES):
             fence = not fence
             i += 1
             continue
-        if fence or "-" not in line or "|" not in line:
+        if fence or "|" not in line or "-" not in line:
             i += 1
             continue
         delim = _split_row(line)
@@ -426,21 +434,19 @@ def markdown_tables(path: str, text: str) -> list[MarkdownTable]:
         header = header[-width:] if len(header) >= width else header + [""] * (width - len(header))
         rows: list[tuple[str, ...]] = []
         j = i + 1
-        while j < len(lines) and "|" in lines[j] and lines[j].strip():
+        numbers: list[tuple[float | None, ...]] = []
+        units: list[tuple[str, ...]] = []
+        while j < count and "|" in lines[j] and lines[j].strip():
             cells = _split_row(lines[j])
-            cells = cells[:width] + [""] * (width - len(cells))
-            rows.append(tuple(cells))
+            if len(cells) != width:
+                cells = cells[:width] + [""] * (width - len(cells))
+            row = tuple(cells)
+            rows.append(row)
+            row_numbers, row_units = zip(*map(parse_cell, row))
+            numbers.append(row_numbers)
+            units.append(row_units)
             j += 1
-        parsed = [[parse_cell(c) for c in row] for row in rows]
-        tables.append(
-            MarkdownTable(
-                path=path,
-                index=len(tables) + 1,
-                header=tuple(header),
-                cells=tuple(rows),
-                numbers=tuple(tuple(p[0] for p in row) for row in parsed),
-                units=tuple(tuple(p[1] for p in row) for row in parsed),
-            )
-        )
+        tables.append(MarkdownTable(path=path, index=len(tables) + 1, header=tuple(header), cells=tuple(rows),
+                                    numbers=tuple(numbers), units=tuple(units)))
         i = j
     return tables
