@@ -177,17 +177,21 @@ def _compute_facts(corpus: Corpus) -> Facts:
 
     rows: list[Row] = []
     file_facts(corpus, rows, lb)
+    # every label string of every fact, gathered from the parts the labels are made of (a few per table,
+    # column or row) rather than from the facts' labels one by one (hundreds of thousands): parameter_facts
+    # looks for model names among them
+    named: set[str] = set().union(*[row[4] for row in rows])
     csv_tables = corpus.tables
     parsed = getattr(csv_tables, "columns", None)  # corpus.Tables: a CSV's columns read without pandas
     for path in csv_tables:
         columns = parsed(path) if parsed is not None else None
         view = _View.of_columns(columns) if columns is not None else _View.of_frame(csv_tables[path])
-        _table_facts(path, view, rows, lb)
+        _table_facts(path, view, rows, lb, named)
     for tables in corpus.md_tables.values():
         for table in tables:
-            _md_table_facts(table, rows, lb)
-    _json_facts(corpus, rows, lb)
-    parameter_facts(rows, lb)
+            _md_table_facts(table, rows, lb, named)
+    _json_facts(corpus, rows, lb, named)
+    parameter_facts(rows, lb, named)
     return Facts(rows=_finite(rows))
 
 
@@ -269,9 +273,13 @@ class _View:
         return [v if isinstance(v, str) else "nan" for v in self._as_str(name)]
 
 
-def _table_facts(path: str, table: _View, rows: list[Row], lb: Any) -> None:
+def _table_facts(path: str, table: _View, rows: list[Row], lb: Any, named: set[str] | None = None) -> None:
+    """The facts of one CSV table; ``named`` gathers the label strings they use (constant words aside)."""
+    if named is None:
+        named = set()
     file_model = lb.model_in_filename(path)
     extra = lb.path_labels(path) + (lb.model_forms(file_model) if file_model else ())
+    named.update(extra)
     rows.append((f"table.{path}.rows", float(table.nrows), "rows", f"{path}: number of data rows",
                  _ROW_LABELS + extra))
     numeric = table.numeric
@@ -280,6 +288,7 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any) -> None:
     lists = table.numeric_lists
     units = [lb.unit_of(c) for c in numeric]
     col_labels = [lb.name_labels(c) for c in numeric]
+    named.update(*col_labels)
     prefix = f"table.{path}"
     stats = column_stats(lists, contiguous=True)  # numpy held a table's columns column by column
     labelled = _with_stats([c + extra for c in col_labels])
@@ -299,21 +308,24 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any) -> None:
                 continue
             members = groups[model]
             group_extra = lb.path_labels(path) + lb.model_forms(model)
+            named.update(group_extra)
             _emit_stats(rows, prefix, numeric, units, _with_stats([c + group_extra for c in col_labels]),
                         column_stats([[values[i] for i in members] for values in lists], contiguous=False),
                         f"{path} (the {len(members)} rows of model {model}):", f".by_model.{model}")
     elif file_model:
         _emit_stats(rows, prefix, numeric, units, labelled, stats,
                     f"{path} (all rows; the file name names model {file_model}):", f".by_model.{file_model}")
+    start = len(rows)
     _tuning_facts(path, table, rows, lb, extra, dict(zip(numeric, table.numeric_lists, strict=True)))
-    _cell_facts(path, table, rows, lb, extra, units, col_labels, model_col)
+    named.update(*[row[4] for row in rows[start:]])
+    _cell_facts(path, table, rows, lb, extra, units, col_labels, model_col, named)
 
 
 CELL_ROWS = 100  # a CSV of at most this many rows gets one fact per numeric cell; a longer one, its statistics
 
 
 def _cell_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[str, ...], units: list[str],
-                col_labels: list[tuple[str, ...]], model_col: str | None) -> None:
+                col_labels: list[tuple[str, ...]], model_col: str | None, named: set[str]) -> None:
     """One fact per numeric cell of a short CSV (``table.<path>[<row>].<column>``, rows 1-based): a report
     may quote one run's value. The row's model and its text cells (a configuration name) label it."""
     import math
@@ -338,10 +350,13 @@ def _cell_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[
         tail = words + extra
         key = f"table.{path}[{i + 1}]."  # then the column: table.<path>[<row>].<column>
         source = f"{path}: row {i + 1}, column "
+        before = len(rows)
         for col, col_repr, values, unit, labels in columns:
             value = values[i]
             if isinstance(value, float) and isfinite(value):
                 append((key + col, value, unit, source + col_repr, labels + tail))
+        if words and len(rows) > before:
+            named.update(words)
 
 
 def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:
@@ -411,12 +426,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any) -> None:
+def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[str] | None = None) -> None:
+    """The facts of one Markdown table; ``named`` gathers the label strings they use (constant words aside)."""
     from pytest_chimera.evidence.labels import STAT_LABELS
 
+    if named is None:
+        named = set()
     path = table.path
     file_model = lb.model_in_filename(path)
     extra = lb.path_labels(path) + (lb.model_forms(file_model) if file_model else ())
+    named.update(extra)
     prefix = f"table.{table.name}"
     rows.append((f"{prefix}.rows", float(len(table.cells)), "rows", f"{table.name}: rows of Markdown table",
                  _ROW_LABELS + extra))
@@ -438,13 +457,14 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any) -> None:
     if numeric_cols and len(table.cells) > 1:
         columns = [[_nan_if_none(row[j]) for row in table.numbers] for j in numeric_cols]
         names = [dedupe_names(table.header)[j] for j in numeric_cols]
-        _emit_stats(rows, prefix, names, [col_units[j] for j in numeric_cols],
-                    _with_stats([lb.name_labels(n) + header_models[j] + extra
-                                 for n, j in zip(names, numeric_cols, strict=True)]),
+        bases = [lb.name_labels(n) + header_models[j] + extra for n, j in zip(names, numeric_cols, strict=True)]
+        named.update(*bases)
+        _emit_stats(rows, prefix, names, [col_units[j] for j in numeric_cols], _with_stats(bases),
                     column_stats(columns, contiguous=False), f"{table.name}:")  # numpy held its rows
     # cell facts: rows led by a text label (a repeated label gets " (2)", " (3)", ... so keys stay unique)
     seen: dict[str, int] = {}
     headers = dedupe_names(table.header)
+    col_tails: list[tuple[str, ...] | None] = [None] * width  # a column's labels after the row's, made once
     for row, nums, units in zip(table.cells, table.numbers, table.units, strict=True):
         if nums[0] is not None or not row[0].strip():
             continue
@@ -453,15 +473,22 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any) -> None:
         if seen[label] > 1:
             label = f"{label} ({seen[label]})"
         row_labels = lb.name_labels(label) + tuple(m for n in lb.models_in_text(label) for m in lb.model_forms(n))
+        stat_words = STAT_LABELS.get(_stat_word(label), ())
+        source = f"{table.name}: cell "
+        of_row = f" of row {label!r} ("
         for j in range(1, width):
             number = nums[j]
             if number is None:
                 continue
+            tail = col_tails[j]
+            if tail is None:
+                tail = col_tails[j] = lb.name_labels(table.header[j]) + header_models[j] + extra
+                named.update(tail)
+            named.update(row_labels)
             unit = units[j] or col_units[j]
             rows.append((f"{prefix}[{label}].{headers[j]}", number, unit,
-                         f"{table.name}: cell {table.header[j]!r} of row {label!r} ({row[j].strip()!r})",
-                         row_labels + lb.name_labels(table.header[j]) + header_models[j] + extra
-                         + STAT_LABELS.get(_stat_word(label), ())))
+                         f"{source}{table.header[j]!r}{of_row}{row[j].strip()!r})",
+                         row_labels + tail + stat_words))
 
 
 def _nan_if_none(value: float | None) -> float:
@@ -477,34 +504,41 @@ def _stat_word(label: str) -> str:
     return ""
 
 
-def _json_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
-
+def _json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None = None) -> None:
+    """The facts of the JSON leaves; ``named`` gathers the label strings they use."""
+    if named is None:
+        named = set()
     strip_index = re.compile(r"\[\d+\]")
-    file_extra: dict[str, tuple[str, ...]] = {}
     shape_cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+    # per file: its path's labels; per (shape, model): the leaf's whole labels, shared by the leaves alike
+    extra: tuple[str, ...] = ()
+    labels_of: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
     current, start = "", len(rows)
     for file, jpath, value, model in corpus.iter_json_leaves():
-        extra = file_extra.get(file)
-        if extra is None:
-            file_model = lb.model_in_filename(file)
-            extra = lb.path_labels(file) + (lb.model_forms(file_model) if file_model else ())
-            file_extra[file] = extra
-        shape = strip_index.sub("", jpath)
-        meta = shape_cache.get(shape)
-        if meta is None:
-            keys = [k for k in shape.split(".") if k]
-            last = keys[-1] if keys else ""
-            words: tuple[str, ...] = lb.name_labels(last) if last else ()
-            for k in keys[:-1]:
-                words += lb.name_labels(k)
-            meta = (lb.unit_of(last) if last else "", words)
-            shape_cache[shape] = meta
-        key = f"json.{file}{jpath}" if jpath.startswith("[") else f"json.{file}.{jpath}"
-        model_words = lb.model_forms(model) if model else ()
         if file != current:
             _same_value_units(rows, start)
             current, start = file, len(rows)
-        rows.append((key, value, meta[0], f"{file}: {jpath}", meta[1] + model_words + extra))
+            file_model = lb.model_in_filename(file)
+            extra = lb.path_labels(file) + (lb.model_forms(file_model) if file_model else ())
+            named.update(extra)
+            labels_of = {}
+        shape = strip_index.sub("", jpath)
+        unit_labels = labels_of.get((shape, model))
+        if unit_labels is None:
+            meta = shape_cache.get(shape)
+            if meta is None:
+                keys = [k for k in shape.split(".") if k]
+                last = keys[-1] if keys else ""
+                words: tuple[str, ...] = lb.name_labels(last) if last else ()
+                for k in keys[:-1]:
+                    words += lb.name_labels(k)
+                meta = (lb.unit_of(last) if last else "", words)
+                shape_cache[shape] = meta
+            model_words = lb.model_forms(model) if model else ()
+            named.update(meta[1], model_words)
+            unit_labels = labels_of[shape, model] = (meta[0], meta[1] + model_words + extra)
+        key = f"json.{file}{jpath}" if jpath.startswith("[") else f"json.{file}.{jpath}"
+        rows.append((key, value, unit_labels[0], f"{file}: {jpath}", unit_labels[1]))
     _same_value_units(rows, start)
 
 

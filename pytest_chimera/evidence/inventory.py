@@ -26,10 +26,13 @@ _SIZE_TAG = re.compile(r"^(\d+(?:\.\d+)?)([mbk])(?:$|[-_])")
 _SIZE_SCALE = {"k": 1e3, "m": 1e6, "b": 1e9}
 
 
-def parameter_facts(rows: list[Row], lb: Any) -> None:
+def parameter_facts(rows: list[Row], lb: Any, labels: set[str] | None = None) -> None:
     """The parameter count each model's name states ("gemma3:270m" -> 270 million): ``models.<model>.parameters``,
-    for every model the facts name (a model column, a file name, a JSON model field)."""
-    every = set().union(*[row[4] for row in rows])  # hundreds of thousands of labels, ~2,000 distinct
+    for every model the facts name (a model column, a file name, a JSON model field).
+
+    ``labels``: every label string of ``rows`` (words without a ``:`` may be left out), when the caller
+    gathered them; else they are read from the rows."""
+    every = set().union(*[row[4] for row in rows]) if labels is None else labels
     seen = {label for label in every if ":" in label and lb.models_in_text(label) == [label]}
     for model in sorted(seen):
         size = _SIZE_TAG.match(model.partition(":")[2])
