@@ -140,10 +140,10 @@ def test_real_corpus_against_the_original_ingest(chimeraforge_corpus: Path, benc
             runs.append((time.process_time() - start) * 1000)
     n = _load_and_facts(chimeraforge_corpus)
     ratio = statistics.median(ours) / statistics.median(theirs)
-    print(f"\nreal corpus, 31 alternating rounds, CPU time: load + all {n} facts median {statistics.median(ours):.1f} ms "
-          f"(min {min(ours):.1f}); original-agent-style ingest (read_csv / json.load / read, no facts) median "
-          f"{statistics.median(theirs):.1f} ms (min {min(theirs):.1f}); ratio ours / original {ratio:.2f} "
-          f"(of minima {min(ours) / min(theirs):.2f}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"\nreal corpus, 31 alternating rounds, CPU time: load + all {n} facts median "
+          f"{statistics.median(ours):.1f} ms (min {min(ours):.1f}); original-agent-style ingest (read_csv / "
+          f"json.load / read, no facts) median {statistics.median(theirs):.1f} ms (min {min(theirs):.1f}); "
+          f"ratio ours / original {ratio:.2f} (of minima {min(ours) / min(theirs):.2f}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     benchmark.extra_info.update({"cpu_ms": statistics.median(ours), "original_cpu_ms": statistics.median(theirs),
                                  "ratio": ratio, "facts": n})
     benchmark.pedantic(lambda: None, rounds=1)

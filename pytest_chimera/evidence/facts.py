@@ -198,7 +198,6 @@ def _compute_facts(corpus: Corpus) -> Facts:
 def _finite(rows: list[Row]) -> list[Row]:
     """The rows whose value is a finite number: a fact is a quantity, and JSON has no NaN or Infinity."""
     import math
-
     from operator import itemgetter
 
     isfinite = math.isfinite

@@ -149,8 +149,8 @@ def read_csv(text: str) -> pd.DataFrame:
 # the default NA strings); CRLF line ends and a header without rows too. Anything it is not sure about
 # returns None and the file goes through ``read_csv`` as before: exponents, inf, booleans beside missing or
 # other cells, padded cells, quotes outside RFC 4180 fields, ragged rows, one column with rows, duplicate or
-# blank header names, a lone ``\r`` or one in a quoted file, over 17 significant digits. Floats: read_csv's converter and
-# ``float()`` agree: ``read_csv`` asks for ``float_precision="round_trip"``, which is ``float()``'s own
+# blank header names, a lone ``\r`` or one in a quoted file, over 17 significant digits. Floats: read_csv's
+# converter and ``float()`` agree: ``read_csv`` asks for ``float_precision="round_trip"``, which is ``float()``'s own
 # rounding; the fast path still takes at most 17 significant digits, which covers every ``repr`` of a float.
 # ``Corpus.tables`` builds a fast-parsed file's DataFrame with ``read_csv`` on first access, so the tables
 # are the same either way (tests/test_corpus_fast.py compares both paths).
@@ -442,7 +442,7 @@ def markdown_tables(path: str, text: str) -> list[MarkdownTable]:
                 cells = cells[:width] + [""] * (width - len(cells))
             row = tuple(cells)
             rows.append(row)
-            row_numbers, row_units = zip(*map(parse_cell, row))
+            row_numbers, row_units = zip(*map(parse_cell, row), strict=True)
             numbers.append(row_numbers)
             units.append(row_units)
             j += 1
