@@ -143,7 +143,8 @@ def test_real_corpus_against_the_original_ingest(chimeraforge_corpus: Path, benc
     print(f"\nreal corpus, 31 alternating rounds, CPU time: load + all {n} facts median "
           f"{statistics.median(ours):.1f} ms (min {min(ours):.1f}); original-agent-style ingest (read_csv / "
           f"json.load / read, no facts) median {statistics.median(theirs):.1f} ms (min {min(theirs):.1f}); "
-          f"ratio ours / original {ratio:.2f} (of minima {min(ours) / min(theirs):.2f}); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+          f"ratio ours / original {ratio:.2f} (of minima {min(ours) / min(theirs):.2f}); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     benchmark.extra_info.update({"cpu_ms": statistics.median(ours), "original_cpu_ms": statistics.median(theirs),
                                  "ratio": ratio, "facts": n})
     benchmark.pedantic(lambda: None, rounds=1)
