@@ -6,6 +6,7 @@ import csv
 import gc
 import io
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from pytest_chimera.evidence import labels as lb
 from pytest_chimera.evidence.corpus import Corpus, Tables, load_corpus, paused_gc
 from pytest_chimera.evidence.facts import _table_facts, _View, compute_facts
-from pytest_chimera.evidence.formats import CSV_NA_VALUES, CsvColumns, exact_floats, parse_csv
+from pytest_chimera.evidence.formats import CSV_NA_VALUES, CsvColumns, _rfc4180_quotes, exact_floats, parse_csv
 from pytest_chimera.evidence.synthetic import write_corpus
 
 
@@ -70,9 +71,9 @@ def test_na_strings_are_pandas_defaults() -> None:
 def test_real_corpus_same_tables_and_facts_both_ways(chimeraforge_corpus: Path) -> None:
     fast = _assert_same_corpus(chimeraforge_corpus)
     parsed = [p for p in fast.tables if fast.tables.columns(p) is not None]
-    # all but the UTF-16 ncu_summary.csv (\r\n) and the TRUE/FALSE column of baseline_performance_summary.csv
-    assert len(parsed) == 26
-    assert "reports/profiling/ncu_summary.csv" not in parsed
+    # every one, the UTF-16 ncu_summary.csv (\r\n, a header alone) and the TRUE/FALSE column of
+    # baseline_performance_summary.csv included: facts of the real corpus need no pandas
+    assert len(parsed) == len(fast.tables) == 28
 
 
 def test_synthetic_corpus_same_tables_and_facts_both_ways(tmp_path: Path) -> None:
@@ -96,20 +97,45 @@ def test_plain_csv_is_typed_like_read_csv() -> None:
 @pytest.mark.parametrize("text", [
     "a,b\n1e5,2\n",  # exponent
     "a,b\ninf,2\n",  # infinity
-    "a,b\nTRUE,2\n",  # boolean
+    "a,b\nTRUE,2\nx,3\n",  # a boolean among text
+    "a,b\nTRUE,2\n,3\n",  # a boolean beside a missing cell
     "a,b\n 1,2\n",  # padded number
     "a,b\n1,2,3\n",  # ragged: read_csv would make an index
     "a,a\n1,2\n",  # duplicate header
     "a,\n1,2\n",  # blank header name
     "a\n1\n",  # one column
-    "a,b\r\n1,2\r\n",  # \r
+    "a,b\r1,2\r",  # a lone \r
+    'a,b\r\n"1",2\r\n',  # \r\n in a quoted file (a quoted field may hold one)
     'a,b\nx"y,2\n',  # a quote inside an unquoted field
     "a,b\n1.2345678901234567890,2\n",  # over 17 significant digits
     "a,b\n1234567890123456789,2\n",  # int over 18 digits
-    "a,b\n",  # header only
 ])
 def test_doubtful_csv_goes_to_read_csv(text: str) -> None:
     assert parse_csv(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "a,b\nTRUE,2\nfalse,3\n",  # a bool column
+    "a,b\r\n1,2\r\nx,3.5\r\n",  # CRLF line ends
+    "a,b\n",  # a header alone
+    "==ERROR== the argument for option '--page' is invalid. Use --help for further details.\r\n",  # the real
+    # corpus's ncu_summary.csv (UTF-16 with a mangled BOM): one column, no rows
+    "a,b\n\n\n",  # a header and blank lines
+])
+def test_crlf_bool_and_header_only_csv_agree_with_read_csv(text: str) -> None:
+    parsed = parse_csv(text)
+    assert parsed is not None
+    _assert_matches_read_csv(text, parsed)
+
+
+_QUOTED_TEXT = re.compile(r'(?:(?:"(?:[^"]|"")*"|[^",\n]*)(?:,(?:"(?:[^"]|"")*"|[^",\n]*))*(?:\n|\Z))*')
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='ab,"\n', max_size=14))
+def test_quote_check_is_the_rfc_4180_pattern(text: str) -> None:
+    """``_rfc4180_quotes`` (a split) accepts exactly the texts the former whole-text pattern matched."""
+    assert _rfc4180_quotes(text) == (_QUOTED_TEXT.fullmatch(text) is not None)
 
 
 _TOKENS = st.sampled_from([
@@ -133,12 +159,13 @@ _NAMES = st.lists(st.sampled_from(["model", "Model", "tokens_s", "ttft_s", "num_
 @st.composite
 def _csv_text(draw: st.DrawFn, cell: st.SearchStrategy[str]) -> str:
     names = draw(_NAMES)
-    nrows = draw(st.integers(min_value=1, max_value=6))
+    nrows = draw(st.integers(min_value=0, max_value=6))
     # one token per column mostly, so columns come out numeric, text or mixed
     rows = [[draw(cell) for _ in names] for _ in range(nrows)]
     out = io.StringIO()
     quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
-    csv.writer(out, lineterminator="\n", quoting=quoting).writerows([names, *rows])
+    ending = draw(st.sampled_from(["\n", "\n", "\r\n"]))
+    csv.writer(out, lineterminator=ending, quoting=quoting).writerows([names, *rows])
     return out.getvalue()
 
 
@@ -161,6 +188,9 @@ _PLAIN = st.one_of(
 @given(_csv_text(_PLAIN))
 def test_plain_tables_take_the_fast_path_and_agree(text: str) -> None:
     parsed = parse_csv(text)
+    if "\r" in text and '"' in text:  # CRLF in a quoted file: a quoted field may hold one; read_csv's
+        assert parsed is None
+        return
     assert parsed is not None
     _assert_matches_read_csv(text, parsed)
 

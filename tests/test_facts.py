@@ -249,3 +249,53 @@ def test_markdown_keys_stay_unique_with_repeated_labels_and_headers(tmp_path: Pa
     assert facts.get("table.r.md#1[Mean TTFT (2)].Value.1").value == 2
     cell = facts.get("table.r.md#1[Mean TTFT].Value")
     assert cell.unit == "s" and {"ttft", "mean", "latency"} <= set(cell.labels)
+
+
+@pytest.mark.parametrize("corpus_name", ["synthetic", "real"])
+def test_parameter_facts_name_every_model_the_labels_name(corpus_name: str, tmp_path: Path,
+                                                          request: pytest.FixtureRequest) -> None:
+    """compute_facts gathers label strings from the parts labels are made of; reading every fact's labels
+    one by one (parameter_facts without them) finds the same models."""
+    from pytest_chimera.evidence import labels as lb
+    from pytest_chimera.evidence.inventory import parameter_facts
+    from pytest_chimera.evidence.synthetic import write_corpus
+
+    if corpus_name == "real":
+        root = request.getfixturevalue("chimeraforge_corpus")
+    else:
+        write_corpus(tmp_path, 400, seed=5)
+        root = tmp_path
+    rows = compute_facts(load_corpus(root)).rows
+    params = [row for row in rows if row[0].startswith("models.") and row[0].endswith(".parameters")]
+    others = [row for row in rows if row not in params]
+    parameter_facts(others, lb)
+    assert params and others[len(rows) - len(params):] == params
+
+
+def test_each_part_of_the_labels_can_name_a_model(tmp_path: Path) -> None:
+    """Every place a label can carry a model name, each with a model no other place names: compute_facts
+    finds them all (the same as reading every fact's labels) and gives each its parameter count."""
+    from pytest_chimera.evidence import labels as lb
+    from pytest_chimera.evidence.inventory import parameter_facts
+
+    long_rows = range(120)  # over CELL_ROWS: no cell facts, so the model column's groups alone name it
+    files = {
+        "wide.csv": "llama3:8b,note,v\n1,qwen2:7b,2\n3,x,4\n",  # a column name; a text cell
+        "groups.csv": "model,tps\n" + "".join(f"mistral:7b,{i}\n" for i in long_rows),  # a model column
+        "sweep_tuning.csv": "tag,tokens_per_s\n" + "".join(f"phi3:14b,{i + 1}\n" for i in long_rows),  # tuning
+        "notes.md": ("| n | gemma2:9b |\n|---|---|\n| 1 | 5 |\n| 2 | 6 |\n\n"  # a header, statistics only
+                     "| name | value |\n|---|---|\n| llama2:13b | 3 |\n\n"  # a row label
+                     "| name | gemma3:4b |\n|---|---|\n| x | 7 |\n"),  # a header, cells only
+        "data.json": '{"phi3:3b": 1.5, "runs": [{"model": "qwen2:1b", "t": 2.0}]}',  # a key; a "model" field
+        "gemma2_2b_notes.md": "No table here.\n",  # a file name (and no facts of its own)
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    rows = compute_facts(load_corpus(tmp_path)).rows
+    params = [row for row in rows if row[0].startswith("models.") and row[0].endswith(".parameters")]
+    assert {row[0] for row in params} == {f"models.{m}.parameters" for m in (
+        "llama3:8b", "qwen2:7b", "mistral:7b", "phi3:14b", "gemma2:9b", "llama2:13b", "gemma3:4b", "phi3:3b",
+        "qwen2:1b", "gemma2:2b")}
+    others = [row for row in rows if row not in params]
+    parameter_facts(others, lb)
+    assert others[len(rows) - len(params):] == params

@@ -295,10 +295,11 @@ def test_session_ends_with_a_scorecard_per_report_test(project: pytest.Pytester)
     result.stdout.fnmatch_lines(
         [
             "*- chimera scorecard -*",
-            "test * structure * checked * supported * contradicted * unverified * TTFT ms * tok/s",
-            "test_card.py::test_builtin * ?/7 * [0-9]* * [0-9]* * [0-9]* * [0-9]* * *",
+            "test * structure * checked * supported * contradicted * unverified * TTFT ms * tok/s * overhead ms",
+            "test_card.py::test_builtin * ?/7 * [0-9]* * [0-9]* * [0-9]* * [0-9]* * * *[0-9].[0-9]",
             # its persona is the default, insight; "hi" holds no number: 0 checked, in plain sight
-            "test_card.py::test_mine * 1/7 * 0 * 0 * 0 * 0 * 5.0 * 40.0",
+            # a custom agent's run does not measure its overhead: "-"
+            "test_card.py::test_mine * 1/7 * 0 * 0 * 0 * 0 * 5.0 * 40.0 * -",
             "reports and run JSON: .chimera/",
         ]
     )
@@ -309,4 +310,4 @@ def test_scorecard_renders_unchecked_counts_as_dashes() -> None:
     from pytest_chimera.plugin.scorecard import Score, render
 
     lines = render([Score("t::a", "-", None, None, None, None, 12.345, 40.0, replayed=True)])
-    assert lines[1].split() == ["t::a", "-", "-", "-", "-", "-", "12.3", "(replayed)", "40.0"]
+    assert lines[1].split() == ["t::a", "-", "-", "-", "-", "-", "12.3", "(replayed)", "40.0", "-"]

@@ -124,7 +124,9 @@ def run_agent(
     ``corpus`` is a loaded corpus (its ``ingest_ms``/``load_ms`` attribute, when present, is the ingest
     time) or a directory, loaded and timed here. With ``grounding`` the facts (``facts``, else computed
     here and timed as part of ingest) go into both prompts within the context budget. ``on_progress``
-    receives the stage and the tokens generated so far.
+    receives the stage and the tokens generated so far. The run's ``overhead_ms`` is its time outside the
+    model calls: the ingest, then everything after it (key figures, prompt fitting, assembly) but the
+    time inside ``backend.generate``.
     """
     spec = resolve_persona(persona)
     name = agent_name or spec.default_agent
@@ -146,12 +148,15 @@ def run_agent(
         ) * 1000
     if ingest_ms is None:
         ingest_ms = _corpus_ingest_ms(loaded)
+    ingested = time.perf_counter()  # from here on, the run's time is the calls' and the agent's overhead
     summary = loaded.data_summary()
     budget = prompt_budget(backend, opts)
 
     sent: dict[str, dict[str, Any]] = {}
+    in_calls = 0.0  # seconds inside backend.generate
 
     def call(stage: str, prompt: str, stops: Sequence[str]) -> Generation:
+        nonlocal in_calls
         tokens = 0
 
         def on_token(_piece: str) -> None:
@@ -161,7 +166,11 @@ def run_agent(
 
         report_progress(stage, 0)
         sent[stage] = call_options(opts, stops, backend.name)
-        return backend.generate(prompt, options=sent[stage], on_token=on_token)
+        start = time.perf_counter()
+        try:
+            return backend.generate(prompt, options=sent[stage], on_token=on_token)
+        finally:
+            in_calls += time.perf_counter() - start
 
     start = time.perf_counter()
     figures = key_figures(facts, spec) if grounding and facts is not None else []
@@ -200,6 +209,7 @@ def run_agent(
         replayed=any(c.metrics.replayed for c in calls),
     )
     report_progress("done", analysis.metrics.eval_count + report.metrics.eval_count)
+    overhead_ms = ingest_ms + (time.perf_counter() - ingested - in_calls) * 1000
     return ReportRun(
         markdown=markdown,
         persona=spec.name,
@@ -212,6 +222,7 @@ def run_agent(
         persona_prompt=spec.prompt,
         corpus=_corpus_root(loaded),
         host=_host_of(backend),
+        overhead_ms=overhead_ms,
     )
 
 

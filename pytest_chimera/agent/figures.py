@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.agent.personas import Persona
+from pytest_chimera.agent.prompts import Row
 
 if TYPE_CHECKING:
     from pytest_chimera.evidence.facts import Fact, Facts
@@ -106,16 +107,39 @@ def key_figures(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
     return list(cached)
 
 
+def rows_of(facts: Facts | Iterable[Fact]) -> Sequence[Row]:
+    """The facts as plain ``(key, value, unit, source, labels)`` rows, read without making a ``Fact`` of each
+    where the table allows: its own ``rows`` when it keeps them, else its DataFrame's columns."""
+    from pytest_chimera.evidence.facts import COLUMNS
+
+    rows = getattr(facts, "rows", None)
+    if isinstance(rows, list):
+        return rows
+    frame = getattr(facts, "frame", None)
+    if frame is not None and all(name in frame.columns for name in COLUMNS):
+        return list(zip(*(frame[name].tolist() for name in COLUMNS), strict=True))
+    return [(f.key, f.value, f.unit, f.source, f.labels) for f in facts]
+
+
+def _fact(row: Row) -> Fact:
+    from pytest_chimera.evidence.facts import Fact
+
+    key, value, unit, source, labels = row
+    return Fact(key, float(value), unit, source, tuple(labels))
+
+
 def _compute(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
-    from pytest_chimera.agent.prompts import rank_facts
+    from pytest_chimera.agent.prompts import rank_rows
     from pytest_chimera.evidence.facts import Facts
 
-    table = facts if isinstance(facts, Facts) else Facts.from_records(facts)
+    rows = rows_of(facts)
+    table = facts if isinstance(facts, Facts) else Facts.from_records(map(_fact, rows))
     out: list[str] = []
-    inventory = inventory_sentence(table)
+    inventory = inventory_sentence(_fact(row) for row in rows if row[0].startswith("files."))
     if inventory is not None and _attributable(inventory, table):
         out.append(inventory)
-    cited = [found for fact in rank_facts(table, persona)[:CANDIDATES] if (found := cite(fact)) is not None]
+    ranked = (_fact(rows[i]) for i in rank_rows(rows, persona, CANDIDATES))
+    cited = [found for fact in ranked if (found := cite(fact)) is not None]
     verdicts: dict[str, bool] = {}
 
     def usable(sentence: str) -> bool:

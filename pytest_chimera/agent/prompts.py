@@ -10,9 +10,11 @@ ending in a sentence stem (``STEM``) that a report completes with figures. Stop 
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
-from collections import Counter
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -76,25 +78,47 @@ _NON_WORD = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~\t
 _STAT = re.compile("|".join(sorted(_STAT_WEIGHT, key=len, reverse=True)))
 
 
-def _source_file(fact: Fact) -> str:
-    return fact.source.partition(":")[0].partition("#")[0].partition(" ")[0]
-
-
 def relevance(fact: Fact, persona: Persona) -> float:
     """How much a fact matters to a persona: its words, its unit, its statistic, its depth."""
     return _scorer(persona)(fact.key, fact.unit, fact.labels)
 
 
-def _scorer(persona: Persona) -> Callable[[str, str, tuple[str, ...]], float]:
-    """``relevance`` for one persona, with its keyword set and unit weights computed once."""
+def _scorer(persona: Persona) -> Callable[[str, str, Sequence[str]], float]:
+    """``relevance`` for one persona, with its keyword set and unit weights computed once.
+
+    A fact's words are those of its lower-cased key and labels split at punctuation (``_NON_WORD``). The
+    keywords among the words of each label, key head (up to the last dot) and last key segment are
+    remembered: thousands of facts share them, so a fact costs a few look-ups.
+    """
     keywords = frozenset(persona.keywords)
     unit_weight = {u: 2.0 * (len(persona.units) - i) for i, u in enumerate(persona.units)}
     stat_cache: dict[str, float] = {}
+    in_text: dict[str, frozenset[str]] = {}  # a label or a part of a key -> the keywords among its words
+    known = in_text.__getitem__
+    nothing: frozenset[str] = frozenset()
 
-    def score_of(key: str, unit: str, labels: tuple[str, ...]) -> float:
-        words = set(f"{key} {' '.join(labels)}".lower().translate(_NON_WORD).split())
-        score = 1.5 * len(keywords.intersection(words)) + unit_weight.get(unit, 0.0)
-        last = key[key.rfind(".") + 1 :]
+    def keywords_in(text: str) -> frozenset[str]:
+        return keywords.intersection(text.lower().translate(_NON_WORD).split())
+
+    def score_of(key: str, unit: str, labels: Sequence[str]) -> float:
+        # the words of "key label label ...": a space lower-cases and splits the key and each label apart; a
+        # dot splits the key's words, and an ASCII key lower-cases letter by letter, so its words are those of
+        # its head and its last segment (others: a Greek capital sigma lower-cases by its neighbours)
+        dot = key.rfind(".")
+        last = key[dot + 1 :]
+        texts: Sequence[str]
+        if key.isascii():
+            texts, own = (key[: max(dot, 0)], last, *labels), nothing
+        else:
+            texts, own = labels, keywords_in(key)
+        try:
+            hits = own.union(*map(known, texts))
+        except KeyError:  # a text not seen before
+            for text in texts:
+                if text not in in_text:
+                    in_text[text] = keywords_in(text)
+            hits = own.union(*map(known, texts))
+        score = 1.5 * len(hits) + unit_weight.get(unit, 0.0)
         stat = stat_cache.get(last)
         if stat is None:
             stat = stat_cache[last] = max((_STAT_WEIGHT[w] for w in _STAT.findall(last.lower())), default=0.0)
@@ -108,26 +132,38 @@ def _scorer(persona: Persona) -> Callable[[str, str, tuple[str, ...]], float]:
     return score_of
 
 
-def rank_facts(facts: Iterable[Fact], persona: Persona) -> list[Fact]:
+Row = tuple[str, float, str, str, Sequence[str]]  # a fact as plain data: key, value, unit, source, labels
+
+
+def rank_facts(facts: Iterable[Fact], persona: Persona, limit: int | None = None) -> list[Fact]:
     """Facts most relevant to the persona first, spread over files and units; non-finite values dropped.
 
     Each fact loses a little relevance for every more relevant fact from the same source file and with
     the same unit, so the top of the list covers many files and several kinds of figure (throughput,
     TTFT, file counts) instead of one table's columns. One sort, then one re-sort; ties go by key.
+    ``limit``: only the first ``limit`` of that list (the same facts, found without sorting the rest).
     """
-    usable = [f for f in facts if math.isfinite(f.value)]
+    listed = list(facts)
+    rows = [(f.key, f.value, f.unit, f.source, f.labels) for f in listed]
+    return [listed[i] for i in rank_rows(rows, persona, limit)]
+
+
+def rank_rows(rows: Sequence[Row], persona: Persona, limit: int | None = None) -> list[int]:
+    """``rank_facts`` over facts as plain rows: the positions of the ranked rows (no ``Fact`` is made)."""
     score_of = _scorer(persona)
-    scored = sorted(((score_of(f.key, f.unit, f.labels), f) for f in usable), key=lambda t: (-t[0], t[1].key))
-    by_source: Counter[str] = Counter()
-    by_unit: Counter[str] = Counter()
-    adjusted: list[tuple[float, int, Fact]] = []
-    for order, (score, fact) in enumerate(scored):
-        source = _source_file(fact)
-        adjusted.append((score - 0.75 * by_source[source] - 0.4 * by_unit[fact.unit], order, fact))
-        by_source[source] += 1
-        by_unit[fact.unit] += 1
-    adjusted.sort(key=lambda t: (-t[0], t[1]))
-    return [fact for _, _, fact in adjusted]
+    scored = sorted((-score_of(key, unit, labels), key, i) for i, (key, value, unit, _, labels) in enumerate(rows)
+                    if math.isfinite(value))  # i: ties in the input order, as a stable sort
+    by_source: dict[str, int] = {}
+    by_unit: dict[str, int] = {}
+    adjusted: list[tuple[float, int]] = []
+    for order, (negative, _, i) in enumerate(scored):
+        source, unit = rows[i][3].partition(":")[0].partition("#")[0].partition(" ")[0], rows[i][2]  # its file
+        same_source, same_unit = by_source.get(source, 0), by_unit.get(unit, 0)
+        adjusted.append((negative + 0.75 * same_source + 0.4 * same_unit, order))
+        by_source[source] = same_source + 1
+        by_unit[unit] = same_unit + 1
+    ranked = heapq.nsmallest(limit, adjusted) if limit is not None else sorted(adjusted)
+    return [scored[order][2] for _, order in ranked]
 
 
 def format_number(value: float) -> str:
@@ -213,7 +249,37 @@ def call_options(options: Mapping[str, Any], stops: Sequence[str], backend: str 
     return {**defaults, **options, "stop": [*own, *(s for s in stops if s not in own)]}
 
 
-def _line_costs(backend: Backend, lines: Sequence[str], budget: int) -> list[int]:
+MAX_COUNTED = 4096  # texts whose token counts are remembered per backend (the memo starts over when full)
+_COUNTED: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
+_COUNTED_LOCK = threading.Lock()
+
+
+def token_counter(backend: Backend) -> Callable[[str], int]:
+    """``backend.count_tokens``, remembered per backend object for as long as it lives.
+
+    Every run fits the same fixed text and key-figure lines (and, grounded, the same analysis prompt) into
+    its prompts, so a later run of the session tokenizes only what is new: the analysis notes and the
+    report prompt that holds them. A backend that cannot be weakly referenced is asked every time.
+    """
+    try:
+        with _COUNTED_LOCK:
+            memo = _COUNTED.setdefault(backend, {})
+    except TypeError:  # not weak-referenceable or not hashable
+        return backend.count_tokens
+
+    def count(text: str) -> int:
+        tokens = memo.get(text)
+        if tokens is None:
+            tokens = backend.count_tokens(text)
+            if len(memo) >= MAX_COUNTED:
+                memo.clear()
+            memo[text] = tokens
+        return tokens
+
+    return count
+
+
+def _line_costs(count: Callable[[str], int], lines: Sequence[str], budget: int) -> list[int]:
     """Token costs of the longest prefix of ``lines`` (one line each, with its newline) that fits ``budget``.
 
     Stops at the first line that does not fit, so thousands of facts cost only what the budget holds.
@@ -221,7 +287,7 @@ def _line_costs(backend: Backend, lines: Sequence[str], budget: int) -> list[int
     costs: list[int] = []
     used = 0
     for line in lines:
-        cost = backend.count_tokens(line + "\n")
+        cost = count(line + "\n")
         if used + cost > budget:
             break
         costs.append(cost)
@@ -241,25 +307,26 @@ def fit_prompt(
 
     The fixed text comes first; the figures, the text the model should cite, come next; the analysis notes
     fill what is left. The whole prompt is then counted with the backend's tokenizer and analysis lines,
-    then figures from the last, are dropped until it fits. Raises ``AgentError`` when even the fixed text
-    does not fit.
+    then figures from the last, are dropped until it fits; each text is tokenized once per backend
+    (``token_counter``). Raises ``AgentError`` when even the fixed text does not fit.
     """
-    fixed = backend.count_tokens(render([], ""))
+    count = token_counter(backend)
+    fixed = count(render([], ""))
     if fixed > budget:
         raise AgentError(
             f"the prompt needs {fixed} tokens before any facts, over the budget of {budget} tokens "
             "(num_ctx minus room for the answer); raise num_ctx or lower num_predict"
         )
     free = budget - fixed
-    heading = backend.count_tokens(FACTS_HEADING + "\n\n") if fact_lines else 0
-    fact_costs = _line_costs(backend, [f"- {line}" for line in fact_lines], max(0, free - heading))
+    heading = count(FACTS_HEADING + "\n\n") if fact_lines else 0
+    fact_costs = _line_costs(count, [f"- {line}" for line in fact_lines], max(0, free - heading))
     facts = list(fact_lines[: len(fact_costs)])
     facts_cost = heading + sum(fact_costs) if facts else 0
     analysis_lines = analysis.strip().splitlines()
-    notes = analysis_lines[: len(_line_costs(backend, analysis_lines, max(0, free - facts_cost - 1)))]
+    notes = analysis_lines[: len(_line_costs(count, analysis_lines, max(0, free - facts_cost - 1)))]
     while True:
         text = render(facts, "\n".join(notes))
-        tokens = backend.count_tokens(text)
+        tokens = count(text)
         if tokens <= budget or not (facts or notes):
             break
         if notes:

@@ -64,6 +64,7 @@ class ReportRun:
     persona_prompt: str = ""
     corpus: str | None = None
     host: str | None = None  # the model server (ollama, openai backends); None for the embedded model
+    overhead_ms: float | None = None  # the run's time outside its model calls (None: not measured)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -96,8 +97,8 @@ class ReportRun:
                                  min_checked=min_checked)
 
     def to_json(self) -> dict[str, Any]:
-        """The run JSON: markdown, persona, backend, model, options, stages, calls, metrics; the host and the
-        metrics the server could not give, when there are."""
+        """The run JSON: markdown, persona, backend, model, options, stages, calls, metrics; the agent's
+        ``overhead_ms``, the host and the metrics the server could not give, when there are."""
         return {
             "markdown": self.markdown,
             "persona": self.persona,
@@ -110,13 +111,18 @@ class ReportRun:
             "stages": dict(self.stages),
             "calls": [c.to_json() for c in self.calls],
             "metrics": self.metrics,
+            **({"overhead_ms": self.overhead_ms} if self.overhead_ms is not None else {}),
             **({"host": self.host} if self.host else {}),
             **({"missing_metrics": self.missing_metrics} if self.missing_metrics else {}),
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReportRun:
-        """Inverse of ``to_json`` (``metrics`` is recomputed from the calls)."""
+        """Inverse of ``to_json`` (``metrics`` is recomputed from the calls; a run JSON written before
+        ``overhead_ms`` existed loads with None). ``ValueError`` when ``overhead_ms`` is not a number."""
+        overhead = data.get("overhead_ms")
+        if overhead is not None and (isinstance(overhead, bool) or not isinstance(overhead, (int, float))):
+            raise ValueError(f"overhead_ms is {overhead!r}, expected a number of milliseconds")
         calls = [
             CallRecord(c.get("stage", ""), c.get("text", ""), CallMetrics.from_dict(c.get("metrics", {})),
                        dict(c.get("options") or {}))
@@ -134,4 +140,5 @@ class ReportRun:
             persona_prompt=data.get("persona_prompt", ""),
             corpus=data.get("corpus"),
             host=data.get("host"),
+            overhead_ms=float(overhead) if overhead is not None else None,
         )

@@ -55,9 +55,7 @@ def write_json(corpus: Corpus, facts: Facts, out: TextIO) -> None:
     }, indent=1, allow_nan=False)
     out.write(head[: -len("\n}")] + ',\n "facts": [')
     encode = json.JSONEncoder(allow_nan=False).encode
-    frame = facts.frame
-    rows = list(zip(*(frame[column].tolist() for column in ("key", "value", "unit", "source", "labels")),
-                    strict=True))
+    rows = facts.rows  # plain tuples: no DataFrame, no pandas
     for start in range(0, len(rows), CHUNK_FACTS):
         lines = [encode({"key": key, "value": value, "unit": unit, "source": source, "labels": labels})
                  for key, value, unit, source, labels in rows[start : start + CHUNK_FACTS]]
@@ -80,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     out = [corpus.data_summary(), "", f"Facts ({len(facts)})"]
     rows = [(key, _number(float(value)), unit, source)
-            for key, value, unit, source, _ in facts.frame.itertuples(index=False, name=None)]
+            for key, value, unit, source, _ in facts.rows]
     width = min(max((len(r[0]) for r in rows), default=3), 72)  # longer keys overflow their column
     vwidth = max((len(r[1]) for r in rows), default=5)
     uwidth = max((len(r[2]) for r in rows), default=4)

@@ -124,13 +124,23 @@ def read_beneath(opener: Opener, parts: tuple[str, ...], max_bytes: int) -> tupl
         if exc.errno in (errno.ELOOP, errno.ENOTDIR):
             raise SkipFile("replaced by a symlink while the corpus was read (not followed)") from None
         raise
-    with os.fdopen(fd, "rb") as handle:
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise SkipFile("not a regular file")
         if info.st_size > max_bytes:
             raise SkipFile(f"over the size cap: {info.st_size} bytes > {max_bytes} (load_corpus max_bytes=...)")
-        data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
+        chunks: list[bytes] = []
+        total, want = 0, info.st_size + 1
+        while total <= max_bytes:  # to the end (the file may have grown since fstat), at most max_bytes + 1
+            chunk = os.read(fd, min(want, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            want = 1 << 16
+    finally:
+        os.close(fd)
+    if total > max_bytes:
         raise SkipFile(f"over the size cap: more than {max_bytes} bytes (load_corpus max_bytes=...)")
-    return data, info
+    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), info

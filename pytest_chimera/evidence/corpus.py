@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import gc
 import os
-import stat
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -213,15 +212,19 @@ class Tables(MutableMapping[str, "pd.DataFrame"]):
 # ---- walking ---------------------------------------------------------------------------------------------
 
 
-def _walk(root: Path, errors: list[IngestError]) -> list[tuple[str, str, os.DirEntry[str]]]:
-    """``(relative path, kind, entry)`` of every candidate file under root, sorted by path.
+Candidate = tuple[str, str, os.DirEntry[str], tuple[str, ...]]
 
-    The relative path is for display and keys (``display_name`` of each part); ``entry.path`` is the real one.
+
+def _walk(root: Path, errors: list[IngestError]) -> list[Candidate]:
+    """``(relative path, kind, entry, names)`` of every candidate file under root, sorted by path.
+
+    The relative path is for display and keys (``display_name`` of each part); ``entry.path`` is the real one,
+    ``names`` the real names from the root down to it.
     """
-    found: list[tuple[str, str, os.DirEntry[str]]] = []
-    pending: list[tuple[str, str]] = [(str(root), "")]
+    found: list[Candidate] = []
+    pending: list[tuple[str, str, tuple[str, ...]]] = [(str(root), "", ())]
     while pending:
-        directory, prefix = pending.pop()
+        directory, prefix, names = pending.pop()
         try:
             entries = list(os.scandir(directory))
         except OSError as exc:
@@ -238,7 +241,7 @@ def _walk(root: Path, errors: list[IngestError]) -> list[tuple[str, str, os.DirE
                 errors.append(IngestError(rel, f"unreadable: {exc.strerror or exc}"))
                 continue
             if is_dir:
-                pending.append((entry.path, rel + "/"))
+                pending.append((entry.path, rel + "/", (*names, entry.name)))
                 continue
             kind = _EXTENSIONS.get(os.path.splitext(entry.name)[1].lower())
             if is_link and kind is None:
@@ -248,7 +251,7 @@ def _walk(root: Path, errors: list[IngestError]) -> list[tuple[str, str, os.DirE
                     errors.append(IngestError(rel, problem[0]))
                 continue
             if kind is not None:
-                found.append((rel, kind, entry))
+                found.append((rel, kind, entry, (*names, entry.name)))
     found.sort(key=lambda item: item[0])
     return found
 
@@ -301,28 +304,36 @@ def load_corpus(root: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES
     opener = Opener(base)
     with paused_gc():  # the ingest allocates much and frees little: collections only cost time
         try:
-            for rel, kind, entry in candidates:
-                corpus.files.append(_ingest_file(corpus, opener, rel, kind, entry, max_bytes, fast_csv))
+            for candidate in candidates:
+                corpus.files.append(_ingest_file(corpus, opener, candidate, max_bytes, fast_csv))
         finally:
             opener.close()
     errors.sort(key=lambda e: e.path)
     return corpus
 
 
-def _ingest_file(corpus: Corpus, opener: Opener, rel: str, kind: str, entry: os.DirEntry[str], max_bytes: int,
+def _scanned_regular(entry: os.DirEntry[str]) -> bool:
+    """Whether the scan saw a regular file: the directory listing's file type, no stat (read_beneath checks
+    the type of what it opens again)."""
+    return entry.is_file(follow_symlinks=False)
+
+
+def _ingest_file(corpus: Corpus, opener: Opener, candidate: Candidate, max_bytes: int,
                  fast_csv: bool) -> CorpusFile:
-    """Read and parse one file into ``corpus``: all of what it gives, or (an IngestError) none of it."""
-    size, mtime = 0, 0.0
+    """Read and parse one file into ``corpus``: all of what it gives, or (an IngestError) none of it.
+
+    Its size and mtime: of the file read, else (not read) of the entry the scan found, else 0."""
+    rel, kind, entry, names = candidate
+    size, mtime = -1, 0.0
     try:
-        info = entry.stat(follow_symlinks=False)
-        size, mtime = info.st_size, info.st_mtime
         if entry.is_symlink():
             problem = _link_problem(Path(entry.path), corpus.root)
             if problem is not None:
                 raise fmt.SkipFile(problem[0])
-        elif not stat.S_ISREG(info.st_mode):
+            names = real_parts(entry, corpus.root)
+        elif not _scanned_regular(entry):
             raise fmt.SkipFile("not a regular file")
-        data, info = read_beneath(opener, real_parts(entry, corpus.root), max_bytes)
+        data, info = read_beneath(opener, names, max_bytes)
         size, mtime = info.st_size, info.st_mtime
         try:
             text, encoding = decode(data)
@@ -354,4 +365,10 @@ def _ingest_file(corpus: Corpus, opener: Opener, rel: str, kind: str, entry: os.
         raise  # the environment's problem, not this file's
     except Exception as exc:  # noqa: BLE001 - one bad file never aborts the ingest
         corpus.errors.append(IngestError(rel, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
+    if size < 0:  # not read: what the scan's entry says (a link: the link itself), if it still exists
+        try:
+            info = entry.stat(follow_symlinks=False)
+            size, mtime = info.st_size, info.st_mtime
+        except OSError:
+            size = 0
     return CorpusFile(rel, kind, size, mtime)

@@ -1,18 +1,21 @@
 """Ground-truth quantities computed from a Corpus, each with its provenance.
 
-``Fact`` is one quantity; ``Facts`` wraps a pandas DataFrame with the columns
-``key, value, unit, source, labels`` and a small API over it.
+``Fact`` is one quantity; ``Facts`` holds them as plain rows ``(key, value, unit, source, labels)``, with a
+small API over them and a pandas DataFrame of the same (``Facts.frame``) built on first access. Computing facts
+imports neither pandas nor numpy (a CSV that ``formats.parse_csv`` could not read is the exception: its table
+comes from ``pd.read_csv``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.evidence.formats import dedupe_names
 from pytest_chimera.evidence.inventory import Row, file_facts, parameter_facts
+from pytest_chimera.evidence.jsonfacts import json_facts
+from pytest_chimera.evidence.stats import column_stats
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,31 +48,63 @@ class Fact:
 
 
 class Facts:
-    """A table of facts (pandas DataFrame with COLUMNS) plus look-ups."""
+    """A table of facts plus look-ups: plain rows ``(key, value, unit, source, labels)``, and the same as a
+    pandas DataFrame with COLUMNS (``frame``), built on first access: computing facts never imports pandas."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
+    def __init__(self, frame: pd.DataFrame | None = None, *, rows: list[Row] | None = None) -> None:
+        if (frame is None) == (rows is None):
+            raise TypeError("Facts takes a DataFrame or rows=, one of them")
+        self._frame = frame
+        self._rows = rows
+        self._index: dict[str, int] | None = None
 
     @classmethod
     def from_records(cls, facts: Iterable[Fact]) -> Facts:
-        import pandas as pd
+        return cls(rows=[(f.key, float(f.value), f.unit, f.source, tuple(f.labels)) for f in facts])
 
-        rows = [(f.key, float(f.value), f.unit, f.source, tuple(f.labels)) for f in facts]
-        return cls(pd.DataFrame(rows, columns=list(COLUMNS)))
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The facts as a DataFrame with COLUMNS (built from the rows on first access)."""
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame(self._rows, columns=list(COLUMNS))
+        return self._frame
+
+    @property
+    def rows(self) -> list[Row]:
+        """The facts as ``(key, value, unit, source, labels)`` tuples, in order (do not modify). For facts made
+        from a DataFrame, read from it on every call (its owner may still change it)."""
+        if self._rows is not None:
+            return self._rows
+        return [(key, float(value), unit, source, tuple(labels))
+                for key, value, unit, source, labels in self.frame.itertuples(index=False, name=None)]
 
     def __len__(self) -> int:
-        return len(self.frame)
+        return len(self._rows) if self._rows is not None else len(self.frame)
 
     def __iter__(self) -> Iterator[Fact]:
-        for key, value, unit, source, labels in self.frame.itertuples(index=False, name=None):
+        for key, value, unit, source, labels in self.rows:
             yield Fact(key, float(value), unit, source, tuple(labels))
 
     def get(self, key: str) -> Fact:
-        """The fact with this key; ``KeyError`` naming the key when absent."""
-        hit = self.frame[self.frame["key"] == key]
-        if hit.empty:
-            raise KeyError(f"no fact with key {key!r}")
-        key, value, unit, source, labels = next(hit.itertuples(index=False, name=None))
+        """The fact with this key (the first, should two share it); ``KeyError`` naming the key when absent."""
+        if self._rows is None:  # made from a DataFrame: look there, as its owner may still change it
+            hit = self.frame[self.frame["key"] == key]
+            if hit.empty:
+                raise KeyError(f"no fact with key {key!r}")
+            row: Row = next(hit.itertuples(index=False, name=None))
+        else:
+            if self._index is None:
+                index: dict[str, int] = {}
+                for i, fact in enumerate(self._rows):
+                    index.setdefault(fact[0], i)
+                self._index = index
+            at = self._index.get(key)
+            if at is None:
+                raise KeyError(f"no fact with key {key!r}")
+            row = self._rows[at]
+        key, value, unit, source, labels = row
         return Fact(key, float(value), unit, source, tuple(labels))
 
     def to_list(self) -> list[Fact]:
@@ -138,61 +173,35 @@ def compute_facts(corpus: Corpus) -> Facts:
 
 
 def _compute_facts(corpus: Corpus) -> Facts:
-    import pandas as pd
-
     from pytest_chimera.evidence import labels as lb
 
     rows: list[Row] = []
     file_facts(corpus, rows, lb)
+    # every label string of every fact, gathered from the parts the labels are made of (a few per table,
+    # column or row) rather than from the facts' labels one by one (hundreds of thousands): parameter_facts
+    # looks for model names among them
+    named: set[str] = set().union(*[row[4] for row in rows])
     csv_tables = corpus.tables
     parsed = getattr(csv_tables, "columns", None)  # corpus.Tables: a CSV's columns read without pandas
     for path in csv_tables:
         columns = parsed(path) if parsed is not None else None
         view = _View.of_columns(columns) if columns is not None else _View.of_frame(csv_tables[path])
-        _table_facts(path, view, rows, lb)
+        _table_facts(path, view, rows, lb, named)
     for tables in corpus.md_tables.values():
         for table in tables:
-            _md_table_facts(table, rows, lb)
-    _json_facts(corpus, rows, lb)
-    parameter_facts(rows, lb)
-    return Facts(_finite(pd.DataFrame(rows, columns=list(COLUMNS))))
+            _md_table_facts(table, rows, lb, named)
+    json_facts(corpus, rows, lb, named)
+    parameter_facts(rows, lb, named)
+    return Facts(rows=_finite(rows))
 
 
-def _finite(frame: pd.DataFrame) -> pd.DataFrame:
+def _finite(rows: list[Row]) -> list[Row]:
     """The rows whose value is a finite number: a fact is a quantity, and JSON has no NaN or Infinity."""
-    import numpy as np
+    import math
+    from operator import itemgetter
 
-    finite = np.isfinite(frame["value"].to_numpy(dtype=float))
-    return frame if finite.all() else frame[finite].reset_index(drop=True)
-
-
-def _stats(values: Any) -> dict[str, Any]:
-    """count/mean/median/min/max/std per column of a 2-D float array, NaN ignored (arrays of length ncols).
-
-    Plain ufuncs over one sort (``np.nanmedian`` goes through masked arrays and is 10x slower here).
-    std is the sample standard deviation (ddof=1), NaN for fewer than two values.
-    """
-    import numpy as np
-
-    with np.errstate(all="ignore"):
-        nan = np.isnan(values)
-        count = (~nan).sum(axis=0)
-        filled = np.where(nan, 0.0, values)
-        mean = filled.sum(axis=0) / count
-        ordered = np.sort(values, axis=0)  # NaN sorts last
-        cols = np.arange(values.shape[1])
-        last = np.maximum(count - 1, 0)
-        empty = count == 0
-        lo = ordered[last // 2, cols]
-        hi = ordered[np.minimum(count // 2, last), cols]
-        median = np.where(empty, np.nan, (lo + hi) / 2)
-        minimum = np.where(empty, np.nan, ordered[0, cols])
-        maximum = np.where(empty, np.nan, ordered[last, cols])
-        dev = np.where(nan, 0.0, values - mean)
-        std = np.sqrt((dev * dev).sum(axis=0) / (count - 1))
-        std = np.where(count > 1, std, np.nan)
-    return {"count": count.astype(float), "mean": mean, "median": median, "min": minimum, "max": maximum,
-            "std": std}
+    isfinite = math.isfinite
+    return rows if all(map(isfinite, map(itemgetter(1), rows))) else [row for row in rows if isfinite(row[1])]
 
 
 def _with_stats(labels: list[tuple[str, ...]]) -> list[dict[str, tuple[str, ...]]]:
@@ -203,36 +212,35 @@ def _with_stats(labels: list[tuple[str, ...]]) -> list[dict[str, tuple[str, ...]
 
 
 def _emit_stats(rows: list[Row], prefix: str, columns: list[str], units: list[str],
-                labels: list[dict[str, tuple[str, ...]]], stats: dict[str, Any], what: str,
+                labels: list[dict[str, tuple[str, ...]]], lists: dict[str, list[float]], what: str,
                 key_part: str = "") -> None:
     """One fact per (column, statistic): key ``<prefix>.<column><key_part>.<stat>``, source ``what``."""
     import math
 
-    lists = {stat: values.tolist() for stat, values in stats.items()}
+    isfinite, append = math.isfinite, rows.append
+    per_stat = [(stat, values, f"{what} {stat} of column ") for stat, values in lists.items()]
     for j, col in enumerate(columns):
         col_key = f"{prefix}.{col}{key_part}."
-        col_source = f"of column {col!r}"
+        col_repr = repr(col)
         unit, by_stat = units[j], labels[j]
-        for stat, values in lists.items():
+        for stat, values, source in per_stat:
             value = values[j]
-            if math.isfinite(value):
-                rows.append((col_key + stat, value, "" if stat == "count" else unit, f"{what} {stat} {col_source}",
-                             by_stat[stat]))
+            if isfinite(value):
+                append((col_key + stat, value, "" if stat == "count" else unit, source + col_repr, by_stat[stat]))
 
 
 class _View:
     """What the table facts read of a CSV table, from a DataFrame or from ``corpus.CsvColumns``.
 
-    nrows, column names, numeric (int/float, not bool) column names, their values as a 2-D float array
-    (NaN where missing) and as per-column float lists; ``column(name)`` a column's ``tolist()``;
-    ``model_names(name)`` a column's ``astype(str)`` as a numpy array, "nan" where a cell is missing.
+    nrows, column names, numeric (int/float, not bool) column names and their values as per-column float
+    lists (NaN where missing); ``column(name)`` a column's ``tolist()``; ``model_names(name)`` a column's
+    ``astype(str)``, "nan" where a cell is missing.
     """
 
-    def __init__(self, nrows: int, columns: list[str], numeric: list[str], values: Any,
-                 numeric_lists: list[list[float]], column: Callable[[str], list[Any]],
-                 as_str: Callable[[str], list[Any]]) -> None:
-        self.nrows, self.columns, self.numeric, self.values = nrows, columns, numeric, values
-        self.numeric_lists, self.column, self._as_str = numeric_lists, column, as_str
+    def __init__(self, nrows: int, columns: list[str], numeric: list[str], numeric_lists: list[list[float]],
+                 column: Callable[[str], list[Any]], as_str: Callable[[str], list[Any]]) -> None:
+        self.nrows, self.columns, self.numeric, self.numeric_lists = nrows, columns, numeric, numeric_lists
+        self.column, self._as_str = column, as_str
 
     @classmethod
     def of_frame(cls, frame: pd.DataFrame) -> _View:
@@ -247,94 +255,107 @@ class _View:
             return values
 
         if frame.empty:
-            return cls(len(frame), columns, [], None, [], column, as_str)
+            return cls(len(frame), columns, [], [], column, as_str)
         numbers = _numeric_part(frame)
         values = numbers.to_numpy(dtype=float, na_value=float("nan"))
-        return cls(len(frame), columns, [str(c) for c in numbers.columns], values, values.T.tolist(), column,
-                   as_str)
+        return cls(len(frame), columns, [str(c) for c in numbers.columns], values.T.tolist(), column, as_str)
 
     @classmethod
     def of_columns(cls, table: CsvColumns) -> _View:
-        import numpy as np
-
         numeric = [n for n, num in zip(table.names, table.numeric, strict=True) if num]
         lists = [v for v, num in zip(table.values, table.numeric, strict=True) if num]
-        values = np.array(lists, dtype=float).T if lists else None
         by_name = dict(zip(table.names, table.values, strict=True))
-        return cls(table.nrows, list(table.names), numeric, values, lists, by_name.__getitem__,
+        return cls(table.nrows, list(table.names), numeric, lists, by_name.__getitem__,
                    by_name.__getitem__)  # parse_csv types a column text only when all its cells are str/NaN
 
-    def model_names(self, name: str) -> Any:
-        import numpy as np
-
-        return np.array([v if isinstance(v, str) else "nan" for v in self._as_str(name)], dtype=object)
+    def model_names(self, name: str) -> list[str]:
+        return [v if isinstance(v, str) else "nan" for v in self._as_str(name)]
 
 
-def _table_facts(path: str, table: _View, rows: list[Row], lb: Any) -> None:
+def _table_facts(path: str, table: _View, rows: list[Row], lb: Any, named: set[str] | None = None) -> None:
+    """The facts of one CSV table; ``named`` gathers the label strings they use (constant words aside)."""
+    if named is None:
+        named = set()
     file_model = lb.model_in_filename(path)
     extra = lb.path_labels(path) + (lb.model_forms(file_model) if file_model else ())
+    named.update(extra)
     rows.append((f"table.{path}.rows", float(table.nrows), "rows", f"{path}: number of data rows",
                  _ROW_LABELS + extra))
     numeric = table.numeric
     if not numeric:
         return
-    values = table.values
+    lists = table.numeric_lists
     units = [lb.unit_of(c) for c in numeric]
     col_labels = [lb.name_labels(c) for c in numeric]
+    named.update(*col_labels)
     prefix = f"table.{path}"
-    stats = _stats(values)
+    stats = column_stats(lists, contiguous=True)  # numpy held a table's columns column by column
     labelled = _with_stats([c + extra for c in col_labels])
     _emit_stats(rows, prefix, numeric, units, labelled, stats, f"{path}:")
     model_col = next((c for c in table.columns if c.lower() == "model" and c not in numeric), None)
     if model_col is not None:
         names = table.model_names(model_col)
-        distinct = sorted(m for m in set(names.tolist()) if m not in ("nan", "", "None", "<NA>"))
+        distinct = sorted(m for m in set(names) if m not in ("nan", "", "None", "<NA>"))
         rows.append((f"table.{path}.models", float(len(distinct)), "models",
                      f"derived: distinct values of column {model_col!r} in {path} ({', '.join(distinct[:6])}"
                      f"{', ...' if len(distinct) > 6 else ''})", ("models", "model count", "distinct models") + extra))
-        for model in sorted(set(names.tolist())):
+        groups: dict[str, list[int]] = {}
+        for i, name in enumerate(names):
+            groups.setdefault(name, []).append(i)
+        for model in sorted(groups):
             if model in ("nan", "", "None", "<NA>"):
                 continue
-            mask = names == model
+            members = groups[model]
             group_extra = lb.path_labels(path) + lb.model_forms(model)
+            named.update(group_extra)
             _emit_stats(rows, prefix, numeric, units, _with_stats([c + group_extra for c in col_labels]),
-                        _stats(values[mask]),
-                        f"{path} (the {int(mask.sum())} rows of model {model}):", f".by_model.{model}")
+                        column_stats([[values[i] for i in members] for values in lists], contiguous=False),
+                        f"{path} (the {len(members)} rows of model {model}):", f".by_model.{model}")
     elif file_model:
         _emit_stats(rows, prefix, numeric, units, labelled, stats,
                     f"{path} (all rows; the file name names model {file_model}):", f".by_model.{file_model}")
+    start = len(rows)
     _tuning_facts(path, table, rows, lb, extra, dict(zip(numeric, table.numeric_lists, strict=True)))
-    _cell_facts(path, table, rows, lb, extra, units, col_labels, model_col)
+    named.update(*[row[4] for row in rows[start:]])
+    _cell_facts(path, table, rows, lb, extra, units, col_labels, model_col, named)
 
 
 CELL_ROWS = 100  # a CSV of at most this many rows gets one fact per numeric cell; a longer one, its statistics
 
 
 def _cell_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[str, ...], units: list[str],
-                col_labels: list[tuple[str, ...]], model_col: str | None) -> None:
+                col_labels: list[tuple[str, ...]], model_col: str | None, named: set[str]) -> None:
     """One fact per numeric cell of a short CSV (``table.<path>[<row>].<column>``, rows 1-based): a report
     may quote one run's value. The row's model and its text cells (a configuration name) label it."""
     import math
 
     if table.nrows > CELL_ROWS:
         return
-    text_cols = [c for c in table.columns if c not in table.numeric]
+    numeric, lists, isfinite, append = table.numeric, table.numeric_lists, math.isfinite, rows.append
+    text_cols = [c for c in table.columns if c not in numeric]
     text_values = [table.column(c) for c in text_cols]
+    models = text_values[text_cols.index(model_col)] if model_col is not None else None
+    columns = list(zip(numeric, [repr(c) for c in numeric], lists, units, col_labels, strict=True))
     for i in range(table.nrows):
         words: tuple[str, ...] = ()
         for values in text_values:
             cell = values[i]
             if isinstance(cell, str) and cell.strip() and len(cell) <= 60:
                 words += (cell.strip().lower(),)
-        if model_col is not None:
-            cell = text_values[text_cols.index(model_col)][i]
+        if models is not None:
+            cell = models[i]
             if isinstance(cell, str) and cell.strip():
                 words += lb.model_forms(cell)
-        for j, col in enumerate(table.numeric):
-            value = table.numeric_lists[j][i]
-            if isinstance(value, float) and math.isfinite(value):
-                rows.append((f"table.{path}[{i + 1}].{col}", value, units[j], f"{path}: row {i + 1}, column {col!r}",
-                             col_labels[j] + words + extra))
+        tail = words + extra
+        key = f"table.{path}[{i + 1}]."  # then the column: table.<path>[<row>].<column>
+        source = f"{path}: row {i + 1}, column "
+        before = len(rows)
+        for col, col_repr, values, unit, labels in columns:
+            value = values[i]
+            if isinstance(value, float) and isfinite(value):
+                append((key + col, value, unit, source + col_repr, labels + tail))
+        if words and len(rows) > before:
+            named.update(words)
 
 
 def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:
@@ -404,12 +425,16 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any) -> None:
+def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[str] | None = None) -> None:
+    """The facts of one Markdown table; ``named`` gathers the label strings they use (constant words aside)."""
     from pytest_chimera.evidence.labels import STAT_LABELS
 
+    if named is None:
+        named = set()
     path = table.path
     file_model = lb.model_in_filename(path)
     extra = lb.path_labels(path) + (lb.model_forms(file_model) if file_model else ())
+    named.update(extra)
     prefix = f"table.{table.name}"
     rows.append((f"{prefix}.rows", float(len(table.cells)), "rows", f"{table.name}: rows of Markdown table",
                  _ROW_LABELS + extra))
@@ -429,17 +454,16 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any) -> None:
         if present and 2 * len(present) >= filled and (len(cell_units) <= 1 or header_unit):
             numeric_cols.append(j)
     if numeric_cols and len(table.cells) > 1:
-        import numpy as np
-
-        values = np.array([[_nan_if_none(row[j]) for j in numeric_cols] for row in table.numbers], dtype=float)
+        columns = [[_nan_if_none(row[j]) for row in table.numbers] for j in numeric_cols]
         names = [dedupe_names(table.header)[j] for j in numeric_cols]
-        _emit_stats(rows, prefix, names, [col_units[j] for j in numeric_cols],
-                    _with_stats([lb.name_labels(n) + header_models[j] + extra
-                                 for n, j in zip(names, numeric_cols, strict=True)]),
-                    _stats(values), f"{table.name}:")
+        bases = [lb.name_labels(n) + header_models[j] + extra for n, j in zip(names, numeric_cols, strict=True)]
+        named.update(*bases)
+        _emit_stats(rows, prefix, names, [col_units[j] for j in numeric_cols], _with_stats(bases),
+                    column_stats(columns, contiguous=False), f"{table.name}:")  # numpy held its rows
     # cell facts: rows led by a text label (a repeated label gets " (2)", " (3)", ... so keys stay unique)
     seen: dict[str, int] = {}
     headers = dedupe_names(table.header)
+    col_tails: list[tuple[str, ...] | None] = [None] * width  # a column's labels after the row's, made once
     for row, nums, units in zip(table.cells, table.numbers, table.units, strict=True):
         if nums[0] is not None or not row[0].strip():
             continue
@@ -448,15 +472,22 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any) -> None:
         if seen[label] > 1:
             label = f"{label} ({seen[label]})"
         row_labels = lb.name_labels(label) + tuple(m for n in lb.models_in_text(label) for m in lb.model_forms(n))
+        stat_words = STAT_LABELS.get(_stat_word(label), ())
+        source = f"{table.name}: cell "
+        of_row = f" of row {label!r} ("
         for j in range(1, width):
             number = nums[j]
             if number is None:
                 continue
+            tail = col_tails[j]
+            if tail is None:
+                tail = col_tails[j] = lb.name_labels(table.header[j]) + header_models[j] + extra
+                named.update(tail)
+            named.update(row_labels)
             unit = units[j] or col_units[j]
             rows.append((f"{prefix}[{label}].{headers[j]}", number, unit,
-                         f"{table.name}: cell {table.header[j]!r} of row {label!r} ({row[j].strip()!r})",
-                         row_labels + lb.name_labels(table.header[j]) + header_models[j] + extra
-                         + STAT_LABELS.get(_stat_word(label), ())))
+                         f"{source}{table.header[j]!r}{of_row}{row[j].strip()!r})",
+                         row_labels + tail + stat_words))
 
 
 def _nan_if_none(value: float | None) -> float:
@@ -470,51 +501,3 @@ def _stat_word(label: str) -> str:
         if word in low:
             return stat
     return ""
-
-
-def _json_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
-
-    strip_index = re.compile(r"\[\d+\]")
-    file_extra: dict[str, tuple[str, ...]] = {}
-    shape_cache: dict[str, tuple[str, tuple[str, ...]]] = {}
-    current, start = "", len(rows)
-    for file, jpath, value, model in corpus.iter_json_leaves():
-        extra = file_extra.get(file)
-        if extra is None:
-            file_model = lb.model_in_filename(file)
-            extra = lb.path_labels(file) + (lb.model_forms(file_model) if file_model else ())
-            file_extra[file] = extra
-        shape = strip_index.sub("", jpath)
-        meta = shape_cache.get(shape)
-        if meta is None:
-            keys = [k for k in shape.split(".") if k]
-            last = keys[-1] if keys else ""
-            words: tuple[str, ...] = lb.name_labels(last) if last else ()
-            for k in keys[:-1]:
-                words += lb.name_labels(k)
-            meta = (lb.unit_of(last) if last else "", words)
-            shape_cache[shape] = meta
-        key = f"json.{file}{jpath}" if jpath.startswith("[") else f"json.{file}.{jpath}"
-        model_words = lb.model_forms(model) if model else ()
-        if file != current:
-            _same_value_units(rows, start)
-            current, start = file, len(rows)
-        rows.append((key, value, meta[0], f"{file}: {jpath}", meta[1] + model_words + extra))
-    _same_value_units(rows, start)
-
-
-def _same_value_units(rows: list[Row], start: int) -> None:
-    """A unitless leaf of one JSON file that repeats, digit for digit, a non-integer value the same file gives
-    a unit is that measurement again ("latency_percentiles.p95" = "run_results[2].mean_ms"): it takes the unit,
-    and its source says so."""
-    units: dict[float, str] = {}
-    for _, value, unit, _, _ in rows[start:]:
-        if unit and not float(value).is_integer():
-            units[value] = unit if units.get(value, unit) == unit else ""
-    if not units:
-        return
-    for k in range(start, len(rows)):
-        key, value, unit, source, labels = rows[k]
-        if not unit and units.get(value) and not float(value).is_integer():
-            rows[k] = (key, value, units[value], f"{source} (unit {units[value]}: the same value as a {units[value]} "
-                       "leaf of this file)", labels)

@@ -145,11 +145,12 @@ def read_csv(text: str) -> pd.DataFrame:
 #
 # ``pd.read_csv`` costs about 0.6 ms per small file, mostly building the DataFrame; a corpus holds
 # thousands of small CSVs and the facts need only their columns. ``parse_csv`` reads the plain cases with
-# the csv module and types each column exactly as ``read_csv`` would (int64, float64 or text, NaN for the
-# default NA strings). Anything it is not sure about returns None and the file goes through ``read_csv`` as
-# before: exponents, inf, booleans, padded cells, quotes outside RFC 4180 fields, ragged rows, one column,
-# duplicate or blank header names, ``\r``, over 17 significant digits. Floats: read_csv's converter and
-# ``float()`` agree: ``read_csv`` asks for ``float_precision="round_trip"``, which is ``float()``'s own
+# the csv module and types each column exactly as ``read_csv`` would (int64, float64, bool or text, NaN for
+# the default NA strings); CRLF line ends and a header without rows too. Anything it is not sure about
+# returns None and the file goes through ``read_csv`` as before: exponents, inf, booleans beside missing or
+# other cells, padded cells, quotes outside RFC 4180 fields, ragged rows, one column with rows, duplicate or
+# blank header names, a lone ``\r`` or one in a quoted file, over 17 significant digits. Floats: read_csv's
+# converter and ``float()`` agree: ``read_csv`` asks for ``float_precision="round_trip"``, which is ``float()``'s own
 # rounding; the fast path still takes at most 17 significant digits, which covers every ``repr`` of a float.
 # ``Corpus.tables`` builds a fast-parsed file's DataFrame with ``read_csv`` on first access, so the tables
 # are the same either way (tests/test_corpus_fast.py compares both paths).
@@ -165,10 +166,6 @@ _CSV_DOUBTFUL = re.compile(
     r"\s*[+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d*)?|inf(?:inity)?|nan)\s*\Z|\s*(?:true|false)\s*\Z",
     re.IGNORECASE)
 _NAN = float("nan")
-# RFC 4180 quoting: a field is "..." (a quote inside doubled) or has no quote at all; read_csv and the csv
-# module read such text the same way (a stray quote inside an unquoted field is where they may differ)
-_CSV_FIELD = r'(?:"(?:[^"]|"")*"|[^",\n]*)'
-_CSV_QUOTED_TEXT = re.compile(rf"(?:{_CSV_FIELD}(?:,{_CSV_FIELD})*(?:\n|\Z))*")
 
 
 @dataclass(frozen=True)
@@ -196,26 +193,32 @@ def _float_ok(match: re.Match[str] | None) -> bool:
 
 def parse_csv(text: str) -> CsvColumns | None:
     """The plain CSVs typed as ``pd.read_csv(..., low_memory=False)`` types them, or None when unsure."""
-    if "\r" in text or text.startswith("\ufeff"):
+    if text.startswith("\ufeff"):
         return None
-    if '"' in text and (len(text) > 1 << 20 or _CSV_QUOTED_TEXT.fullmatch(text) is None):
+    if "\r" in text:  # CRLF line ends (a Windows tool's CSV): the same table, unless a quoted field holds one
+        if '"' in text or "\r" in text.replace("\r\n", ""):
+            return None
+        text = text.replace("\r\n", "\n")
+    if '"' in text and (len(text) > 1 << 20 or not _rfc4180_quotes(text)):
         return None
     try:
         rows = list(csv.reader(io.StringIO(text), strict=True))
     except csv.Error:
         return None
-    if not rows or len(rows[0]) < 2:
+    if not rows:
         return None
     names = rows[0]
     width = len(names)
     if len(set(names)) != width:
         return None
-    data = [row for row in rows[1:] if row]  # read_csv skips blank lines
-    if not data or any(len(row) != width for row in data):
-        return None
     for name in names:
         if not name or name != name.strip():
             return None
+    data = [row for row in rows[1:] if row]  # read_csv skips blank lines
+    if not data:  # a header alone (a failed export's message): no rows, every column text
+        return CsvColumns(tuple(names), 0, (False,) * width, tuple([] for _ in names))
+    if width < 2 or any(len(row) != width for row in data):
+        return None
     columns: list[list[Any]] = []
     numeric: list[bool] = []
     for cells in zip(*data, strict=True):
@@ -232,6 +235,25 @@ def parse_csv(text: str) -> CsvColumns | None:
 _CSV_ALL_NUMBERS = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:\x00[+-]?(?:\d+(?:\.\d*)?|\.\d+))*\Z", re.ASCII)
 _CSV_NUMBER_START = frozenset("0123456789+-. \t\n\x0b\x0c")
 _CSV_WORDS = frozenset({"inf", "infinity", "nan", "true", "false"})
+# read_csv's default true/false values; a column of these alone (none missing) is bool
+_CSV_TRUE = frozenset({"True", "TRUE", "true"})
+_CSV_BOOLEANS = _CSV_TRUE | {"False", "FALSE", "false"}
+
+
+def _rfc4180_quotes(text: str) -> bool:
+    """Whether every quote of the text is RFC 4180 quoting, which read_csv and the csv module read the same way
+    (a stray quote inside an unquoted field is where they may differ): each field is ``"..."`` (a quote inside doubled)
+    or holds no quote at all. Between two quoted stretches (the text split at its quotes, every other
+    piece) there is nothing (a doubled quote) or a field end on both sides (``","``, ``",\n"``)."""
+    pieces = text.split('"')
+    last = len(pieces) - 1
+    if last % 2:
+        return False  # an odd number of quotes: one is never closed
+    for i in range(0, last + 1, 2):
+        piece = pieces[i]
+        if piece and ((i > 0 and piece[0] not in ",\n") or (i < last and piece[-1] not in ",\n")):
+            return False
+    return True
 
 
 def _type_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
@@ -243,6 +265,8 @@ def _type_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
         if max(map(len, cells)) > 17 and not all(map(_float_ok, map(_CSV_FLOAT.match, cells))):
             return None, []
         return True, list(map(float, cells))
+    if _CSV_BOOLEANS.issuperset(cells):  # TRUE/FALSE in every cell: a bool column (not a number)
+        return False, [cell in _CSV_TRUE for cell in cells]
     na = CSV_NA_VALUES
     missing = False
     numbers = texts = 0
@@ -341,7 +365,10 @@ def parse_cell(text: str) -> tuple[float | None, str]:
     Emphasis, backticks and thousands separators are dropped; a trailing parenthetical is ignored.
     ``(None, "")`` when the cell is not a number with an optional known unit, or is beyond a float's range.
     """
-    cleaned = text.replace("**", "").replace("__", "").replace("`", "").strip().strip("*_").strip()
+    if "*" in text or "_" in text or "`" in text:
+        cleaned = text.replace("**", "").replace("__", "").replace("`", "").strip().strip("*_").strip()
+    else:
+        cleaned = text.strip()
     if not cleaned or not (cleaned[0].isdigit() or cleaned[0] in "+-.\u2212"):
         return None, ""
     match = _NUMBER.match(cleaned)
@@ -361,13 +388,17 @@ def parse_cell(text: str) -> tuple[float | None, str]:
     return number, unit
 
 
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")  # a pipe, unless escaped
+_FENCES = ("```", "~~~")
+
+
 def _split_row(line: str) -> list[str]:
     text = line.strip()
     if text.startswith("|"):
         text = text[1:]
     if text.endswith("|") and not text.endswith("\\|"):
         text = text[:-1]
-    return [c.strip() for c in re.split(r"(?<!\\)\|", text)]
+    return [c.strip() for c in (_CELL_SPLIT.split(text) if "\\" in text else text.split("|"))]
 
 
 def markdown_tables(path: str, text: str) -> list[MarkdownTable]:
@@ -380,17 +411,18 @@ def markdown_tables(path: str, text: str) -> list[MarkdownTable]:
     if "|" not in text:
         return []
     lines = text.splitlines()
+    count = len(lines)
+    fenced = "```" in text or "~~~" in text  # else no line can open a fence: skip the check
     tables: list[MarkdownTable] = []
     fence = False
     i = 1
-    while i < len(lines):
+    while i < count:
         line = lines[i]
-        stripped = line.lstrip()
-        if stripped.startswith(("```", "~~~")):
+        if fenced and line.lstrip().startswith(_FENCES):
             fence = not fence
             i += 1
             continue
-        if fence or "-" not in line or "|" not in line:
+        if fence or "|" not in line or "-" not in line:
             i += 1
             continue
         delim = _split_row(line)
@@ -402,21 +434,19 @@ def markdown_tables(path: str, text: str) -> list[MarkdownTable]:
         header = header[-width:] if len(header) >= width else header + [""] * (width - len(header))
         rows: list[tuple[str, ...]] = []
         j = i + 1
-        while j < len(lines) and "|" in lines[j] and lines[j].strip():
+        numbers: list[tuple[float | None, ...]] = []
+        units: list[tuple[str, ...]] = []
+        while j < count and "|" in lines[j] and lines[j].strip():
             cells = _split_row(lines[j])
-            cells = cells[:width] + [""] * (width - len(cells))
-            rows.append(tuple(cells))
+            if len(cells) != width:
+                cells = cells[:width] + [""] * (width - len(cells))
+            row = tuple(cells)
+            rows.append(row)
+            row_numbers, row_units = zip(*map(parse_cell, row), strict=True)
+            numbers.append(row_numbers)
+            units.append(row_units)
             j += 1
-        parsed = [[parse_cell(c) for c in row] for row in rows]
-        tables.append(
-            MarkdownTable(
-                path=path,
-                index=len(tables) + 1,
-                header=tuple(header),
-                cells=tuple(rows),
-                numbers=tuple(tuple(p[0] for p in row) for row in parsed),
-                units=tuple(tuple(p[1] for p in row) for row in parsed),
-            )
-        )
+        tables.append(MarkdownTable(path=path, index=len(tables) + 1, header=tuple(header), cells=tuple(rows),
+                                    numbers=tuple(numbers), units=tuple(units)))
         i = j
     return tables

@@ -26,17 +26,14 @@ _SIZE_TAG = re.compile(r"^(\d+(?:\.\d+)?)([mbk])(?:$|[-_])")
 _SIZE_SCALE = {"k": 1e3, "m": 1e6, "b": 1e9}
 
 
-def parameter_facts(rows: list[Row], lb: Any) -> None:
+def parameter_facts(rows: list[Row], lb: Any, labels: set[str] | None = None) -> None:
     """The parameter count each model's name states ("gemma3:270m" -> 270 million): ``models.<model>.parameters``,
-    for every model the facts name (a model column, a file name, a JSON model field)."""
-    seen: set[str] = set()
-    checked: set[str] = set()
-    for _, _, _, _, labels in rows:
-        for label in labels:
-            if ":" in label and label not in checked:
-                checked.add(label)
-                if lb.models_in_text(label) == [label]:
-                    seen.add(label)
+    for every model the facts name (a model column, a file name, a JSON model field).
+
+    ``labels``: every label string of ``rows`` (words without a ``:`` may be left out), when the caller
+    gathered them; else they are read from the rows."""
+    every = set().union(*[row[4] for row in rows]) if labels is None else labels
+    seen = {label for label in every if ":" in label and lb.models_in_text(label) == [label]}
     for model in sorted(seen):
         size = _SIZE_TAG.match(model.partition(":")[2])
         if size is None:
@@ -124,8 +121,8 @@ def _pair_labels(a: str, b: str) -> tuple[str, ...]:
     Only the pair: a fact about both types must not fit a sentence that names one of them."""
     out: dict[str, None] = {}
     for x, y in ((a, b), (b, a)):
-        for nx in {x, _KIND_NAMES[x].lower()}:
-            for ny in {y, _KIND_NAMES[y].lower()}:
+        for nx in dict.fromkeys((x, _KIND_NAMES[x].lower())):  # not a set: the same order in every process
+            for ny in dict.fromkeys((y, _KIND_NAMES[y].lower())):
                 for joint in (" and ", " & ", "/", " or ", " plus "):
                     out[f"{nx}{joint}{ny}"] = None
     return tuple(out)

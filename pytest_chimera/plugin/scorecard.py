@@ -30,6 +30,7 @@ class Score:
     ttft_ms: float
     tokens_per_s: float
     replayed: bool
+    overhead_ms: float | None = None  # the agent's time outside the model calls (ReportRun.overhead_ms)
 
     def to_json(self) -> dict[str, Any]:
         """The checks of the run as plain JSON (the ``checks`` entry of the run JSON)."""
@@ -67,7 +68,7 @@ def score(test: str, run: ReportRun, facts: Facts | None) -> Score:
         checked = len(model_checked(consistency))
     metrics = run.metrics
     return Score(test, passed, checked, counts["supported"], counts["contradicted"], counts["unverified"],
-                 metrics["ttft_ms"], metrics["tokens_per_s"], run.replayed)
+                 metrics["ttft_ms"], metrics["tokens_per_s"], run.replayed, run.overhead_ms)
 
 
 def _count(value: int | None) -> str:
@@ -76,8 +77,9 @@ def _count(value: int | None) -> str:
 
 def render(scores: Sequence[Score]) -> list[str]:
     """A fixed-width table: test, structure rules passed, model-written numbers checked, numbers
-    supported/contradicted/unverified, speed."""
-    header = ("test", "structure", "checked", "supported", "contradicted", "unverified", "TTFT ms", "tok/s")
+    supported/contradicted/unverified, speed, and the agent's overhead beside the model calls."""
+    header = ("test", "structure", "checked", "supported", "contradicted", "unverified", "TTFT ms", "tok/s",
+              "overhead ms")
     rows = [
         (
             s.test,
@@ -88,6 +90,7 @@ def render(scores: Sequence[Score]) -> list[str]:
             _count(s.unverified),
             f"{s.ttft_ms:.1f}" + (" (replayed)" if s.replayed else ""),
             f"{s.tokens_per_s:.1f}",
+            "-" if s.overhead_ms is None else f"{s.overhead_ms:.1f}",
         )
         for s in scores
     ]
