@@ -125,6 +125,7 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("identifier-dash digits read as ranges", "checks/numbers.py",
      'return text[start - 2].isdigit() and text[start - 1] in "-/"',
      'return text[start - 2].isdigit() or text[start - 1] in "-/"'),
+    ("signs dropped", "checks/numbers.py", '        sign = m.group("sign")\n', "        sign = None\n"),
     ("count head noun off", "checks/numbers.py", "if head is not None and head.group(1).lower() in _COUNT_WORDS:",
      "if False:"),
     ("bracketed unit of a table header ignored", "checks/claims.py", "if offset < 0:  # a table cell",

@@ -33,6 +33,8 @@ from pytest_chimera.evidence.facts import Fact, Facts
         ("16 GB", 16.0, "GB", 0.5),
         ("44 files", 44.0, "files", 0.5),
         ("303.9 tokens  per   second", 303.9, "tok/s", 0.05),  # any run of spaces inside a unit
+        ("-12.5%", -12.5, "%", 0.05),  # a sign is part of the value
+        ("\u22123 ms", -3.0, "ms", 0.5),
     ],
 )
 def test_number_forms(text: str, value: float, unit: str, tolerance: float) -> None:
@@ -51,6 +53,7 @@ def test_number_forms(text: str, value: float, unit: str, tolerance: float) -> N
         ("num_keep=5, n_seq=2, avg_tokens=14.1", [("5", "config"), ("2", "config"), ("14.1", "quantity")]),
         ("run-7 and step:3 took 5 ms, 44/101 files", [("5 ms", "quantity"), ("44", "quantity"),
                                                         ("101 files", "quantity")]),
+        ("gemma3_1b took 5 ms, v1.2.3 then 7 files", [("5 ms", "quantity"), ("7 files", "quantity")]),
         ("1. Implement tuning", [("1", "ordinal")]),
         ("the gemma3-1b and 270m models", [("270m", "model")]),
         ("see reports/gemma3/gemma3_1b-it-qat_baseline.csv and v1.2.3", []),
