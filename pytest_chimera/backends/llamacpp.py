@@ -7,10 +7,10 @@ Metric meanings (Ollama's): prompt_eval_count/prompt_eval_ms are the prompt toke
 in this call and its time for them; eval_count is the number of tokens generated (the end-of-generation
 token not counted) and eval_ms the engine time spent generating them: llama.cpp's decode time of the
 generated tokens fed back (all but the last, as in Ollama) plus the time of the sampling steps (where a
-grammar's cost lands; backends/sampling.py: llama.cpp's native sampler chain, its repetition penalties applied
-to the window's tokens only, greedy decoding as an argmax). tokens_per_s = eval_count / eval_ms. load_ms is the model load time, carried by
-the first call after loading (0 afterwards); total_ms = load_ms + the call's time; wall_ms is the call's
-time as the caller sees it.
+grammar's cost lands; see backends/sampling.py: llama.cpp's native sampler chain, its repetition penalties
+applied to the window's tokens only, greedy decoding an argmax). tokens_per_s = eval_count / eval_ms.
+load_ms is the model load time, carried by the first call after loading (0 afterwards); total_ms = load_ms
++ the call's time; wall_ms is the call's time as the caller sees it.
 
 Prefix reuse: by default the context is cleared before every call, so each call evaluates its whole prompt
 and TTFT is never flattered by an earlier call. ``reuse_prefix=True`` keeps the KV cache and evaluates only
