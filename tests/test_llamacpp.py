@@ -101,12 +101,12 @@ def test_seeded_sampling_is_reproducible(embedded: LlamaCppBackend) -> None:
 
 
 SAMPLING_CASES = {
-    "greedy, short penalty window": {"temperature": 0, "repeat_penalty": 1.3, "repeat_last_n": 8,
-                                     "presence_penalty": 0.5, "num_predict": 40},
+    "greedy, short penalty window": {"temperature": 0, "repeat_penalty": 1.3, "repeat_last_n": 4,
+                                     "presence_penalty": 0.5, "num_predict": 20},
     "seeded top-k/top-p/temperature": {"temperature": 1.0, "seed": 42, "top_k": 40, "repeat_penalty": 1.2,
-                                       "repeat_last_n": 16, "num_predict": 24},
-    "mirostat 2": {"temperature": 0.8, "seed": 7, "mirostat": 2, "repeat_penalty": 1.2, "num_predict": 16},
-    "frequency penalty (native penalties)": {"temperature": 0, "frequency_penalty": 0.4, "num_predict": 16},
+                                       "repeat_last_n": 6, "num_predict": 14},
+    "mirostat 2": {"temperature": 0.8, "seed": 7, "mirostat": 2, "repeat_penalty": 1.2, "num_predict": 10},
+    "frequency penalty (native penalties)": {"temperature": 0, "frequency_penalty": 0.4, "num_predict": 8},
 }
 
 
@@ -130,7 +130,7 @@ def test_fast_sampling_gives_the_native_chains_tokens(embedded: LlamaCppBackend,
 
 def test_fast_greedy_with_a_grammar_gives_the_native_chains_tokens(embedded: LlamaCppBackend) -> None:
     schema = {"type": "object", "properties": {"colours": {"type": "array", "items": {"type": "string"}}}}
-    options = {"temperature": 0, "repeat_penalty": 1.5, "repeat_last_n": 8, "num_predict": 24}
+    options = {"temperature": 0, "repeat_penalty": 1.5, "repeat_last_n": 4, "num_predict": 12}
     texts = []
     for native in (True, False):
         embedded.native_sampling = native

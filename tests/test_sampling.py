@@ -19,13 +19,17 @@ from hypothesis import strategies as st
 llama_cpp = pytest.importorskip("llama_cpp")
 _internals = pytest.importorskip("llama_cpp._internals")
 
-from pytest_chimera.backends.sampling import PenaltyWindow, greedy_argmax  # noqa: E402
+from pytest_chimera.backends.sampling import PenaltyWindow, greedy_argmax, greedy_pick, to_f32  # noqa: E402
 
 N_VOCAB = 24
-special = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, -2.5, float("inf"), float("-inf"), float("nan")])
+special = st.sampled_from(
+    [0.0, -0.0, 1.0, -1.0, 2.5, -2.5, 3.0e38, -3.0e38, 1e-45, float("inf"), float("-inf"), float("nan")]
+)
 finite = st.floats(-30, 30, width=32)
 tokens = st.lists(st.integers(0, N_VOCAB - 1), max_size=20)
-repeats = st.one_of(st.just(1.0), st.floats(0.25, 4.0, width=32))
+repeats = st.one_of(
+    st.just(1.0), st.floats(0.25, 4.0, width=32), st.sampled_from([0.0, -0.0, -1.5, 1e-30, 1e30, 1.1, 1.3])
+)
 presences = st.one_of(st.just(0.0), st.just(-0.0), st.floats(-3.0, 3.0, width=32))
 last_ns = st.integers(0, 10)
 
@@ -50,12 +54,14 @@ def _apply(sampler: Any, logits: list[float] | np.ndarray) -> int:
 
 def _ours_greedy(window: PenaltyWindow, logits: np.ndarray) -> int:
     before = logits.copy()
-    saved = window.apply(logits)
+    token = greedy_pick(logits, window)
+    assert before.tobytes() == logits.tobytes()  # llama.cpp's logits row is left as it was
+    saved = window.apply(logits)  # the in-place path agrees
     try:
-        token = greedy_argmax(logits)
+        assert greedy_argmax(logits) == token
     finally:
         window.restore(logits, saved)
-    assert before.tobytes() == logits.tobytes()  # llama.cpp's logits row is left as it was
+    assert before.tobytes() == logits.tobytes()
     window.accept(token)
     return token
 
@@ -142,6 +148,13 @@ def test_greedy_argmax_follows_llama_cpp_scan(values: list[float]) -> None:
         if row[i] > row[best]:
             best = i
     assert greedy_argmax(row) == best
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_to_f32_rounds_as_c_does(value: float) -> None:
+    with np.errstate(over="ignore"):
+        expected = np.float64(np.float32(value))
+    assert np.array(to_f32(value)).tobytes() == np.array(expected).tobytes() or (value != value)
 
 
 def test_window_keeps_the_last_n_tokens_only() -> None:

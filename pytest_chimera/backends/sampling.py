@@ -16,7 +16,10 @@ tests/test_sampling.py checks both paths against llama.cpp's samplers.
 
 from __future__ import annotations
 
+import ctypes
 import importlib
+import math
+import struct
 from collections import deque
 from collections.abc import Mapping
 from typing import Any
@@ -27,17 +30,44 @@ import numpy.typing as npt
 Logits = npt.NDArray[np.float32]
 
 
+_F32 = struct.Struct("f")
+
+
+def to_f32(value: float) -> float:
+    """``value`` rounded to the nearest float32, as C's ``(float)`` conversion does (overflow gives infinity)."""
+    try:
+        result: float = _F32.unpack(_F32.pack(value))[0]
+    except OverflowError:  # struct refuses what C rounds to +-inf
+        return math.copysign(math.inf, value)
+    return result
+
+
+def to_f32_all(values: list[float]) -> list[float]:
+    """``to_f32`` of every value, in one pass where none overflows."""
+    try:
+        layout = struct.Struct(f"{len(values)}f")
+        return list(layout.unpack(layout.pack(*values)))
+    except OverflowError:
+        return [to_f32(v) for v in values]
+
+
 class PenaltyWindow:
-    """The last ``last_n`` picked tokens and llama.cpp's repetition penalties over them (frequency 0)."""
+    """The last ``last_n`` picked tokens and llama.cpp's repetition penalties over them (frequency 0).
+
+    The penalties are computed on Python floats and rounded to float32 after each operation: a float32
+    product is exact in a double, and a double's 53 bits (>= 2 x 24 + 2) make rounding a double quotient or
+    difference to float32 give the correctly rounded float32 result, which is what llama.cpp's float
+    arithmetic gives.
+    """
 
     def __init__(self, last_n: int, repeat: float, present: float, frequency: float = 0.0) -> None:
         if frequency != 0.0:
             raise ValueError("PenaltyWindow applies a frequency penalty of 0 only; use the native sampler")
         self.last_n = max(int(last_n), 0)
-        self.repeat = np.float32(repeat)
+        self.repeat = to_f32(repeat)
         # llama.cpp subtracts float(count) * freq + float(count > 0) * present: with freq = +-0 that is freq + present
-        self.offset = np.float32(np.float32(frequency) + np.float32(present))
-        self.active = self.last_n > 0 and not (self.repeat == 1.0 and frequency == 0.0 and np.float32(present) == 0.0)
+        self.offset = to_f32(to_f32(frequency) + to_f32(present))
+        self.active = self.last_n > 0 and not (self.repeat == 1.0 and to_f32(present) == 0.0)
         self._recent: deque[int] = deque()
         self._counts: dict[int, int] = {}
         self._ids: npt.NDArray[np.intp] | None = None
@@ -56,26 +86,39 @@ class PenaltyWindow:
         self._recent.append(token)
         self._ids = None
 
+    def __contains__(self, token: int) -> bool:
+        return token in self._counts
+
+    @property
+    def penalising(self) -> bool:
+        """Whether the penalties change anything now (llama.cpp skips them when they are neutral)."""
+        return self.active and bool(self._counts)
+
     def ids(self) -> npt.NDArray[np.intp]:
         """The distinct tokens of the window, the ones the penalties touch."""
         if self._ids is None:
             self._ids = np.fromiter(self._counts, dtype=np.intp, count=len(self._counts))
         return self._ids
 
-    def penalise(self, values: Logits) -> Logits:
-        """llama.cpp's penalty of window tokens' logits: ``x <= 0 ? x * repeat : x / repeat``, minus the offset."""
-        with np.errstate(all="ignore"):  # inf/nan arise exactly as in C; numpy would only warn about them
-            scaled = np.where(values <= 0, values * self.repeat, values / self.repeat)
-            result: Logits = np.subtract(scaled, self.offset, dtype=np.float32)
-        return result
+    def penalise(self, values: list[float]) -> list[float]:
+        """llama.cpp's penalty of float32 logits: ``x <= 0 ? x * repeat : x / repeat``, minus the offset."""
+        repeat, offset = self.repeat, self.offset
+        if repeat:
+            scaled = [x * repeat if x <= 0 else x / repeat for x in values]
+        else:
+            scaled = [x * repeat if x <= 0 else _divide_by_zero(x, repeat) for x in values]
+        scaled = to_f32_all(scaled)
+        if offset == 0.0 and math.copysign(1.0, offset) > 0:  # y - +0.0 is y, bit for bit
+            return scaled
+        return to_f32_all([y - offset for y in scaled])
 
     def apply(self, logits: Logits) -> Logits | None:
         """Penalise ``logits`` in place; return the values to hand to ``restore`` (None: nothing changed)."""
-        if not self.active or not self._counts:
+        if not self.penalising:
             return None
         ids = self.ids()
         saved = logits[ids]
-        logits[ids] = self.penalise(saved)
+        logits[ids] = self.penalise(saved.tolist())
         return saved
 
     def restore(self, logits: Logits, saved: Logits | None) -> None:
@@ -83,11 +126,46 @@ class PenaltyWindow:
             logits[self.ids()] = saved
 
 
+def _divide_by_zero(x: float, zero: float) -> float:
+    """``x / zero`` for a signed zero, as IEEE arithmetic (C) gives it where Python raises; ``x`` positive or NaN."""
+    return x if x != x else math.copysign(math.inf, zero)
+
+
 def greedy_argmax(values: Logits) -> int:
     """llama.cpp's greedy pick: the first index of the largest value; a NaN never wins unless it is at 0."""
     best = int(values.argmax())
     if values[best] != values[best]:  # numpy's argmax stops at the first NaN; llama.cpp's scan skips them
         best = 0 if values[0] != values[0] else int(np.nanargmax(values))
+    return best
+
+
+def greedy_pick(logits: Logits, window: PenaltyWindow) -> int:
+    """llama.cpp's penalties then greedy on ``logits``, reading the row once and leaving it as it was.
+
+    The row's first largest value ``m``, if not a NaN and not in the window, is the best unpenalised token;
+    the answer is then the first of ``m`` and the penalised window tokens with the largest value. Otherwise
+    (rare) the row is penalised in place, scanned and restored.
+    """
+    best = int(logits.argmax())
+    if not window.penalising:
+        return greedy_argmax(logits) if logits[best] != logits[best] else best
+    top = float(logits[best])
+    if top != top or best in window:
+        saved = window.apply(logits)
+        try:
+            return greedy_argmax(logits)
+        finally:
+            window.restore(logits, saved)
+    ids = window.ids()
+    for token, value in zip(ids.tolist(), window.penalise(logits[ids].tolist()), strict=True):
+        if value != value:  # a NaN from the penalties (0 x inf): the full scan decides
+            saved = window.apply(logits)
+            try:
+                return greedy_argmax(logits)
+            finally:
+                window.restore(logits, saved)
+        if value > top or (value == top and token < best):
+            best, top = token, value
     return best
 
 
@@ -100,24 +178,28 @@ class TokenPicker:
         self._n_vocab = int(llm.n_vocab())
         self.chain = chain  # None: greedy without a grammar, done here
         self.window = window
+        self._view: tuple[int, Logits] | None = None  # (address, view): the row stays put between decodes
 
     def logits(self) -> Logits:
         """A zero-copy view of llama.cpp's logits of the last decoded token (synchronises the context)."""
         pointer = self._low.llama_get_logits_ith(self._llm._ctx.ctx, -1)
-        if not pointer:
+        address = ctypes.addressof(pointer.contents) if pointer else 0
+        if not address:
             raise RuntimeError("llama.cpp has no logits for the last token: nothing was decoded")
-        return np.ctypeslib.as_array(pointer, shape=(self._n_vocab,))
+        if self._view is None or self._view[0] != address:
+            self._view = (address, np.ctypeslib.as_array(pointer, shape=(self._n_vocab,)))
+        return self._view[1]
 
     def pick(self) -> int:
         logits = self.logits()
-        saved = self.window.apply(logits)
-        try:
-            if self.chain is None:
-                token = greedy_argmax(logits)
-            else:
+        if self.chain is None:
+            token = greedy_pick(logits, self.window)
+        else:
+            saved = self.window.apply(logits)
+            try:
                 token = int(self._low.llama_sampler_sample(self.chain.sampler, self._llm._ctx.ctx, -1))
-        finally:
-            self.window.restore(logits, saved)
+            finally:
+                self.window.restore(logits, saved)
         self.window.accept(token)
         return token
 
