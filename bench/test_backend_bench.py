@@ -12,10 +12,12 @@ sampler chain, the path before issue 18) and the bare loop, so a noisy machine h
   llama.cpp's own ``n_eval / t_eval`` for the same call (goal >= 0.95). eval_count counts the N generated
   tokens and n_eval the N - 1 fed back, so the ratio carries a factor N / (N - 1); ``decode_share`` is
   t_eval / (t_eval + sampling time), the same comparison without that factor;
-- the sampling time per token, and the Python-side cost per token beside llama.cpp's decode (client time
-  between the first and the last token's arrival, per token, minus llama.cpp's t_eval / n_eval) in process
-  CPU time (steadier when other jobs share the cores; with one llama.cpp thread it is the work done);
-- decode tokens/s measured client-side the same way for the backend and the bare loop (wall and CPU time);
+- the sampling time per token (wall; the backend's eval_ms minus llama.cpp's t_eval, over eval_count), and
+  the whole Python-side cost per token beside llama.cpp's decode: the client's time per token between the
+  first and the last token's arrival minus llama.cpp's t_eval / n_eval (sampling, detokenising, stop
+  strings, llama-cpp-python's eval, the callback);
+- decode tokens/s measured client-side the same way for the backend and the bare loop, in wall time and in
+  process CPU time (steadier when other jobs share the cores; with one llama.cpp thread it is the work done);
 - TTFT: the backend's ``ttft_ms`` against llama.cpp's prompt time for the same call (goal: within a few ms)
   and against the bare loop's time to its first token;
 - the grammar's cost: per-token time with a JSON Schema ``format`` against the same call without one.
@@ -86,7 +88,9 @@ def _ours(backend: LlamaCppBackend, native: bool = False, **kwargs: Any) -> dict
         "engine_tps": perf.n_eval / perf.t_eval_ms * 1000,
         "decode_share": perf.t_eval_ms / (perf.t_eval_ms + sample_ms),
         "sample_us_per_token": sample_ms / m.eval_count * 1000,
-        "python_us_per_token_cpu": ((cpu[-1] - cpu[0]) * 1000 / (len(cpu) - 1) - engine_ms_per_decode) * 1000,
+        "beside_decode_us_per_token": (
+            ((arrivals[-1] - arrivals[0]) * 1000 / (len(arrivals) - 1) - engine_ms_per_decode) * 1000
+        ),
         "ttft_ms": m.ttft_ms or 0.0,
         "engine_prompt_ms": perf.t_p_eval_ms,
         "ms_per_token": m.eval_ms / m.eval_count,
@@ -153,8 +157,8 @@ def test_embedded_backend_against_bare_loop(benchmark: BenchmarkFixture) -> None
         "native_decode_share": _med(native, "decode_share"),
         "sample_us_per_token": _med(ours, "sample_us_per_token"),
         "native_sample_us_per_token": _med(native, "sample_us_per_token"),
-        "python_us_per_token_cpu": _med(ours, "python_us_per_token_cpu"),
-        "native_python_us_per_token_cpu": _med(native, "python_us_per_token_cpu"),
+        "beside_decode_us_per_token": _med(ours, "beside_decode_us_per_token"),
+        "native_beside_decode_us_per_token": _med(native, "beside_decode_us_per_token"),
         "ours_client_tps": _med(ours, "client_tps"),
         "native_client_tps": _med(native, "client_tps"),
         "bare_client_tps": _med(bare, "client_tps"),
@@ -187,8 +191,8 @@ def test_embedded_backend_against_bare_loop(benchmark: BenchmarkFixture) -> None
         f"native chain {f['native_reported_tps']:.1f} vs {f['native_engine_tps']:.1f} "
         f"(ratio {f['native_ratio_reported_to_engine_tps']:.3f}, decode share {f['native_decode_share']:.4f})\n"
         f"  sampling per token: backend {f['sample_us_per_token']:.0f} us, native chain "
-        f"{f['native_sample_us_per_token']:.0f} us; Python-side CPU per token beside llama.cpp's decode: backend "
-        f"{f['python_us_per_token_cpu']:.0f} us, native chain {f['native_python_us_per_token_cpu']:.0f} us\n"
+        f"{f['native_sample_us_per_token']:.0f} us; client time per token beside llama.cpp's decode: backend "
+        f"{f['beside_decode_us_per_token']:.0f} us, native chain {f['native_beside_decode_us_per_token']:.0f} us\n"
         f"  decode tok/s client-side: backend {f['ours_client_tps']:.1f}, native chain {f['native_client_tps']:.1f}, "
         f"bare loop {f['bare_client_tps']:.1f} (backend / bare {f['ratio_client_tps']:.3f})\n"
         f"  decode tokens per CPU-second: backend {f['ours_cpu_tps']:.1f}, native chain {f['native_cpu_tps']:.1f}, "
