@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 llama_cpp = pytest.importorskip("llama_cpp")
@@ -155,6 +155,29 @@ def test_to_f32_rounds_as_c_does(value: float) -> None:
     with np.errstate(over="ignore"):
         expected = np.float64(np.float32(value))
     assert np.array(to_f32(value)).tobytes() == np.array(expected).tobytes() or (value != value)
+
+
+@given(
+    values=st.lists(st.one_of(special, st.floats(width=32)), min_size=1, max_size=30),
+    repeat=repeats,
+    present=presences,
+    frequency=st.sampled_from([0.0, -0.0]),
+)
+@example(values=[1.0, -1.0, 0.0, -0.0], repeat=-0.0, present=0.0, frequency=0.0)
+@example(values=[1.0, -1.0, 0.0, -0.0], repeat=0.0, present=-0.0, frequency=-0.0)
+def test_penalties_are_float32_operations_bit_for_bit(
+    values: list[float], repeat: float, present: float, frequency: float
+) -> None:
+    """Each step is rounded to float32 as C's float arithmetic does (numpy's float32 ufuncs are IEEE single);
+    the offset is llama.cpp's ``float(count) * freq + float(count > 0) * present`` with a zero frequency."""
+    window = PenaltyWindow(4, repeat, present, frequency)
+    x, r = np.array(values, dtype=np.float32), np.float32(repeat)
+    offset = np.float32(3) * np.float32(frequency) + np.float32(1) * np.float32(present)
+    with np.errstate(all="ignore"):
+        expected = np.where(x <= 0, x * r, x / r).astype(np.float32) - offset
+    got = np.array(window.penalise([float(v) for v in x]), dtype=np.float64)
+    assert got.astype(np.float32).astype(np.float64).tobytes() == got.tobytes()  # float32 values only
+    assert got.astype(np.float32).tobytes() == expected.astype(np.float32).tobytes()
 
 
 def test_window_keeps_the_last_n_tokens_only() -> None:

@@ -223,7 +223,7 @@ def build_picker(llm: Any, settings: Mapping[str, Any], grammar: Any, *, native:
     repeat, frequency = float(settings["repeat_penalty"]), float(settings["frequency_penalty"])
     present = float(settings["presence_penalty"])
     here = not native and frequency == 0.0
-    window = PenaltyWindow(last_n if here else 0, repeat, present)
+    window = PenaltyWindow(last_n, repeat, present, frequency) if here else PenaltyWindow(0, 1.0, 0.0)
     temp = float(settings["temp"])
     if here and temp <= 0.0 and grammar is None:
         return TokenPicker(llm, None, window)
