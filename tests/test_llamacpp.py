@@ -106,7 +106,8 @@ SAMPLING_CASES = {
     "seeded top-k/top-p/temperature": {"temperature": 1.0, "seed": 42, "top_k": 40, "repeat_penalty": 1.2,
                                        "repeat_last_n": 6, "num_predict": 14},
     "mirostat 2": {"temperature": 0.8, "seed": 7, "mirostat": 2, "repeat_penalty": 1.2, "num_predict": 10},
-    "frequency penalty (native penalties)": {"temperature": 0, "frequency_penalty": 0.4, "num_predict": 8},
+    "frequency penalty (native penalties)": {"temperature": 0, "frequency_penalty": 3.0, "repeat_penalty": 1.0,
+                                             "num_predict": 12},
 }
 
 
@@ -123,9 +124,9 @@ def test_fast_sampling_gives_the_native_chains_tokens(embedded: LlamaCppBackend,
             embedded.native_sampling = False
         runs[native] = (pieces, result.metrics.eval_count)
     assert runs[True] == runs[False] and runs[True][1] > 0
-    if options.get("repeat_penalty"):  # the penalties changed the tokens, so the comparison covers them
-        plain = embedded.generate(prompt, options={**options, "repeat_penalty": 1.0, "presence_penalty": 0.0})
-        assert plain.text != "".join(runs[True][0])
+    neutral = {"repeat_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
+    plain = embedded.generate(prompt, options={**options, **neutral})
+    assert plain.text != "".join(runs[True][0])  # the penalties changed the tokens: the comparison covers them
 
 
 def test_fast_greedy_with_a_grammar_gives_the_native_chains_tokens(embedded: LlamaCppBackend) -> None:
