@@ -2,11 +2,12 @@
 
 llama.cpp's repetition-penalty sampler looks every token of the vocabulary up in a hash map of the window's
 tokens, on every step: ~0.9 ms per token over gemma3's 262,144 tokens, 2-5% of a decode. Here the penalties
-are applied to the window's own tokens only, with llama.cpp's float32 operations, in place on llama.cpp's
-logits row (restored after the pick); the rest of the chain (grammar, top-k, typical, top-p, min-p,
-temperature, dist, mirostat) stays native and reads the logits the native penalties would have given it.
-Greedy decoding without a grammar needs no native call: the argmax of the penalised row, with the native
-greedy sampler's rules (the lowest token id wins a tie; a NaN is never chosen unless it is token 0).
+are applied to the window's own tokens only, with llama.cpp's float32 operations. Before the rest of a
+native chain (grammar, top-k, typical, top-p, min-p, temperature, dist, mirostat) they are written into
+llama.cpp's logits row, which that chain then reads as the native penalties would have left it, and
+restored after the pick. Greedy decoding without a grammar needs no native call: the argmax of the
+penalised row, with the native greedy sampler's rules (the lowest token id wins a tie; a NaN is never chosen
+unless it is token 0), read from the row without writing to it in the common case.
 
 Only a frequency penalty of 0 is handled here: then every penalised token gets the same offset and each step
 is one IEEE float32 operation, as in llama.cpp. With a frequency penalty the native penalty sampler runs, as
@@ -140,33 +141,33 @@ def greedy_argmax(values: Logits) -> int:
 
 
 def greedy_pick(logits: Logits, window: PenaltyWindow) -> int:
-    """llama.cpp's penalties then greedy on ``logits``, reading the row once and leaving it as it was.
+    """llama.cpp's penalties then greedy on ``logits``, leaving the row as it was.
 
     The row's first largest value ``m``, if not a NaN and not in the window, is the best unpenalised token;
     the answer is then the first of ``m`` and the penalised window tokens with the largest value. Otherwise
-    (rare) the row is penalised in place, scanned and restored.
+    (``m`` in the window, or a NaN) the row is penalised in place, scanned and restored.
     """
     best = int(logits.argmax())
     if not window.penalising:
         return greedy_argmax(logits) if logits[best] != logits[best] else best
     top = float(logits[best])
     if top != top or best in window:
-        saved = window.apply(logits)
-        try:
-            return greedy_argmax(logits)
-        finally:
-            window.restore(logits, saved)
+        return _scan_penalised(logits, window)
     ids = window.ids()
     for token, value in zip(ids.tolist(), window.penalise(logits[ids].tolist()), strict=True):
         if value != value:  # a NaN from the penalties (0 x inf): the full scan decides
-            saved = window.apply(logits)
-            try:
-                return greedy_argmax(logits)
-            finally:
-                window.restore(logits, saved)
+            return _scan_penalised(logits, window)
         if value > top or (value == top and token < best):
             best, top = token, value
     return best
+
+
+def _scan_penalised(logits: Logits, window: PenaltyWindow) -> int:
+    saved = window.apply(logits)
+    try:
+        return greedy_argmax(logits)
+    finally:
+        window.restore(logits, saved)
 
 
 class TokenPicker:
