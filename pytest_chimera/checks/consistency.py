@@ -169,9 +169,17 @@ class RunLike(Protocol):
 
 
 def _run_parts(run: RunLike | Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]]:
+    """(metrics, stages, options) of a run or its JSON; metrics the backend could not measure
+    (``missing_metrics``) are left out, as their aggregated 0 is no fact."""
     if isinstance(run, Mapping):  # a run JSON (ReportRun.to_json)
-        return run.get("metrics") or {}, run.get("stages") or {}, run.get("options") or {}
-    return run.metrics, run.stages, run.options
+        metrics, stages, options = run.get("metrics") or {}, run.get("stages") or {}, run.get("options") or {}
+        missing = run.get("missing_metrics") or ()
+    else:
+        metrics, stages, options = run.metrics, run.stages, run.options
+        missing = getattr(run, "missing_metrics", ())
+    if missing:
+        metrics = {name: value for name, value in metrics.items() if name not in missing}
+    return metrics, stages, options
 
 
 def run_facts(run: RunLike | Mapping[str, Any]) -> tuple[Facts, dict[str, float]]:
