@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from pytest_chimera.checks.numbers import COUNT_NOUNS, Number, canonical_unit, dimension, is_unit_word
-from pytest_chimera.checks.report import ParsedReport
+from pytest_chimera.checks.report import Outline, ParsedReport
 
 # ---- text helpers -------------------------------------------------------------------------------------------
 
@@ -153,7 +153,7 @@ _CONTAINERS = re.compile(r"^(?:\s*(?:>|[-*+](?=\s)|\d{1,9}[.)](?=\s)))*\s*")
 _DIGIT = re.compile(r"\d")
 
 
-def units_of(parsed: ParsedReport) -> list[_Unit]:
+def units_of(parsed: ParsedReport | Outline) -> list[_Unit]:
     """The text units of a report in line order: each line of its text blocks, each table cell, each code line.
 
     Lines no block covers but that hold a digit (the markdown parser gives up below 20 levels of nested

@@ -39,6 +39,7 @@ class Dim:
     models: list[frozenset[str]] = field(default_factory=list)
     level: Any = None  # np.ndarray of bool: the fact is a level of its quantity, not a spread or a count
     model_bound: Any = None  # np.ndarray of bool: the fact names a model or family (matching, on first use)
+    matched: dict[Any, Any] = field(default_factory=dict)  # words -> the phrases they name (query.matched)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -121,6 +121,17 @@ def _context(text: str) -> tuple[list[str], set[str]]:
 
 
 def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list[tuple[str, ...]]:
+    """``_matched``, cached per dimension: a report repeats its phrasing, and numbers are not words."""
+    key = (tuple(seq), frozenset(bag), subsume)
+    hit = d.matched.get(key)
+    if hit is None:
+        if len(d.matched) >= CANDIDATE_CACHE:
+            d.matched.clear()
+        hit = d.matched[key] = _matched(d, bag, seq, subsume)
+    return list(hit)
+
+
+def _matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list[tuple[str, ...]]:
     """The label phrases of ``d`` the words name: multi-word phrases found in ``seq``, longest first and not
     overlapping ("JSON and Markdown" is one term: its "Markdown" names no Markdown-only fact), then the
     single words of ``bag`` that no chosen phrase covers everywhere they occur (every single word of ``bag``

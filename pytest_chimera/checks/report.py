@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks.repetition import WORD_RE as _WORD_RE
@@ -230,10 +231,32 @@ def _split_number(title: str) -> tuple[str | None, str]:
 # -- the parser ---------------------------------------------------------------------------------------
 
 
-def _markdown() -> Any:
+@lru_cache(maxsize=2)
+def _markdown(inline: bool = True) -> Any:
+    """The parser (cached); ``inline=False``: block structure only, inline tokens keep their source and no
+    children (``_parse_inline`` parses the ones wanted)."""
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    if not inline:
+        md.core.ruler.enableOnly(["normalize", "block"])
+    return md
+
+
+def _parse_inline(tokens: list[Token], env: dict[str, Any]) -> None:
+    """Parse the inline content of the heading and table-cell tokens of a block-only token stream, exactly as
+    the full parse does (the same rules after it: inline parsing, then text joining; ``env`` carries the
+    link reference definitions the block pass found)."""
+    from markdown_it.rules_core import inline, text_join
+    from markdown_it.rules_core.state_core import StateCore
+
+    wanted = [tokens[i + 1] for i, tok in enumerate(tokens)
+              if tok.type in ("heading_open", "th_open", "td_open") and i + 1 < len(tokens)
+              and tokens[i + 1].type == "inline"]
+    if wanted:
+        state = StateCore("", _markdown(), env, wanted)
+        inline(state)
+        text_join(state)
 
 
 def _layout_parts(tokens: list[Token], n_lines: int) -> tuple[str, dict[str, dict[str, int]]]:
@@ -288,11 +311,80 @@ def _header_end(tokens: list[Token]) -> int:
     return 0
 
 
+@dataclass
+class Outline:
+    """The block structure of a report without the inline content of its paragraphs and items: what the number
+    checks read (``claims.units_of``: each line of a text block, each table cell), at a fraction of a full
+    parse's cost. ``blocks`` have the kinds, line ranges, parts and sections of ``ParsedReport.blocks``,
+    except that a bold-led paragraph is a ``paragraph`` (telling it needs its inline content) and the ``text``
+    of paragraphs and items is empty; ``tables``, ``parts`` and ``layout`` are those of ``parse_report``."""
+
+    source: str
+    layout: str
+    parts: dict[str, dict[str, int]]
+    blocks: list[Block]
+    tables: list[Table]
+
+
+def outline(markdown: str) -> Outline:
+    """The ``Outline`` of a markdown report: a block-level parse, inline parsing only for headings and table
+    cells (any text parses; nothing raises)."""
+    env: dict[str, Any] = {}
+    tokens = _markdown(inline=False).parse(markdown, env)
+    _parse_inline(tokens, env)
+    layout, parts = _layout_parts(tokens, markdown.count("\n") + 1)
+    walk = _walk(tokens, parts)
+    return Outline(markdown, layout, parts, walk.blocks, walk.tables)
+
+
 def parse_report(markdown: str) -> ParsedReport:
     """Parse a markdown report into a ``ParsedReport``; any text parses (nothing raises)."""
     tokens = _markdown().parse(markdown)
-    n_lines = markdown.count("\n") + 1
-    layout, parts = _layout_parts(tokens, n_lines)
+    layout, parts = _layout_parts(tokens, markdown.count("\n") + 1)
+    walk = _walk(tokens, parts)
+    sections, blocks = walk.sections, walk.blocks
+    words = [count_words(b.text) if b.text else 0 for b in blocks]  # a word never spans a joining newline
+    _fill_sections(sections, blocks, words)
+    body = [k for k, b in enumerate(blocks) if b.part == "body" and b.kind != "hr"]
+    body_text = "\n".join(blocks[k].text for k in body)
+    numbered = walk.orphans["numbered_item"] + [it for s in sections for it in s.numbered_items]
+    bullets = walk.orphans["bullet_item"] + [it for s in sections for it in s.bullet_items]
+    return ParsedReport(
+        title=walk.title,
+        layout=layout,
+        parts=parts,
+        sections=sections,
+        tables=walk.tables,
+        blocks=blocks,
+        bold=walk.bolds,
+        callouts=walk.callouts,
+        recommendations=_recommendations(sections),
+        numbered_items=numbered,
+        bullet_items=bullets,
+        body_text=body_text,
+        body_word_count=sum(words[k] for k in body),
+        word_count=sum(words),
+        repetition=measure_repetition(body_text),
+        source=markdown,
+    )
+
+
+@dataclass
+class _Walked:
+    """What one pass over the token stream collects."""
+
+    sections: list[Section] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    bolds: list[Bold] = field(default_factory=list)
+    callouts: list[Callout] = field(default_factory=list)
+    title: str | None = None
+    orphans: dict[str, list[str]] = field(default_factory=lambda: {"numbered_item": [], "bullet_item": []})
+
+
+def _walk(tokens: list[Token], parts: dict[str, dict[str, int]]) -> _Walked:
+    """Sections, tables, blocks, bold spans and callouts of a token stream (inline tokens without children, as
+    ``outline`` leaves paragraphs, give empty texts and no bold spans)."""
 
     def part_of(line: int) -> str:
         for name, span in parts.items():
@@ -300,19 +392,14 @@ def parse_report(markdown: str) -> ParsedReport:
                 return name
         return "body"
 
-    sections: list[Section] = []
-    tables: list[Table] = []
-    blocks: list[Block] = []
-    bolds: list[Bold] = []
-    callouts: list[Callout] = []
+    out = _Walked()
+    sections, tables, blocks, bolds, callouts = out.sections, out.tables, out.blocks, out.bolds, out.callouts
     heading_level = 0
     list_stack: list[str] = []  # "bullet" | "ordered"
     table_rows: list[list[str]] | None = None
     table_header: list[str] = []
     table_line = 0
     row: list[str] = []
-    title: str | None = None
-    orphans: dict[str, list[str]] = {"numbered_item": [], "bullet_item": []}
 
     def current() -> int | None:
         return len(sections) - 1 if sections else None
@@ -332,8 +419,8 @@ def parse_report(markdown: str) -> ParsedReport:
             text = _inline_text(inline).strip()
             level = int(tok.tag[1]) if tok.tag[1:].isdigit() else 1
             heading_level = level
-            if title is None and level == 1 and text:
-                title = text
+            if out.title is None and level == 1 and text:
+                out.title = text
             number, name = _split_number(text)
             part = part_of(line)
             sections.append(Section(level, number, name, "heading", part, line))
@@ -386,7 +473,7 @@ def parse_report(markdown: str) -> ParsedReport:
                         bucket = sections[sec].numbered_items if kind == "numbered_item" else sections[sec].bullet_items
                         bucket.append(text.strip())
                     else:
-                        orphans[kind].append(text.strip())
+                        out.orphans[kind].append(text.strip())
                 blocks.append(Block(kind, line, max(end, line), part, current(), text, lead))
             _collect_bold(inline, line, part, bolds, callouts)
             i += 3
@@ -398,31 +485,7 @@ def parse_report(markdown: str) -> ParsedReport:
         elif t == "hr":
             blocks.append(Block("hr", line, line, part_of(line), current(), ""))
         i += 1
-
-    _fill_sections(sections, blocks)
-    body_blocks = [b for b in blocks if b.part == "body" and b.kind not in ("hr",)]
-    body_text = "\n".join(b.text for b in body_blocks)
-    numbered = orphans["numbered_item"] + [it for s in sections for it in s.numbered_items]
-    bullets = orphans["bullet_item"] + [it for s in sections for it in s.bullet_items]
-    return ParsedReport(
-        title=title,
-        layout=layout,
-        parts=parts,
-        sections=sections,
-        tables=tables,
-        blocks=blocks,
-        bold=bolds,
-        callouts=callouts,
-        recommendations=_recommendations(sections),
-        numbered_items=numbered,
-        bullet_items=bullets,
-        body_text=body_text,
-        body_word_count=count_words(body_text),
-        word_count=count_words("\n".join(b.text for b in blocks)),
-        repetition=measure_repetition(body_text),
-        source=markdown,
-    )
-
+    return out
 
 def _collect_bold(inline: Token, line: int, part: str, bolds: list[Bold], callouts: list[Callout]) -> None:
     lines = _inline_text(inline).split("\n")
@@ -444,14 +507,17 @@ def _has_quantity(text: str) -> bool:
     return _DIGIT_RE.search(text) is not None and any(n.form == "quantity" for n in find_numbers(text))
 
 
-def _fill_sections(sections: list[Section], blocks: list[Block]) -> None:
+def _fill_sections(sections: list[Section], blocks: list[Block], words: list[int]) -> None:
+    """Each section's text and word count (``words``: each block's)."""
     texts: dict[int, list[str]] = {}
-    for b in blocks:
+    counts: dict[int, int] = {}
+    for b, n in zip(blocks, words, strict=True):
         if b.section is not None and b.kind not in ("heading", "hr"):
             texts.setdefault(b.section, []).append(b.text)
+            counts[b.section] = counts.get(b.section, 0) + n
     for k, s in enumerate(sections):
         s.text = "\n".join(texts.get(k, []))
-        s.word_count = count_words(s.text)
+        s.word_count = counts.get(k, 0)
 
 
 def _recommendations(sections: list[Section]) -> list[str]:
