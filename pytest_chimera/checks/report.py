@@ -315,9 +315,10 @@ def _header_end(tokens: list[Token]) -> int:
 class Outline:
     """The block structure of a report without the inline content of its paragraphs and items: what the number
     checks read (``claims.units_of``: each line of a text block, each table cell), at a fraction of a full
-    parse's cost. ``blocks`` have the kinds, line ranges, parts and sections of ``ParsedReport.blocks``,
-    except that a bold-led paragraph is a ``paragraph`` (telling it needs its inline content) and the ``text``
-    of paragraphs and items is empty; ``tables``, ``parts`` and ``layout`` are those of ``parse_report``."""
+    parse's cost. ``blocks`` and ``tables`` are those of ``parse_report`` with three differences, all from
+    not parsing paragraphs inline: a bold-led paragraph is a ``paragraph``, not a section (``section`` indices
+    count markdown headings only), and paragraphs and items have an empty ``text``. ``parts`` and ``layout``
+    are those of ``parse_report``."""
 
     source: str
     layout: str
