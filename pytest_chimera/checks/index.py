@@ -76,6 +76,7 @@ class FactIndex:
         # (dim, phrase weights, models, min_labels) -> candidate arrays: sentences repeat their words
         self.candidates: dict[Any, tuple[Any, Any, Any, Any]] = {}
         self.spans: dict[Any, Any] = {}  # (dim, phrases, models) -> the span of a quantity (matching.span_of)
+        self.weighed: dict[Any, Any] = {}  # (dim, phrases, near phrases) -> their weights (matching._weigh)
         self.stat_phrases: frozenset[tuple[str, ...]] = _STAT_PHRASES
         self.model_phrases: set[tuple[str, ...]] = set()
         if n == 0:
