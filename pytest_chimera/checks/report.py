@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pytest_chimera.checks.mdtokens import TABLE_ROWS, bold_spans, inline_text, only_bold, parse_inline, parser
 from pytest_chimera.checks.repetition import WORD_RE as _WORD_RE
 from pytest_chimera.checks.repetition import Repetition, measure_repetition
 
@@ -160,63 +160,7 @@ class ParsedReport:
         return "body"
 
 
-# -- inline helpers ---------------------------------------------------------------------------------
-
-
-def _inline_text(token: Token) -> str:
-    """Plain text of an inline token (markup removed, breaks as newlines)."""
-    out: list[str] = []
-    for child in token.children or []:
-        if child.type in ("text", "code_inline", "html_inline"):
-            out.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            out.append("\n")
-        elif child.type == "image":
-            out.append(child.content)
-    return "".join(out)
-
-
-def _bold_spans(token: Token, first_line: int) -> list[tuple[str, int, bool]]:
-    """(text, line, leads_its_line) for each bold span of an inline token."""
-    spans: list[tuple[str, int, bool]] = []
-    line = first_line
-    depth = 0
-    buf: list[str] = []
-    line_has_text = False
-    leads = False
-    for child in token.children or []:
-        if child.type in ("softbreak", "hardbreak"):
-            line += 1
-            line_has_text = False
-            continue
-        if child.type == "strong_open":
-            if depth == 0:
-                buf = []
-                leads = not line_has_text
-            depth += 1
-            continue
-        if child.type == "strong_close":
-            depth = max(0, depth - 1)
-            if depth == 0:
-                spans.append(("".join(buf).strip(), line, leads))
-            line_has_text = True
-            continue
-        if depth:
-            buf.append(child.content)
-        if child.content.strip():
-            line_has_text = True
-    return spans
-
-
-def _only_bold(token: Token) -> str | None:
-    """The text when an inline token is exactly one bold span (whitespace aside), else None."""
-    kids = [c for c in token.children or [] if not (c.type == "text" and not c.content.strip())]
-    if len(kids) < 3 or kids[0].type != "strong_open" or kids[-1].type != "strong_close":
-        return None
-    if any(c.type in ("strong_open", "strong_close", "softbreak", "hardbreak") for c in kids[1:-1]):
-        return None
-    text = "".join(c.content for c in kids[1:-1]).strip()
-    return text or None
+# -- helpers ----------------------------------------------------------------------------------------
 
 
 def _split_number(title: str) -> tuple[str | None, str]:
@@ -231,40 +175,12 @@ def _split_number(title: str) -> tuple[str | None, str]:
 # -- the parser ---------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=2)
-def _markdown(inline: bool = True) -> Any:
-    """The parser (cached); ``inline=False``: block structure only, inline tokens keep their source and no
-    children (``_parse_inline`` parses the ones wanted)."""
-    from markdown_it import MarkdownIt
-
-    md = MarkdownIt("commonmark", {"html": True}).enable("table")
-    if not inline:
-        md.core.ruler.enableOnly(["normalize", "block"])
-    return md
-
-
-def _parse_inline(tokens: list[Token], env: dict[str, Any]) -> None:
-    """Parse the inline content of the heading and table-cell tokens of a block-only token stream, exactly as
-    the full parse does (the same rules after it: inline parsing, then text joining; ``env`` carries the
-    link reference definitions the block pass found)."""
-    from markdown_it.rules_core import inline, text_join
-    from markdown_it.rules_core.state_core import StateCore
-
-    wanted = [tokens[i + 1] for i, tok in enumerate(tokens)
-              if tok.type in ("heading_open", "th_open", "td_open") and i + 1 < len(tokens)
-              and tokens[i + 1].type == "inline"]
-    if wanted:
-        state = StateCore("", _markdown(), env, wanted)
-        inline(state)
-        text_join(state)
-
-
 def _layout_parts(tokens: list[Token], n_lines: int) -> tuple[str, dict[str, dict[str, int]]]:
     """Line spans (1-based, inclusive) of the seed layout's parts, or all body."""
     starts: list[tuple[int, str]] = []
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.tag == "h2" and tok.map:
-            name = LAYOUT_HEADINGS.get(_inline_text(tokens[i + 1]).strip().rstrip(":").lower())
+            name = LAYOUT_HEADINGS.get(inline_text(tokens[i + 1]).strip().rstrip(":").lower())
             if name:
                 starts.append((tok.map[0] + 1, name))
     if not any(name == "workflow_summary" for _, name in starts):
@@ -331,8 +247,8 @@ def outline(markdown: str) -> Outline:
     """The ``Outline`` of a markdown report: a block-level parse, inline parsing only for headings and table
     cells (any text parses; nothing raises)."""
     env: dict[str, Any] = {}
-    tokens = _markdown(inline=False).parse(markdown, env)
-    _parse_inline(tokens, env)
+    tokens = parser(inline=False).parse(markdown, env)
+    parse_inline(tokens, env)
     layout, parts = _layout_parts(tokens, markdown.count("\n") + 1)
     walk = _walk(tokens, parts)
     return Outline(markdown, layout, parts, walk.blocks, walk.tables)
@@ -340,7 +256,7 @@ def outline(markdown: str) -> Outline:
 
 def parse_report(markdown: str) -> ParsedReport:
     """Parse a markdown report into a ``ParsedReport``; any text parses (nothing raises)."""
-    tokens = _markdown().parse(markdown)
+    tokens = parser().parse(markdown)
     layout, parts = _layout_parts(tokens, markdown.count("\n") + 1)
     walk = _walk(tokens, parts)
     sections, blocks = walk.sections, walk.blocks
@@ -385,7 +301,7 @@ class _Walked:
 
 def _walk(tokens: list[Token], parts: dict[str, dict[str, int]]) -> _Walked:
     """Sections, tables, blocks, bold spans and callouts of a token stream (inline tokens without children, as
-    ``outline`` leaves paragraphs, give empty texts and no bold spans)."""
+    ``outline`` leaves paragraphs, give empty texts and no bold spans; its tables' cells give none either)."""
 
     def part_of(line: int) -> str:
         for name, span in parts.items():
@@ -394,7 +310,7 @@ def _walk(tokens: list[Token], parts: dict[str, dict[str, int]]) -> _Walked:
         return "body"
 
     out = _Walked()
-    sections, tables, blocks, bolds, callouts = out.sections, out.tables, out.blocks, out.bolds, out.callouts
+    sections, blocks, bolds, callouts = out.sections, out.blocks, out.bolds, out.callouts
     heading_level = 0
     list_stack: list[str] = []  # "bullet" | "ordered"
     table_rows: list[list[str]] | None = None
@@ -417,7 +333,7 @@ def _walk(tokens: list[Token], parts: dict[str, dict[str, int]]) -> _Walked:
                 list_stack.pop()
         elif t == "heading_open":
             inline = tokens[i + 1]
-            text = _inline_text(inline).strip()
+            text = inline_text(inline).strip()
             level = int(tok.tag[1]) if tok.tag[1:].isdigit() else 1
             heading_level = level
             if out.title is None and level == 1 and text:
@@ -435,7 +351,7 @@ def _walk(tokens: list[Token], parts: dict[str, dict[str, int]]) -> _Walked:
             row = []
         elif t in ("th_open", "td_open"):
             inline = tokens[i + 1]
-            row.append(_inline_text(inline).strip())
+            row.append(inline_text(inline).strip())
             _collect_bold(inline, inline.map[0] + 1 if inline.map else table_line, part_of(table_line), bolds,
                           callouts)
         elif t == "tr_close" and table_rows is not None:
@@ -445,21 +361,19 @@ def _walk(tokens: list[Token], parts: dict[str, dict[str, int]]) -> _Walked:
                 table_rows.append(row)
         elif t == "table_close" and table_rows is not None:
             end = tok.map[1] if tok.map else table_line
-            sec = current()
-            tables.append(Table(table_header, table_rows, table_line, sec))
-            if sec is not None:
-                sections[sec].tables.append(len(tables) - 1)
-            text = "\n".join(" | ".join(r) for r in [table_header, *table_rows])
-            blocks.append(Block("table", table_line, max(end, table_line), part_of(table_line), sec, text))
+            _add_table(out, Table(table_header, table_rows, table_line, current()), end, part_of(table_line))
             table_rows = None
+        elif t == TABLE_ROWS:  # the block parser's compact table, its cells' texts parsed (``mdtokens``)
+            header, *body = tok.meta["rows"]
+            _add_table(out, Table(header, body, line, current()), line, part_of(line))
         elif t == "paragraph_open":
             inline = tokens[i + 1]
             end = tok.map[1] if tok.map else line
             part = part_of(line)
-            text = _inline_text(inline)
-            lead_spans = _bold_spans(inline, line)
+            text = inline_text(inline)
+            lead_spans = bold_spans(inline, line)
             lead = lead_spans[0][0] if lead_spans and lead_spans[0][2] else None
-            only = _only_bold(inline)
+            only = only_bold(inline)
             if only is not None and not list_stack and tok.level == 0:
                 number, name = _split_number(only)
                 sections.append(Section(min(heading_level + 1, 6), number, name, "bold", part, line))
@@ -488,9 +402,18 @@ def _walk(tokens: list[Token], parts: dict[str, dict[str, int]]) -> _Walked:
         i += 1
     return out
 
+def _add_table(out: _Walked, table: Table, end: int, part: str) -> None:
+    """A table, its block (its text: the rows' cells joined by " | ") and its place in its section."""
+    out.tables.append(table)
+    if table.section is not None:
+        out.sections[table.section].tables.append(len(out.tables) - 1)
+    text = "\n".join(" | ".join(r) for r in [table.header, *table.rows])
+    out.blocks.append(Block("table", table.line, max(end, table.line), part, table.section, text))
+
+
 def _collect_bold(inline: Token, line: int, part: str, bolds: list[Bold], callouts: list[Callout]) -> None:
-    lines = _inline_text(inline).split("\n")
-    for text, at, leads in _bold_spans(inline, line):
+    lines = inline_text(inline).split("\n")
+    for text, at, leads in bold_spans(inline, line):
         if not text:
             continue
         bolds.append(Bold(text, at, part))
