@@ -132,7 +132,10 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         # many facts fit and none of the best has the value.
         ids, vals = _all_of(index, name, d, common_ph, raw=not q.unit)
         lo, hi = interval(q, factor)
-        local = ids[vals.searchsorted(lo, "left"):vals.searchsorted(hi, "right")].copy()
+        a, b = vals.searchsorted(lo, "left"), vals.searchsorted(hi, "right")
+        if a >= b:  # no such fact has the value (the filters below would leave none either)
+            return None, common_top
+        local = ids[a:b].copy()
         local.sort()
         part_top = common_top
         scores = np.empty(local.size)
