@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,12 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "latin1": ('{"title": "caf\xe9"}'.encode("latin-1"), "not UTF-8 or UTF-16 text"),
     "empty": (b"", "not readable JSON (empty file)"),
     "x-found-not-text": (json.dumps({"allOf": [{**RULE, "x-found": 5}]}).encode(), "'x-found' that is not a string"),
+    "evil-pattern": (json.dumps({"allOf": [RULE, {"description": "no shouting", "properties": {"blocks": {
+        "items": {"properties": {"text": {"pattern": "(a+)+$"}}}}}}]}).encode(),
+        "rule 2: pattern '(a+)+$' repeats a group that holds a repeat, which can take exponential time"),
+    "evil-pattern-property": (json.dumps({"allOf": [{"description": "d", "$ref": "#/$defs/x"}], "$defs": {"x": {
+        "patternProperties": {"^(\\w+\\s?)*$": {"type": "string"}}}}}).encode(),
+        "rule 1: pattern '^(\\\\w+\\\\s?)*$' repeats a group"),
 }
 
 
@@ -46,7 +54,7 @@ def test_bad_spec_file_is_a_spec_error_naming_it(tmp_path: Path, case: str) -> N
     assert message in str(info.value)
 
 
-@pytest.mark.parametrize("case", ["list", "null", "unresolvable-ref", "deep"])
+@pytest.mark.parametrize("case", ["list", "null", "unresolvable-ref", "deep", "evil-pattern"])
 def test_cli_check_exits_2_naming_the_spec(tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -59,6 +67,24 @@ def test_cli_check_exits_2_naming_the_spec(tmp_path: Path, case: str, capsys: py
     err = capsys.readouterr().err
     assert err.startswith(f"pytest-chimera check: error: --spec: structure spec {spec}: ")
     assert BAD_FILES[case][1] in err
+
+
+def test_an_evil_pattern_is_refused_before_it_can_hang_the_check(tmp_path: Path) -> None:
+    """In a subprocess with a timeout: without the guard, (a+)+$ on a 60-letter line backtracks for ages."""
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.csv").write_text("x,y\n1,2\n")
+    (tmp_path / "report.md").write_text("# Report\n\n" + "a" * 60 + "!\n")
+    (tmp_path / "evil.json").write_bytes(BAD_FILES["evil-pattern"][0])
+    done = subprocess.run([sys.executable, "-m", "pytest_chimera", "check", "report.md", "--corpus", "corpus",
+                           "--spec", "evil.json"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "--spec: structure spec evil.json: rule 2: pattern '(a+)+$' repeats a group" in done.stderr
+
+
+@pytest.mark.parametrize("pattern", [r"^#", r"(ab)+", r"\d{1,3}(\.\d{1,3}){3}", r"(?>a+)+$", r"(a++)+$", r"(foo|bar)*"])
+def test_patterns_without_nested_repeats_are_kept(pattern: str) -> None:
+    spec = {"allOf": [{"description": "d", "properties": {"title": {"pattern": pattern}}}]}
+    assert check_structure("# foo\n", spec).rules[0].rule == "rule-1"
 
 
 def test_a_ref_that_loops_is_a_spec_error() -> None:

@@ -363,6 +363,21 @@ def test_run_metrics_and_config_checked_against_the_run() -> None:
     assert again["2048"] == "contradicted" and again["41.45 tok/s"] == "supported"
 
 
+@pytest.mark.parametrize("metrics", [{"": 0}, {"...": 1.5}, {"-": 3, "_": 4}, {"a": 2}])
+def test_a_run_metric_named_without_a_label_word_is_kept_plainly_never_a_crash(metrics: dict[str, float]) -> None:
+    """A run JSON's metric names are input: one that yields no label word gives a fact no sentence names."""
+    result = check_consistency("# R\n\nThe run took **0 ms**, at 3 tok/s.\n", FACTS, run={"metrics": metrics})
+    assert {n.raw for n in result.numbers} == {"0 ms", "3 tok/s"}
+    assert all(n.verdict != "contradicted" for n in result.numbers)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(st.text(max_size=6), st.floats(allow_nan=False, allow_infinity=False, width=32), max_size=4))
+def test_any_run_metric_names_check_without_error(metrics: dict[str, float]) -> None:
+    check_consistency("# R\n\nTTFT was **120 ms** and throughput 41.5 tok/s over 101 files.\n", FACTS,
+                      run={"metrics": metrics})
+
+
 def test_report_run_methods() -> None:
     run = make_run()
     with pytest.raises(AssertionError, match="1 contradicted"):

@@ -58,8 +58,10 @@ def regressed(name):
 
 
 def run(markdown, persona, backend, options):
-    metrics = CallMetrics(ttft_ms=50.0, tokens_per_s=40.0, prompt_eval_count=30, prompt_eval_ms=20.0, eval_count=40,
-                          eval_ms=1000.0, total_ms=1030.0, wall_ms=1040.0)
+    missing = tuple(json.loads((HERE / "scenario.json").read_text()).get("missing", []))
+    values = dict(ttft_ms=50.0, tokens_per_s=40.0, prompt_eval_count=30, prompt_eval_ms=20.0, eval_count=40,
+                  eval_ms=1000.0, total_ms=1030.0, wall_ms=1040.0)
+    metrics = CallMetrics(**{**values, **{m: 0.0 for m in missing}}, missing=missing)  # the neutral 0, as openai
     return ReportRun(markdown=markdown, persona=str(persona), model=backend.model, backend=backend.name,
                      options=dict(options or {}), calls=[CallRecord("report", markdown, metrics)])
 
@@ -318,3 +320,38 @@ def test_where_pytest_benchmark_saves_the_run_its_json_carries_the_same_block(py
     for name, block in saved.items():
         assert block == recorded[name]  # samples and identity included: one block, two files
         assert block["samples"]["verdicts"] == ["passed"] and block["identity"]["digest"] == "aaa"
+
+
+def test_a_metric_the_baseline_backend_could_not_measure_is_not_compared(pytester: pytest.Pytester) -> None:
+    """An openai-style baseline lists prompt_eval_ms as missing: no value is recorded, the gate says so."""
+    project(pytester)
+    scenario(pytester, missing=["prompt_eval_ms", "load_ms"])
+    session(pytester, "plain", "-k", "contradicted").assert_outcomes(passed=1)
+    block = json.loads(records(pytester)[-1].read_text())["tests"]["test_quality.py::test_contradicted"]
+    assert block["missing"] == ["load_ms", "prompt_eval_ms"]
+    assert "prompt_eval_ms" not in block["per_round"] and block["per_round"]["ttft_ms"] == [50.0, 50.0]
+    scenario(pytester, missing=[])
+    result = session(pytester, "plain", "-k", "contradicted", "--chimera-compare", "--chimera-allow-empty",
+                     "--chimera-fail-on", "prompt_eval_ms:+10%,contradicted:+0")
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines([
+        "rule prompt_eval_ms:+10% compared nothing*could not measure prompt_eval_ms*(not a failure: "
+        "--chimera-allow-empty)",
+        "  prompt_eval_ms * - * 20 * n/a * not compared *",
+        "warning: test_quality.py::test_contradicted: prompt_eval_ms not compared: the baseline run has no value "
+        "(its backend could not measure it)",
+        "chimera gate passed (* metric(s) compared, 2 not compared: one side has no value)",
+    ])
+    assert "REGRESSION" not in result.stdout.str()
+
+
+def test_benchmark_storage_outside_the_working_directory_is_shown_absolute(
+        pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory) -> None:
+    project(pytester)
+    storage = tmp_path_factory.mktemp("elsewhere") / "benchmarks"
+    result = session(pytester, "plain", "-k", "contradicted", "--benchmark-autosave",
+                     f"--benchmark-storage=file://{storage}")
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines([f"benchmark JSON: {storage}"])
+    assert list(storage.rglob("0001_*.json"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 
@@ -10,6 +9,7 @@ from collections.abc import Iterator
 # cannot be imported twice in one process (the embedded model needs it after a pytester run loaded it).
 import numpy  # noqa: F401
 import pytest
+from llama_server import free_port as closed_port
 from ollama_fakes import CachingFakeBackend, FakeBackend
 
 from pytest_chimera.backends.base import Backend, BackendError
@@ -27,28 +27,11 @@ from pytest_chimera.backends.ollama_server import Faults, OllamaServer
 MODEL = "gemma3:270m"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[OllamaServer]:
-    with OllamaServer(FakeBackend(MODEL)) as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def no_faults(server: OllamaServer) -> None:
-    server.faults = Faults()
-
-
 @pytest.fixture
 def backend(server: OllamaServer) -> Iterator[OllamaBackend]:
     b = OllamaBackend(MODEL, host=server.url, timeout=5)
     yield b
     b.close()
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # nothing listens once the socket is closed
 
 
 def test_is_a_backend(backend: OllamaBackend) -> None:

@@ -6,7 +6,6 @@ import json
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,17 +25,6 @@ from pytest_chimera.backends.ollama_server import (
     OllamaServer,
     normalize_model_name,
 )
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[OllamaServer]:
-    with OllamaServer(FakeBackend("gemma3:270m")) as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def no_faults(server: OllamaServer) -> None:
-    server.faults = Faults()
 
 
 def http(server: OllamaServer, method: str, path: str, body: Any = None) -> tuple[int, bytes, dict[str, str]]:

@@ -11,6 +11,7 @@ import json
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -193,7 +194,17 @@ class Flood:
         pass
 
 
-def test_a_client_that_stops_reading_never_holds_the_model_lock() -> None:
+STREAMS = {  # a streamed request on each route that generates
+    "/api/generate": {"model": "gemma3:270m", "prompt": "a long answer"},
+    "/api/chat": {"model": "gemma3:270m", "messages": [{"role": "user", "content": "a long answer"}]},
+    "/v1/completions": {"model": "gemma3:270m", "prompt": "a long answer", "stream": True},
+    "/v1/chat/completions": {"model": "gemma3:270m", "messages": [{"role": "user", "content": "a long answer"}],
+                             "stream": True},
+}
+
+
+@pytest.mark.parametrize("path", STREAMS)
+def test_a_client_that_stops_reading_never_holds_the_model_lock(path: str) -> None:
     flood = Flood()
     # a long io_timeout: the second call must not have to wait for the stalled client to time out
     with OllamaServer(flood, io_timeout=30) as srv:
@@ -202,10 +213,13 @@ def test_a_client_that_stops_reading_never_holds_the_model_lock() -> None:
         stalled.settimeout(CLIENT_TIMEOUT)
         try:
             stalled.connect(_address(srv))
-            body = json.dumps({"model": "gemma3:270m", "prompt": "a long answer"}).encode()
-            stalled.sendall(_post("/api/generate", {"Content-Length": str(len(body))}, body))
+            body = json.dumps(STREAMS[path]).encode()
+            stalled.sendall(_post(path, {"Content-Length": str(len(body))}, body))
             assert stalled.recv(1)  # the stream started; from now on this client reads nothing
             assert flood.finished.wait(CLIENT_TIMEOUT), "the generation waited on the stalled reader"
+            for health in ("/", "/api/version", "/api/ps", "/api/tags", "/v1/models"):  # never behind the lock
+                with urllib.request.urlopen(srv.url + health, timeout=CLIENT_TIMEOUT) as resp:
+                    assert resp.status == 200
             start = time.monotonic()
             request = urllib.request.Request(
                 srv.url + "/api/generate", method="POST",
@@ -239,3 +253,40 @@ def test_a_stalled_reader_is_dropped_after_the_timeout() -> None:
     assert ended, "the server kept the stalled connection open"
     assert b'"done": true' not in received  # it gave up: the stream never completed
     assert len(received) < 16384 * flood.chunks
+
+
+# the cap on connection threads ------------------------------------------------------------------------------
+
+
+def _get(srv: OllamaServer, path: str) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(srv.url + path, timeout=CLIENT_TIMEOUT) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_a_client_over_the_connection_cap_gets_503_naming_the_cap_and_is_served_once_one_closes() -> None:
+    with OllamaServer(FakeBackend("gemma3:270m"), io_timeout=30, max_connections=2) as srv:
+        idle = [socket.create_connection(_address(srv), timeout=CLIENT_TIMEOUT) for _ in range(2)]
+        try:
+            status, body = _get(srv, "/api/version")  # each idle connection holds a thread: no slot is free
+            assert status == 503
+            assert body["error"].startswith("server busy: 2 connections are open, the cap (max_connections=2)")
+            status, body = _get(srv, "/v1/models")
+            assert status == 503 and body["error"]["code"] == "server_busy"  # OpenAI's error body on /v1/
+            assert srv.refused == 2
+        finally:
+            idle[0].close()
+        for _ in range(100):  # the closed connection's thread ends and frees its slot
+            status, body = _get(srv, "/api/version")
+            if status == 200:
+                break
+            time.sleep(0.05)
+        assert status == 200 and "chimera" in body["version"]
+        idle[1].close()
+
+
+def test_a_connection_cap_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_connections=0: give at least 1"):
+        OllamaServer(FakeBackend("gemma3:270m"), max_connections=0).start()

@@ -28,17 +28,6 @@ from pytest_chimera.backends.openai import OpenAIBackend, metrics_from, request_
 MODEL = "gemma3:270m"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[OllamaServer]:
-    with OllamaServer(FakeBackend(MODEL)) as srv:
-        yield srv
-
-
-@pytest.fixture(autouse=True)
-def no_faults(server: OllamaServer) -> None:
-    server.faults = Faults()
-
-
 @pytest.fixture
 def backend(server: OllamaServer) -> Iterator[OpenAIBackend]:
     b = OpenAIBackend(MODEL, host=server.url, timeout=5)

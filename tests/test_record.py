@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -291,3 +292,63 @@ def test_large_samples_use_the_normal_approximation() -> None:
     assert cmp.exact_greater([v + 1 for v in large], large).method == "normal"  # 80 values: beyond EXACT_MAX
     assert cmp.fisher_fewer(9000, 10000, 8000, 10000) < 1e-6  # 20,000 samples: the normal approximation
     assert cmp.fisher_fewer(1000, 1000, 999, 1000) == pytest.approx(0.5)  # exact below FISHER_MAX
+
+
+# ------------------------------------------------------------------------------ metrics a backend cannot give
+
+
+def _unmeasuring_run(*missing: str) -> Any:
+    """A fake run whose report call lists ``missing`` (as the openai backend lists load_ms, prompt_eval_ms)."""
+    run = fake_run(100, 40)
+    run.calls[1] = dataclasses.replace(run.calls[1], metrics=dataclasses.replace(run.calls[1].metrics,
+                                                                                 missing=missing))
+    return run
+
+
+def test_a_metric_the_backend_could_not_measure_is_left_out_not_stored_as_zero() -> None:
+    block = build_extra_info([_unmeasuring_run("load_ms", "eval_ms")] * 3, None, warmup_rounds=1,
+                             timings_enabled=True)
+    assert block["missing"] == ["eval_ms", "load_ms", "tokens_per_s"]  # tokens_per_s is eval_count / eval_ms
+    assert not {"load_ms", "eval_ms", "tokens_per_s"} & (set(block["per_round"]) | set(block["summary"]))
+    assert block["per_round"]["ttft_ms"] == [100.0] * 3 and block["per_round"]["prompt_eval_ms"] == [80.0] * 3
+    assert any("not measured by the backend" in n and "load_ms" in n for n in block["notes"])
+    measured = build_extra_info([fake_run(100, 40)] * 3, None, warmup_rounds=1, timings_enabled=True)
+    assert "missing" not in measured and measured["per_round"]["load_ms"] == [10.0] * 3
+
+
+@given(st.lists(st.sets(st.sampled_from(["ttft_ms", "prompt_eval_ms", "eval_ms", "eval_count", "load_ms",
+                                         "total_ms", "tokens_per_s", "wall_ms"])), min_size=1, max_size=4))
+def test_per_round_never_holds_an_unmeasured_metric_and_stays_one_value_per_round(missing: list[set[str]]) -> None:
+    block = build_extra_info([_unmeasuring_run(*sorted(m)) for m in missing], None, warmup_rounds=1,
+                             timings_enabled=True)
+    gone = set().union(*missing)
+    if gone & {"eval_ms", "eval_count"}:
+        gone.add("tokens_per_s")
+    gone &= set(cmp.TIMING_METRICS)
+    assert set(block.get("missing", [])) == gone and not gone & set(block["per_round"])
+    assert set(block["per_round"]) == set(cmp.TIMING_METRICS) - gone
+    assert all(len(v) == len(missing) for v in block["per_round"].values())
+
+
+@pytest.mark.parametrize("side", ["baseline", "current"])
+def test_a_metric_one_side_could_not_measure_is_not_compared_never_a_regression(side: str) -> None:
+    measured = _block({"ttft_ms": [10.0] * 5, "load_ms": [900.0] * 5}, timings=True)
+    unmeasured = {**_block({"ttft_ms": [10.0] * 5}, timings=True), "missing": ["load_ms"]}
+    base, cur = (unmeasured, measured) if side == "baseline" else (measured, unmeasured)
+    result = _compare(base, cur, "load_ms:+0%,ttft_ms:+20%", every_rule=True)
+    (row,) = [r for r in result.rows if r.metric == "load_ms"]
+    assert row.verdict == "not compared" and not result.failures
+    assert [r.metric for r in result.compared] == ["ttft_ms"] and result.not_compared == [row]
+    assert f"{TEST}: load_ms not compared: the {side} run has no value (its backend could not measure it)" in (
+        result.warnings)
+    (reason,) = result.empty  # an explicit rule on it compared nothing, and says why
+    assert reason.startswith("rule load_ms:+0% compared nothing") and "could not measure load_ms" in reason
+    lines = "\n".join(cmp.table_lines(result))
+    assert "load_ms" in lines and "not compared" in lines and "REGRESSION" not in lines
+    assert "| not compared |" in cmp.markdown(result)
+    assert result.to_json()["not_compared"] == 1
+
+
+def test_a_missing_list_of_the_wrong_shape_is_a_run_file_error() -> None:
+    with pytest.raises(cmp.RunFileError, match=r"test t\.missing is not a list of metric names"):
+        cmp.run_from_json(_record({"t": {**_block({}), "missing": "load_ms"}}), "x.json")

@@ -97,6 +97,26 @@ def test_usage_errors_exit_2_naming_the_value(corpus: Path, tmp_path: Path, fake
     assert message.format(**fill) in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("flag", ["--out", "--json"])
+def test_an_output_under_a_regular_file_exits_2_before_the_model_runs(corpus: Path, tmp_path: Path, flag: str,
+                                                                      fake: dict[str, Any],
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a_file").write_text("not a folder\n")
+    target = str(tmp_path / "a_file" / "x.md")
+    assert main(["run", str(corpus), flag, target, "--quiet"]) == 2
+    assert f"{flag} {target!r}: {str(tmp_path / 'a_file')!r} is a file, not a directory" in capsys.readouterr().err
+    assert "backend" not in fake  # refused up front: no model was loaded, nothing ran
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no file can be created")
+def test_an_output_in_a_folder_no_file_can_be_created_in_exits_2(corpus: Path, fake: dict[str, Any],
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # /proc refuses new files even to root (a chmod'ed folder would not stop root, who runs CI containers)
+    assert main(["run", str(corpus), "--out", "/proc/chimera-report.md", "--quiet"]) == 2
+    assert "--out '/proc/chimera-report.md': cannot create a file in '/proc'" in capsys.readouterr().err
+    assert "backend" not in fake
+
+
 def test_bad_option_is_an_argparse_usage_error(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["run", str(corpus), "--option", "num_ctx=big"])

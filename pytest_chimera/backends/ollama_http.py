@@ -12,7 +12,6 @@ itself, never the lock.
 from __future__ import annotations
 
 import json
-import queue
 import socket
 import threading
 import time
@@ -20,11 +19,12 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 
 from pytest_chimera.backends import openai_wire
 from pytest_chimera.backends.base import Backend, Generation
+from pytest_chimera.backends.serving import generate_in_background
 from pytest_chimera.version import __version__
 
 # What GET /api/version answers: a semver that says which server this is.
@@ -59,10 +59,6 @@ class Faults:
     delay_after: int = 0
     cut_after: int | None = None
     malformed_after: int | None = None
-
-
-class _StopStreaming(Exception):
-    """Raised from the token callback to end a generation early (client gone, or an injected cut)."""
 
 
 def _now() -> str:
@@ -127,19 +123,6 @@ class App(Protocol):
     def ps(self) -> dict[str, Any]: ...
 
     def mark_loaded(self) -> None: ...
-
-
-class _QuietServer(ThreadingHTTPServer):
-    """Threads are daemons; a client that hangs up mid-reply (it timed out) is not an error to print."""
-
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        if isinstance(sys.exc_info()[1], OSError):
-            return
-        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -359,23 +342,7 @@ class _Handler(BaseHTTPRequestHandler):
         chunks; this thread writes them. A slow or gone client never keeps the lock."""
         app = self.server_app
         state = _StreamState(self, name, chat=chat, faults=app.faults)
-        items: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
-
-        def on_token(piece: str) -> None:
-            if state.stopped:
-                raise _StopStreaming
-            items.put(("token", piece))
-
-        def work() -> None:
-            try:
-                with app._lock:
-                    if state.stopped:
-                        raise _StopStreaming
-                    items.put(("done", call(on_token)))
-            except BaseException as exc:  # noqa: BLE001 - handed to the writing thread, which answers
-                items.put(("error", exc))
-
-        threading.Thread(target=work, name="chimera-ollama-generate", daemon=True).start()
+        items = generate_in_background(app._lock, call, lambda: state.stopped)
         while True:
             kind, value = items.get()
             if kind != "token":

@@ -12,9 +12,12 @@ per prompt and answer token (placeholder ids: the Backend protocol gives counts,
 count the prompt's tokens; ``prompt_eval_count`` is what the backend evaluated (less its cached prompt tokens).
 
 Standard library only (``http.server`` in a thread); it binds 127.0.0.1 on a free port by default and
-``close()`` stops it cleanly. Calls into the backend are serialised with a lock: one model, one call at a
-time. A generation runs in its own thread and never waits on a client: its chunks are queued and the
-connection's thread writes them, so a client that stops reading delays only itself. ``Faults`` inject the
+``close()`` stops it cleanly. Each connection has a thread, at most ``max_connections`` (64) at a time: one
+more is answered 503 at once rather than piling up threads. Calls into the backend are serialised with a
+lock: one model, one call at a time. A generation, streamed on the Ollama or the OpenAI routes, runs in its
+own thread and never waits on a client: its chunks are queued and the connection's thread writes them, so a
+client that stops reading delays only itself, and the health routes (``/``, ``/api/version``, ``/api/ps``,
+``/api/tags``) never wait for the lock. ``Faults`` inject the
 failures a client must survive: a stall, a cut stream, a malformed line.
 
 The wire protocol (the handler, limits and timeouts for hostile requests, the stream writer, faults) is in
@@ -25,7 +28,6 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 from pytest_chimera.backends.base import Backend
@@ -38,14 +40,14 @@ from pytest_chimera.backends.ollama_http import (
     Faults,
     _Handler,
     _now,
-    _QuietServer,
     done_reason_of,
     final_fields,
 )
 from pytest_chimera.backends.ollama_models import ServedModels, normalize_model_name  # noqa: F401 (public here too)
+from pytest_chimera.backends.serving import MAX_CONNECTIONS, CappedServer
 
-__all__ = ["IO_TIMEOUT_S", "LOAD_TIME_OPTIONS", "MALFORMED_LINE", "MAX_BODY_BYTES", "SERVER_VERSION", "Faults",
-           "OllamaServer", "done_reason_of", "final_fields", "normalize_model_name"]
+__all__ = ["IO_TIMEOUT_S", "LOAD_TIME_OPTIONS", "MALFORMED_LINE", "MAX_BODY_BYTES", "MAX_CONNECTIONS",
+           "SERVER_VERSION", "Faults", "OllamaServer", "done_reason_of", "final_fields", "normalize_model_name"]
 
 
 class OllamaServer:
@@ -56,7 +58,8 @@ class OllamaServer:
     num_gpu, num_thread, ...; see ``LOAD_TIME_OPTIONS``) are not applied, since the backend is loaded once,
     unless ``apply_load_options`` is true; the ignored keys are collected in ``ignored_options``.
     ``max_body_bytes`` caps a request body (413 beyond); ``io_timeout`` (seconds, None for none) bounds
-    every read and write on a connection.
+    every read and write on a connection; ``max_connections`` caps the connections served at a time (each
+    has a thread): one more is answered 503 at once, and ``refused`` counts them.
     """
 
     def __init__(
@@ -70,10 +73,12 @@ class OllamaServer:
         apply_load_options: bool = False,
         max_body_bytes: int = MAX_BODY_BYTES,
         io_timeout: float | None = IO_TIMEOUT_S,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.backend = backend
         self.max_body_bytes = max_body_bytes
         self.io_timeout = io_timeout
+        self.max_connections = max_connections
         self.apply_load_options = apply_load_options
         self.ignored_options: set[str] = set()
         self.models = list(models) if models else [backend.model]
@@ -81,7 +86,7 @@ class OllamaServer:
         # (method, path, body) of the latest requests with a body: what clients sent
         self.requests: deque[tuple[str, str, dict[str, Any]]] = deque(maxlen=1000)
         self._host, self._port = host, port
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: CappedServer | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.served = ServedModels(backend, self.models)  # what /api/tags, /api/show and /api/ps answer
@@ -101,7 +106,7 @@ class OllamaServer:
         if self._httpd is not None:
             return self
         handler = type("_BoundHandler", (_Handler,), {"server_app": self, "timeout": self.io_timeout})
-        self._httpd = _QuietServer((self._host, self._port), handler)
+        self._httpd = CappedServer((self._host, self._port), handler, max_connections=self.max_connections)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="chimera-ollama", daemon=True
         )
@@ -118,6 +123,11 @@ class OllamaServer:
             self._thread.join(timeout=5)
         self._httpd = None
         self._thread = None
+
+    @property
+    def refused(self) -> int:
+        """Connections answered 503 because ``max_connections`` were open."""
+        return self._httpd.refused if self._httpd is not None else 0
 
     def __enter__(self) -> OllamaServer:
         return self.start()

@@ -7,8 +7,9 @@ A request maps onto the served backend's Ollama options (``max_tokens`` -> ``num
 the stream when ``stream_options.include_usage`` is true) and llama.cpp-server-style ``timings`` (prompt_n,
 prompt_ms, predicted_n, predicted_ms) from the backend's metrics, as a llama.cpp server sends them. Errors
 have OpenAI's body, ``{"error": {"message", "type", "code"}}``. Injected ``Faults`` apply (a stall before a
-chunk, a cut stream). Standard library only; the request handler is passed in, so this module does not know
-the server class.
+chunk, a cut stream). A streamed generation runs in its own thread under the model lock and queues its
+tokens; the connection's thread writes them, so a slow or stalled client never holds the lock. Standard
+library only; the request handler is passed in, so this module does not know the server class.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pytest_chimera.backends.base import Backend, Generation
+from pytest_chimera.backends.serving import generate_in_background
 
 # OpenAI request field -> Ollama option
 _OPTIONS = {
@@ -153,41 +155,60 @@ def serve(handler: Any, backend: Backend, lock: threading.Lock, faults: Any, bod
         return {"id": ident, "object": kind + (".chunk" if chat else ""), "created": created, "model": name,
                 "choices": choices, **extra}
 
-    stream = bool(body.get("stream"))
-    events = _Events(handler, faults, lambda text: chunk(text)) if stream else None
-    try:
-        with lock:
-            generation = backend.generate(
-                None if chat else prompt, messages=[dict(m) for m in messages] if chat and messages else None,
-                options=options, on_token=events.piece if events is not None else None)
-    except Exception as exc:
-        if events is not None and events.stopped:
-            events.cut()
-            return
-        message = str(exc) or type(exc).__name__
-        if events is not None and events.started:
-            events.event(error_body(message, "server_error"))
-            events.end()
-            return
-        handler._send_json(500, error_body(message, "server_error"))
-        return
+    def call(on_token: Callable[[str], None] | None) -> Generation:
+        return backend.generate(None if chat else prompt, messages=[dict(m) for m in messages] if chat and messages
+                                else None, options=options, on_token=on_token)
+
     limit = options.get("num_predict")
-    finish = "length" if isinstance(limit, int) and 0 <= limit <= generation.metrics.eval_count else "stop"
-    if events is None:
+
+    def finish_of(generation: Generation) -> str:
+        return "length" if isinstance(limit, int) and 0 <= limit <= generation.metrics.eval_count else "stop"
+
+    if not body.get("stream"):
+        try:
+            with lock:
+                generation = call(None)
+        except Exception as exc:
+            handler._send_json(500, error_body(str(exc) or type(exc).__name__, "server_error"))
+            return
         if faults.delay_s > 0:
             time.sleep(faults.delay_s)
         handler._send_json(200, {"id": ident, "object": kind, "created": created, "model": name,
-                                 "choices": [choice(generation.text, finish, stream=False)],
+                                 "choices": [choice(generation.text, finish_of(generation), stream=False)],
                                  "usage": usage(generation), "timings": timings(generation)})
         return
-    if events.stopped or (faults.cut_after is not None and events.count >= faults.cut_after):
+    # streamed: the model runs in its own thread under the lock; this thread writes, so a slow client never
+    # holds the lock
+    events = _Events(handler, faults, lambda text: chunk(text))
+    items = generate_in_background(lock, call, lambda: events.stopped)
+    while True:
+        what, value = items.get()
+        if what != "token":
+            break
+        try:
+            events.piece(value)
+        except _Stop:  # the client went away, or a cut was injected: the model stops at its next token
+            events.cut()
+            return
+    if what == "error":
+        message = str(value) or type(value).__name__
+        try:
+            if events.started:
+                events.event(error_body(message, "server_error"))
+                events.end()
+            else:
+                handler._send_json(500, error_body(message, "server_error"))
+        except OSError:
+            pass  # the client hung up
+        return
+    if faults.cut_after is not None and events.count >= faults.cut_after:
         events.cut()
         return
     try:
-        events.event(chunk("", finish, timings=timings(generation)))
+        events.event(chunk("", finish_of(value), timings=timings(value)))
         options_of_stream = body.get("stream_options")
         if isinstance(options_of_stream, Mapping) and options_of_stream.get("include_usage"):
-            events.event(chunk(None, usage=usage(generation)))
+            events.event(chunk(None, usage=usage(value)))
         events.end()
     except OSError:
         pass  # the client hung up

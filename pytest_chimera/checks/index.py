@@ -157,6 +157,8 @@ class FactIndex:
         key_sorted = key[by_key]
         local_sorted = local[pair_fact[by_key]]
         bounds = np.concatenate([[0], np.flatnonzero(np.diff(key_sorted)) + 1, [key_sorted.size]])
+        if key_sorted.size == 0:  # no fact has a label word (a run metric named "" or "..."): no postings
+            bounds = bounds[:1]
         for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
             k = int(key_sorted[lo])
             d = self.dims[dim_names[k // width]]

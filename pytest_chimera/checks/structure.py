@@ -77,7 +77,8 @@ def load_spec(spec: str | Path | Mapping[str, Any]) -> dict[str, Any]:
 
     Raises ``SpecError`` naming the spec for anything that is not a usable spec: a missing or unreadable
     file, text that is not UTF-8/UTF-16 JSON, JSON that is not an object, an invalid JSON Schema, a rule
-    without a description, or a ``$ref`` that does not resolve.
+    without a description, a ``$ref`` that does not resolve, or a ``pattern`` that nests quantifiers
+    (see ``checks.patterns``).
     """
     if isinstance(spec, Mapping):
         data: Any = dict(spec)
@@ -159,6 +160,18 @@ def _validate_spec(data: Any, origin: str) -> None:
             raise SpecError(f"structure spec {origin}: rule {k} has an 'x-found' that is not a string "
                             "(a selector such as 'sections[*].title' or 'recommendations|len')")
         _check_refs(_rule_schema(data, rule), f"structure spec {origin}: rule {k}")
+        _check_patterns(_rule_schema(data, rule), f"structure spec {origin}: rule {k}")
+
+
+def _check_patterns(schema: dict[str, Any], where: str) -> None:
+    """Raise SpecError for a regular expression that can backtrack without end on a long report."""
+    from pytest_chimera.checks.patterns import nested_quantifier, spec_patterns
+
+    for pattern in spec_patterns(schema):
+        if nested_quantifier(pattern):
+            raise SpecError(f"{where}: pattern {pattern!r} repeats a group that holds a repeat, which can take "
+                            "exponential time on a long line of the report; remove the nesting (e.g. '(a+)+' "
+                            "as 'a+'), or make the inner repeat possessive ('a++') or atomic ('(?>a+)')")
 
 
 def _rule_schema(spec: Mapping[str, Any], rule: Mapping[str, Any]) -> dict[str, Any]:

@@ -107,9 +107,10 @@ def run(args: argparse.Namespace) -> int:
             print()
         print("\n".join(cmp.table_lines(comparison)))
         unmeasured = f", {len(comparison.unmeasured)} not measured" if comparison.unmeasured else ""
+        skipped = f", {len(comparison.not_compared)} not compared" if comparison.not_compared else ""
         empty = " (nothing compared allowed by --allow-empty)" if comparison.empty and args.allow_empty else ""
         print(f"chimera gate {'FAILED' if failed else 'passed'}: {len(comparison.regressions)} regression(s)"
-              f"{unmeasured}, {len(comparison.rows)} metric(s){empty}")
+              f"{unmeasured}, {len(comparison.compared)} metric(s){skipped}{empty}")
     if args.plot is not None:
         try:
             _plot(runs, args.plot)

@@ -31,9 +31,10 @@ from pytest_chimera.gating.rules import DIRECTION, QUALITY_METRICS, SAMPLE_METRI
 from pytest_chimera.gating.saved import SavedRun, TestMetrics
 from pytest_chimera.gating.stats import ALPHA, MIN_ROUNDS, exact_greater, fisher_fewer, mann_whitney_greater
 
-# In order of severity. "worse" is informational: a metric without a rule moved the bad way. "regression"
+# In order of severity. "not compared": one side has no value (its backend could not measure the metric).
+# "worse" is informational: a metric without a rule moved the bad way. "regression"
 # and "not measured" (a non-finite value: the measurement failed) fail the gate.
-VERDICTS = ("improved", "ok", "worse", "not significant", "regression", "not measured")
+VERDICTS = ("not compared", "improved", "ok", "worse", "not significant", "regression", "not measured")
 FAILING = frozenset({"regression", "not measured"})
 
 
@@ -117,13 +118,24 @@ class Comparison:
         return [r for r in self.rows if r.verdict == "not measured"]
 
     @property
+    def compared(self) -> list[Row]:
+        """Rows with a verdict from both sides' values."""
+        return [r for r in self.rows if r.verdict != "not compared"]
+
+    @property
+    def not_compared(self) -> list[Row]:
+        """Rows of a metric only one side has (its backend could not measure it): no verdict, never a failure."""
+        return [r for r in self.rows if r.verdict == "not compared"]
+
+    @property
     def failures(self) -> list[Row]:
         """Rows that fail the gate: regressions and failures to measure."""
         return [r for r in self.rows if r.verdict in FAILING]
 
     def to_json(self) -> dict[str, Any]:
         return {"rows": [r.to_json() for r in self.rows], "regressions": len(self.regressions),
-                "not_measured": len(self.unmeasured), "refused": list(self.refused), "empty": list(self.empty)}
+                "not_measured": len(self.unmeasured), "not_compared": len(self.not_compared),
+                "refused": list(self.refused), "empty": list(self.empty)}
 
 
 def _finite(values: list[float]) -> bool:
@@ -138,6 +150,23 @@ def _unmeasured(name: str, metric: str, b_values: list[float], c_values: list[fl
     return Row(test=name, metric=metric, baseline=b_med, current=c_med, change_pct=None, verdict="not measured",
                p_value=None, rule=str(rule) if rule else None,
                note=f"{' and '.join(sides)} {metric} holds {', '.join(bad)}: a failure to measure, not a value")
+
+
+def _one_sided(name: str, metric: str, base: TestMetrics, cur: TestMetrics, rule: Rule | None) -> Row | None:
+    """A "not compared" row where one side has the metric and the other has none; None where not worth a row.
+
+    A side that measured no timings at all (xdist, replayed, --benchmark-disable) is said elsewhere: no row.
+    """
+    lacking = [(label, side) for label, side in (("baseline", base), ("current", cur)) if metric not in side.per_round]
+    if len(lacking) != 1:
+        return None
+    label, side = lacking[0]
+    if metric in TIMING_METRICS and not side.timings and metric not in side.missing:
+        return None
+    why = "its backend could not measure it" if metric in side.missing else "it holds no value"
+    return Row(test=name, metric=metric, baseline=base.median(metric), current=cur.median(metric), change_pct=None,
+               verdict="not compared", p_value=None, rule=str(rule) if rule else None,
+               note=f"{metric} not compared: the {label} run has no value ({why})")
 
 
 def _row(name: str, metric: str, base: float, cur: float, rule: Rule | None, p: float | None, note: str) -> Row:
@@ -158,9 +187,11 @@ def _metric_rows(name: str, base: TestMetrics, cur: TestMetrics, rules: Mapping[
     thin = False
     for metric in (*TIMING_METRICS, *QUALITY_METRICS):
         b_values, c_values = base.per_round.get(metric), cur.per_round.get(metric)
-        if not b_values or not c_values:
-            continue
         rule = rules.get(metric)
+        if not b_values or not c_values:
+            one_sided = _one_sided(name, metric, base, cur, rule)
+            rows.extend([one_sided] if one_sided else [])
+            continue
         if not (_finite(b_values) and _finite(c_values)):
             rows.append(_unmeasured(name, metric, b_values, c_values, rule))
             continue
@@ -239,7 +270,8 @@ def compare_test(
     for label, side in (("baseline", base), ("current", cur)):
         if side.replayed:
             warnings.append(f"{name}: the {label} run was replayed from a cassette; only quality is compared")
-    if not rows:
+    warnings.extend(f"{name}: {r.note}" for r in rows if r.verdict == "not compared")
+    if not any(r.verdict != "not compared" for r in rows):
         warnings.append(f"{name}: nothing comparable (baseline has {_has(base)}; current has {_has(cur)})")
     return rows, warnings
 
@@ -258,6 +290,10 @@ def _why_no_metric(metric: str, baseline: SavedRun, current: SavedRun, shared: l
                                            (metric in SAMPLE_METRICS and run.tests[n].verdicts)))
         counts.append(f"{label}: {having} of {len(shared)} shared tests")
     why = "; ".join(counts)
+    unmeasured = [label for label, run in (("baseline", baseline), ("current run", current))
+                  if any(metric in run.tests[n].missing for n in shared)]
+    if unmeasured:
+        why += f"; the backend of the {' and the '.join(unmeasured)} could not measure {metric}, so it is not compared"
     if metric in TIMING_METRICS and not any(current.tests[n].timings for n in shared):
         why += ("; the current run measured no timings (pytest-xdist, --benchmark-disable, --benchmark-skip, "
                 "replayed cassettes, or no benchmark): gate speed in a serial job that benchmarks")
@@ -275,6 +311,7 @@ def empty_reasons(baseline: SavedRun, current: SavedRun, rows: list[Row], rules:
     if not shared:
         return [f"nothing compared: no test is in both runs (baseline {len(baseline.tests)} tests, current "
                 f"{len(current.tests)} tests)"]
+    rows = [r for r in rows if r.verdict != "not compared"]
     if not rows:
         return ["nothing compared: the shared tests have no metric on both sides"]
     if not every_rule:

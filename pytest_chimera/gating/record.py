@@ -11,6 +11,7 @@ one entry per sample. The same block is the test's entry in the session's chimer
      "per_round": {"ttft_ms": [...], "tokens_per_s": [...], ..., "contradicted": [...]},
      "summary":   {"ttft_ms": {"median", "mean", "p90", "stddev", "min", "max"}, ...},
      "prompt_cache": {"cached_prompt_tokens": [...per round...], "clean": true},
+     "missing": ["load_ms", ...],   # only when a call could not measure them: absent from per_round, not 0
      "structure": {"spec": "collector", "rules": [...], "failed": [[rule ids failed], ...per round]},
      "samples": {"n", "seeds", "verdicts", "passed", "pass_rate", "flips", "min_pass_rate", "ok", "flaky"},
      "identity": {"digest", "quantization", "accelerator"},
@@ -75,13 +76,31 @@ def checked(run: ReportRun, quality: Quality | None) -> Checked:
                    tuple(found.failed_rules))
 
 
-def round_values(run: ReportRun, quality: Quality | None, *, timings: bool) -> dict[str, float]:
-    """The metrics of one round: timings from the aggregated calls (unless off), then quality counts."""
+def unmeasured(run: ReportRun) -> set[str]:
+    """The timing metrics of ``run`` some call could not measure (``CallMetrics.missing``), derived ones included.
+
+    tokens_per_s is eval_count over eval_ms, so it is unmeasured when either is.
+    """
+    missing = set(run.missing_metrics)
+    if missing & {"eval_count", "eval_ms"}:
+        missing.add("tokens_per_s")
+    return missing & set(TIMING_METRICS)
+
+
+def round_values(run: ReportRun, quality: Quality | None, *, timings: bool,
+                 result: Checked | None = None) -> dict[str, float]:
+    """The metrics of one round: measured timings from the aggregated calls (unless off), then quality counts.
+
+    A timing metric a call could not measure is left out (no value), never stored as 0. ``result`` is the
+    run's quality if already checked.
+    """
     values: dict[str, float] = {}
     if timings:
         metrics = aggregate([c.metrics for c in run.calls])
-        values.update({m: float(metrics[m]) for m in TIMING_METRICS})
-    values.update({k: float(v) for k, v in checked(run, quality).counts.items()})
+        skip = unmeasured(run)
+        values.update({m: float(metrics[m]) for m in TIMING_METRICS if m not in skip})
+    found = result if result is not None else checked(run, quality)
+    values.update({k: float(v) for k, v in found.counts.items()})
     return values
 
 
@@ -104,14 +123,12 @@ def build_extra_info(
     timings = timings_enabled and not replayed
     per_round: dict[str, list[float]] = {}
     results = [checked(run, quality) for run in runs]
+    # a metric unmeasured in any counted round is left out of every round (the lists stay one per round)
+    missing = sorted(set().union(*(unmeasured(run) for run in runs))) if timings else []
     for run, result in zip(runs, results, strict=True):
-        values: dict[str, float] = {}
-        if timings:
-            metrics = aggregate([c.metrics for c in run.calls])
-            values.update({m: float(metrics[m]) for m in TIMING_METRICS})
-        values.update({k: float(v) for k, v in result.counts.items()})
-        for metric, value in values.items():
-            per_round.setdefault(metric, []).append(value)
+        for metric, value in round_values(run, quality, timings=timings, result=result).items():
+            if metric not in missing:
+                per_round.setdefault(metric, []).append(value)
     notes = []
     if timings:
         notes.append(WARMUP_NOTE if warmup_rounds else "no warm-up round: model load may be in the figures")
@@ -122,6 +139,9 @@ def build_extra_info(
         notes.append(untimed_note)
     cached = [sum(c.metrics.cached_prompt_tokens for c in r.calls) for r in runs]
     clean = not any(cached)
+    if missing:
+        notes.append(f"not measured by the backend, so not recorded (the gate does not compare them): "
+                     f"{', '.join(missing)}")
     if timings and not clean:
         notes.append(f"prompt cache hit in counted rounds (cached prompt tokens per round: {cached}): "
                      "TTFT is flattered")
@@ -139,6 +159,8 @@ def build_extra_info(
         "prompt_cache": {"cached_prompt_tokens": cached, "clean": clean},
         "notes": notes,
     }
+    if missing:
+        block["missing"] = missing
     structure = _structure(results)
     if structure is not None:
         block["structure"] = structure

@@ -46,7 +46,8 @@ class TestMetrics:
     """The chimera block of one test: per-round values, per-sample verdicts, structure rules, identity.
 
     ``per_round`` holds one value per checked run (a counted benchmark round, or a sample) per metric;
-    ``verdicts`` one pass/fail per sample; ``structure_failed`` the failed rule ids of each checked run.
+    ``verdicts`` one pass/fail per sample; ``structure_failed`` the failed rule ids of each checked run;
+    ``missing`` the metrics the backend could not measure (left out of ``per_round``).
     """
 
     test: str
@@ -59,6 +60,7 @@ class TestMetrics:
     structure_rules: tuple[str, ...] = ()
     structure_failed: tuple[tuple[str, ...], ...] = ()
     identity: dict[str, str] = field(default_factory=dict)
+    missing: tuple[str, ...] = ()  # metrics the backend could not measure: absent from per_round, not 0
 
     def median(self, metric: str) -> float | None:
         values = self.per_round.get(metric)
@@ -164,6 +166,13 @@ def _structure(block: Mapping[str, Any], where: str, source: str) -> Structure:
     return tuple(rules), tuple(tuple(f) for f in failed)
 
 
+def _missing(block: Mapping[str, Any], where: str, source: str) -> tuple[str, ...]:
+    missing = block.get("missing", [])
+    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+        raise RunFileError(source, f"{where}.missing is not a list of metric names (got {_kind(missing)})")
+    return tuple(missing)
+
+
 _TEST_IDENTITY = ("digest", "quantization", "accelerator")
 
 
@@ -185,6 +194,7 @@ def test_metrics(name: str, block: Mapping[str, Any], where: str, source: str) -
         structure_rules=rules,
         structure_failed=failed,
         identity=identity,
+        missing=_missing(block, where, source),
     )
 
 

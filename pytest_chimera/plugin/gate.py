@@ -210,4 +210,7 @@ class Gate:
         for failure in self.failures:
             tr.write_line(f"chimera gate FAILED: {failure}", red=True, bold=True)
         if self.comparison is not None and not self.failures:
-            tr.write_line(f"chimera gate passed ({len(self.comparison.rows)} metric(s) compared)", green=True)
+            skipped = len(self.comparison.not_compared)
+            also = f", {skipped} not compared: one side has no value" if skipped else ""
+            tr.write_line(f"chimera gate passed ({len(self.comparison.compared)} metric(s) compared{also})",
+                          green=True)

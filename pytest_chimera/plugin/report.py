@@ -267,6 +267,13 @@ def report_for(request: pytest.FixtureRequest) -> ReportRun:
     return run
 
 
+def _storage_shown(storage: Any, config: pytest.Config) -> str:
+    """Where pytest-benchmark saves: its file storage relative to cwd or rootdir, else absolute (its own
+    ``location`` raises ValueError for a folder outside the working directory); other storages as they say."""
+    path = getattr(storage, "path", None)
+    return _shown(Path(path), config) if path is not None else str(storage.location)
+
+
 def scorecard_lines(config: pytest.Config) -> list[str]:
     """The end-of-run scorecard, then where the reports and benchmark JSON went; empty when no report ran."""
     from pytest_chimera.plugin.record import recorder_of
@@ -284,7 +291,7 @@ def scorecard_lines(config: pytest.Config) -> list[str]:
     bench_session: Any = getattr(config, "_benchmarksession", None)
     if bench_session is not None and bench_session.benchmarks:
         if bench_session.save or bench_session.autosave:
-            lines.append(f"benchmark JSON: {bench_session.storage.location}")
+            lines.append(f"benchmark JSON: {_storage_shown(bench_session.storage, config)}")
         if bench_session.json:
             lines.append(f"benchmark JSON: {bench_session.json.name}")
     return lines
