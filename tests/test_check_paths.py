@@ -98,6 +98,15 @@ def test_text_and_parsed_report_get_the_same_verdicts(lines: list[str]) -> None:
     assert check_consistency(markdown, facts).to_json() == check_consistency(parse_report(markdown), facts).to_json()
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab1 *_~[]()<>`-", max_size=40))
+def test_clean_skips_only_lines_without_markup(line: str) -> None:
+    """``clean`` leaves out the substitutions a line without backticks or markup characters cannot match."""
+    full = cl._CODE_SPAN.sub(lambda m: "\u2039" + cl._DIGITS.sub(" ", m.group(0)[1:-1]) + "\u203a", line)
+    full = cl._MARKUP.sub(lambda m: "" if m.group(0) in ("**", "__", "~~", "[") else " ", full)
+    assert cl.clean(line) == full
+
+
 def _record(facts: Facts) -> dict[str, list[list[Any]]]:
     """Per report: [line, raw, kind, unit, verdict, rule, fact key] of every number, in report order."""
     out: dict[str, list[list[Any]]] = {}

@@ -145,8 +145,14 @@ def clean(line: str) -> str:
     """A line without markdown markup; an inline code span keeps its words ("`mean_ttft_s`" names a column)
     but not its digits (a file name or an option in code is not a number of the prose), between ‹ › so that
     "`param_tuning`: 6 files" does not read as a run option."""
-    line = _CODE_SPAN.sub(lambda m: "\u2039" + _DIGITS.sub(" ", m.group(0)[1:-1]) + "\u203a", line)
+    if "`" in line:
+        line = _CODE_SPAN.sub(lambda m: "\u2039" + _DIGITS.sub(" ", m.group(0)[1:-1]) + "\u203a", line)
+    if _MARKUP_START.search(line) is None:  # every markup _MARKUP removes starts with one of these
+        return line
     return _MARKUP.sub(lambda m: "" if m.group(0) in ("**", "__", "~~", "[") else " ", line)
+
+
+_MARKUP_START = re.compile(r"[*_~\[\]<]")
 
 
 _CONTAINERS = re.compile(r"^(?:\s*(?:>|[-*+](?=\s)|\d{1,9}[.)](?=\s)))*\s*")

@@ -325,8 +325,12 @@ def stat_kinds(q: Query) -> frozenset[str]:
     """The statistics a claim names ("average" -> mean, "p95"/"95th percentile" -> p95; counts aside)."""
     words = q.seq + ["|"] + q.near_seq
     found = {STAT_KIND[(t,)] for t in q.bag | q.near_bag if (t,) in STAT_KIND}
-    found |= {STAT_KIND[p] for k in range(len(words) - 1) for p in [tuple(words[k:k + 2])] if p in STAT_KIND}
+    found |= {STAT_KIND[p] for k in range(len(words) - 1) if words[k] in _STAT_FIRST
+              for p in [(words[k], words[k + 1])] if p in STAT_KIND}
     return frozenset(found)
+
+
+_STAT_FIRST = frozenset(p[0] for p in STAT_KIND if len(p) == 2)  # a word pair can name a statistic only after these
 
 
 def fact_stats(index: FactIndex, at: int) -> frozenset[str]:
