@@ -98,6 +98,33 @@ def test_text_and_parsed_report_get_the_same_verdicts(lines: list[str]) -> None:
     assert check_consistency(markdown, facts).to_json() == check_consistency(parse_report(markdown), facts).to_json()
 
 
+@pytest.mark.parametrize(("text", "stats"), [
+    ("the 95th percentile TTFT", {"p95"}), ("TTFT standard deviation", {"std"}), ("on average 81 ms", {"mean"}),
+    ("the median TTFT", {"median"}), ("TTFT was 81 ms", set())])
+def test_stat_kinds_reads_one_and_two_word_statistics(text: str, stats: set[str]) -> None:
+    from pytest_chimera.checks.query import Query, context, stat_kinds
+
+    seq, bag = context(text)
+    assert stat_kinds(Query(81.0, "ms", 0.5, "", bag, seq, frozenset())) == stats
+
+
+def test_word_caches_stay_bounded() -> None:
+    """The per-dimension caches of matched phrases and phrase weights hold at most ``CANDIDATE_CACHE`` entries,
+    however many distinct sentences a report has."""
+    from pytest_chimera.checks.index import FactIndex
+    from pytest_chimera.checks.matching import _weigh
+    from pytest_chimera.checks.query import CANDIDATE_CACHE, matched
+
+    index = FactIndex(_facts())
+    d = index.dims["time"]
+    for k in range(CANDIDATE_CACHE + 10):
+        seq = ["mean", "ttft", f"w{k}"]
+        found = matched(d, set(seq), seq)
+        assert found == [("mean",), ("ttft",)] or sorted(found) == [("mean",), ("ttft",)]
+        _weigh(index, "time", d, found, {(f"w{k}",)})
+    assert 0 < len(d.matched) <= CANDIDATE_CACHE and 0 < len(index.weighed) <= CANDIDATE_CACHE
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="ab1 *_~[]()<>`-", max_size=40))
 def test_clean_skips_only_lines_without_markup(line: str) -> None:
@@ -139,5 +166,8 @@ if __name__ == "__main__":
     corpus = SHARED / "corpus" / "chimeraforge"
     if not corpus.is_dir():
         sys.exit(f"the real corpus is not at {corpus}")
-    RECORDED.write_text(json.dumps(_record(compute_facts(load_corpus(corpus))), indent=0) + "\n", encoding="utf-8")
+    record = _record(compute_facts(load_corpus(corpus)))
+    body = ",\n".join(f"{json.dumps(name)}: [\n" + ",\n".join(map(json.dumps, numbers)) + "\n]"
+                      for name, numbers in record.items())
+    RECORDED.write_text("{\n" + body + "\n}\n", encoding="utf-8")  # one number a line
     print(f"wrote {RECORDED}")
