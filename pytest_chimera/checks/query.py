@@ -111,8 +111,14 @@ def _pieces(token: str) -> tuple[str, ...]:
     return tuple(cl.stem(p) for p in cl.PIECE_RE.split(token) if p and not cl.NUMERIC_RE.match(p))
 
 
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
+    """``claims.tokens`` of a text, cached: the words nearest a number recur across a report's lines of one shape."""
+    return tuple(cl.tokens(text))
+
+
 def _context(text: str) -> tuple[list[str], set[str]]:
-    seq = cl.tokens(text)
+    seq = list(_words(text))
     bag = set(seq)
     for t in seq:
         if "-" in t or "." in t or "/" in t:
