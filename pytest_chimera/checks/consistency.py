@@ -52,7 +52,7 @@ from pytest_chimera.checks.index import FactIndex, index_of
 from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.numbers import Number, find_numbers
 from pytest_chimera.checks.query import Decision, Query, context
-from pytest_chimera.checks.report import ParsedReport, parse_report
+from pytest_chimera.checks.report import Outline, ParsedReport, outline
 from pytest_chimera.evidence.facts import Fact, Facts
 
 VERDICTS = ("supported", "contradicted", "unverified")
@@ -200,11 +200,11 @@ def run_facts(run: RunLike | Mapping[str, Any]) -> tuple[Facts, dict[str, float]
 
 
 
-def check_consistency(report: ParsedReport | str, facts: Facts,
+def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                       run: RunLike | Mapping[str, Any] | None = None) -> ConsistencyResult:
     """Classify every number of ``report`` and give each claim (and, with ``run``, each run metric and
     config number) a verdict against ``facts``."""
-    parsed = parse_report(report) if isinstance(report, str) else report
+    parsed = outline(report) if isinstance(report, str) else report  # the numbers need no more than the outline
     index = index_of(facts)
     run_index: FactIndex | None = None
     options: dict[str, float] = {}

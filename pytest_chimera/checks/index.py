@@ -39,6 +39,7 @@ class Dim:
     models: list[frozenset[str]] = field(default_factory=list)
     level: Any = None  # np.ndarray of bool: the fact is a level of its quantity, not a spread or a count
     model_bound: Any = None  # np.ndarray of bool: the fact names a model or family (matching, on first use)
+    matched: dict[Any, Any] = field(default_factory=dict)  # words -> the phrases they name (query.matched)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -75,6 +76,7 @@ class FactIndex:
         # (dim, phrase weights, models, min_labels) -> candidate arrays: sentences repeat their words
         self.candidates: dict[Any, tuple[Any, Any, Any, Any]] = {}
         self.spans: dict[Any, Any] = {}  # (dim, phrases, models) -> the span of a quantity (matching.span_of)
+        self.weighed: dict[Any, Any] = {}  # (dim, phrases, near phrases) -> their weights (matching._weigh)
         self.stat_phrases: frozenset[tuple[str, ...]] = _STAT_PHRASES
         self.model_phrases: set[tuple[str, ...]] = set()
         if n == 0:
