@@ -1,6 +1,8 @@
-"""Checking a 5,000-word report against 100,000 facts (goal: under 200 ms median).
+"""Checking a 5,000-word report against 100,000 facts (goal: under 100 ms median).
 
-Run: ``cd bench && pytest test_check_bench.py -s`` (pytest-benchmark; prints the medians).
+Run: ``cd bench && pytest test_check_bench.py -s`` (pytest-benchmark; prints the medians; add
+``--benchmark-timer=time.process_time`` for CPU time). ``python bench/compare_check.py OTHER_CHECKOUT`` times
+the same check against another checkout of the package, interleaved.
 
 The facts follow the corpus key scheme (``table.<path>.<column>.<stat>``, per-model stats, JSON leaves,
 file counts) with labels like the real ones: column words and synonyms, statistic words, model spellings,

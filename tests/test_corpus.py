@@ -322,3 +322,23 @@ def test_corpus_modules_import_no_pandas() -> None:
             "print(sorted(m for m in ('pandas', 'numpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_facts_and_a_check_of_them_import_no_pandas(tmp_path: Path) -> None:
+    """Loading a corpus, computing its facts and checking a report against them (fact index included) never
+    imports pandas: a fresh ``pytest-chimera run`` or ``check`` does not pay for it."""
+    import subprocess
+    import sys
+
+    from pytest_chimera.evidence.synthetic import write_corpus
+
+    write_corpus(tmp_path, 12, seed=3)
+    code = ("import sys; from pytest_chimera.evidence.corpus import load_corpus; "
+            "from pytest_chimera.evidence.facts import compute_facts; "
+            "from pytest_chimera.checks.consistency import check_consistency; "
+            f"facts = compute_facts(load_corpus({str(tmp_path)!r})); "
+            "result = check_consistency('# R\\n\\nThe corpus holds 12 files; throughput was 41.2 tok/s.\\n', facts); "
+            "assert sum(result.counts().values()) == 2, result.counts(); "
+            "print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -100,6 +100,48 @@ def test_seeded_sampling_is_reproducible(embedded: LlamaCppBackend) -> None:
     assert embedded.generate(PROMPT, options=opts).text == embedded.generate(PROMPT, options=opts).text
 
 
+SAMPLING_CASES = {
+    "greedy, short penalty window": {"temperature": 0, "repeat_penalty": 1.3, "repeat_last_n": 4,
+                                     "presence_penalty": 0.5, "num_predict": 20},
+    "seeded top-k/top-p/temperature": {"temperature": 1.0, "seed": 42, "top_k": 40, "repeat_penalty": 1.2,
+                                       "repeat_last_n": 6, "num_predict": 14},
+    "mirostat 2": {"temperature": 0.8, "seed": 7, "mirostat": 2, "repeat_penalty": 1.2, "num_predict": 10},
+    "frequency penalty (native penalties)": {"temperature": 0, "frequency_penalty": 3.0, "repeat_penalty": 1.0,
+                                             "num_predict": 12},
+}
+
+
+@pytest.mark.parametrize("options", list(SAMPLING_CASES.values()), ids=list(SAMPLING_CASES))
+def test_fast_sampling_gives_the_native_chains_tokens(embedded: LlamaCppBackend, options: dict[str, Any]) -> None:
+    prompt = "1, 2, 3, 4, 1, 2, 3, 4, 1, 2,"  # repetition: the penalties decide tokens here
+    runs = {}
+    for native in (True, False):
+        embedded.native_sampling = native
+        try:
+            pieces: list[str] = []
+            result = embedded.generate(prompt, options=options, on_token=pieces.append)
+        finally:
+            embedded.native_sampling = False
+        runs[native] = (pieces, result.metrics.eval_count)
+    assert runs[True] == runs[False] and runs[True][1] > 0
+    neutral = {"repeat_penalty": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
+    plain = embedded.generate(prompt, options={**options, **neutral})
+    assert plain.text != "".join(runs[True][0])  # the penalties changed the tokens: the comparison covers them
+
+
+def test_fast_greedy_with_a_grammar_gives_the_native_chains_tokens(embedded: LlamaCppBackend) -> None:
+    schema = {"type": "object", "properties": {"colours": {"type": "array", "items": {"type": "string"}}}}
+    options = {"temperature": 0, "repeat_penalty": 1.5, "repeat_last_n": 4, "num_predict": 12}
+    texts = []
+    for native in (True, False):
+        embedded.native_sampling = native
+        try:
+            texts.append(embedded.generate(PROMPT, options=options, format=schema).text)
+        finally:
+            embedded.native_sampling = False
+    assert texts[0] == texts[1] and texts[0].startswith("{")
+
+
 def test_chat_messages_are_rendered_in_gemma3_turns(embedded: LlamaCppBackend) -> None:
     messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Name a colour."}]
     result = embedded.generate(messages=messages, options=GREEDY)

@@ -41,7 +41,7 @@ from pytest_chimera.agent.prompts import (
     report_document,
     report_opening,
 )
-from pytest_chimera.agent.runs import CallRecord, ReportRun, aggregate
+from pytest_chimera.agent.runs import CallRecord, ReportRun, aggregate, unmeasured
 from pytest_chimera.backends.base import Backend, BackendError, Generation, Message, TokenCallback
 
 if TYPE_CHECKING:
@@ -207,6 +207,7 @@ def run_agent(
         metrics=aggregate([c.metrics for c in calls]),
         date=datetime.now(timezone.utc).strftime("%Y-%m-%d"),
         replayed=any(c.metrics.replayed for c in calls),
+        unmeasured=unmeasured([c.metrics for c in calls]),
     )
     report_progress("done", analysis.metrics.eval_count + report.metrics.eval_count)
     overhead_ms = ingest_ms + (time.perf_counter() - ingested - in_calls) * 1000

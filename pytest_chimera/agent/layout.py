@@ -4,7 +4,7 @@ markdown assembled around it (header, Workflow Summary, Metrics, findings, recom
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.agent.personas import Persona
@@ -102,6 +102,19 @@ def _fence(text: str) -> str:
     return f"{fence}\n{text.rstrip()}\n{fence}"
 
 
+# The Metrics block: (label, metric name, format of its value)
+METRIC_LINES = (
+    ("Throughput", "tokens_per_s", "{:.2f} tok/s"),
+    ("TTFT", "ttft_ms", "{:.2f} ms"),
+    ("Total Duration", "total_ms", "{:.2f} ms"),
+    ("Tokens Generated", "eval_count", "{:.0f}"),
+    ("Prompt Eval", "prompt_eval_ms", "{:.2f} ms"),
+    ("Eval Duration", "eval_ms", "{:.2f} ms"),
+    ("Load Duration", "load_ms", "{:.2f} ms"),
+)
+NOT_GIVEN = "not given by the server"
+
+
 def title_of(agent_name: str) -> str:
     """``# Chimera <agent name>`` without doubling a leading "Chimera"."""
     return agent_name if agent_name.split(" ", 1)[0].lower() == "chimera" else f"Chimera {agent_name}"
@@ -122,8 +135,10 @@ def assemble_report(
     metrics: Mapping[str, float],
     date: str,
     replayed: bool = False,
+    unmeasured: Collection[str] = (),
 ) -> str:
-    """The report markdown in the seed's layout around the model's ``body``."""
+    """The report markdown in the seed's layout around the model's ``body``; a metric in ``unmeasured``
+    (one the backend could not measure) reads ``NOT_GIVEN`` in the Metrics block, never a made-up 0."""
     title = title_of(agent_name)
     findings, recommendations = extract_items(analysis)
     if not findings or not recommendations:
@@ -155,13 +170,8 @@ def assemble_report(
         _fence(data_summary),
         "",
         "## Metrics",
-        f"- Throughput: {metrics['tokens_per_s']:.2f} tok/s",
-        f"- TTFT: {metrics['ttft_ms']:.2f} ms",
-        f"- Total Duration: {metrics['total_ms']:.2f} ms",
-        f"- Tokens Generated: {int(metrics['eval_count'])}",
-        f"- Prompt Eval: {metrics['prompt_eval_ms']:.2f} ms",
-        f"- Eval Duration: {metrics['eval_ms']:.2f} ms",
-        f"- Load Duration: {metrics['load_ms']:.2f} ms",
+        *(f"- {label}: {NOT_GIVEN}" if name in unmeasured else f"- {label}: {fmt.format(metrics[name])}"
+          for label, name, fmt in METRIC_LINES),
     ]
     if replayed:
         lines.append("- Replayed: yes (recorded timings, not measured in this run)")

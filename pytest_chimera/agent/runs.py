@@ -27,6 +27,15 @@ class CallRecord:
         return {**data, "options": dict(self.options)} if self.options else data
 
 
+def unmeasured(calls: Sequence[CallMetrics]) -> set[str]:
+    """The metrics some call could not measure (``CallMetrics.missing``), derived ones included:
+    tokens_per_s is eval_count over eval_ms, so it is unmeasured when either is."""
+    missing = {name for c in calls for name in c.missing}
+    if missing & {"eval_count", "eval_ms"}:
+        missing.add("tokens_per_s")
+    return missing
+
+
 def aggregate(calls: Sequence[CallMetrics]) -> dict[str, float]:
     """The run's Metrics block from its calls, as the seed's figures relate.
 
@@ -73,8 +82,9 @@ class ReportRun:
 
     @property
     def missing_metrics(self) -> list[str]:
-        """The metrics some call could not measure (``CallMetrics.missing``): their sums above leave them out."""
-        return sorted({name for c in self.calls for name in c.metrics.missing})
+        """The metrics some call could not measure (``unmeasured``): the Metrics block and the run's facts
+        leave them out rather than show the 0 their sums above hold."""
+        return sorted(unmeasured([c.metrics for c in self.calls]))
 
     @property
     def replayed(self) -> bool:
@@ -142,3 +152,11 @@ class ReportRun:
             host=data.get("host"),
             overhead_ms=float(overhead) if overhead is not None else None,
         )
+
+
+def speed_text(run: ReportRun) -> str:
+    """``TTFT 812.05 ms | 41.45 tok/s | 96 tokens``, with ``n/a`` for what the backend could not measure."""
+    m, missing = run.metrics, run.missing_metrics
+    parts = [("TTFT {:.2f} ms", "ttft_ms", "TTFT n/a"), ("{:.2f} tok/s", "tokens_per_s", "tok/s n/a"),
+             ("{:.0f} tokens", "eval_count", "tokens n/a")]
+    return " | ".join(none if name in missing else fmt.format(m[name]) for fmt, name, none in parts)

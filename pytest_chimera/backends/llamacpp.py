@@ -6,10 +6,11 @@ the start of every call; TTFT and wall time are measured here, around the stream
 Metric meanings (Ollama's): prompt_eval_count/prompt_eval_ms are the prompt tokens llama.cpp evaluated
 in this call and its time for them; eval_count is the number of tokens generated (the end-of-generation
 token not counted) and eval_ms the engine time spent generating them: llama.cpp's decode time of the
-generated tokens fed back (all but the last, as in Ollama) plus the time of the native sampler calls (where
-a grammar's cost lands). tokens_per_s = eval_count / eval_ms. load_ms is the model load time, carried by
-the first call after loading (0 afterwards); total_ms = load_ms + the call's time; wall_ms is the call's
-time as the caller sees it.
+generated tokens fed back (all but the last, as in Ollama) plus the time of the sampling steps (where a
+grammar's cost lands; see backends/sampling.py: llama.cpp's native sampler chain, its repetition penalties
+applied to the window's tokens only, greedy decoding an argmax). tokens_per_s = eval_count / eval_ms.
+load_ms is the model load time, carried by the first call after loading (0 afterwards); total_ms = load_ms
++ the call's time; wall_ms is the call's time as the caller sees it.
 
 Prefix reuse: by default the context is cleared before every call, so each call evaluates its whole prompt
 and TTFT is never flattered by an earlier call. ``reuse_prefix=True`` keeps the KV cache and evaluates only
@@ -241,6 +242,10 @@ class LlamaCppBackend:
         self.load_ms = (time.perf_counter() - start) * 1000
         self._pending_load_ms = self.load_ms
         self._grammars: dict[str, Any] = {}
+        self._pieces: dict[int, bytes] = {}  # token -> its bytes (detokenize([token]) depends on the token only)
+        # True: every sampling step through llama.cpp's whole native chain (the reference the fast paths of
+        # backends/sampling.py are tested and benchmarked against); the tokens are the same either way.
+        self.native_sampling = False
         self._lock = threading.Lock()
         self._sha256: str | None = self.file.sha256
         self._closed = False
@@ -337,42 +342,6 @@ class LlamaCppBackend:
                 ) from None
         return self._grammars[key]
 
-    def _sampler(self, settings: Mapping[str, Any], grammar: Any) -> Any:
-        import llama_cpp
-
-        _internals: Any = importlib.import_module("llama_cpp._internals")
-        llm = self._llm
-        seed = settings["seed"]
-        seed = llama_cpp.LLAMA_DEFAULT_SEED if seed is None or seed < 0 else int(seed)
-        sampler = _internals.LlamaSampler()
-        sampler.add_penalties(
-            llm.n_vocab(),
-            int(settings["repeat_last_n"]) if settings["repeat_last_n"] >= 0 else llm.n_ctx(),
-            float(settings["repeat_penalty"]),
-            float(settings["frequency_penalty"]),
-            float(settings["presence_penalty"]),
-        )
-        if grammar is not None:
-            sampler.add_grammar(llm._model, grammar)
-        temp = float(settings["temp"])
-        mirostat = int(settings["mirostat_mode"])
-        if temp <= 0.0:
-            sampler.add_greedy()
-        elif mirostat == 1:
-            sampler.add_mirostat(llm.n_vocab(), seed, settings["mirostat_tau"], settings["mirostat_eta"], 100)
-        elif mirostat == 2:
-            sampler.add_mirostat_v2(seed, settings["mirostat_tau"], settings["mirostat_eta"])
-        else:
-            top_k = int(settings["top_k"])
-            if top_k > 0:
-                sampler.add_top_k(top_k)
-            sampler.add_typical(float(settings["typical_p"]), 1)
-            sampler.add_top_p(float(settings["top_p"]), 1)
-            sampler.add_min_p(float(settings["min_p"]), 1)
-            sampler.add_temp(temp)
-            sampler.add_dist(seed)
-        return sampler
-
     def _engine_ms(self) -> float:
         import llama_cpp
 
@@ -389,6 +358,8 @@ class LlamaCppBackend:
         options: dict[str, Any],
     ) -> Generation:
         import llama_cpp
+
+        from pytest_chimera.backends import sampling  # numpy: imported on first use
 
         llm = self._llm
         tokens = llm.tokenize(text.encode("utf-8"), add_bos=True, special=True)
@@ -408,10 +379,11 @@ class LlamaCppBackend:
                     break
                 keep += 1
             keep = min(keep, len(tokens) - 1)  # the last prompt token is always evaluated, for fresh logits
-        sampler = self._sampler(settings, grammar)
+        picker = sampling.build_picker(llm, settings, grammar, native=self.native_sampling)
         vocab = llm._model.vocab
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         scanner = StopScanner(settings["stop"])
+        pieces = self._pieces
         chunks: list[str] = []
         generated = 0
         sample_ms = 0.0
@@ -433,12 +405,15 @@ class LlamaCppBackend:
             prompt_ms = self._engine_ms() if max_tokens > 0 else 0.0
             for i in range(max_tokens):
                 t_sample = time.perf_counter()
-                token = sampler.sample(llm._ctx, -1)
+                token = picker.pick()
                 sample_ms += (time.perf_counter() - t_sample) * 1000
                 if llama_cpp.llama_vocab_is_eog(vocab, token):
                     break
                 generated += 1
-                piece = decoder.decode(llm._model.detokenize([token]))
+                data = pieces.get(token)
+                if data is None:
+                    data = pieces[token] = llm._model.detokenize([token])
+                piece = decoder.decode(data)
                 if piece and ttft_ms is None:
                     ttft_ms = (time.perf_counter() - start) * 1000
                 emit(scanner.feed(piece))
@@ -451,12 +426,13 @@ class LlamaCppBackend:
                         "lower num_predict"
                     )
                 if i + 1 < max_tokens:
-                    llm.eval([token])  # booked by llama.cpp at the next sample's synchronisation
+                    llm.eval([token])
+                    sync(ctx)  # books the decode now, so that none of it lands in the next pick's time
             emit(scanner.feed(decoder.decode(b"", final=True)))
             emit(scanner.flush())
             decode_ms = self._engine_ms() - prompt_ms
         finally:
-            sampler.close()
+            picker.close()
         wall_ms = (time.perf_counter() - start) * 1000
         eval_ms = decode_ms + sample_ms if generated else 0.0
         load_ms, self._pending_load_ms = self._pending_load_ms, 0.0

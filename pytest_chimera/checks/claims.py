@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from pytest_chimera.checks.numbers import COUNT_NOUNS, Number, canonical_unit, dimension, is_unit_word
-from pytest_chimera.checks.report import ParsedReport
+from pytest_chimera.checks.report import Outline, ParsedReport
 
 # ---- text helpers -------------------------------------------------------------------------------------------
 
@@ -145,15 +145,21 @@ def clean(line: str) -> str:
     """A line without markdown markup; an inline code span keeps its words ("`mean_ttft_s`" names a column)
     but not its digits (a file name or an option in code is not a number of the prose), between ‹ › so that
     "`param_tuning`: 6 files" does not read as a run option."""
-    line = _CODE_SPAN.sub(lambda m: "\u2039" + _DIGITS.sub(" ", m.group(0)[1:-1]) + "\u203a", line)
+    if "`" in line:
+        line = _CODE_SPAN.sub(lambda m: "\u2039" + _DIGITS.sub(" ", m.group(0)[1:-1]) + "\u203a", line)
+    if _MARKUP_START.search(line) is None:  # every markup _MARKUP removes starts with one of these
+        return line
     return _MARKUP.sub(lambda m: "" if m.group(0) in ("**", "__", "~~", "[") else " ", line)
+
+
+_MARKUP_START = re.compile(r"[*_~\[\]<]")
 
 
 _CONTAINERS = re.compile(r"^(?:\s*(?:>|[-*+](?=\s)|\d{1,9}[.)](?=\s)))*\s*")
 _DIGIT = re.compile(r"\d")
 
 
-def units_of(parsed: ParsedReport) -> list[_Unit]:
+def units_of(parsed: ParsedReport | Outline) -> list[_Unit]:
     """The text units of a report in line order: each line of its text blocks, each table cell, each code line.
 
     Lines no block covers but that hold a digit (the markdown parser gives up below 20 levels of nested

@@ -56,7 +56,7 @@ from pytest_chimera.checks.index import FactIndex, index_of
 from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.numbers import Number, find_numbers
 from pytest_chimera.checks.query import Decision, Query, context
-from pytest_chimera.checks.report import ParsedReport, parse_report
+from pytest_chimera.checks.report import Outline, ParsedReport, outline
 from pytest_chimera.evidence.facts import Fact, Facts
 
 VERDICTS = ("supported", "contradicted", "unverified")
@@ -173,9 +173,17 @@ class RunLike(Protocol):
 
 
 def _run_parts(run: RunLike | Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]]:
+    """(metrics, stages, options) of a run or its JSON; metrics the backend could not measure
+    (``missing_metrics``) are left out, as their aggregated 0 is no fact."""
     if isinstance(run, Mapping):  # a run JSON (ReportRun.to_json)
-        return run.get("metrics") or {}, run.get("stages") or {}, run.get("options") or {}
-    return run.metrics, run.stages, run.options
+        metrics, stages, options = run.get("metrics") or {}, run.get("stages") or {}, run.get("options") or {}
+        missing = run.get("missing_metrics") or ()
+    else:
+        metrics, stages, options = run.metrics, run.stages, run.options
+        missing = getattr(run, "missing_metrics", ())
+    if missing:
+        metrics = {name: value for name, value in metrics.items() if name not in missing}
+    return metrics, stages, options
 
 
 def run_facts(run: RunLike | Mapping[str, Any]) -> tuple[Facts, dict[str, float]]:
@@ -196,11 +204,11 @@ def run_facts(run: RunLike | Mapping[str, Any]) -> tuple[Facts, dict[str, float]
 
 
 
-def check_consistency(report: ParsedReport | str, facts: Facts,
+def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                       run: RunLike | Mapping[str, Any] | None = None) -> ConsistencyResult:
     """Classify every number of ``report`` and give each claim (and, with ``run``, each run metric and
     config number) a verdict against ``facts``."""
-    parsed = parse_report(report) if isinstance(report, str) else report
+    parsed = outline(report) if isinstance(report, str) else report  # the numbers need no more than the outline
     index = index_of(facts)
     run_index: FactIndex | None = None
     options: dict[str, float] = {}
@@ -260,7 +268,7 @@ def check_consistency(report: ParsedReport | str, facts: Facts,
 
 
 
-def _snippet_field(field: str, line: int, parsed: ParsedReport, index: FactIndex, source: list[list[str]]
+def _snippet_field(field: str, line: int, parsed: ParsedReport | Outline, index: FactIndex, source: list[list[str]]
                    ) -> Decision | None:
     """The verdict on a quoted JSON field's value in a snippet the report says it took from the corpus, or
     ``None`` (see ``fields``)."""

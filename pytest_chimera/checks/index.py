@@ -39,6 +39,7 @@ class Dim:
     models: list[frozenset[str]] = field(default_factory=list)
     level: Any = None  # np.ndarray of bool: the fact is a level of its quantity, not a spread or a count
     model_bound: Any = None  # np.ndarray of bool: the fact names a model or family (matching, on first use)
+    matched: dict[Any, Any] = field(default_factory=dict)  # words -> the phrases they name (query.matched)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -55,6 +56,16 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     return result
 
 
+def _factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """(code of each value, the distinct values in order of first appearance): ``pandas.factorize`` of a
+    list of strings, without pandas."""
+    import numpy as np
+
+    uniques = list(dict.fromkeys(values))
+    code_of = {value: code for code, value in enumerate(uniques)}
+    return np.fromiter(map(code_of.__getitem__, values), dtype=np.int64, count=len(values)), uniques
+
+
 class FactIndex:
     """Facts indexed by dimension (unit family) and label phrase; built once per ``Facts`` and cached."""
 
@@ -62,25 +73,25 @@ class FactIndex:
         import itertools
 
         import numpy as np
-        import pandas as pd
 
-        frame = facts.frame
-        n = len(frame)
-        self.keys: list[str] = frame["key"].tolist()
-        self.raw_values: list[float] = [float(v) for v in frame["value"].tolist()]
-        self.units: list[str] = [str(u) for u in frame["unit"].tolist()]
-        self.sources: list[str] = [str(s) for s in frame["source"].tolist()]
-        self.labels: list[tuple[str, ...]] = [tuple(x) for x in frame["labels"].tolist()]
+        rows = facts.rows  # plain rows: no DataFrame (and no pandas) is built for the index
+        n = len(rows)
+        self.keys: list[str] = [str(r[0]) for r in rows]
+        self.raw_values: list[float] = [float(r[1]) for r in rows]
+        self.units: list[str] = [str(r[2]) for r in rows]
+        self.sources: list[str] = [str(r[3]) for r in rows]
+        self.labels: list[tuple[str, ...]] = [tuple(r[4]) for r in rows]
         self.dims: dict[str, Dim] = {}
         # (dim, phrase weights, models, min_labels) -> candidate arrays: sentences repeat their words
         self.candidates: dict[Any, tuple[Any, Any, Any, Any]] = {}
         self.spans: dict[Any, Any] = {}  # (dim, phrases, models) -> the span of a quantity (matching.span_of)
+        self.weighed: dict[Any, Any] = {}  # (dim, phrases, near phrases) -> their weights (matching._weigh)
         self.stat_phrases: frozenset[tuple[str, ...]] = _STAT_PHRASES
         self.model_phrases: set[tuple[str, ...]] = set()
         if n == 0:
             return
         # dimension and base-unit value of every fact
-        unit_codes, unit_names = pd.factorize(pd.Series(self.units, dtype=object))
+        unit_codes, unit_names = _factorize(self.units)
         dims_of_unit = [dimension(canonical_unit(u) if u else "") for u in unit_names]
         dim_names = sorted({d for d, _ in dims_of_unit})
         dim_index = {name: k for k, name in enumerate(dim_names)}
@@ -88,7 +99,7 @@ class FactIndex:
         raw = np.array(self.raw_values, dtype=float)
         base = raw * np.array([f for _, f in dims_of_unit])[unit_codes]
         # which facts are levels of their quantity (not a spread or a count of values): by the key's last part
-        last_codes, lasts = pd.factorize(pd.Series([k[k.rfind(".") + 1:] for k in self.keys], dtype=object))
+        last_codes, lasts = _factorize([k[k.rfind(".") + 1:] for k in self.keys])
         level = ~np.array([_spread_last(str(x)) for x in lasts] + [False], dtype=bool)[last_codes]
         order = np.argsort(fact_dim, kind="stable")
         counts = np.bincount(fact_dim, minlength=len(dim_names))
@@ -105,8 +116,7 @@ class FactIndex:
             d.level = level[d.facts_array]
         # label phrases: each distinct label string is normalised once
         lens = np.fromiter((len(x) for x in self.labels), dtype=np.int64, count=n)
-        flat = pd.Series(list(itertools.chain.from_iterable(self.labels)), dtype=object)
-        codes, uniques = pd.factorize(flat)
+        codes, uniques = _factorize(list(itertools.chain.from_iterable(self.labels)))
         fact_of = np.repeat(np.arange(n, dtype=np.int64), lens)
         phrase_ids: dict[tuple[str, ...], int] = {}
         label_pid = np.array([phrase_ids.setdefault(ph, len(phrase_ids)) if ph else -1

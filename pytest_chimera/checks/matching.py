@@ -73,6 +73,26 @@ def _all_of(index: FactIndex, name: str, d: Dim, phrases: list[tuple[str, ...]],
     return hit[0], hit[1]
 
 Part = tuple[Any, Any, Any, Any]  # scores, global idx, values in the dimension's base unit, named
+Weighed = tuple[dict[tuple[str, ...], float], list[tuple[str, ...]], list[tuple[str, ...]], tuple[Any, ...], float, int]
+
+
+def _weigh(index: FactIndex, name: str, d: Dim, phrases: list[tuple[str, ...]], near: set[tuple[str, ...]]
+           ) -> Weighed:
+    """(weight of each phrase, rare phrases, common phrases, the weights as a sorted tuple, the common
+    phrases' total weight and words) of a clause's phrases in dimension ``name``: once per set of words."""
+    key = (name, tuple(phrases), frozenset(near))
+    hit: Weighed | None = index.weighed.get(key)
+    if hit is None:
+        weight = {p: d.weights[p] * (NEAR_WEIGHT if p in near else 1.0) for p in phrases}
+        cap = max(COMMON_DF, int(COMMON_SHARE * len(d.facts)))
+        rare_ph = [p for p in phrases if d.df[p] <= cap]
+        common_ph = [p for p in phrases if d.df[p] > cap]
+        hit = (weight, rare_ph, common_ph, tuple(sorted(weight.items())), sum(weight[p] for p in common_ph),
+               sum(len(p) for p in common_ph))
+        if len(index.weighed) >= CANDIDATE_CACHE:
+            index.weighed.clear()
+        index.weighed[key] = hit
+    return hit
 
 
 def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels: int
@@ -87,17 +107,14 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     phrases = q.phrases(name, d)
     if not phrases:
         return None, 0.0, None
-    near = q.near_phrases(name, d)
-    weight = {p: d.weights[p] * (NEAR_WEIGHT if p in near else 1.0) for p in phrases}
-    cap = max(COMMON_DF, int(COMMON_SHARE * len(d.facts)))
-    rare_ph = [p for p in phrases if d.df[p] <= cap]
-    common_ph = [p for p in phrases if d.df[p] > cap]
+    weight, rare_ph, common_ph, weights, common_top, common_len = _weigh(index, name, d, phrases,
+                                                                        q.near_phrases(name, d))
     key = None
     scores: Any
     hits: Any
     best_all: Any = None
     if rare_ph:
-        key = (name, tuple(sorted(weight.items())), q.models, q.families, min_labels)
+        key = (name, weights, q.models, q.families, min_labels)
         cached = index.candidates.get(key)
         if cached is not None:
             return cached, 0.0, None
@@ -120,13 +137,16 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         ids, vals = _all_of(index, name, d, common_ph, raw=not q.unit)
         best_all = ()
         lo, hi = interval(q, factor)
-        local = ids[vals.searchsorted(lo, "left"):vals.searchsorted(hi, "right")].copy()
+        a, b = vals.searchsorted(lo, "left"), vals.searchsorted(hi, "right")
+        if a >= b:  # no such fact has the value (the filters below would leave none either)
+            return None, common_top, None
+        local = ids[a:b].copy()
         local.sort()
-        part_top = sum(weight[p] for p in common_ph)
+        part_top = common_top
         scores = np.empty(local.size)
         scores.fill(part_top)
         hits = np.empty(local.size)
-        hits.fill(sum(len(p) for p in common_ph))
+        hits.fill(common_len)
     kept = _meant(q, index, name, phrases, local)
     local, scores, hits = local[kept], scores[kept], hits[kept]
     if best_all is not None and local.size:  # the best fits are all the facts carrying the common words:

@@ -145,6 +145,7 @@ def canonical_unit(written: str) -> str:
     return _ALIASES.get(key, _ALIASES.get(key.replace("per ", "/"), written.strip()))
 
 
+@lru_cache(maxsize=4096)
 def is_unit_word(word: str) -> bool:
     """True when ``word`` is a written unit this module knows ("ms", "seconds", "files", "tokens per second")."""
     return re.sub(r"\s+", " ", word.strip().lower()) in _ALIASES
@@ -222,7 +223,7 @@ def find_numbers(text: str) -> list[Number]:
         ordinals.append(lm.span())
     configs = {m.end(): m.group("key") for m in _CONFIG_RE.finditer(text) if _is_option(m.group("key"))} \
         if "=" in text else {}
-    for m in _CONFIG_COLON_RE.finditer(text) if ":" in text else ():
+    for m in _CONFIG_COLON_RE.finditer(text) if ":" in text and "_" in text else ():  # a key has a _
         if _is_option(m.group("key")):
             configs[m.end()] = m.group("key")
     out: list[Number] = []

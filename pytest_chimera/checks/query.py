@@ -113,8 +113,14 @@ def _pieces(token: str) -> tuple[str, ...]:
     return tuple(cl.stem(p) for p in cl.PIECE_RE.split(token) if p and not cl.NUMERIC_RE.match(p))
 
 
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, ...]:
+    """``claims.tokens`` of a text, cached: the words nearest a number recur across a report's lines of one shape."""
+    return tuple(cl.tokens(text))
+
+
 def _context(text: str) -> tuple[list[str], set[str]]:
-    seq = cl.tokens(text)
+    seq = list(_words(text))
     bag = set(seq)
     for t in seq:
         if "-" in t or "." in t or "/" in t:
@@ -124,6 +130,17 @@ def _context(text: str) -> tuple[list[str], set[str]]:
 
 
 def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list[tuple[str, ...]]:
+    """``_matched``, cached per dimension: a report repeats its phrasing, and numbers are not words."""
+    key = (tuple(seq), frozenset(bag), subsume)
+    hit = d.matched.get(key)
+    if hit is None:
+        if len(d.matched) >= CANDIDATE_CACHE:
+            d.matched.clear()
+        hit = d.matched[key] = _matched(d, bag, seq, subsume)
+    return list(hit)
+
+
+def _matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list[tuple[str, ...]]:
     """The label phrases of ``d`` the words name: multi-word phrases found in ``seq``, longest first and not
     overlapping ("JSON and Markdown" is one term: its "Markdown" names no Markdown-only fact), then the
     single words of ``bag`` that no chosen phrase covers everywhere they occur (every single word of ``bag``
@@ -323,8 +340,12 @@ def stat_kinds(q: Query) -> frozenset[str]:
     """The statistics a claim names ("average" -> mean, "p95"/"95th percentile" -> p95; counts aside)."""
     words = q.seq + ["|"] + q.near_seq
     found = {STAT_KIND[(t,)] for t in q.bag | q.near_bag if (t,) in STAT_KIND}
-    found |= {STAT_KIND[p] for k in range(len(words) - 1) for p in [tuple(words[k:k + 2])] if p in STAT_KIND}
+    found |= {STAT_KIND[p] for k in range(len(words) - 1) if words[k] in _STAT_FIRST
+              for p in [(words[k], words[k + 1])] if p in STAT_KIND}
     return frozenset(found)
+
+
+_STAT_FIRST = frozenset(p[0] for p in STAT_KIND if len(p) == 2)  # a word pair can name a statistic only after these
 
 
 def fact_stats(index: FactIndex, at: int) -> frozenset[str]:

@@ -22,6 +22,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pytest_chimera.checks.mdtokens import TABLE_ROWS, bold_spans, inline_text, only_bold, parse_inline, parser
 from pytest_chimera.checks.repetition import WORD_RE as _WORD_RE
 from pytest_chimera.checks.repetition import Repetition, measure_repetition
 
@@ -159,63 +160,7 @@ class ParsedReport:
         return "body"
 
 
-# -- inline helpers ---------------------------------------------------------------------------------
-
-
-def _inline_text(token: Token) -> str:
-    """Plain text of an inline token (markup removed, breaks as newlines)."""
-    out: list[str] = []
-    for child in token.children or []:
-        if child.type in ("text", "code_inline", "html_inline"):
-            out.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            out.append("\n")
-        elif child.type == "image":
-            out.append(child.content)
-    return "".join(out)
-
-
-def _bold_spans(token: Token, first_line: int) -> list[tuple[str, int, bool]]:
-    """(text, line, leads_its_line) for each bold span of an inline token."""
-    spans: list[tuple[str, int, bool]] = []
-    line = first_line
-    depth = 0
-    buf: list[str] = []
-    line_has_text = False
-    leads = False
-    for child in token.children or []:
-        if child.type in ("softbreak", "hardbreak"):
-            line += 1
-            line_has_text = False
-            continue
-        if child.type == "strong_open":
-            if depth == 0:
-                buf = []
-                leads = not line_has_text
-            depth += 1
-            continue
-        if child.type == "strong_close":
-            depth = max(0, depth - 1)
-            if depth == 0:
-                spans.append(("".join(buf).strip(), line, leads))
-            line_has_text = True
-            continue
-        if depth:
-            buf.append(child.content)
-        if child.content.strip():
-            line_has_text = True
-    return spans
-
-
-def _only_bold(token: Token) -> str | None:
-    """The text when an inline token is exactly one bold span (whitespace aside), else None."""
-    kids = [c for c in token.children or [] if not (c.type == "text" and not c.content.strip())]
-    if len(kids) < 3 or kids[0].type != "strong_open" or kids[-1].type != "strong_close":
-        return None
-    if any(c.type in ("strong_open", "strong_close", "softbreak", "hardbreak") for c in kids[1:-1]):
-        return None
-    text = "".join(c.content for c in kids[1:-1]).strip()
-    return text or None
+# -- helpers ----------------------------------------------------------------------------------------
 
 
 def _split_number(title: str) -> tuple[str | None, str]:
@@ -230,18 +175,12 @@ def _split_number(title: str) -> tuple[str | None, str]:
 # -- the parser ---------------------------------------------------------------------------------------
 
 
-def _markdown() -> Any:
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": True}).enable("table")
-
-
 def _layout_parts(tokens: list[Token], n_lines: int) -> tuple[str, dict[str, dict[str, int]]]:
     """Line spans (1-based, inclusive) of the seed layout's parts, or all body."""
     starts: list[tuple[int, str]] = []
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.tag == "h2" and tok.map:
-            name = LAYOUT_HEADINGS.get(_inline_text(tokens[i + 1]).strip().rstrip(":").lower())
+            name = LAYOUT_HEADINGS.get(inline_text(tokens[i + 1]).strip().rstrip(":").lower())
             if name:
                 starts.append((tok.map[0] + 1, name))
     if not any(name == "workflow_summary" for _, name in starts):
@@ -288,11 +227,81 @@ def _header_end(tokens: list[Token]) -> int:
     return 0
 
 
+@dataclass
+class Outline:
+    """The block structure of a report without the inline content of its paragraphs and items: what the number
+    checks read (``claims.units_of``: each line of a text block, each table cell), at a fraction of a full
+    parse's cost. ``blocks`` and ``tables`` are those of ``parse_report`` with three differences, all from
+    not parsing paragraphs inline: a bold-led paragraph is a ``paragraph``, not a section (``section`` indices
+    count markdown headings only), and paragraphs and items have an empty ``text``. ``parts`` and ``layout``
+    are those of ``parse_report``."""
+
+    source: str
+    layout: str
+    parts: dict[str, dict[str, int]]
+    blocks: list[Block]
+    tables: list[Table]
+
+
+def outline(markdown: str) -> Outline:
+    """The ``Outline`` of a markdown report: a block-level parse, inline parsing only for headings and table
+    cells (any text parses; nothing raises)."""
+    env: dict[str, Any] = {}
+    tokens = parser(inline=False).parse(markdown, env)
+    parse_inline(tokens, env)
+    layout, parts = _layout_parts(tokens, markdown.count("\n") + 1)
+    walk = _walk(tokens, parts)
+    return Outline(markdown, layout, parts, walk.blocks, walk.tables)
+
+
 def parse_report(markdown: str) -> ParsedReport:
     """Parse a markdown report into a ``ParsedReport``; any text parses (nothing raises)."""
-    tokens = _markdown().parse(markdown)
-    n_lines = markdown.count("\n") + 1
-    layout, parts = _layout_parts(tokens, n_lines)
+    tokens = parser().parse(markdown)
+    layout, parts = _layout_parts(tokens, markdown.count("\n") + 1)
+    walk = _walk(tokens, parts)
+    sections, blocks = walk.sections, walk.blocks
+    words = [count_words(b.text) if b.text else 0 for b in blocks]  # a word never spans a joining newline
+    _fill_sections(sections, blocks, words)
+    body = [k for k, b in enumerate(blocks) if b.part == "body" and b.kind != "hr"]
+    body_text = "\n".join(blocks[k].text for k in body)
+    numbered = walk.orphans["numbered_item"] + [it for s in sections for it in s.numbered_items]
+    bullets = walk.orphans["bullet_item"] + [it for s in sections for it in s.bullet_items]
+    return ParsedReport(
+        title=walk.title,
+        layout=layout,
+        parts=parts,
+        sections=sections,
+        tables=walk.tables,
+        blocks=blocks,
+        bold=walk.bolds,
+        callouts=walk.callouts,
+        recommendations=_recommendations(sections),
+        numbered_items=numbered,
+        bullet_items=bullets,
+        body_text=body_text,
+        body_word_count=sum(words[k] for k in body),
+        word_count=sum(words),
+        repetition=measure_repetition(body_text),
+        source=markdown,
+    )
+
+
+@dataclass
+class _Walked:
+    """What one pass over the token stream collects."""
+
+    sections: list[Section] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    bolds: list[Bold] = field(default_factory=list)
+    callouts: list[Callout] = field(default_factory=list)
+    title: str | None = None
+    orphans: dict[str, list[str]] = field(default_factory=lambda: {"numbered_item": [], "bullet_item": []})
+
+
+def _walk(tokens: list[Token], parts: dict[str, dict[str, int]]) -> _Walked:
+    """Sections, tables, blocks, bold spans and callouts of a token stream (inline tokens without children, as
+    ``outline`` leaves paragraphs, give empty texts and no bold spans; its tables' cells give none either)."""
 
     def part_of(line: int) -> str:
         for name, span in parts.items():
@@ -300,19 +309,14 @@ def parse_report(markdown: str) -> ParsedReport:
                 return name
         return "body"
 
-    sections: list[Section] = []
-    tables: list[Table] = []
-    blocks: list[Block] = []
-    bolds: list[Bold] = []
-    callouts: list[Callout] = []
+    out = _Walked()
+    sections, blocks, bolds, callouts = out.sections, out.blocks, out.bolds, out.callouts
     heading_level = 0
     list_stack: list[str] = []  # "bullet" | "ordered"
     table_rows: list[list[str]] | None = None
     table_header: list[str] = []
     table_line = 0
     row: list[str] = []
-    title: str | None = None
-    orphans: dict[str, list[str]] = {"numbered_item": [], "bullet_item": []}
 
     def current() -> int | None:
         return len(sections) - 1 if sections else None
@@ -329,11 +333,11 @@ def parse_report(markdown: str) -> ParsedReport:
                 list_stack.pop()
         elif t == "heading_open":
             inline = tokens[i + 1]
-            text = _inline_text(inline).strip()
+            text = inline_text(inline).strip()
             level = int(tok.tag[1]) if tok.tag[1:].isdigit() else 1
             heading_level = level
-            if title is None and level == 1 and text:
-                title = text
+            if out.title is None and level == 1 and text:
+                out.title = text
             number, name = _split_number(text)
             part = part_of(line)
             sections.append(Section(level, number, name, "heading", part, line))
@@ -347,7 +351,7 @@ def parse_report(markdown: str) -> ParsedReport:
             row = []
         elif t in ("th_open", "td_open"):
             inline = tokens[i + 1]
-            row.append(_inline_text(inline).strip())
+            row.append(inline_text(inline).strip())
             _collect_bold(inline, inline.map[0] + 1 if inline.map else table_line, part_of(table_line), bolds,
                           callouts)
         elif t == "tr_close" and table_rows is not None:
@@ -357,21 +361,19 @@ def parse_report(markdown: str) -> ParsedReport:
                 table_rows.append(row)
         elif t == "table_close" and table_rows is not None:
             end = tok.map[1] if tok.map else table_line
-            sec = current()
-            tables.append(Table(table_header, table_rows, table_line, sec))
-            if sec is not None:
-                sections[sec].tables.append(len(tables) - 1)
-            text = "\n".join(" | ".join(r) for r in [table_header, *table_rows])
-            blocks.append(Block("table", table_line, max(end, table_line), part_of(table_line), sec, text))
+            _add_table(out, Table(table_header, table_rows, table_line, current()), end, part_of(table_line))
             table_rows = None
+        elif t == TABLE_ROWS:  # the block parser's compact table, its cells' texts parsed (``mdtokens``)
+            header, *body = tok.meta["rows"]
+            _add_table(out, Table(header, body, line, current()), line, part_of(line))
         elif t == "paragraph_open":
             inline = tokens[i + 1]
             end = tok.map[1] if tok.map else line
             part = part_of(line)
-            text = _inline_text(inline)
-            lead_spans = _bold_spans(inline, line)
+            text = inline_text(inline)
+            lead_spans = bold_spans(inline, line)
             lead = lead_spans[0][0] if lead_spans and lead_spans[0][2] else None
-            only = _only_bold(inline)
+            only = only_bold(inline)
             if only is not None and not list_stack and tok.level == 0:
                 number, name = _split_number(only)
                 sections.append(Section(min(heading_level + 1, 6), number, name, "bold", part, line))
@@ -386,7 +388,7 @@ def parse_report(markdown: str) -> ParsedReport:
                         bucket = sections[sec].numbered_items if kind == "numbered_item" else sections[sec].bullet_items
                         bucket.append(text.strip())
                     else:
-                        orphans[kind].append(text.strip())
+                        out.orphans[kind].append(text.strip())
                 blocks.append(Block(kind, line, max(end, line), part, current(), text, lead))
             _collect_bold(inline, line, part, bolds, callouts)
             i += 3
@@ -398,35 +400,20 @@ def parse_report(markdown: str) -> ParsedReport:
         elif t == "hr":
             blocks.append(Block("hr", line, line, part_of(line), current(), ""))
         i += 1
+    return out
 
-    _fill_sections(sections, blocks)
-    body_blocks = [b for b in blocks if b.part == "body" and b.kind not in ("hr",)]
-    body_text = "\n".join(b.text for b in body_blocks)
-    numbered = orphans["numbered_item"] + [it for s in sections for it in s.numbered_items]
-    bullets = orphans["bullet_item"] + [it for s in sections for it in s.bullet_items]
-    return ParsedReport(
-        title=title,
-        layout=layout,
-        parts=parts,
-        sections=sections,
-        tables=tables,
-        blocks=blocks,
-        bold=bolds,
-        callouts=callouts,
-        recommendations=_recommendations(sections),
-        numbered_items=numbered,
-        bullet_items=bullets,
-        body_text=body_text,
-        body_word_count=count_words(body_text),
-        word_count=count_words("\n".join(b.text for b in blocks)),
-        repetition=measure_repetition(body_text),
-        source=markdown,
-    )
+def _add_table(out: _Walked, table: Table, end: int, part: str) -> None:
+    """A table, its block (its text: the rows' cells joined by " | ") and its place in its section."""
+    out.tables.append(table)
+    if table.section is not None:
+        out.sections[table.section].tables.append(len(out.tables) - 1)
+    text = "\n".join(" | ".join(r) for r in [table.header, *table.rows])
+    out.blocks.append(Block("table", table.line, max(end, table.line), part, table.section, text))
 
 
 def _collect_bold(inline: Token, line: int, part: str, bolds: list[Bold], callouts: list[Callout]) -> None:
-    lines = _inline_text(inline).split("\n")
-    for text, at, leads in _bold_spans(inline, line):
+    lines = inline_text(inline).split("\n")
+    for text, at, leads in bold_spans(inline, line):
         if not text:
             continue
         bolds.append(Bold(text, at, part))
@@ -444,14 +431,17 @@ def _has_quantity(text: str) -> bool:
     return _DIGIT_RE.search(text) is not None and any(n.form == "quantity" for n in find_numbers(text))
 
 
-def _fill_sections(sections: list[Section], blocks: list[Block]) -> None:
+def _fill_sections(sections: list[Section], blocks: list[Block], words: list[int]) -> None:
+    """Each section's text and word count (``words``: each block's)."""
     texts: dict[int, list[str]] = {}
-    for b in blocks:
+    counts: dict[int, int] = {}
+    for b, n in zip(blocks, words, strict=True):
         if b.section is not None and b.kind not in ("heading", "hr"):
             texts.setdefault(b.section, []).append(b.text)
+            counts[b.section] = counts.get(b.section, 0) + n
     for k, s in enumerate(sections):
         s.text = "\n".join(texts.get(k, []))
-        s.word_count = count_words(s.text)
+        s.word_count = counts.get(k, 0)
 
 
 def _recommendations(sections: list[Section]) -> list[str]:

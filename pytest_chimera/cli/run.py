@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from pytest_chimera.agent.artifacts import run_json_text
     from pytest_chimera.agent.chimera import AgentError, run_agent
     from pytest_chimera.agent.personas import PersonaError, resolve_persona
+    from pytest_chimera.agent.runs import speed_text
     from pytest_chimera.atomic import write_atomic
 
     corpus = Path(args.corpus)
@@ -106,8 +107,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(result.markdown)
     if not args.quiet:
-        m = result.metrics
-        print(f"{PROG}: {result.backend} {result.model}: {int(m['eval_count'])} tokens, "
-              f"{m['tokens_per_s']:.2f} tok/s, TTFT {m['ttft_ms']:.2f} ms, "
+        print(f"{PROG}: {result.backend} {result.model}: {speed_text(result)} | "
               f"{result.stages['total_ms'] / 1000:.2f} s", file=sys.stderr)
     return 0

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from pytest_chimera.agent.runs import ReportRun
+from pytest_chimera.agent.runs import ReportRun, speed_text
 from pytest_chimera.backends import options as mo
 from pytest_chimera.gating.record import Checked, Quality
 from pytest_chimera.plugin.settings import settings_of
@@ -70,11 +70,10 @@ def _shown(path: Path, config: pytest.Config) -> str:
 
 def summary_line(run: ReportRun, md_path: str) -> str:
     """``chimera: <path> | TTFT 812.05 ms | 41.45 tok/s | 96 tokens | 12.31 s``."""
-    m = run.metrics
     total_s = run.stages.get("total_ms", 0.0) / 1000
     replayed = " | replayed" if run.replayed else ""
-    return (f"chimera: {md_path} | TTFT {m['ttft_ms']:.2f} ms | {m['tokens_per_s']:.2f} tok/s | "
-            f"{int(m['eval_count'])} tokens | {total_s:.2f} s{replayed}")
+    return f"chimera: {md_path} | {speed_text(run)} | {total_s:.2f} s{replayed}"
+
 
 
 def section_text(run: ReportRun, md_path: str, json_path: str) -> str:

@@ -27,8 +27,8 @@ class Score:
     supported: int | None  # None: no facts, consistency not checked
     contradicted: int | None
     unverified: int | None
-    ttft_ms: float
-    tokens_per_s: float
+    ttft_ms: float | None  # None: the backend could not measure it
+    tokens_per_s: float | None
     replayed: bool
     overhead_ms: float | None = None  # the agent's time outside the model calls (ReportRun.overhead_ms)
 
@@ -66,13 +66,19 @@ def score(test: str, run: ReportRun, facts: Facts | None) -> Score:
     if consistency is not None:
         counts = dict(consistency.counts())
         checked = len(model_checked(consistency))
-    metrics = run.metrics
+    metrics, missing = run.metrics, run.missing_metrics
+    ttft, rate = (None if name in missing else metrics[name] for name in ("ttft_ms", "tokens_per_s"))
     return Score(test, passed, checked, counts["supported"], counts["contradicted"], counts["unverified"],
-                 metrics["ttft_ms"], metrics["tokens_per_s"], run.replayed, run.overhead_ms)
+                 ttft, rate, run.replayed, run.overhead_ms)
 
 
 def _count(value: int | None) -> str:
     return "-" if value is None else str(value)
+
+
+def _ms(value: float | None) -> str:
+    """A figure to one decimal, ``-`` when not measured."""
+    return "-" if value is None else f"{value:.1f}"
 
 
 def render(scores: Sequence[Score]) -> list[str]:
@@ -88,9 +94,9 @@ def render(scores: Sequence[Score]) -> list[str]:
             _count(s.supported),
             _count(s.contradicted),
             _count(s.unverified),
-            f"{s.ttft_ms:.1f}" + (" (replayed)" if s.replayed else ""),
-            f"{s.tokens_per_s:.1f}",
-            "-" if s.overhead_ms is None else f"{s.overhead_ms:.1f}",
+            _ms(s.ttft_ms) + (" (replayed)" if s.replayed else ""),
+            _ms(s.tokens_per_s),
+            _ms(s.overhead_ms),
         )
         for s in scores
     ]

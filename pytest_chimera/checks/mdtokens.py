@@ -1,0 +1,163 @@
+"""markdown-it-py for the report parser: the two parsers, the text and bold spans of inline tokens, and the
+block-level parse that ``report.outline`` reads.
+
+The full parser is CommonMark plus GFM tables (HTML allowed). The block parser runs the same block rules
+but no inline rules, and stores each table compactly: one ``table_rows`` token holding its rows' cell
+sources instead of ~17 tokens per row (a 10 MB pipe table is 3.7 million tokens, most of a check's peak
+memory). ``parse_inline`` then parses headings and table cells with the full parser's inline rules, so their
+text is the full parse's.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+
+TABLE_ROWS = "table_rows"  # the block parser's compact table: ``meta["rows"]``, first the header row
+_BATCH = 4096  # table cells parsed inline at a time (their tokens are dropped after each batch)
+
+
+def inline_text(token: Token) -> str:
+    """Plain text of an inline token (markup removed, breaks as newlines)."""
+    out: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline", "html_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif child.type == "image":
+            out.append(child.content)
+    return "".join(out)
+
+
+def bold_spans(token: Token, first_line: int) -> list[tuple[str, int, bool]]:
+    """(text, line, leads_its_line) for each bold span of an inline token."""
+    spans: list[tuple[str, int, bool]] = []
+    line = first_line
+    depth = 0
+    buf: list[str] = []
+    line_has_text = False
+    leads = False
+    for child in token.children or []:
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+            line_has_text = False
+            continue
+        if child.type == "strong_open":
+            if depth == 0:
+                buf = []
+                leads = not line_has_text
+            depth += 1
+            continue
+        if child.type == "strong_close":
+            depth = max(0, depth - 1)
+            if depth == 0:
+                spans.append(("".join(buf).strip(), line, leads))
+            line_has_text = True
+            continue
+        if depth:
+            buf.append(child.content)
+        if child.content.strip():
+            line_has_text = True
+    return spans
+
+
+def only_bold(token: Token) -> str | None:
+    """The text when an inline token is exactly one bold span (whitespace aside), else None."""
+    kids = [c for c in token.children or [] if not (c.type == "text" and not c.content.strip())]
+    if len(kids) < 3 or kids[0].type != "strong_open" or kids[-1].type != "strong_close":
+        return None
+    if any(c.type in ("strong_open", "strong_close", "softbreak", "hardbreak") for c in kids[1:-1]):
+        return None
+    text = "".join(c.content for c in kids[1:-1]).strip()
+    return text or None
+
+
+@lru_cache(maxsize=2)
+def parser(inline: bool = True) -> Any:
+    """The full parser, or with ``inline=False`` the block parser (see the module docstring); cached."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    if not inline:
+        md.core.ruler.enableOnly(["normalize", "block"])
+        md.block.ruler.at("table", _compact_table, {"alt": ["paragraph", "reference"]})
+    return md
+
+
+class _Rows(list):  # type: ignore[type-arg]
+    """Stands in for the token list while markdown-it's table rule runs: keeps each row's cell sources, not
+    the tokens. A token is complete when the next one is pushed (the rule sets its content after pushing)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.open: Token | None = None
+        self.last: Token | None = None
+
+    def append(self, token: Token) -> None:
+        self.flush()
+        self.last = token
+        if token.type == "table_open":
+            self.open = token
+        elif token.type == "tr_open":
+            self.rows.append([])
+
+    def flush(self) -> None:
+        if self.last is not None and self.last.type == "inline":
+            self.rows[-1].append(self.last.content)
+        self.last = None
+
+
+def _compact_table(state: Any, start: int, end: int, silent: bool) -> bool:
+    """markdown-it's table rule, its tokens replaced by one ``table_rows`` token (``meta["rows"]``: the cell
+    sources, header row first), with the ``table_open`` token's level and line map."""
+    from markdown_it.rules_block.table import table
+    from markdown_it.token import Token
+
+    if silent:
+        return table(state, start, end, True)
+    tokens, rows = state.tokens, _Rows()
+    state.tokens = rows
+    try:
+        found = table(state, start, end, False)
+    finally:
+        state.tokens = tokens
+    rows.flush()
+    if not found or rows.open is None:
+        return found
+    token = Token(TABLE_ROWS, "table", 0, map=rows.open.map, level=rows.open.level, block=True)
+    token.meta["rows"] = rows.rows
+    tokens.append(token)
+    return found
+
+
+def parse_inline(tokens: list[Token], env: dict[str, Any]) -> None:
+    """Parse what the block parser left unparsed that the outline reads, exactly as the full parse does (its
+    inline rules, then its text joining; ``env`` carries the link reference definitions the block pass
+    found): each heading's inline token gets its children, each compact table's cell sources become the
+    cells' texts (``inline_text``, stripped)."""
+    from markdown_it.rules_core import inline, text_join
+    from markdown_it.rules_core.state_core import StateCore
+    from markdown_it.token import Token
+
+    def run(wanted: list[Token]) -> None:
+        state = StateCore("", parser(), env, wanted)
+        inline(state)
+        text_join(state)
+
+    run([tokens[i + 1] for i, tok in enumerate(tokens)
+         if tok.type == "heading_open" and i + 1 < len(tokens) and tokens[i + 1].type == "inline"])
+    for tok in tokens:
+        if tok.type != TABLE_ROWS:
+            continue
+        cells = [(row, k) for row in tok.meta["rows"] for k in range(len(row))]
+        for at in range(0, len(cells), _BATCH):
+            batch = cells[at:at + _BATCH]
+            parsed = [Token("inline", "", 0, content=row[k], children=[]) for row, k in batch]
+            run(parsed)
+            for (row, k), cell in zip(batch, parsed, strict=True):
+                row[k] = inline_text(cell).strip()
