@@ -15,10 +15,11 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from pytest_chimera.backends import sse
 from pytest_chimera.backends.base import (
     BackendError,
     CallMetrics,
@@ -107,10 +108,10 @@ def metrics_from(
     only. What neither gives is listed in ``missing``; ``load_ms`` always is (no server reports it per call).
     """
     timings = timings or {}
-    prompt_n = getattr(usage, "prompt_tokens", None) if usage is not None else _number(timings.get("prompt_n"))
-    eval_n = getattr(usage, "completion_tokens", None) if usage is not None else _number(timings.get("predicted_n"))
-    details = getattr(usage, "prompt_tokens_details", None)
-    cached = getattr(details, "cached_tokens", None) if details is not None else _number(timings.get("cache_n"))
+    prompt_n = _field(usage, "prompt_tokens") if usage is not None else _number(timings.get("prompt_n"))
+    eval_n = _field(usage, "completion_tokens") if usage is not None else _number(timings.get("predicted_n"))
+    details = _field(usage, "prompt_tokens_details")
+    cached = _field(details, "cached_tokens") if details is not None else _number(timings.get("cache_n"))
     prompt_ms, eval_ms = _number(timings.get("prompt_ms")), _number(timings.get("predicted_ms"))
     values: dict[str, Any] = {
         "prompt_eval_count": prompt_n, "eval_count": eval_n, "cached_prompt_tokens": cached,
@@ -136,21 +137,31 @@ def metrics_from(
     )
 
 
-def _piece(chunk: Any) -> str:
+def _choices(chunk: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    choices = chunk.get("choices")
+    return [c for c in choices if isinstance(c, Mapping)] if isinstance(choices, list) else []
+
+
+def _piece(chunk: Mapping[str, Any]) -> str:
     """The content of one stream chunk (chat: ``delta.content``, completions: ``text``)."""
-    for choice in getattr(chunk, "choices", None) or []:
-        delta = getattr(choice, "delta", None)
-        text = getattr(delta, "content", None) if delta is not None else getattr(choice, "text", None)
+    for choice in _choices(chunk):
+        delta = choice.get("delta")
+        text = delta.get("content") if isinstance(delta, Mapping) else choice.get("text")
         if text:
             return str(text)
     return ""
 
 
-def _finish_reason(chunk: Any) -> str | None:
-    for choice in getattr(chunk, "choices", None) or []:
-        if getattr(choice, "finish_reason", None):
-            return str(choice.finish_reason)
+def _finish_reason(chunk: Mapping[str, Any]) -> str | None:
+    for choice in _choices(chunk):
+        if choice.get("finish_reason"):
+            return str(choice["finish_reason"])
     return None
+
+
+def _field(obj: Any, key: str) -> Any:
+    """``obj[key]`` of a JSON object, or the attribute of an object (None when absent)."""
+    return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
 
 
 def _said(exc: Any) -> str:
@@ -250,34 +261,32 @@ class OpenAIBackend:
         timings: Mapping[str, Any] | None = None
         finish: str | None = None
         started = False
-        stream: Iterator[Any] | None = None
+        stream: Any = None
         start = time.perf_counter()
         received = Received(start, on_token)
         try:
             common: dict[str, Any] = {"model": self.model, "stream": True,
                                       "stream_options": {"include_usage": True}, **params}
             if messages is not None:
-                stream = client.chat.completions.create(messages=[dict(m) for m in messages], **common)
+                stream = client.chat.completions.with_streaming_response.create(
+                    messages=[dict(m) for m in messages], **common)
             else:
-                stream = client.completions.create(prompt=prompt or "", **common)
-            started = True
-            deadline = start + self.timeout
-            for chunk in stream:
-                received.add(_piece(chunk))
-                finish = _finish_reason(chunk) or finish
-                usage = getattr(chunk, "usage", None) or usage
-                found = _extra(chunk, "timings")
-                timings = found if isinstance(found, Mapping) else timings
-                if time.perf_counter() > deadline:
-                    raise TimeoutError
+                stream = client.completions.with_streaming_response.create(prompt=prompt or "", **common)
+            with stream as response:  # the client's models are skipped: chunks are read as plain JSON
+                started = True
+                deadline = start + self.timeout
+                for chunk in sse.chunks(response.iter_lines()):
+                    received.add(_piece(chunk))
+                    finish = _finish_reason(chunk) or finish
+                    usage = chunk.get("usage") or usage
+                    found = chunk.get("timings")
+                    timings = found if isinstance(found, Mapping) else timings
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError
         except BackendError:
             raise
         except Exception as exc:
             raise self._translate(exc, received, started) from None
-        finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
         wall_ms = (time.perf_counter() - start) * 1000
         if finish is None:
             raise self._cut(received, "the stream ended without a finish_reason", INTERRUPTED_HINT)
@@ -480,6 +489,8 @@ class OpenAIBackend:
             message = f"{where} answered with an error (HTTP {exc.status_code}): {_said(exc)}"
         elif isinstance(exc, openai.APIError):
             message = f"{where} reported an error in the stream: {_said(exc)}; {received.summary()}"
+        elif isinstance(exc, sse.StreamErrorEvent):
+            message = f"{where} reported an error in the stream: {exc.message}; {received.summary()}"
         else:
             message = f"OpenAI-compatible call to {self.host} failed: {type(exc).__name__}: {exc}"
         return BackendError(self._redact(message))
