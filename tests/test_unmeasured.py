@@ -43,11 +43,15 @@ def _metrics_block(markdown: str) -> list[str]:
     return lines[start + 1: lines.index("", start)]
 
 
-def test_tokens_per_s_is_unmeasured_when_its_parts_are() -> None:
-    assert unmeasured([CallMetrics(missing=("eval_ms",))]) == {"eval_ms", "tokens_per_s"}
-    assert unmeasured([CallMetrics(missing=("eval_count",)), CallMetrics()]) == {"eval_count", "tokens_per_s"}
-    assert unmeasured([CallMetrics(missing=("load_ms",))]) == {"load_ms"}
-    assert unmeasured([CallMetrics()]) == set()
+def test_derived_metrics_are_unmeasured_with_their_parts() -> None:
+    assert unmeasured([CallMetrics(ttft_ms=1.0, missing=("eval_ms",))]) == {"eval_ms", "tokens_per_s"}
+    two = [CallMetrics(ttft_ms=1.0, missing=("eval_count",)), CallMetrics()]
+    assert unmeasured(two) == {"eval_count", "tokens_per_s"}
+    assert unmeasured([CallMetrics(ttft_ms=1.0, missing=("load_ms",))]) == {"load_ms"}
+    assert unmeasured([CallMetrics(ttft_ms=5.0)]) == set()
+    assert unmeasured([CallMetrics(), CallMetrics(ttft_ms=5.0)]) == set()  # the run's TTFT is the first one given
+    assert unmeasured([CallMetrics(), CallMetrics()]) == {"ttft_ms"}  # no call produced a token
+    assert unmeasured([]) == set()
 
 
 def test_the_metrics_block_says_what_the_server_did_not_give() -> None:

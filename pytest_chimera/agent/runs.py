@@ -29,10 +29,13 @@ class CallRecord:
 
 def unmeasured(calls: Sequence[CallMetrics]) -> set[str]:
     """The metrics some call could not measure (``CallMetrics.missing``), derived ones included:
-    tokens_per_s is eval_count over eval_ms, so it is unmeasured when either is."""
+    tokens_per_s is eval_count over eval_ms, so it is unmeasured when either is; the run's TTFT is the first
+    call's that has one, so it is unmeasured when no call produced a token."""
     missing = {name for c in calls for name in c.missing}
     if missing & {"eval_count", "eval_ms"}:
         missing.add("tokens_per_s")
+    if calls and all(c.ttft_ms is None for c in calls):
+        missing.add("ttft_ms")
     return missing
 
 
