@@ -109,15 +109,10 @@ def key_figures(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
 
 def rows_of(facts: Facts | Iterable[Fact]) -> Sequence[Row]:
     """The facts as plain ``(key, value, unit, source, labels)`` rows, read without making a ``Fact`` of each
-    where the table allows: its own ``rows`` when it keeps them, else its DataFrame's columns."""
-    from pytest_chimera.evidence.facts import COLUMNS
-
+    where the table allows: its ``rows`` (``Facts.rows``, which reads a DataFrame-made table's columns)."""
     rows = getattr(facts, "rows", None)
     if isinstance(rows, list):
         return rows
-    frame = getattr(facts, "frame", None)
-    if frame is not None and all(name in frame.columns for name in COLUMNS):
-        return list(zip(*(frame[name].tolist() for name in COLUMNS), strict=True))
     return [(f.key, f.value, f.unit, f.source, f.labels) for f in facts]
 
 
