@@ -193,6 +193,7 @@ def run_agent(
               "total_ms": ingest_ms + analysis_ms + report_ms}
     calls = [CallRecord("analysis", analysis.text, analysis.metrics, sent["analysis"]),
              CallRecord("report", report.text, report.metrics, sent["report"])]
+    measured = [c.metrics for c in calls]
     markdown = assemble_report(
         agent_name=name,
         persona=spec,
@@ -204,10 +205,10 @@ def run_agent(
         data_summary=summary,
         files_analyzed=len(loaded.files),
         stages=stages,
-        metrics=aggregate([c.metrics for c in calls]),
+        metrics=aggregate(measured),
         date=datetime.now(timezone.utc).strftime("%Y-%m-%d"),
-        replayed=any(c.metrics.replayed for c in calls),
-        unmeasured=unmeasured([c.metrics for c in calls]),
+        replayed=any(m.replayed for m in measured),
+        unmeasured=unmeasured(measured),
     )
     report_progress("done", analysis.metrics.eval_count + report.metrics.eval_count)
     overhead_ms = ingest_ms + (time.perf_counter() - ingested - in_calls) * 1000
