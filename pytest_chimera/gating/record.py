@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_chimera.agent.runs import ReportRun, aggregate
+from pytest_chimera.agent.runs import ReportRun
 from pytest_chimera.gating.rules import QUALITY_METRICS, TIMING_METRICS
 from pytest_chimera.gating.stats import summarize
 
@@ -77,10 +77,8 @@ def checked(run: ReportRun, quality: Quality | None) -> Checked:
 
 
 def unmeasured(run: ReportRun) -> set[str]:
-    """The timing metrics of ``run`` some call could not measure (``CallMetrics.missing``), derived ones included.
-
-    tokens_per_s is eval_count over eval_ms, so it is unmeasured when either is.
-    """
+    """The timing metrics of ``run`` some call could not measure (``ReportRun.missing_metrics``, derived ones
+    included)."""
     return set(run.missing_metrics) & set(TIMING_METRICS)
 
 
@@ -93,7 +91,7 @@ def round_values(run: ReportRun, quality: Quality | None, *, timings: bool,
     """
     values: dict[str, float] = {}
     if timings:
-        metrics = aggregate([c.metrics for c in run.calls])
+        metrics = run.metrics
         skip = unmeasured(run)
         values.update({m: float(metrics[m]) for m in TIMING_METRICS if m not in skip})
     found = result if result is not None else checked(run, quality)
