@@ -261,7 +261,6 @@ class OpenAIBackend:
         timings: Mapping[str, Any] | None = None
         finish: str | None = None
         started = False
-        stream: Any = None
         start = time.perf_counter()
         received = Received(start, on_token)
         try:
