@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_chimera.checks.assertions import Conforms, assert_structure
+from pytest_chimera.checks.patterns import ambiguous_alternation
 from pytest_chimera.checks.structure import SpecError, check_structure, load_spec
 from pytest_chimera.cli import main
 
@@ -85,6 +88,49 @@ def test_an_evil_pattern_is_refused_before_it_can_hang_the_check(tmp_path: Path)
 def test_patterns_without_nested_repeats_are_kept(pattern: str) -> None:
     spec = {"allOf": [{"description": "d", "properties": {"title": {"pattern": pattern}}}]}
     assert check_structure("# foo\n", spec).rules[0].rule == "rule-1"
+
+
+# Each takes about a second or more to fail on a line of 23 to 45 characters (timed by hand), doubling with
+# every one or two characters more.
+AMBIGUOUS = [r"(a|a)*$", r"(a|aa)*$", r"(.|\s)*;$", r"(\d|\d\d)*$", r"(ax|a.)*$", r"(a|ab|a)*c", r"((a|a))+!",
+             r"(?:x|(?i:X))*$", r"(a|a){11,}$", r"^(?:(a|a)b)*$"]
+# Safe though alike: sre makes a class of them, they differ at some character, or nothing comes back to them.
+DISTINCT = [r"(a|b|a)*$", r"(?i)(a|A)*$", r"(a|ab)*c", r"(ab|a)*$", r"(1a|\db)*$", r"(x|\w)*$", r"(?>a|a)*$",
+            r"(a|a)*+$", r"(a|a){3}$", r"^(Summary|Results|Risks)$", r"(cat|dog)(s|es)?", r"(x(y)|xz)*",
+            r"(?=a|a)b*"]
+
+
+@pytest.mark.parametrize("pattern", AMBIGUOUS)
+def test_repeated_alternatives_that_can_match_the_same_text_are_refused(pattern: str) -> None:
+    spec = {"allOf": [{"description": "d", "properties": {"title": {"pattern": pattern}}}]}
+    with pytest.raises(SpecError, match=r"rule 1: pattern .* repeats alternatives that can match the same text"):
+        check_structure("# foo\n", spec)
+
+
+@pytest.mark.parametrize("pattern", DISTINCT)
+def test_repeated_alternatives_that_cannot_match_the_same_text_are_kept(pattern: str) -> None:
+    spec = {"allOf": [{"description": "d", "properties": {"title": {"pattern": pattern}}}]}
+    assert check_structure("# foo\n", spec).rules[0].rule == "rule-1"
+
+
+def test_an_ambiguous_alternation_is_refused_before_it_can_hang_the_check(tmp_path: Path) -> None:
+    """In a subprocess with a timeout: without the guard, (a|aa)*$ on a 60-letter line runs for hours."""
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.csv").write_text("x,y\n1,2\n")
+    (tmp_path / "report.md").write_text("# Report\n\n" + "a" * 60 + "!\n")
+    (tmp_path / "alt.json").write_text(json.dumps({"allOf": [{"description": "no a-loops", "properties": {
+        "blocks": {"items": {"properties": {"text": {"not": {"pattern": "^(a|aa)*$"}}}}}}}]}))
+    done = subprocess.run([sys.executable, "-m", "pytest_chimera", "check", "report.md", "--corpus", "corpus",
+                           "--spec", "alt.json"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "--spec: structure spec alt.json: rule 1: pattern '^(a|aa)*$' repeats alternatives" in done.stderr
+
+
+@given(st.text(alphabet="ab()|*+?{}[]^$.\\dws:=>!-,0123", max_size=24))
+@settings(max_examples=400, deadline=None)
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # re's own warning on "[[" and the like
+def test_the_alternation_check_judges_any_text_without_raising(pattern: str) -> None:
+    assert isinstance(ambiguous_alternation(pattern), bool)
 
 
 def test_a_ref_that_loops_is_a_spec_error() -> None:

@@ -8,12 +8,20 @@ up front with its location. An inner repeat that cannot give characters back (po
 atomic group ``(?>a+)``, Python 3.11+) is safe and accepted; so is a repeat of fixed width (``(ab){2}``) or
 an outer repeat with a small bound (``(\\d{1,3}\\.){3}``).
 
-Not detected: overlapping alternatives under a repeat (``(a|a)*$``); keep alternatives distinct.
+:func:`ambiguous_alternation` finds the other source of exponential time: alternatives under such a repeat that
+can match the same text (``(a|a)*$``, ``(a|aa)*$``, ``(.|\\s)*$``), so the engine tries every way of
+splitting a line between them. It compares the alternatives character class by character class
+(``(1a|\\db)*`` differ at the second and are kept) and an alternative that can match nothing by what may
+follow it; where that comparison cannot tell (a class after a variable repeat, a back-reference) it refuses.
+It can refuse a safe pattern whose alternatives share a start followed by a group or a counted repeat
+(``(a{2}|ab)*``): write them so that they differ earlier (``(a(?:a|b))*``).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -64,6 +72,135 @@ def _find(pattern: Any) -> bool:
         if any(not atomic and _find(child) for child, atomic in _children(op, av)):
             return True
     return False
+
+
+# The characters alternatives are compared on: Latin-1 and a few of each other kind of class member.
+_ALPHABET = frozenset(map(chr, range(256))) | frozenset("\u0100\u03bb\u0663\u2003\u2028\u4e2d\U0001f600")
+_CATEGORIES = {"DIGIT": r"\d", "NOT_DIGIT": r"\D", "SPACE": r"\s", "NOT_SPACE": r"\S", "WORD": r"\w",
+               "NOT_WORD": r"\W", "LINEBREAK": "\n", "NOT_LINEBREAK": "[^\n]"}
+_ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
+_Chars = frozenset[str]
+
+
+@functools.cache
+def _category(name: Any) -> _Chars:
+    key = str(name).removeprefix("CATEGORY_").removeprefix("UNI_").removeprefix("LOC_")
+    test = re.compile(_CATEGORIES.get(key, r"[\s\S]"))
+    return frozenset(ch for ch in _ALPHABET if test.fullmatch(ch))
+
+
+def _one_char(op: Any, av: Any, fold: bool) -> _Chars | None:
+    """The sample characters one single-character node matches, or None for any other node."""
+    if op == _c.LITERAL:
+        chars = frozenset(chr(av))
+    elif op == _c.NOT_LITERAL:
+        chars = _ALPHABET - {chr(av)}
+    elif op == _c.ANY:
+        chars = _ALPHABET - {"\n"}
+    elif op == _c.IN:
+        chars = frozenset()
+        for item, arg in av:
+            if item == _c.LITERAL:
+                chars |= {chr(arg)}
+            elif item == _c.RANGE:
+                chars |= {ch for ch in _ALPHABET if arg[0] <= ord(ch) <= arg[1]}
+            elif item == _c.CATEGORY:
+                chars |= _category(arg)
+        if av and av[0][0] == _c.NEGATE:
+            chars = _ALPHABET - chars
+    else:
+        return None
+    return chars | {ch.swapcase() for ch in chars} if fold else chars
+
+
+def _start(op: Any, av: Any, fold: bool) -> tuple[_Chars, bool]:
+    """(the characters one node can start with, whether it can match nothing)."""
+    chars = _one_char(op, av, fold)
+    if chars is not None:
+        return chars, False
+    if op in _ZERO_WIDTH:
+        return frozenset(), True
+    if op == _c.SUBPATTERN:
+        return _start_seq(av[-1], fold or bool(av[1] & _c.SRE_FLAG_IGNORECASE))
+    if op in _REPEATS or op == getattr(_c, "POSSESSIVE_REPEAT", None):
+        chars, empty = _start_seq(av[2], fold)
+        return chars, empty or av[0] == 0
+    if op == getattr(_c, "ATOMIC_GROUP", None):
+        return _start_seq(av, fold)
+    if op == _c.BRANCH:
+        starts = [_start_seq(branch, fold) for branch in av[1]]
+        return frozenset().union(*(s for s, _ in starts)), any(e for _, e in starts)
+    return _ALPHABET, True  # a back-reference or a conditional: could be anything
+
+
+def _start_seq(seq: Any, fold: bool) -> tuple[_Chars, bool]:
+    chars: _Chars = frozenset()
+    for op, av in seq:
+        more, empty = _start(op, av, fold)
+        chars |= more
+        if not empty:
+            return chars, False
+    return chars, True
+
+
+def _may_overlap(a: Any, b: Any, follow: _Chars, fold: bool) -> bool:
+    """Whether alternatives ``a`` and ``b`` (node lists) can match the same text, followed by ``follow``.
+
+    Compared one single-character node at a time while both have one: disjoint classes at any position
+    settle it; past that, their first characters (or ``follow`` for an alternative that is used up).
+    """
+    i = 0
+    while i < len(a) and i < len(b):
+        x, y = _one_char(a[i][0], a[i][1], fold), _one_char(b[i][0], b[i][1], fold)
+        if x is None or y is None:
+            break
+        if not x & y:
+            return False
+        i += 1
+    first_a, empty_a = _start_seq(a[i:], fold)
+    first_b, empty_b = _start_seq(b[i:], fold)
+    return bool((first_a | (follow if empty_a else frozenset())) & (first_b | (follow if empty_b else frozenset())))
+
+
+def _ambiguous(seq: Any, follow: _Chars, fold: bool, repeated: bool) -> bool:
+    """Whether a branch of ``seq`` (followed by ``follow``) has overlapping alternatives under a repeat."""
+    for k, (op, av) in enumerate(seq):
+        after_chars, after_empty = _start_seq(seq[k + 1:], fold)
+        after = after_chars | follow if after_empty else after_chars
+        if op == _c.BRANCH and repeated:
+            alternatives = av[1]
+            if any(_may_overlap(alternatives[i], alternatives[j], after, fold)
+                   for i in range(len(alternatives)) for j in range(i + 1, len(alternatives))):
+                return True
+        if op in _REPEATS:
+            big = av[1] == _c.MAXREPEAT or av[1] > _SMALL_BOUND
+            body_first, _ = _start_seq(av[2], fold)
+            if _ambiguous(av[2], after | body_first if big else after, fold, repeated or big):
+                return True
+        elif op == _c.SUBPATTERN:
+            if _ambiguous(av[-1], after, fold or bool(av[1] & _c.SRE_FLAG_IGNORECASE), repeated):
+                return True
+        elif op == _c.BRANCH:
+            if any(_ambiguous(branch, after, fold, repeated) for branch in av[1]):
+                return True
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            if _ambiguous(av[1], _ALPHABET, fold, repeated):
+                return True
+    return False
+
+
+def ambiguous_alternation(pattern: str) -> bool:
+    """True when ``pattern`` repeats alternatives that can match the same text: exponential backtracking.
+
+    Inside an atomic group or a possessive repeat the engine never comes back to try another alternative,
+    so those are not looked into. A pattern that does not compile is not judged here (the JSON Schema check
+    refuses it).
+    """
+    try:
+        parsed = _p.parse(pattern)
+    except Exception:  # noqa: BLE001 - re.error, or a RecursionError on absurd nesting
+        return False
+    return _ambiguous(parsed.data, frozenset(), bool(parsed.state.flags & _c.SRE_FLAG_IGNORECASE), False)
 
 
 def nested_quantifier(pattern: str) -> bool:

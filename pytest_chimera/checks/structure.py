@@ -165,13 +165,18 @@ def _validate_spec(data: Any, origin: str) -> None:
 
 def _check_patterns(schema: dict[str, Any], where: str) -> None:
     """Raise SpecError for a regular expression that can backtrack without end on a long report."""
-    from pytest_chimera.checks.patterns import nested_quantifier, spec_patterns
+    from pytest_chimera.checks.patterns import ambiguous_alternation, nested_quantifier, spec_patterns
 
     for pattern in spec_patterns(schema):
         if nested_quantifier(pattern):
             raise SpecError(f"{where}: pattern {pattern!r} repeats a group that holds a repeat, which can take "
                             "exponential time on a long line of the report; remove the nesting (e.g. '(a+)+' "
                             "as 'a+'), or make the inner repeat possessive ('a++') or atomic ('(?>a+)')")
+        if ambiguous_alternation(pattern):
+            raise SpecError(f"{where}: pattern {pattern!r} repeats alternatives that can match the same text, "
+                            "which can take exponential time on a long line of the report; make the "
+                            "alternatives start differently (e.g. '(a|aa)*' as 'a*', '(a{2}|ab)*' as "
+                            "'(a(?:a|b))*'), or make the repeat possessive ('(a|aa)*+')")
 
 
 def _rule_schema(spec: Mapping[str, Any], rule: Mapping[str, Any]) -> dict[str, Any]:
