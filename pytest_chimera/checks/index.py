@@ -42,7 +42,7 @@ class Dim:
     matched: dict[Any, Any] = field(default_factory=dict)  # words -> the phrases they name (query.matched)
 
 
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
+def sorted_unique(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values of an int array (a sort, cheaper here than numpy's hash-based unique)."""
     import numpy as np
 
@@ -54,6 +54,36 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     result: np.ndarray = ordered[keep]
     return result
+
+
+def _tags(n: int) -> np.ndarray:
+    """``n`` fixed pseudo-random 64-bit tags (splitmix64 of 1..n): numbers whose sums tell sets apart, made
+    without importing ``numpy.random``."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        x = (np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    return x.view(np.int64)
+
+
+def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each distinct value's first occurrence, in value order; the group of each value): what
+    ``np.unique(values, return_index=True, return_inverse=True)`` gives besides the values, by one stable
+    sort (``np.unique`` imports ``numpy.ma`` on first use)."""
+    import numpy as np
+
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.empty(ordered.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(ordered.size, dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    first: np.ndarray = order[new]
+    return first, inverse
 
 
 def _factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -134,14 +164,14 @@ class FactIndex:
             # facts with the same set of model labels share a model id: key each fact by the sum of
             # random 64-bit tags of its distinct model labels, then resolve one representative per key
             width_u = len(uniques) + 1
-            pairs_m = _sorted_unique(fact_of[at] * width_u + codes[at])
+            pairs_m = sorted_unique(fact_of[at] * width_u + codes[at])
             owner, code = pairs_m // width_u, pairs_m % width_u
-            tags = np.random.default_rng(0).integers(1, 2**62, size=width_u, dtype=np.int64)
+            tags = _tags(width_u)
             cuts = np.concatenate([[0], np.flatnonzero(np.diff(owner)) + 1])
             with np.errstate(over="ignore"):
                 sums = np.add.reduceat(tags[code], cuts)
             owners = owner[cuts]
-            _, first, inverse = np.unique(sums, return_index=True, return_inverse=True)
+            first, inverse = _groups(sums)
             mids = []
             ends = np.append(cuts[1:], code.size)
             for j in first.tolist():
@@ -158,7 +188,7 @@ class FactIndex:
         pid = label_pid[codes]
         keep = pid >= 0
         width = max(len(phrases), 1)
-        pairs = _sorted_unique(fact_of[keep] * width + pid[keep])
+        pairs = sorted_unique(fact_of[keep] * width + pid[keep])
         pair_fact, pair_pid = pairs // width, pairs % width
         key = fact_dim[pair_fact] * width + pair_pid
         by_key = np.argsort(key, kind="stable")
