@@ -162,7 +162,7 @@ class FactIndex:
         at = np.flatnonzero(has_form[codes])
         if at.size:
             # facts with the same set of model labels share a model id: key each fact by the sum of
-            # random 64-bit tags of its distinct model labels, then resolve one representative per key
+            # pseudo-random 64-bit tags of its distinct model labels, then resolve one representative per key
             width_u = len(uniques) + 1
             pairs_m = sorted_unique(fact_of[at] * width_u + codes[at])
             owner, code = pairs_m // width_u, pairs_m % width_u
@@ -188,12 +188,16 @@ class FactIndex:
         pid = label_pid[codes]
         keep = pid >= 0
         width = max(len(phrases), 1)
-        pairs = sorted_unique(fact_of[keep] * width + pid[keep])
-        pair_fact, pair_pid = pairs // width, pairs % width
-        key = fact_dim[pair_fact] * width + pair_pid
-        by_key = np.argsort(key, kind="stable")
-        key_sorted = key[by_key]
-        local_sorted = local[pair_fact[by_key]]
+        owner = fact_of[keep]
+        if len(dim_names) * width * n < 2**62:  # one sort by (dimension, phrase, local id), each fact once
+            entries = sorted_unique((fact_dim[owner] * width + pid[keep]) * n + local[owner])
+            key_sorted, local_sorted = entries // n, entries % n
+        else:  # (dimension, phrase, fact) would not fit in 64 bits: (fact, phrase) pairs, then by key
+            pairs = sorted_unique(owner * width + pid[keep])
+            pair_fact = pairs // width
+            key = fact_dim[pair_fact] * width + pairs % width
+            by_key = np.argsort(key, kind="stable")
+            key_sorted, local_sorted = key[by_key], local[pair_fact[by_key]]
         bounds = np.concatenate([[0], np.flatnonzero(np.diff(key_sorted)) + 1, [key_sorted.size]])
         if key_sorted.size == 0:  # no fact has a label word (a run metric named "" or "..."): no postings
             bounds = bounds[:1]
