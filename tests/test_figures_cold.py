@@ -4,6 +4,7 @@ the plain definition it replaces."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 
 from pytest_chimera.agent import figures as fg
 from pytest_chimera.agent.personas import BUILTIN, COLLECTOR, INSIGHT, Persona
+from pytest_chimera.agent.prompts import format_number
 from pytest_chimera.checks.consistency import check_consistency
 from pytest_chimera.checks.index import _groups, _tags
 from pytest_chimera.checks.report import outline
@@ -116,13 +118,46 @@ def compute_facts_copy(facts: Facts) -> Facts:
     return Facts.from_records(facts.to_list())
 
 
-def test_cite_row_is_cite_on_every_fact(real_facts: Facts, tmp_path: Path) -> None:
+def plain_cite(fact: Fact) -> tuple[str, tuple[str, str, str]] | None:
+    """``cite`` as first written (on a ``Fact``, the model label looked for first), the reference of
+    ``cite_row``."""
+    model = next((label for label in fact.labels if re.fullmatch(r"[a-z][\w.\-]*\d[\w.\-]*:[\w.\-]+", label)), None)
+    key = fact.key.lower()
+    last = key.rsplit(".", 1)[-1]
+    metric = "TTFT" if "ttft" in key else "throughput" if re.search(r"tokens?_(?:per_)?s\b", key) else None
+    stat = {"best_tokens_per_s": "best", "median": "median"}.get(last)
+    if model is None or metric is None or stat is None or (stat == "best" and metric != "throughput"):
+        return None
+    if fact.value == 0:
+        return None
+    unit = f"{fact.unit}" if fact.unit != "%" else "%"
+    value = f"{format_number(fact.value)}{unit}" if unit == "%" else f"{format_number(fact.value)} {unit}".rstrip()
+    study = " (parameter tuning)" if "param_tuning" in key else " (baseline)" if "baseline" in key else ""
+    return f"{stat.capitalize()} {metric} of {model}: {value}{study}.", (stat, metric, model)
+
+
+def test_cite_row_is_the_plain_cite_on_every_fact(real_facts: Facts, tmp_path: Path) -> None:
     write_corpus(tmp_path, 60, 1)
     for facts in (real_facts, compute_facts(load_corpus(tmp_path))):
         records = facts.to_list()
         assert [fg.cite_row((f.key, f.value, f.unit, f.source, f.labels)) for f in records] == \
-            [fg.cite(f) for f in records]
-        assert sum(fg.cite(f) is not None for f in records) > 10
+            [plain_cite(f) for f in records]
+        assert sum(plain_cite(f) is not None for f in records) > 10
+
+
+CITE_KEYS = st.sampled_from(["table.a_param_tuning.csv.tokens_s.median", "t.b.ttft_s.MEDIAN", "x.best_tokens_per_s",
+                             "r.baseline.ttft.best_tokens_per_s", "token_s.median", "median", "a.tokens_per_s.mean",
+                             "q.TTFT_ms.by_model.gemma3:270m.median", "files.total"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=CITE_KEYS, value=st.floats(allow_nan=False) | st.sampled_from([0.0, 1.0, 0.0682, 303.9]),
+       unit=st.sampled_from(["tok/s", "s", "%", "", "ms"]),
+       labels=st.lists(st.sampled_from(["gemma3:270m", "Gemma3:1b", "llama3.1:8b-q4", "throughput", "x:y", "1b:2"]),
+                       max_size=3).map(tuple))
+def test_cite_row_is_the_plain_cite(key: str, value: float, unit: str, labels: tuple[str, ...]) -> None:
+    fact = Fact(key, value, unit, "s", labels)
+    assert fg.cite_row((key, value, unit, "s", labels)) == fg.cite(fact) == plain_cite(fact)
 
 
 def test_a_check_of_the_written_outline_is_the_check_of_the_parsed_sentence(real_facts: Facts) -> None:
