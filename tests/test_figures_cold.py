@@ -4,6 +4,7 @@ the plain definition it replaces."""
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
@@ -157,7 +158,19 @@ CITE_KEYS = st.sampled_from(["table.a_param_tuning.csv.tokens_s.median", "t.b.tt
                        max_size=3).map(tuple))
 def test_cite_row_is_the_plain_cite(key: str, value: float, unit: str, labels: tuple[str, ...]) -> None:
     fact = Fact(key, value, unit, "s", labels)
-    assert fg.cite_row((key, value, unit, "s", labels)) == fg.cite(fact) == plain_cite(fact)
+    expected = plain_cite(fact) if math.isfinite(value) else None  # the plain one raised on an infinity
+    assert fg.cite_row((key, value, unit, "s", labels)) == fg.cite(fact) == expected
+
+
+def test_a_fact_without_a_finite_value_is_never_cited() -> None:
+    """Every fact is looked at before the ranking (which drops non-finite values) now: an infinite median
+    is no sentence (and no crash)."""
+    infinite = Fact("table.b/gemma3_270m.csv.tokens_s.by_model.gemma3:270m.median", math.inf, "tok/s", "b",
+                    ("throughput", "tokens per second", "gemma3:270m", "270m", "median"))
+    nan = Fact("table.c/gemma3_1b.csv.ttft_s.by_model.gemma3:1b.median", math.nan, "s", "c",
+               ("ttft", "gemma3:1b", "median"))
+    assert fg.cite(infinite) is None and fg.cite(nan) is None
+    assert fg.key_figures(Facts.from_records([infinite, nan]), INSIGHT) == []
 
 
 def test_a_check_of_the_written_outline_is_the_check_of_the_parsed_sentence(real_facts: Facts) -> None:

@@ -6,17 +6,20 @@ sentences in a report's own words ("The corpus holds 101 files: 28 CSV (27.72%),
 a report states them. So the grounded prompts carry a short list of such sentences:
 
 1. the file inventory: total files and, per type, the count and its share of all files;
-2. then facts about one model's throughput or TTFT (best, median), taken in the persona's ranking
-   (``prompts.rank_facts``): first one per (statistic, metric), then the others, one per model each,
-   ``MAX_FIGURES`` sentences in all.
+2. then facts about one model's throughput or TTFT (best, median): the facts ``cite`` can write (a few
+   dozen of the corpus's thousands), in the persona's ranking of them (``prompts.rank_rows``): first one
+   per (statistic, metric), then the others, one per model each, ``MAX_FIGURES`` sentences in all.
 
 Each sentence is checked with the consistency check before it is used: every number in it must be
 ``supported`` by the facts, so a figure the model copies verbatim is one the check can attribute (a
-sentence whose words fit several facts, such as a mean over two files, is left out).
+sentence whose words fit several facts, such as a mean over two files, is left out). The check reads the
+sentence's outline as written here (``bullet_outline``), so the first run of a process imports no markdown
+parser.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import weakref
@@ -31,7 +34,6 @@ if TYPE_CHECKING:
     from pytest_chimera.evidence.facts import Fact, Facts
 
 MAX_FIGURES = 5  # sentences, the inventory included
-CANDIDATES = 200  # ranked facts looked at for the model sentences
 TYPE_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown"}
 _MODEL_LABEL = re.compile(r"[a-z][\w.\-]*\d[\w.\-]*:[\w.\-]+")
 _BY_TYPE = re.compile(r"files\.by_type\.(\w+)$")
@@ -86,7 +88,7 @@ def cite_row(row: Row) -> tuple[str, tuple[str, str, str]] | None:
     if metric is None or (stat == "best" and metric != "throughput"):
         return None
     model = next((label for label in labels if _MODEL_LABEL.fullmatch(label)), None)
-    if model is None or value == 0:  # a failed run's zero, not a figure to lead with
+    if model is None or value == 0 or not math.isfinite(value):  # a failed run's zero (or no number at all)
         return None
     shown = f"{_shown(value)}{unit}" if unit == "%" else f"{_shown(value)} {unit}".rstrip()
     study = " (parameter tuning)" if "param_tuning" in key else " (baseline)" if "baseline" in key else ""
