@@ -73,6 +73,7 @@ def cite(fact: Fact) -> tuple[str, tuple[str, str, str]] | None:
 
 
 _STATS = {"best_tokens_per_s": "best", "median": "median"}
+_STAT_LENGTHS = frozenset(map(len, _STATS))  # what lower-cases to ASCII keeps its length (K, the Kelvin sign)
 _THROUGHPUT = re.compile(r"tokens?_(?:per_)?s\b")
 
 
@@ -80,7 +81,8 @@ def cite_row(row: Row) -> tuple[str, tuple[str, str, str]] | None:
     """``cite`` of a fact as a plain row (no ``Fact`` is made): the statistic is read first, so most facts
     cost one slice and one look-up."""
     key, value, unit, _, labels = row
-    stat = _STATS.get(key[key.rfind(".") + 1:].lower())
+    last = key[key.rfind(".") + 1:]
+    stat = _STATS.get(last.lower()) if len(last) in _STAT_LENGTHS else None
     if stat is None:
         return None
     key = key.lower()
