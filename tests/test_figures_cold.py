@@ -21,7 +21,7 @@ from pytest_chimera.agent import figures as fg
 from pytest_chimera.agent.personas import BUILTIN, COLLECTOR, INSIGHT, Persona
 from pytest_chimera.agent.prompts import format_number
 from pytest_chimera.checks.consistency import check_consistency
-from pytest_chimera.checks.index import _groups, _tags
+from pytest_chimera.checks.index import _groups, _tags, stable_order
 from pytest_chimera.checks.report import outline
 from pytest_chimera.evidence.corpus import load_corpus
 from pytest_chimera.evidence.facts import Fact, Facts, compute_facts
@@ -230,3 +230,11 @@ def test_key_figures_import_neither_markdown_it_nor_numpy_extras(chimeraforge_co
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@settings(max_examples=200, deadline=None)
+@given(keys=st.lists(st.integers(0, 2**16 - 1) | st.integers(0, 2**32 - 1) | st.integers(0, 2**62) | st.integers(0, 3),
+                     max_size=80))
+def test_stable_order_is_numpys_stable_argsort(keys: list[int]) -> None:
+    array = np.array(keys, dtype=np.int64)
+    assert stable_order(array).tolist() == np.argsort(array, kind="stable").tolist()

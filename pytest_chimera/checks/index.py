@@ -56,6 +56,21 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return result
 
 
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` of non-negative int keys, by numpy's radix sort of 16-bit digits
+    (one pass below 2**16, two below 2**32; a merge sort of the int64 keys above)."""
+    import numpy as np
+
+    top = int(keys.max()) if keys.size else 0
+    if top >= 2**32:
+        order: np.ndarray = np.argsort(keys, kind="stable")
+        return order
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    if top >= 2**16:
+        order = order[np.argsort((keys[order] >> 16).astype(np.uint16), kind="stable")]
+    return order
+
+
 def _tags(n: int) -> np.ndarray:
     """``n`` fixed pseudo-random 64-bit tags (splitmix64 of 1..n): numbers whose sums tell sets apart, made
     without importing ``numpy.random``."""
@@ -188,16 +203,16 @@ class FactIndex:
         pid = label_pid[codes]
         keep = pid >= 0
         width = max(len(phrases), 1)
+        # the labels come fact by fact, so a stable sort by (dimension, phrase) keeps each posting's facts in
+        # order (local ids ascending); a fact that carries a phrase twice is then kept once
         owner = fact_of[keep]
-        if len(dim_names) * width * n < 2**62:  # one sort by (dimension, phrase, local id), each fact once
-            entries = sorted_unique((fact_dim[owner] * width + pid[keep]) * n + local[owner])
-            key_sorted, local_sorted = entries // n, entries % n
-        else:  # (dimension, phrase, fact) would not fit in 64 bits: (fact, phrase) pairs, then by key
-            pairs = sorted_unique(owner * width + pid[keep])
-            pair_fact = pairs // width
-            key = fact_dim[pair_fact] * width + pairs % width
-            by_key = np.argsort(key, kind="stable")
-            key_sorted, local_sorted = key[by_key], local[pair_fact[by_key]]
+        key = fact_dim[owner] * width + pid[keep]
+        by_key = stable_order(key)
+        key_sorted, local_sorted = key[by_key], local[owner[by_key]]
+        once = np.empty(key_sorted.size, dtype=bool)
+        once[:1] = True
+        once[1:] = (key_sorted[1:] != key_sorted[:-1]) | (local_sorted[1:] != local_sorted[:-1])
+        key_sorted, local_sorted = key_sorted[once], local_sorted[once]
         bounds = np.concatenate([[0], np.flatnonzero(np.diff(key_sorted)) + 1, [key_sorted.size]])
         if key_sorted.size == 0:  # no fact has a label word (a run metric named "" or "..."): no postings
             bounds = bounds[:1]
