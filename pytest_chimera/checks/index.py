@@ -77,11 +77,12 @@ def _tags(n: int) -> np.ndarray:
     import numpy as np
 
     with np.errstate(over="ignore"):
-        x = (np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+        x = np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         x ^= x >> np.uint64(31)
-    return x.view(np.int64)
+    tags: np.ndarray = x.view(np.int64)
+    return tags
 
 
 def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
