@@ -19,15 +19,17 @@ calls (key figures with the checker's imports and fact index, prompt fitting, as
 counts tokens approximately (characters / 4), which the real tokenizer does in ~0.1 ms per text.
 
 ``test_key_figures_cpu``: what the first run of a session pays for its key figures, in CPU time on a fresh
-``Facts`` of the corpus (``KEY_ROUNDS`` rounds, medians): the ranking (``rank_facts``, top ``CANDIDATES``)
-alternating with the plain definition it must equal (``agent_fakes.plain_rank``: all facts, one
-lower-cased string per fact, two full sorts), then the whole ``key_figures`` (one pass over the facts, the
-ranking, the checker's fact index and its checks of the candidate sentences).
+``Facts`` of the corpus (``KEY_ROUNDS`` rounds, medians): the facts ``cite`` can write and their ranking
+(what the key figures rank) alternating with the top ``TOP`` of all facts' ranking (what they ranked before),
+then the whole ``key_figures`` (the citable facts, their ranking, the checker's fact index and its checks of
+the candidate sentences).
 
-``test_key_figures_cold_parts``: the parts of the first key figures in fresh interpreters (``COLD_RUNS``,
-CPU medians), in the order the first run meets them: the checker's imports, reading the facts as rows,
-the ranking, the checker's fact index, the first check (markdown-it's import), then ``key_figures`` itself
-(what is left: the checks of the candidate sentences, with the rows read and ranked again).
+``test_key_figures_cold_parts``: the parts of the first key figures in fresh interpreters (``COLD_RUNS``
+after a warm-up, CPU medians), in the order the first run meets them: the checker's imports, the citable
+facts, their ranking, numpy's import, the checker's fact index, the first check, then ``key_figures`` itself
+(what is left: the checks of the other candidate sentences, with the citable facts found again).
+
+Fresh interpreters run as an installed package does, with Python's bytecode cache (``fresh_env``).
 
 Corpus: the real 101-file chimeraforge corpus in ``../shared`` (skipped when absent). Settings as the seed
 run (num_ctx 2048, temperature 1) with ``num_predict`` 16 per call and a fixed seed.

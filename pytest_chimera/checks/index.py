@@ -161,7 +161,7 @@ class FactIndex:
             d.model_id = np.full(int(counts[k]), -1, dtype=np.int64)
             d.level = level[d.facts_array]
         # label phrases: each distinct label string is normalised once
-        lens = np.fromiter((len(x) for x in self.labels), dtype=np.int64, count=n)
+        lens = np.fromiter(map(len, self.labels), dtype=np.int64, count=n)
         codes, uniques = _factorize(list(itertools.chain.from_iterable(self.labels)))
         fact_of = np.repeat(np.arange(n, dtype=np.int64), lens)
         phrase_ids: dict[tuple[str, ...], int] = {}
