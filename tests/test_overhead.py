@@ -231,8 +231,7 @@ def test_rank_facts_matches_the_plain_definition_on_the_real_corpus(chimeraforge
 
     records = compute_facts(load_corpus(chimeraforge_corpus)).to_list()  # type: ignore[arg-type]
     for persona in (INSIGHT, COLLECTOR):
-        assert prompts.rank_facts(records, persona, fg.CANDIDATES) == plain_rank(records, persona)[
-            : fg.CANDIDATES]
+        assert prompts.rank_facts(records, persona, 200) == plain_rank(records, persona)[:200]
 
 
 # --- one Facts object per corpus for the session, one ranking per persona --------------------------------

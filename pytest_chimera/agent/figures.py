@@ -6,17 +6,20 @@ sentences in a report's own words ("The corpus holds 101 files: 28 CSV (27.72%),
 a report states them. So the grounded prompts carry a short list of such sentences:
 
 1. the file inventory: total files and, per type, the count and its share of all files;
-2. then facts about one model's throughput or TTFT (best, median), taken in the persona's ranking
-   (``prompts.rank_facts``): first one per (statistic, metric), then the others, one per model each,
-   ``MAX_FIGURES`` sentences in all.
+2. then facts about one model's throughput or TTFT (best, median): the facts ``cite`` can write (a few
+   dozen of the corpus's thousands), in the persona's ranking of them (``prompts.rank_rows``): first one
+   per (statistic, metric), then the others, one per model each, ``MAX_FIGURES`` sentences in all.
 
 Each sentence is checked with the consistency check before it is used: every number in it must be
 ``supported`` by the facts, so a figure the model copies verbatim is one the check can attribute (a
-sentence whose words fit several facts, such as a mean over two files, is left out).
+sentence whose words fit several facts, such as a mean over two files, is left out). The check reads the
+sentence's outline as written here (``bullet_outline``), so the first run of a process imports no markdown
+parser.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import weakref
@@ -27,10 +30,10 @@ from pytest_chimera.agent.personas import Persona
 from pytest_chimera.agent.prompts import Row
 
 if TYPE_CHECKING:
+    from pytest_chimera.checks.report import Outline
     from pytest_chimera.evidence.facts import Fact, Facts
 
 MAX_FIGURES = 5  # sentences, the inventory included
-CANDIDATES = 200  # ranked facts looked at for the model sentences
 TYPE_NAMES = {"csv": "CSV", "json": "JSON", "md": "Markdown"}
 _MODEL_LABEL = re.compile(r"[a-z][\w.\-]*\d[\w.\-]*:[\w.\-]+")
 _BY_TYPE = re.compile(r"files\.by_type\.(\w+)$")
@@ -66,27 +69,57 @@ def cite(fact: Fact) -> tuple[str, tuple[str, str, str]] | None:
     ``Best throughput of gemma3:270m: 303.9 tok/s (parameter tuning).``,
     ``Median TTFT of gemma3:270m: 0.0682 s (parameter tuning).``
     """
-    model = next((label for label in fact.labels if _MODEL_LABEL.fullmatch(label)), None)
-    key = fact.key.lower()
-    last = key.rsplit(".", 1)[-1]
-    metric = "TTFT" if "ttft" in key else "throughput" if re.search(r"tokens?_(?:per_)?s\b", key) else None
-    stat = {"best_tokens_per_s": "best", "median": "median"}.get(last)
-    if model is None or metric is None or stat is None or (stat == "best" and metric != "throughput"):
+    return cite_row((fact.key, fact.value, fact.unit, fact.source, fact.labels))
+
+
+_STATS = {"best_tokens_per_s": "best", "median": "median"}
+_STAT_LENGTHS = frozenset(map(len, _STATS))  # what lower-cases to ASCII keeps its length (K, the Kelvin sign)
+_THROUGHPUT = re.compile(r"tokens?_(?:per_)?s\b")
+
+
+def cite_row(row: Row) -> tuple[str, tuple[str, str, str]] | None:
+    """``cite`` of a fact as a plain row (no ``Fact`` is made): the statistic is read first, so most facts
+    cost one slice and one look-up."""
+    key, value, unit, _, labels = row
+    last = key[key.rfind(".") + 1:]
+    stat = _STATS.get(last.lower()) if len(last) in _STAT_LENGTHS else None
+    if stat is None:
         return None
-    if fact.value == 0:  # a failed run's zero, not a figure to lead with
+    key = key.lower()
+    metric = "TTFT" if "ttft" in key else "throughput" if _THROUGHPUT.search(key) else None
+    if metric is None or (stat == "best" and metric != "throughput"):
         return None
-    unit = f"{fact.unit}" if fact.unit != "%" else "%"
-    value = f"{_shown(fact.value)}{unit}" if unit == "%" else f"{_shown(fact.value)} {unit}".rstrip()
+    model = next((label for label in labels if _MODEL_LABEL.fullmatch(label)), None)
+    if model is None or value == 0 or not math.isfinite(value):  # a failed run's zero (or no number at all)
+        return None
+    shown = f"{_shown(value)}{unit}" if unit == "%" else f"{_shown(value)} {unit}".rstrip()
     study = " (parameter tuning)" if "param_tuning" in key else " (baseline)" if "baseline" in key else ""
-    return f"{stat.capitalize()} {metric} of {model}: {value}{study}.", (stat, metric, model)
+    return f"{stat.capitalize()} {metric} of {model}: {shown}{study}.", (stat, metric, model)
 
 
 def _attributable(sentence: str, facts: Facts) -> bool:
     """Every number of the sentence is supported by the facts (and it has one)."""
     from pytest_chimera.checks.consistency import check_consistency
 
-    checked = [n for n in check_consistency(f"- {sentence}\n", facts).numbers if n.verdict is not None]
+    checked = [n for n in check_consistency(bullet_outline(sentence), facts).numbers if n.verdict is not None]
     return bool(checked) and all(n.verdict == "supported" for n in checked)
+
+
+_PLAIN_LINE = re.compile(r"[A-Z][a-z]+ [^\n\r]*")  # a capitalised word first: no markdown block starts so
+
+
+def bullet_outline(sentence: str) -> Outline | str:
+    """The ``checks.report.Outline`` of the one-item list ``- {sentence}``: a sentence on one line that
+    starts with a capitalised word is one bullet item whatever else it holds (no block construct starts
+    with a letter), so its outline is written down here without importing and running markdown-it;
+    anything else is returned as the markdown text, for the checker to parse."""
+    from pytest_chimera.checks.report import Block, Outline
+
+    text = f"- {sentence}\n"
+    if not _PLAIN_LINE.fullmatch(sentence):
+        return text
+    return Outline(text, "plain", {"body": {"line_start": 1, "line_end": 2}},
+                   [Block("bullet_item", 1, 1, "body", None, "")], [])
 
 
 _CACHE: weakref.WeakKeyDictionary[Any, dict[Persona, list[str]]] = weakref.WeakKeyDictionary()
@@ -133,8 +166,10 @@ def _compute(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
     inventory = inventory_sentence(_fact(row) for row in rows if row[0].startswith("files."))
     if inventory is not None and _attributable(inventory, table):
         out.append(inventory)
-    ranked = (_fact(rows[i]) for i in rank_rows(rows, persona, CANDIDATES))
-    cited = [found for fact in ranked if (found := cite(fact)) is not None]
+    # only what cite() can write becomes a sentence: those facts (tens of thousands' few dozen), in the
+    # persona's ranking of them
+    citable = [(row, found) for row in rows if (found := cite_row(row)) is not None]
+    cited = [citable[i][1] for i in rank_rows([row for row, _ in citable], persona)]
     verdicts: dict[str, bool] = {}
 
     def usable(sentence: str) -> bool:

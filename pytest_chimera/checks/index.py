@@ -42,7 +42,7 @@ class Dim:
     matched: dict[Any, Any] = field(default_factory=dict)  # words -> the phrases they name (query.matched)
 
 
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
+def sorted_unique(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values of an int array (a sort, cheaper here than numpy's hash-based unique)."""
     import numpy as np
 
@@ -54,6 +54,52 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     result: np.ndarray = ordered[keep]
     return result
+
+
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """``np.argsort(keys, kind="stable")`` of non-negative int keys, by numpy's radix sort of 16-bit digits
+    (one pass below 2**16, two below 2**32; a merge sort of the int64 keys above)."""
+    import numpy as np
+
+    top = int(keys.max()) if keys.size else 0
+    if top >= 2**32:
+        order: np.ndarray = np.argsort(keys, kind="stable")
+        return order
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    if top >= 2**16:
+        order = order[np.argsort((keys[order] >> 16).astype(np.uint16), kind="stable")]
+    return order
+
+
+def _tags(n: int) -> np.ndarray:
+    """``n`` fixed pseudo-random 64-bit tags (splitmix64 of 1..n): numbers whose sums tell sets apart, made
+    without importing ``numpy.random``."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        x = np.arange(1, n + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+    tags: np.ndarray = x.view(np.int64)
+    return tags
+
+
+def _groups(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of each distinct value's first occurrence, in value order; the group of each value): what
+    ``np.unique(values, return_index=True, return_inverse=True)`` gives besides the values, by one stable
+    sort (``np.unique`` imports ``numpy.ma`` on first use)."""
+    import numpy as np
+
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.empty(ordered.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(ordered.size, dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    first: np.ndarray = order[new]
+    return first, inverse
 
 
 def _factorize(values: list[str]) -> tuple[np.ndarray, list[str]]:
@@ -115,7 +161,7 @@ class FactIndex:
             d.model_id = np.full(int(counts[k]), -1, dtype=np.int64)
             d.level = level[d.facts_array]
         # label phrases: each distinct label string is normalised once
-        lens = np.fromiter((len(x) for x in self.labels), dtype=np.int64, count=n)
+        lens = np.fromiter(map(len, self.labels), dtype=np.int64, count=n)
         codes, uniques = _factorize(list(itertools.chain.from_iterable(self.labels)))
         fact_of = np.repeat(np.arange(n, dtype=np.int64), lens)
         phrase_ids: dict[tuple[str, ...], int] = {}
@@ -132,16 +178,16 @@ class FactIndex:
         at = np.flatnonzero(has_form[codes])
         if at.size:
             # facts with the same set of model labels share a model id: key each fact by the sum of
-            # random 64-bit tags of its distinct model labels, then resolve one representative per key
+            # pseudo-random 64-bit tags of its distinct model labels, then resolve one representative per key
             width_u = len(uniques) + 1
-            pairs_m = _sorted_unique(fact_of[at] * width_u + codes[at])
+            pairs_m = sorted_unique(fact_of[at] * width_u + codes[at])
             owner, code = pairs_m // width_u, pairs_m % width_u
-            tags = np.random.default_rng(0).integers(1, 2**62, size=width_u, dtype=np.int64)
+            tags = _tags(width_u)
             cuts = np.concatenate([[0], np.flatnonzero(np.diff(owner)) + 1])
             with np.errstate(over="ignore"):
                 sums = np.add.reduceat(tags[code], cuts)
             owners = owner[cuts]
-            _, first, inverse = np.unique(sums, return_index=True, return_inverse=True)
+            first, inverse = _groups(sums)
             mids = []
             ends = np.append(cuts[1:], code.size)
             for j in first.tolist():
@@ -158,12 +204,16 @@ class FactIndex:
         pid = label_pid[codes]
         keep = pid >= 0
         width = max(len(phrases), 1)
-        pairs = _sorted_unique(fact_of[keep] * width + pid[keep])
-        pair_fact, pair_pid = pairs // width, pairs % width
-        key = fact_dim[pair_fact] * width + pair_pid
-        by_key = np.argsort(key, kind="stable")
-        key_sorted = key[by_key]
-        local_sorted = local[pair_fact[by_key]]
+        # the labels come fact by fact, so a stable sort by (dimension, phrase) keeps each posting's facts in
+        # order (local ids ascending); a fact that carries a phrase twice is then kept once
+        owner = fact_of[keep]
+        key = fact_dim[owner] * width + pid[keep]
+        by_key = stable_order(key)
+        key_sorted, local_sorted = key[by_key], local[owner[by_key]]
+        once = np.empty(key_sorted.size, dtype=bool)
+        once[:1] = True
+        once[1:] = (key_sorted[1:] != key_sorted[:-1]) | (local_sorted[1:] != local_sorted[:-1])
+        key_sorted, local_sorted = key_sorted[once], local_sorted[once]
         bounds = np.concatenate([[0], np.flatnonzero(np.diff(key_sorted)) + 1, [key_sorted.size]])
         if key_sorted.size == 0:  # no fact has a label word (a run metric named "" or "..."): no postings
             bounds = bounds[:1]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pytest_chimera.checks.index import Dim, FactIndex
+from pytest_chimera.checks.index import Dim, FactIndex, sorted_unique
 from pytest_chimera.checks.numbers import dimension
 from pytest_chimera.checks.query import (
     CANDIDATE_CACHE,
@@ -119,7 +119,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         if cached is not None:
             return cached, 0.0, None
         flat = np.concatenate([d.postings[p] for p in rare_ph])
-        local = np.unique(flat)
+        local = sorted_unique(flat)
         pos = local.searchsorted(flat)
         scores = np.bincount(pos, weights=np.repeat([weight[p] for p in rare_ph], [d.df[p] for p in rare_ph]),
                              minlength=local.size)
