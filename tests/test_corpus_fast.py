@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import math
 import re
@@ -16,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pytest_chimera.evidence import labels as lb
-from pytest_chimera.evidence.corpus import Corpus, Tables, load_corpus, paused_gc
+from pytest_chimera.evidence.corpus import Corpus, Tables, load_corpus
 from pytest_chimera.evidence.facts import _table_facts, _View, compute_facts
 from pytest_chimera.evidence.formats import CSV_NA_VALUES, CsvColumns, _rfc4180_quotes, exact_floats, parse_csv
 from pytest_chimera.evidence.synthetic import write_corpus
@@ -233,21 +232,3 @@ def test_a_missing_model_cell_is_skipped_not_a_crash(tmp_path: Path, fast: bool)
     assert facts.get("table.a.csv.tokens_s.mean").value == pytest.approx(7 / 3)
     assert not [k for k in facts.frame["key"] if ".by_model.nan" in k]
     assert math.isclose(facts.get("table.a.csv.tokens_s.by_model.llama3.1:8b.max").value, 3.0)
-
-
-def test_paused_gc_restores_the_collector_however_the_block_ends(tmp_path: Path) -> None:
-    assert gc.isenabled()
-    with pytest.raises(RuntimeError), paused_gc():
-        assert not gc.isenabled()
-        raise RuntimeError("boom")
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with paused_gc():
-            pass
-        assert not gc.isenabled()  # it was off before: left off
-    finally:
-        gc.enable()
-    (tmp_path / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")
-    compute_facts(load_corpus(tmp_path))
-    assert gc.isenabled()
