@@ -168,14 +168,14 @@ def compute_facts(corpus: Corpus) -> Facts:
     """
     from pytest_chimera.evidence.collector import bulk_build
 
-    with bulk_build() as tick:  # 750,000 rows for 10,000 files: young passes between tables (see collector)
-        return _compute_facts(corpus, tick)
+    rows: list[Row] = []
+    with bulk_build(rows=rows) as tick:  # 750,000 rows for 10,000 files: young passes between tables (see collector)
+        return _compute_facts(corpus, tick, rows)
 
 
-def _compute_facts(corpus: Corpus, tick: Callable[[], None]) -> Facts:
+def _compute_facts(corpus: Corpus, tick: Callable[[], None], rows: list[Row]) -> Facts:
     from pytest_chimera.evidence import labels as lb
 
-    rows: list[Row] = []
     file_facts(corpus, rows, lb)
     # every label string of every fact, gathered from the parts the labels are made of (a few per table,
     # column or row) rather than from the facts' labels one by one (hundreds of thousands): parameter_facts
