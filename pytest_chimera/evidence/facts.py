@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.evidence.formats import dedupe_names
@@ -443,29 +444,33 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
     if not table.cells:
         return
     width = len(table.header)
-    header_models = [tuple(m for n in lb.models_in_text(h) for m in lb.model_forms(n)) for h in table.header]
+    header_models = [_model_words(h, lb) for h in table.header]
     numeric_cols: list[int] = []
     col_units: list[str] = []
-    for j in range(width):
-        present = [row[j] for row in table.numbers if row[j] is not None]
-        filled = sum(1 for row in table.cells if row[j].strip())
-        cell_units = {row[j] for row, nrow in zip(table.units, table.numbers, strict=True) if nrow[j] is not None}
+    by_col = zip(zip(*table.cells, strict=True), zip(*table.numbers, strict=True), zip(*table.units, strict=True),
+                 strict=True)
+    for j, (cells, numbers, units) in enumerate(by_col):
+        present = [x for x in numbers if x is not None]
+        filled = sum(map(bool, map(str.strip, cells)))
+        cell_units = {u for u, x in zip(units, numbers, strict=True) if x is not None}
         header_unit = lb.unit_of(table.header[j])
         unit = header_unit or (next(iter(cell_units)) if len(cell_units) == 1 else "")
         col_units.append(unit)
         if present and 2 * len(present) >= filled and (len(cell_units) <= 1 or header_unit):
             numeric_cols.append(j)
+    headers = dedupe_names(table.header)
     if numeric_cols and len(table.cells) > 1:
         columns = [[_nan_if_none(row[j]) for row in table.numbers] for j in numeric_cols]
-        names = [dedupe_names(table.header)[j] for j in numeric_cols]
+        names = [headers[j] for j in numeric_cols]
         bases = [lb.name_labels(n) + header_models[j] + extra for n, j in zip(names, numeric_cols, strict=True)]
         named.update(*bases)
         _emit_stats(rows, prefix, names, [col_units[j] for j in numeric_cols], _with_stats(bases),
                     column_stats(columns, contiguous=False), f"{table.name}:")  # numpy held its rows
     # cell facts: rows led by a text label (a repeated label gets " (2)", " (3)", ... so keys stay unique)
     seen: dict[str, int] = {}
-    headers = dedupe_names(table.header)
     col_tails: list[tuple[str, ...] | None] = [None] * width  # a column's labels after the row's, made once
+    col_sources = [f"{table.name}: cell {h!r} of row " for h in table.header]
+    append = rows.append
     for row, nums, units in zip(table.cells, table.numbers, table.units, strict=True):
         if nums[0] is not None or not row[0].strip():
             continue
@@ -473,10 +478,11 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
         seen[label] = seen.get(label, 0) + 1
         if seen[label] > 1:
             label = f"{label} ({seen[label]})"
-        row_labels = lb.name_labels(label) + tuple(m for n in lb.models_in_text(label) for m in lb.model_forms(n))
+        row_labels = lb.name_labels(label) + _model_words(label, lb)
         stat_words = STAT_LABELS.get(_stat_word(label), ())
-        source = f"{table.name}: cell "
-        of_row = f" of row {label!r} ("
+        key = f"{prefix}[{label}]."
+        of_row = f"{label!r} ("
+        made = False
         for j in range(1, width):
             number = nums[j]
             if number is None:
@@ -485,11 +491,17 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
             if tail is None:
                 tail = col_tails[j] = lb.name_labels(table.header[j]) + header_models[j] + extra
                 named.update(tail)
+            made = True
+            append((key + headers[j], number, units[j] or col_units[j],
+                    f"{col_sources[j]}{of_row}{row[j].strip()!r})", row_labels + tail + stat_words))
+        if made:
             named.update(row_labels)
-            unit = units[j] or col_units[j]
-            rows.append((f"{prefix}[{label}].{headers[j]}", number, unit,
-                         f"{source}{table.header[j]!r}{of_row}{row[j].strip()!r})",
-                         row_labels + tail + stat_words))
+
+
+@lru_cache(maxsize=4096)
+def _model_words(text: str, lb: Any) -> tuple[str, ...]:
+    """Every spelling of every model a header or row label names."""
+    return tuple(m for n in lb.models_in_text(text) for m in lb.model_forms(n))
 
 
 def _nan_if_none(value: float | None) -> float:
