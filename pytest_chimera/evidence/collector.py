@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any
 
-YOUNG = 2000  # objects made between two young passes: a few hundred KiB, in the cache
+YOUNG = 700  # objects made between two young passes (CPython's own default threshold): they are still in the cache
 
 
 def _nothing() -> None:
