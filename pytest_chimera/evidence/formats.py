@@ -314,25 +314,34 @@ def json_leaves(value: Any, file: str, out: list[tuple[str, str, float, str]]) -
 
     ``model`` is the nearest enclosing object's ``"model"`` string (``{"model": "gemma3:270m", ...}``), or "".
     """
+    # json.loads's types, told apart by exact type (a bool is no int here); a string, a bool or null is no
+    # leaf and is not even put on the stack
     stack: list[tuple[Any, str, str]] = [(value, "", "")]
+    pop, extend, append, isfinite, kept = stack.pop, stack.extend, out.append, math.isfinite, _JSON_KEPT
     while stack:
-        node, where, model = stack.pop()
-        if isinstance(node, dict):
+        node, where, model = pop()
+        kind = type(node)
+        if kind is float:
+            if isfinite(node):
+                append((file, where, node, model))
+        elif kind is dict:
             own = node.get("model")
             if isinstance(own, str):
                 model = own
-            for key, child in reversed(list(node.items())):
-                stack.append((child, f"{where}.{key}" if where else str(key), model))
-        elif isinstance(node, list):
-            for i in range(len(node) - 1, -1, -1):
-                stack.append((node[i], f"{where}[{i}]", model))
-        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            prefix = f"{where}." if where else ""
+            extend(reversed([(child, f"{prefix}{key}", model) for key, child in node.items() if type(child) in kept]))
+        elif kind is list:
+            extend(reversed([(child, f"{where}[{i}]", model) for i, child in enumerate(node) if type(child) in kept]))
+        elif kind is int:
             try:
                 number = float(node)
             except OverflowError:  # an integer beyond a float's range (400 digits): not a finite number
                 continue
-            if math.isfinite(number):
-                out.append((file, where, number, model))
+            if isfinite(number):
+                append((file, where, number, model))
+
+
+_JSON_KEPT = frozenset({dict, list, float, int})
 
 
 def read_json(text: str) -> Any:
