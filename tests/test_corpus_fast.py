@@ -8,12 +8,14 @@ import math
 import re
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pytest_chimera.evidence import formats
 from pytest_chimera.evidence import labels as lb
 from pytest_chimera.evidence.corpus import Corpus, Tables, load_corpus
 from pytest_chimera.evidence.facts import _table_facts, _View, compute_facts
@@ -153,6 +155,16 @@ _CELL = st.one_of(
 )
 _NAMES = st.lists(st.sampled_from(["model", "Model", "tokens_s", "ttft_s", "num_ctx", "error", "config_name", "NA",
                                    "1", "2.5", "a,b", 'say "x"', "model.1"]), min_size=2, max_size=5, unique=True)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="a1,.- \n\t\x0b\x0c\x1c\u2028", max_size=16))
+def test_quote_free_text_is_split_as_the_csv_module_reads_it(text: str) -> None:
+    """Without quotes, parse_csv splits lines and fields itself: the same rows as ``csv.reader``."""
+    split = parse_csv(text)
+    with patch.object(formats, "_FIELD_LIMIT", -1):  # every text through csv.reader
+        read = parse_csv(text)
+    assert repr(split) == repr(read)  # repr: NaN equals NaN
 
 
 @st.composite

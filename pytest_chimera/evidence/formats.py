@@ -191,6 +191,9 @@ def _float_ok(match: re.Match[str] | None) -> bool:
     return len((whole + frac).lstrip("0")) <= 17 and len(frac) <= 22
 
 
+_FIELD_LIMIT = 131072  # csv.field_size_limit()'s default: a longer field is an error there
+
+
 def parse_csv(text: str) -> CsvColumns | None:
     """The plain CSVs typed as ``pd.read_csv(..., low_memory=False)`` types them, or None when unsure."""
     if text.startswith("\ufeff"):
@@ -201,10 +204,16 @@ def parse_csv(text: str) -> CsvColumns | None:
         text = text.replace("\r\n", "\n")
     if '"' in text and (len(text) > 1 << 20 or not _rfc4180_quotes(text)):
         return None
-    try:
-        rows = list(csv.reader(io.StringIO(text), strict=True))
-    except csv.Error:
-        return None
+    if '"' in text or "\x00" in text or len(text) > _FIELD_LIMIT:
+        try:
+            rows = list(csv.reader(io.StringIO(text), strict=True))
+        except csv.Error:
+            return None
+    else:  # no quote, no NUL, no field over the csv module's limit: its reader splits at "\n" and ","
+        lines = text.split("\n")
+        if not lines[-1]:
+            lines.pop()  # the line end of the last row starts no row
+        rows = [line.split(",") if line else [] for line in lines]
     if not rows:
         return None
     names = rows[0]
