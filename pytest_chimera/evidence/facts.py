@@ -403,10 +403,13 @@ def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tupl
     if ttft is not None:
         targets += [("lowest_ttft", ttft, min, _BEST, "lowest"), ("highest_ttft", ttft, max, _WORST, "highest")]
     param_lists = {p: numeric[p] if p in numeric else table.column(p) for p in params}
+    of_column: dict[str, list[tuple[float, int]]] = {}  # the two targets of a column pick from one list
     for name, col, pick, words, how in targets:
-        column = numeric[col] if col in numeric else table.column(col)
-        candidates = [(float(v), -i) for i, v in enumerate(column)
-                      if ok[i] and isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
+        candidates = of_column.get(col)
+        if candidates is None:
+            column = numeric[col] if col in numeric else table.column(col)
+            candidates = of_column[col] = [(float(v), -i) for i, v in enumerate(column)
+                                           if ok[i] and isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
         if not candidates:
             continue
         value, neg_index = pick(candidates)  # ties: the first row wins
