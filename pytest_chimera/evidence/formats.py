@@ -433,9 +433,14 @@ def markdown_tables(path: str, text: str) -> list[MarkdownTable]:
     fenced = "```" in text or "~~~" in text  # else no line can open a fence: skip the check
     tables: list[MarkdownTable] = []
     fence = False
-    i = 1
-    while i < count:
-        line = lines[i]
+    i = 1  # the next line to read (line 0 has no line above it to be a header)
+    # only a line that may be a delimiter row or a fence can change anything: go from one to the next
+    candidates = [k for k, line in enumerate(lines) if ("|" in line and "-" in line)
+                  or (fenced and ("```" in line or "~~~" in line))]
+    for k in candidates:
+        if k < i:
+            continue  # the first line, or a row of the table just read
+        i, line = k, lines[k]
         if fenced and line.lstrip().startswith(_FENCES):
             fence = not fence
             i += 1
