@@ -10,6 +10,8 @@ import, load, facts) under 100 ms. These are measured and printed, never asserte
 Each figure is given for the default ingest (plain CSVs read by ``corpus.parse_csv``, their DataFrames
 built on first access) and, side by side in alternating rounds, for ``load_corpus(fast_csv=False)``
 (every CSV through ``pd.read_csv`` at load, the ingest before ``parse_csv``): same tables, same facts.
+This checkout against another one (load + all facts, interleaved in fresh interpreters, with the collector work
+each leaves to its caller): ``python bench/compare_ingest.py OTHER_CHECKOUT [CORPUS|synthetic:N]``.
 """
 
 from __future__ import annotations

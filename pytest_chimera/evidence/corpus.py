@@ -32,10 +32,8 @@ Only the standard library is imported at module level; pandas is imported on fir
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.evidence import formats as fmt
 from pytest_chimera.evidence.beneath import Opener, display_name, read_beneath, real_parts, within
+from pytest_chimera.evidence.collector import bulk_build
 from pytest_chimera.evidence.formats import CsvColumns, MarkdownTable, decode, markdown_tables, parse_csv
 
 if TYPE_CHECKING:
@@ -136,25 +135,6 @@ class Corpus:
             lines += ["", f"Ingest errors ({len(self.errors)})"]
             lines += [f"  - {e}" for e in self.errors]
         return "\n".join(lines)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while bulk-building plain data (the ingest, the facts).
-
-    Those builds allocate hundreds of thousands of tuples, lists and dicts and free almost none, so each
-    full collection walks everything built so far: with it running, time per file grows with corpus size
-    (10,000 files: about 20% more per file than 1,000). Reference counting still frees everything as usual;
-    the collector resumes (if it was on) when the block ends, however it ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
 
 
 class Tables(MutableMapping[str, "pd.DataFrame"]):
@@ -302,10 +282,11 @@ def load_corpus(root: str | os.PathLike[str], *, max_bytes: int = MAX_FILE_BYTES
     candidates = _walk(base, errors)
     corpus = Corpus(root=base, files=[], errors=errors)
     opener = Opener(base)
-    with paused_gc():  # the ingest allocates much and frees little: collections only cost time
+    with bulk_build() as tick:  # young passes between files, nothing older: see collector
         try:
             for candidate in candidates:
                 corpus.files.append(_ingest_file(corpus, opener, candidate, max_bytes, fast_csv))
+                tick()
         finally:
             opener.close()
     errors.sort(key=lambda e: e.path)

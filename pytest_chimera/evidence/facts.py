@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.evidence.formats import dedupe_names
@@ -166,16 +167,16 @@ def compute_facts(corpus: Corpus) -> Facts:
     JSON leaf that repeats a non-integer value another leaf of its file gives a unit takes that unit (its source
     says so).
     """
-    from pytest_chimera.evidence.corpus import paused_gc
-
-    with paused_gc():  # 400,000 rows for 10,000 files: collections would only cost time
-        return _compute_facts(corpus)
-
-
-def _compute_facts(corpus: Corpus) -> Facts:
-    from pytest_chimera.evidence import labels as lb
+    from pytest_chimera.evidence.collector import bulk_build
 
     rows: list[Row] = []
+    with bulk_build(rows=rows) as tick:  # 750,000 rows for 10,000 files: young passes between tables (see collector)
+        return _compute_facts(corpus, tick, rows)
+
+
+def _compute_facts(corpus: Corpus, tick: Callable[[], None], rows: list[Row]) -> Facts:
+    from pytest_chimera.evidence import labels as lb
+
     file_facts(corpus, rows, lb)
     # every label string of every fact, gathered from the parts the labels are made of (a few per table,
     # column or row) rather than from the facts' labels one by one (hundreds of thousands): parameter_facts
@@ -187,10 +188,12 @@ def _compute_facts(corpus: Corpus) -> Facts:
         columns = parsed(path) if parsed is not None else None
         view = _View.of_columns(columns) if columns is not None else _View.of_frame(csv_tables[path])
         _table_facts(path, view, rows, lb, named)
+        tick()
     for tables in corpus.md_tables.values():
         for table in tables:
             _md_table_facts(table, rows, lb, named)
-    json_facts(corpus, rows, lb, named)
+        tick()
+    json_facts(corpus, rows, lb, named, tick)
     parameter_facts(rows, lb, named)
     return Facts(rows=_finite(rows))
 
@@ -400,10 +403,13 @@ def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tupl
     if ttft is not None:
         targets += [("lowest_ttft", ttft, min, _BEST, "lowest"), ("highest_ttft", ttft, max, _WORST, "highest")]
     param_lists = {p: numeric[p] if p in numeric else table.column(p) for p in params}
+    of_column: dict[str, list[tuple[float, int]]] = {}  # the two targets of a column pick from one list
     for name, col, pick, words, how in targets:
-        column = numeric[col] if col in numeric else table.column(col)
-        candidates = [(float(v), -i) for i, v in enumerate(column)
-                      if ok[i] and isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
+        candidates = of_column.get(col)
+        if candidates is None:
+            column = numeric[col] if col in numeric else table.column(col)
+            candidates = of_column[col] = [(float(v), -i) for i, v in enumerate(column)
+                                           if ok[i] and isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
         if not candidates:
             continue
         value, neg_index = pick(candidates)  # ties: the first row wins
@@ -441,29 +447,33 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
     if not table.cells:
         return
     width = len(table.header)
-    header_models = [tuple(m for n in lb.models_in_text(h) for m in lb.model_forms(n)) for h in table.header]
+    header_models = [_model_words(h, lb) for h in table.header]
     numeric_cols: list[int] = []
     col_units: list[str] = []
-    for j in range(width):
-        present = [row[j] for row in table.numbers if row[j] is not None]
-        filled = sum(1 for row in table.cells if row[j].strip())
-        cell_units = {row[j] for row, nrow in zip(table.units, table.numbers, strict=True) if nrow[j] is not None}
+    by_col = zip(zip(*table.cells, strict=True), zip(*table.numbers, strict=True), zip(*table.units, strict=True),
+                 strict=True)
+    for j, (cells, numbers, units) in enumerate(by_col):
+        present = [x for x in numbers if x is not None]
+        filled = sum(map(bool, map(str.strip, cells)))
+        cell_units = {u for u, x in zip(units, numbers, strict=True) if x is not None}
         header_unit = lb.unit_of(table.header[j])
         unit = header_unit or (next(iter(cell_units)) if len(cell_units) == 1 else "")
         col_units.append(unit)
         if present and 2 * len(present) >= filled and (len(cell_units) <= 1 or header_unit):
             numeric_cols.append(j)
+    headers = dedupe_names(table.header)
     if numeric_cols and len(table.cells) > 1:
         columns = [[_nan_if_none(row[j]) for row in table.numbers] for j in numeric_cols]
-        names = [dedupe_names(table.header)[j] for j in numeric_cols]
+        names = [headers[j] for j in numeric_cols]
         bases = [lb.name_labels(n) + header_models[j] + extra for n, j in zip(names, numeric_cols, strict=True)]
         named.update(*bases)
         _emit_stats(rows, prefix, names, [col_units[j] for j in numeric_cols], _with_stats(bases),
                     column_stats(columns, contiguous=False), f"{table.name}:")  # numpy held its rows
     # cell facts: rows led by a text label (a repeated label gets " (2)", " (3)", ... so keys stay unique)
     seen: dict[str, int] = {}
-    headers = dedupe_names(table.header)
     col_tails: list[tuple[str, ...] | None] = [None] * width  # a column's labels after the row's, made once
+    col_sources = [f"{table.name}: cell {h!r} of row " for h in table.header]
+    append = rows.append
     for row, nums, units in zip(table.cells, table.numbers, table.units, strict=True):
         if nums[0] is not None or not row[0].strip():
             continue
@@ -471,10 +481,11 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
         seen[label] = seen.get(label, 0) + 1
         if seen[label] > 1:
             label = f"{label} ({seen[label]})"
-        row_labels = lb.name_labels(label) + tuple(m for n in lb.models_in_text(label) for m in lb.model_forms(n))
+        row_labels = lb.name_labels(label) + _model_words(label, lb)
         stat_words = STAT_LABELS.get(_stat_word(label), ())
-        source = f"{table.name}: cell "
-        of_row = f" of row {label!r} ("
+        key = f"{prefix}[{label}]."
+        of_row = f"{label!r} ("
+        made = False
         for j in range(1, width):
             number = nums[j]
             if number is None:
@@ -483,11 +494,17 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
             if tail is None:
                 tail = col_tails[j] = lb.name_labels(table.header[j]) + header_models[j] + extra
                 named.update(tail)
+            made = True
+            append((key + headers[j], number, units[j] or col_units[j],
+                    f"{col_sources[j]}{of_row}{row[j].strip()!r})", row_labels + tail + stat_words))
+        if made:
             named.update(row_labels)
-            unit = units[j] or col_units[j]
-            rows.append((f"{prefix}[{label}].{headers[j]}", number, unit,
-                         f"{source}{table.header[j]!r}{of_row}{row[j].strip()!r})",
-                         row_labels + tail + stat_words))
+
+
+@lru_cache(maxsize=4096)
+def _model_words(text: str, lb: Any) -> tuple[str, ...]:
+    """Every spelling of every model a header or row label names."""
+    return tuple(m for n in lb.models_in_text(text) for m in lb.model_forms(n))
 
 
 def _nan_if_none(value: float | None) -> float:

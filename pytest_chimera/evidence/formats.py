@@ -191,6 +191,9 @@ def _float_ok(match: re.Match[str] | None) -> bool:
     return len((whole + frac).lstrip("0")) <= 17 and len(frac) <= 22
 
 
+_FIELD_LIMIT = 131072  # csv.field_size_limit()'s default: a longer field is an error there
+
+
 def parse_csv(text: str) -> CsvColumns | None:
     """The plain CSVs typed as ``pd.read_csv(..., low_memory=False)`` types them, or None when unsure."""
     if text.startswith("\ufeff"):
@@ -201,10 +204,16 @@ def parse_csv(text: str) -> CsvColumns | None:
         text = text.replace("\r\n", "\n")
     if '"' in text and (len(text) > 1 << 20 or not _rfc4180_quotes(text)):
         return None
-    try:
-        rows = list(csv.reader(io.StringIO(text), strict=True))
-    except csv.Error:
-        return None
+    if '"' in text or "\x00" in text or len(text) > _FIELD_LIMIT:
+        try:
+            rows = list(csv.reader(io.StringIO(text), strict=True))
+        except csv.Error:
+            return None
+    else:  # no quote, no NUL, no field over the csv module's limit: its reader splits at "\n" and ","
+        lines = text.split("\n")
+        if not lines[-1]:
+            lines.pop()  # the line end of the last row starts no row
+        rows = [line.split(",") if line else [] for line in lines]
     if not rows:
         return None
     names = rows[0]
@@ -314,25 +323,34 @@ def json_leaves(value: Any, file: str, out: list[tuple[str, str, float, str]]) -
 
     ``model`` is the nearest enclosing object's ``"model"`` string (``{"model": "gemma3:270m", ...}``), or "".
     """
+    # json.loads's types, told apart by exact type (a bool is no int here); a string, a bool or null is no
+    # leaf and is not even put on the stack
     stack: list[tuple[Any, str, str]] = [(value, "", "")]
+    pop, extend, append, isfinite, kept = stack.pop, stack.extend, out.append, math.isfinite, _JSON_KEPT
     while stack:
-        node, where, model = stack.pop()
-        if isinstance(node, dict):
+        node, where, model = pop()
+        kind = type(node)
+        if kind is float:
+            if isfinite(node):
+                append((file, where, node, model))
+        elif kind is dict:
             own = node.get("model")
             if isinstance(own, str):
                 model = own
-            for key, child in reversed(list(node.items())):
-                stack.append((child, f"{where}.{key}" if where else str(key), model))
-        elif isinstance(node, list):
-            for i in range(len(node) - 1, -1, -1):
-                stack.append((node[i], f"{where}[{i}]", model))
-        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            prefix = f"{where}." if where else ""
+            extend(reversed([(child, f"{prefix}{key}", model) for key, child in node.items() if type(child) in kept]))
+        elif kind is list:
+            extend(reversed([(child, f"{where}[{i}]", model) for i, child in enumerate(node) if type(child) in kept]))
+        elif kind is int:
             try:
                 number = float(node)
             except OverflowError:  # an integer beyond a float's range (400 digits): not a finite number
                 continue
-            if math.isfinite(number):
-                out.append((file, where, number, model))
+            if isfinite(number):
+                append((file, where, number, model))
+
+
+_JSON_KEPT = frozenset({dict, list, float, int})
 
 
 def read_json(text: str) -> Any:
@@ -415,9 +433,14 @@ def markdown_tables(path: str, text: str) -> list[MarkdownTable]:
     fenced = "```" in text or "~~~" in text  # else no line can open a fence: skip the check
     tables: list[MarkdownTable] = []
     fence = False
-    i = 1
-    while i < count:
-        line = lines[i]
+    i = 1  # the next line to read (line 0 has no line above it to be a header)
+    # only a line that may be a delimiter row or a fence can change anything: go from one to the next
+    candidates = [k for k, line in enumerate(lines) if ("|" in line and "-" in line)
+                  or (fenced and ("```" in line or "~~~" in line))]
+    for k in candidates:
+        if k < i:
+            continue  # the first line, or a row of the table just read
+        i, line = k, lines[k]
         if fenced and line.lstrip().startswith(_FENCES):
             fence = not fence
             i += 1

@@ -61,20 +61,24 @@ def file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
                          f"{n} .{kind} files / {total} files * 100", _TYPE_LABELS[kind] + _PCT_LABELS))
     if total:
         _type_pairs(counts, total, rows)
-    dirs: dict[str, int] = {}
+    in_dir: dict[str, int] = {}  # files directly in each directory ("" for the root)
     models: dict[str, int] = {}
     model_kinds: dict[tuple[str, str], int] = {}
     for f in corpus.files:
-        parts = f.path.split("/")[:-1]
-        for i in range(1, len(parts) + 1):
-            d = "/".join(parts[:i])
-            dirs[d] = dirs.get(d, 0) + 1
+        parent = f.path.rpartition("/")[0]
+        in_dir[parent] = in_dir.get(parent, 0) + 1
         model = lb.model_in_filename(f.path)
         if model:
             named = {model, lb.family_of(model)}
             for m in named:
                 models[m] = models.get(m, 0) + 1
                 model_kinds[m, f.kind] = model_kinds.get((m, f.kind), 0) + 1
+    dirs: dict[str, int] = {}  # files under each directory, recursively
+    for parent, n in in_dir.items():
+        parts = parent.split("/") if parent else []
+        for i in range(1, len(parts) + 1):
+            d = "/".join(parts[:i])
+            dirs[d] = dirs.get(d, 0) + n
     for d in sorted(dirs):
         name = d.rsplit("/", 1)[-1]
         # a directory is named by its path, or by its name with "directory"/"folder"; its bare name only
@@ -128,20 +132,26 @@ def _pair_labels(a: str, b: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+_NAME_SPLIT = re.compile(r"[^a-z0-9]+")
+
+
 def _name_facts(corpus: Corpus, total: int, rows: list[Row]) -> None:
     """Files whose name holds a compound word ("conv_bench", "param_tuning"): count and share.
 
     Only compounds of two or three letter parts that at least two files (and not all) share: a single word of
     a file name ("benchmark", "summary") is too often ordinary prose to name a set of files."""
     found: dict[str, int] = {}
+    compounds: dict[tuple[str, ...], set[str]] = {}  # per shape of name (its letter parts): its compounds
     for f in corpus.files:
         stem = f.path.lower().rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        seen: set[str] = set()
-        parts = [p if p.isalpha() else "" for p in re.split(r"[^a-z0-9]+", stem)]
-        for i in range(len(parts)):
-            for j in range(i + 2, min(i + 3, len(parts)) + 1):
-                if all(parts[i:j]):
-                    seen.add("_".join(parts[i:j]))
+        parts = tuple(p if p.isalpha() else "" for p in _NAME_SPLIT.split(stem))
+        seen = compounds.get(parts)
+        if seen is None:
+            seen = compounds[parts] = set()
+            for i in range(len(parts)):
+                for j in range(i + 2, min(i + 3, len(parts)) + 1):
+                    if all(parts[i:j]):
+                        seen.add("_".join(parts[i:j]))
         for name in seen:
             found[name] = found.get(name, 0) + 1
     for name in sorted(found):

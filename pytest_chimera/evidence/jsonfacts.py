@@ -4,6 +4,7 @@ keys, the model of the nearest enclosing object and the file's path."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.evidence.inventory import Row
@@ -12,8 +13,10 @@ if TYPE_CHECKING:
     from pytest_chimera.evidence.corpus import Corpus
 
 
-def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None = None) -> None:
-    """The facts of the JSON leaves; ``named`` gathers the label strings they use."""
+def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None = None,
+               tick: Callable[[], None] | None = None) -> None:
+    """The facts of the JSON leaves; ``named`` gathers the label strings they use; ``tick`` is called between
+    files (``collector.bulk_build``)."""
     if named is None:
         named = set()
     strip_index = re.compile(r"\[\d+\]")
@@ -25,6 +28,8 @@ def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None 
     for file, jpath, value, model in corpus.iter_json_leaves():
         if file != current:
             _same_value_units(rows, start)
+            if tick is not None:
+                tick()
             current, start = file, len(rows)
             file_model = lb.model_in_filename(file)
             extra = lb.path_labels(file) + (lb.model_forms(file_model) if file_model else ())

@@ -252,6 +252,9 @@ def family_of(model: str) -> str:
     return model.lower().partition(":")[0]
 
 
+_LETTERS_SPLIT = re.compile(r"[^a-z]+")
+
+
 @lru_cache(maxsize=8192)
 def path_labels(path: str) -> tuple[str, ...]:
     """Words of a corpus path a sentence might use: directory names and file-name words (3+ letters)."""
@@ -261,7 +264,7 @@ def path_labels(path: str) -> tuple[str, ...]:
         out[directory] = None
     stem = parts[-1].rsplit(".", 1)[0]
     out[stem] = None
-    for w in re.split(r"[^a-z]+", stem):
+    for w in _LETTERS_SPLIT.split(stem):
         if len(w) >= 3:
             out[w] = None
     if "param_tuning" in stem or "tuning" in stem:
