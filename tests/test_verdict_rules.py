@@ -173,8 +173,43 @@ def test_a_span_leaves_out_spreads_and_other_models() -> None:
 
 def test_a_claimed_maximum_above_every_value_is_contradicted_without_margin() -> None:
     facts = throughput(212.0, 250.0, 303.9)
-    assert verdict("gemma3:270m reached 310 tok/s at its peak.", facts)[:2] == ("contradicted", "derived")
+    [n] = check_consistency("gemma3:270m reached 310 tok/s at its peak.", facts).numbers
+    assert (n.verdict, n.rule) == ("contradicted", "derived")
+    assert "the highest tok/s figure for gemma3-270m in the corpus is 304 tok/s (3 facts)" in n.explanation
     assert verdict("gemma3:270m reached 310 tok/s.", facts)[0] == "unverified"  # inside the margin
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("gemma3:270m peak throughput was 280.5 tok/s.", "contradicted"),  # inside the span, but no run had it
+    ("gemma3:270m minimum throughput was 230.5 tok/s.", "contradicted"),
+    ("gemma3:270m peak throughput was 303.9 tok/s.", "supported"),
+    ("gemma3:270m peak throughput was 300 tok/s.", "unverified"),  # one significant digit: 250-350
+    ("gemma3:270m peak throughput was about 270 tok/s.", "contradicted"),  # 256.5-283.5: no run had it
+    ("gemma3:270m throughput was 280.5 tok/s.", "unverified"),  # no extreme claimed
+])
+def test_a_claimed_extreme_is_one_of_the_values_it_is_taken_over(text: str, expected: str) -> None:
+    facts = throughput(212.0, 250.0, 303.9)
+    [n] = check_consistency(text, facts).numbers
+    assert n.verdict == expected
+    if expected == "contradicted":
+        assert n.rule == "derived" and "is one of the values it is taken over" in n.explanation
+        assert "(3 facts, nearest" in n.explanation
+
+
+def test_an_extreme_is_sought_among_every_value_its_words_name() -> None:
+    # the words fit the three conv bench timings best (1-9 ms); 4.2 ms is another latency's, and a maximum
+    # over every latency may be it
+    rows = [fact(f"conv{k}", v, "ms", "latency", "conv", "bench") for k, v in enumerate((1.0, 3.0, 9.0))]
+    rows += [fact(f"run{k}", v, "ms", "latency", "run") for k, v in enumerate((4.2, 100.0, 400.0))]
+    facts = Facts.from_records(rows)
+    assert verdict("The maximum conv bench latency was 4.2 ms.", facts)[0] == "unverified"
+    assert verdict("The maximum conv bench latency was 4.7 ms.", facts)[:2] == ("contradicted", "derived")
+
+
+def test_a_top_count_is_no_extreme_value() -> None:
+    facts = Facts.from_records([fact(f"tuning{k}.configurations", v, "configurations", "tuning", "configurations")
+                                for k, v in enumerate((4.0, 6.0, 12.0))])
+    assert verdict("The top 5 tuning configurations stand out.", facts)[0] == "unverified"
 
 
 def test_a_comparison_outside_every_ratio_the_spans_allow_is_contradicted() -> None:
