@@ -102,8 +102,7 @@ class Span:
     lo_fact: int
     hi_fact: int
     what: str
-    observed: Any = None  # (ids, values, what): every fact the metric words name in scope, before narrowing,
-    # by value
+    observed: Any = None  # (ids, values, what): every fact the metric words name in scope, before narrowing
 
 
 def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
@@ -142,8 +141,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     elif q.families:
         keep &= of_family(d, q.families)[ids]
     ids = ids[keep]
-    by_val = np.argsort(d.values[ids], kind="stable")
-    observed = (d.facts_array[ids[by_val]], d.values[ids[by_val]])
+    observed = (d.facts_array[ids], d.values[ids])
     named = metric if name not in SELF_NAMED else ()
     if named and ids.size:
         carries = [in_posting(d.postings[p], ids).astype(bool) for p in metric]
@@ -162,7 +160,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         broad = metric if name not in SELF_NAMED else ()
         span = Span(float(vals[lo_at]), float(vals[hi_at]), int(ids.size), int(d.facts_array[ids[lo_at]]),
                     int(d.facts_array[ids[hi_at]]), _what(name, spread, named, scope),
-                    (observed[0], observed[1], _what(name, spread, broad, scope)))
+                    (*observed, _what(name, spread, broad, scope)))
     if len(index.spans) >= CANDIDATE_CACHE:
         index.spans.clear()
     index.spans[key] = span
@@ -246,7 +244,7 @@ def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | No
     if digits and v:
         half = 0.5 * 10 ** (math.floor(math.log10(abs(v))) - digits + 1)
         lo, hi = min(lo, v - half), max(hi, v + half)
-    if values.searchsorted(hi, "right") > values.searchsorted(lo, "left"):
+    if ((values >= lo) & (values <= hi)).any():
         return None
     near = int(np.abs(values - v).argmin())
     return Decision("contradicted", int(ids[near]), (
