@@ -105,7 +105,7 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "if len(extreme) == 1 and dims[0] not in COUNT_UNITS:", "if len(extreme) == 1:"),
     ("an extreme sought among the best fits only", "checks/ranges.py",
      "(*observed, _what(name, spread, broad, scope))",
-     "(d.facts_array[ids], vals, _what(name, spread, broad, scope))"),
+     "(d, ids, _what(name, spread, broad, scope))"),
     ("a rounded extreme not allowed", "checks/ranges.py",
      "lo, hi = min(lo, v - half), max(hi, v + half)", "pass"),
     ("comparison: no margin", "checks/ranges.py",

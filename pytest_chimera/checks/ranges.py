@@ -102,7 +102,7 @@ class Span:
     lo_fact: int
     hi_fact: int
     what: str
-    observed: Any = None  # (ids, values, what): every fact the metric words name in scope, before narrowing
+    observed: Any = None  # (dim, ids in it, what): every fact the metric words name in scope, before narrowing
 
 
 def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
@@ -141,7 +141,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     elif q.families:
         keep &= of_family(d, q.families)[ids]
     ids = ids[keep]
-    observed = (d.facts_array[ids], d.values[ids])
+    observed = (d, ids)  # read only for a claimed extreme (``_unobserved``)
     named = metric if name not in SELF_NAMED else ()
     if named and ids.size:
         carries = [in_posting(d.postings[p], ids).astype(bool) for p in metric]
@@ -237,7 +237,8 @@ def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | No
 
     import numpy as np
 
-    ids, values, what = span.observed
+    d, ids, what = span.observed
+    values = d.values[ids]
     lo, hi = interval(q, factor)
     v = q.value * factor
     digits = significant_digits(q)
@@ -247,7 +248,7 @@ def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | No
     if ((values >= lo) & (values <= hi)).any():
         return None
     near = int(np.abs(values - v).argmin())
-    return Decision("contradicted", int(ids[near]), (
+    return Decision("contradicted", int(d.facts_array[ids[near]]), (
         f"no {what} in the corpus is {q.value:g} ({values.size} facts, nearest "
         f"{fmt_in(float(values[near]) / factor, q)}); a {word} is one of the values it is taken over"), "derived")
 
