@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_chimera.checks import query
 from pytest_chimera.checks.consistency import check_consistency
@@ -194,6 +196,19 @@ def test_a_claimed_extreme_is_one_of_the_values_it_is_taken_over(text: str, expe
     if expected == "contradicted":
         assert n.rule == "derived" and "is one of the values it is taken over" in n.explanation
         assert "(3 facts, nearest" in n.explanation
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(100, 9999), min_size=3, max_size=8, unique=True), st.integers(0, 7),
+       st.integers(-3000, 3000))
+def test_a_claimed_maximum_is_contradicted_exactly_when_no_value_is_it(tenths: list[int], pick: int,
+                                                                       shift: int) -> None:
+    facts = throughput(*(t / 10 for t in tenths))
+    seen = tenths[pick % len(tenths)]
+    assert verdict(f"gemma3:270m peak throughput was {seen / 10:.1f} tok/s.", facts)[0] != "contradicted"
+    other = seen + shift
+    if other > 0 and min(abs(other - t) for t in tenths) >= 2:  # no value within 0.2 tok/s
+        assert verdict(f"gemma3:270m peak throughput was {other / 10:.1f} tok/s.", facts)[0] == "contradicted"
 
 
 def test_an_extreme_is_sought_among_every_value_its_words_name() -> None:
