@@ -1,6 +1,7 @@
 """What the corpus says about a quantity as a whole: the span of every value it gives the quantity a claim
-names (``span_of``, deciding ``contradicted`` outside it by more than ``SPAN_MARGIN``), and precise values
-that no chance explains (``precise``)."""
+names (``span_of``, deciding ``contradicted`` outside it by more than ``SPAN_MARGIN``, and for a claimed
+maximum or minimum that is none of its values: an extreme is an observed value), and precise values that no
+chance explains (``precise``)."""
 
 from __future__ import annotations
 
