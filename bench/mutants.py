@@ -112,8 +112,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "if claimed <= 0 or lo / (1 + SPAN_MARGIN) <= claimed <= hi * (1 + SPAN_MARGIN):",
      "if claimed <= 0 or lo <= claimed <= hi:"),
     ("truncation not allowed", "checks/query.py", "hi = v + (2 * tol if v >= 0 else tol)", "hi = v + tol"),
-    ("subsumption off", "checks/query.py", "seq: list[str], subsume: bool = True)",
-     "seq: list[str], subsume: bool = False)"),
+    ("subsumption off", "checks/query.py", "def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True)",
+     "def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = False)"),
     # reading
     ("no fallback for lines the parser skips", "checks/claims.py", "missed = [k for k in range(1, len(lines) + 1)",
      "missed = [k for k in range(0)"),
@@ -155,8 +155,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      'words = _pair_labels(a, b) + _TYPE_LABELS[a] + _TYPE_LABELS[b]'),
     ("bare directory names", "evidence/inventory.py", 'bare = (name,) if re.search(r"[\\d_\\-.]", name) else ()',
      "bare = (name,)"),
-    ("same-value units off", "evidence/facts.py", "if not unit and units.get(value) and not float(value).is_integer():",
-     "if False:"),
+    ("same-value units off", "evidence/jsonfacts.py",
+     "if not unit and units.get(value) and not float(value).is_integer():", "if False:"),
     ("efficiency per GB is throughput", "evidence/labels.py",
      'if wordset & _PER_RESOURCE and wordset & {"tokens", "token", "tok"}:', "if False:"),
 ]
