@@ -77,6 +77,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("span narrowed to fewer than SPAN_MIN_FACTS", "checks/ranges.py", "if int(best.sum()) >= SPAN_MIN_FACTS:",
      "if int(best.sum()) >= 1:"),
     ("generic words match facts", "checks/query.py", "bag -= GENERIC", "bag -= frozenset()"),
+    ("chance of a precise value: neighbours of either sign", "checks/query.py",
+     " & (np.sign(values) == np.sign(q.value))]", "]"),
     ("chance guard counts facts, not values", "checks/query.py",
      "n = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))", "n = int(ordered.size)"),
     ("common-words best fits hidden from the guard", "checks/matching.py",

@@ -132,6 +132,15 @@ def test_a_precise_value_among_facts_the_words_name_less_well_supports_it() -> N
     assert verdict("The run latency timing was 16 ms.", precise_facts(2))[0] == "unverified"
 
 
+def test_the_chance_of_a_precise_value_counts_only_neighbours_of_its_sign() -> None:
+    import numpy as np
+
+    q = query.Query(15.5, "ms", 0.05, "", set(), [], frozenset())
+    near = query.chance_of(q, np.array([10.0, 20.0]))
+    assert near == pytest.approx(2 * 0.15 / 10)  # two values over 10 ms; "15.5" stands for 15.45-15.6
+    assert query.chance_of(q, np.array([-31.0, 10.0, 20.0])) == pytest.approx(near)  # -31 widens no range
+
+
 def test_a_precise_value_must_be_of_the_statistic_the_clause_names() -> None:
     facts = Facts.from_records([fact("row", 14.24, "tok/s", "tokens per second", "run"),
                                 fact("avg", 13.85, "tok/s", "tokens per second", "mean", "average"),
