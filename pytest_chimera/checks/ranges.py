@@ -103,7 +103,8 @@ class Span:
     lo_fact: int
     hi_fact: int
     what: str
-    observed: Any = None  # (dim, ids in it, what): every fact the metric words name in scope, before narrowing
+    observed: Any = None  # [dim, ids in it, what]: every fact the metric words name in scope, before narrowing
+    # (then, once an extreme has been checked, those facts' global ids and values sorted by value)
 
 
 def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
@@ -161,7 +162,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         broad = metric if name not in SELF_NAMED else ()
         span = Span(float(vals[lo_at]), float(vals[hi_at]), int(ids.size), int(d.facts_array[ids[lo_at]]),
                     int(d.facts_array[ids[hi_at]]), _what(name, spread, named, scope),
-                    (*observed, _what(name, spread, broad, scope)))
+                    [*observed, _what(name, spread, broad, scope)])
     if len(index.spans) >= CANDIDATE_CACHE:
         index.spans.clear()
     index.spans[key] = span
@@ -238,18 +239,23 @@ def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | No
 
     import numpy as np
 
-    d, ids, what = span.observed
-    values = d.values[ids]
+    if len(span.observed) == 3:  # sorted by value on first use: a span is cached, and extremes recur
+        d, ids, _ = span.observed
+        order = np.argsort(d.values[ids], kind="stable")
+        span.observed.extend((d.facts_array[ids[order]], d.values[ids[order]]))
+    what, facts, values = span.observed[2:]
     lo, hi = interval(q, factor)
     v = q.value * factor
     digits = significant_digits(q)
     if digits and v:
         half = 0.5 * 10 ** (math.floor(math.log10(abs(v))) - digits + 1)
         lo, hi = min(lo, v - half), max(hi, v + half)
-    if ((values >= lo) & (values <= hi)).any():
+    at = int(values.searchsorted(lo, "left"))
+    if at < values.size and values[at] <= hi:
         return None
-    near = int(np.abs(values - v).argmin())
-    return Decision("contradicted", int(d.facts_array[ids[near]]), (
+    near = min(range(max(at - 1, 0), min(at + 1, values.size)), key=lambda k: abs(float(values[k]) - v))
+    near = int(values.searchsorted(values[near], "left"))  # of equal values, the first fact
+    return Decision("contradicted", int(facts[near]), (
         f"no {what} in the corpus is {q.value:g} ({values.size} facts, nearest "
         f"{fmt_in(float(values[near]) / factor, q)}); a {word} is one of the values it is taken over"), "derived")
 
