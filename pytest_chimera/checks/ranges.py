@@ -235,15 +235,26 @@ def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | No
     it names), the span's facts before narrowing to the best fits, so a maximum of a wider set than the one
     the words fit best is still seen. A value agrees within its written precision ("approximately" and bounds
     included) or the rounding its significant digits allow ("300" for 303.9: 250-350)."""
-    import math
-
     import numpy as np
 
     if len(span.observed) == 3:  # sorted by value on first use: a span is cached, and extremes recur
         d, ids, _ = span.observed
         order = np.argsort(d.values[ids], kind="stable")
-        span.observed.extend((d.facts_array[ids[order]], d.values[ids[order]]))
-    what, facts, values = span.observed[2:]
+        span.observed.extend((d.facts_array[ids[order]], d.values[ids[order]], {}))
+    what, facts, values, seen = span.observed[2:]
+    key = (q.value, q.tolerance, q.bound, q.unit, factor, word)  # a report repeats its figures
+    if key not in seen:
+        if len(seen) >= CANDIDATE_CACHE:
+            seen.clear()
+        seen[key] = _unobserved_in(q, facts, values, what, factor, word)
+    decision: Decision | None = seen[key]
+    return decision
+
+
+def _unobserved_in(q: Query, facts: Any, values: Any, what: str, factor: float, word: str) -> Decision | None:
+    """``_unobserved`` on the facts of a span sorted by value."""
+    import math
+
     lo, hi = interval(q, factor)
     v = q.value * factor
     digits = significant_digits(q)
