@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_chimera.checks import query
 from pytest_chimera.checks.consistency import check_consistency
@@ -130,6 +132,15 @@ def test_a_precise_value_among_facts_the_words_name_less_well_supports_it() -> N
     assert verdict("The run latency timing was 16 ms.", precise_facts(2))[0] == "unverified"
 
 
+def test_the_chance_of_a_precise_value_counts_only_neighbours_of_its_sign() -> None:
+    import numpy as np
+
+    q = query.Query(15.5, "ms", 0.05, "", set(), [], frozenset())
+    near = query.chance_of(q, np.array([10.0, 20.0]))
+    assert near == pytest.approx(2 * 0.15 / 10)  # two values over 10 ms; "15.5" stands for 15.45-15.6
+    assert query.chance_of(q, np.array([-31.0, 10.0, 20.0])) == pytest.approx(near)  # -31 widens no range
+
+
 def test_a_precise_value_must_be_of_the_statistic_the_clause_names() -> None:
     facts = Facts.from_records([fact("row", 14.24, "tok/s", "tokens per second", "run"),
                                 fact("avg", 13.85, "tok/s", "tokens per second", "mean", "average"),
@@ -173,8 +184,56 @@ def test_a_span_leaves_out_spreads_and_other_models() -> None:
 
 def test_a_claimed_maximum_above_every_value_is_contradicted_without_margin() -> None:
     facts = throughput(212.0, 250.0, 303.9)
-    assert verdict("gemma3:270m reached 310 tok/s at its peak.", facts)[:2] == ("contradicted", "derived")
+    [n] = check_consistency("gemma3:270m reached 310 tok/s at its peak.", facts).numbers
+    assert (n.verdict, n.rule) == ("contradicted", "derived")
+    assert "the highest tok/s figure for gemma3-270m in the corpus is 304 tok/s (3 facts)" in n.explanation
     assert verdict("gemma3:270m reached 310 tok/s.", facts)[0] == "unverified"  # inside the margin
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("gemma3:270m peak throughput was 280.5 tok/s.", "contradicted"),  # inside the span, but no run had it
+    ("gemma3:270m minimum throughput was 230.5 tok/s.", "contradicted"),
+    ("gemma3:270m peak throughput was 303.9 tok/s.", "supported"),
+    ("gemma3:270m peak throughput was 300 tok/s.", "unverified"),  # one significant digit: 250-350
+    ("gemma3:270m peak throughput was about 270 tok/s.", "contradicted"),  # 256.5-283.5: no run had it
+    ("gemma3:270m throughput was 280.5 tok/s.", "unverified"),  # no extreme claimed
+])
+def test_a_claimed_extreme_is_one_of_the_values_it_is_taken_over(text: str, expected: str) -> None:
+    facts = throughput(212.0, 250.0, 303.9)
+    [n] = check_consistency(text, facts).numbers
+    assert n.verdict == expected
+    if expected == "contradicted":
+        assert n.rule == "derived" and "is one of the values it is taken over" in n.explanation
+        assert "(3 facts, nearest" in n.explanation
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(100, 9999), min_size=3, max_size=8, unique=True), st.integers(0, 7),
+       st.integers(-3000, 3000))
+def test_a_claimed_maximum_is_contradicted_exactly_when_no_value_is_it(tenths: list[int], pick: int,
+                                                                       shift: int) -> None:
+    facts = throughput(*(t / 10 for t in tenths))
+    seen = tenths[pick % len(tenths)]
+    assert verdict(f"gemma3:270m peak throughput was {seen / 10:.1f} tok/s.", facts)[0] != "contradicted"
+    other = seen + shift
+    if other > 0 and min(abs(other - t) for t in tenths) >= 2:  # no value within 0.2 tok/s
+        assert verdict(f"gemma3:270m peak throughput was {other / 10:.1f} tok/s.", facts)[0] == "contradicted"
+
+
+def test_an_extreme_is_sought_among_every_value_its_words_name() -> None:
+    # the words fit the three conv bench timings best (1-9 ms); 4.2 ms is another latency's, and a maximum
+    # over every latency may be it
+    rows = [fact(f"conv{k}", v, "ms", "latency", "conv", "bench") for k, v in enumerate((1.0, 3.0, 9.0))]
+    rows += [fact(f"run{k}", v, "ms", "latency", "run") for k, v in enumerate((4.2, 100.0, 400.0))]
+    facts = Facts.from_records(rows)
+    assert verdict("The maximum conv bench latency was 4.2 ms.", facts)[0] == "unverified"
+    assert verdict("The maximum conv bench latency was 4.7 ms.", facts)[:2] == ("contradicted", "derived")
+
+
+def test_a_top_count_is_no_extreme_value() -> None:
+    facts = Facts.from_records([fact(f"tuning{k}.configurations", v, "configurations", "tuning", "configurations")
+                                for k, v in enumerate((4.0, 6.0, 12.0))])
+    assert verdict("The top 5 tuning configurations stand out.", facts)[0] == "unverified"
 
 
 def test_a_comparison_outside_every_ratio_the_spans_allow_is_contradicted() -> None:

@@ -12,7 +12,8 @@ Rules, tried in this order (``consistency``'s module docstring has the method in
   precision would by chance: ``unverified``.
 - **span** (``ranges``): no fact has the value, and it lies outside every value the corpus gives the
   quantity the clause names (its unit's dimension, the model it names, its metric words), widened by
-  ``SPAN_MARGIN``: ``contradicted``, with the span shown.
+  ``SPAN_MARGIN``: ``contradicted``, with the span shown. A claimed maximum or minimum that none of the
+  quantity's facts has is ``contradicted`` too (**derived**: an extreme is an observed value).
 """
 
 from __future__ import annotations

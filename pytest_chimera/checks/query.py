@@ -254,13 +254,14 @@ def by_chance(q: Query, best_values: np.ndarray, agreeing: int) -> str:
 
 def chance_of(q: Query, values: np.ndarray) -> float:
     """How many of ``values`` a number written like the claim would hit by chance: the values within a factor
-    of 2 of it, times the width of its written interval, over their range."""
+    of 2 of it (of its sign: -31 ms is no neighbour of 15.5 ms), times the width of its written interval,
+    over their range."""
     import numpy as np
 
     v = abs(q.value)
     if v == 0:
         return math.inf
-    near = values[(np.abs(values) >= v / 2) & (np.abs(values) <= v * 2)]
+    near = values[(np.abs(values) >= v / 2) & (np.abs(values) <= v * 2) & (np.sign(values) == np.sign(q.value))]
     lo, hi = interval(q, widen=False)
     spread = float(near.max() - near.min()) if near.size > 1 else v
     return float(near.size * (hi - lo) / max(spread, v / 2))

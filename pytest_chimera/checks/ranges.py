@@ -1,6 +1,7 @@
 """What the corpus says about a quantity as a whole: the span of every value it gives the quantity a claim
-names (``span_of``, deciding ``contradicted`` outside it by more than ``SPAN_MARGIN``), and precise values
-that no chance explains (``precise``)."""
+names (``span_of``, deciding ``contradicted`` outside it by more than ``SPAN_MARGIN``, and for a claimed
+maximum or minimum that is none of its values: an extreme is an observed value), and precise values that no
+chance explains (``precise``)."""
 
 from __future__ import annotations
 
@@ -102,6 +103,8 @@ class Span:
     lo_fact: int
     hi_fact: int
     what: str
+    observed: Any = None  # [dim, ids in it, what]: every fact the metric words name in scope, before narrowing
+    # (then, once an extreme has been checked, those facts' global ids and values sorted by value)
 
 
 def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
@@ -140,6 +143,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     elif q.families:
         keep &= of_family(d, q.families)[ids]
     ids = ids[keep]
+    observed = (d, ids)  # read only for a claimed extreme (``_unobserved``)
     named = metric if name not in SELF_NAMED else ()
     if named and ids.size:
         carries = [in_posting(d.postings[p], ids).astype(bool) for p in metric]
@@ -154,16 +158,21 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     if ids.size >= SPAN_MIN_FACTS:
         vals = d.values[ids]
         lo_at, hi_at = int(np.argmin(vals)), int(np.argmax(vals))
-        words = ", ".join(" ".join(p) for p in named[:4]) + (", ..." if len(named) > 4 else "")
-        what = f"{name} {'spread' if spread else 'figure'}" + (f" named by {words!r}" if words else "")
-        if q.models or q.families:
-            what += " for " + sorted(q.models or q.families, key=len, reverse=True)[0]
+        scope = (" for " + sorted(q.models or q.families, key=len, reverse=True)[0]) if q.models or q.families else ""
+        broad = metric if name not in SELF_NAMED else ()
         span = Span(float(vals[lo_at]), float(vals[hi_at]), int(ids.size), int(d.facts_array[ids[lo_at]]),
-                    int(d.facts_array[ids[hi_at]]), what)
+                    int(d.facts_array[ids[hi_at]]), _what(name, spread, named, scope),
+                    [*observed, _what(name, spread, broad, scope)])
     if len(index.spans) >= CANDIDATE_CACHE:
         index.spans.clear()
     index.spans[key] = span
     return span
+
+
+def _what(name: str, spread: bool, named: tuple[tuple[str, ...], ...], scope: str) -> str:
+    """How an explanation names a span's quantity: "time figure named by 'latency' for gemma3:1b"."""
+    words = ", ".join(" ".join(p) for p in named[:4]) + (", ..." if len(named) > 4 else "")
+    return f"{name} {'spread' if spread else 'figure'}" + (f" named by {words!r}" if words else "") + scope
 
 
 @lru_cache(maxsize=1024)
@@ -188,8 +197,9 @@ def _spreads(d: Any) -> Any:
 
 def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback: Decision) -> Decision:
     """``contradicted`` by the span of the quantity the clause names when the value lies outside it (by more
-    than ``SPAN_MARGIN``), else ``fallback``. Only a claim with a unit (a count noun included: "22 files"
-    about gemma3:1b against its 1-4 files) has a span: a bare number's dimension is a guess."""
+    than ``SPAN_MARGIN``), or when it claims an extreme that is none of the values it is taken over
+    (``_unobserved``), else ``fallback``. Only a claim with a unit (a count noun included: "22 files" about
+    gemma3:1b against its 1-4 files) has a span: a bare number's dimension is a guess."""
     if not q.unit or len(dims) != 1:
         return fallback
     span = span_of(q, index, dims[0])
@@ -207,12 +217,58 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
         return Decision("contradicted", span.lo_fact, (
             f"the lowest {span.what} in the corpus is {fmt_in(lo, q)} ({span.n} facts); {q.value:g} is below it"),
             "derived")
+    if len(extreme) == 1 and dims[0] not in COUNT_UNITS:  # "the top 3 configurations" is no extreme value
+        unseen = _unobserved(q, span, factor, "maximum" if extreme == {"max"} else "minimum")
+        if unseen is not None:
+            return unseen
     if b < low or a > high:
         at = span.lo_fact if b < low else span.hi_fact
         return Decision("contradicted", at, (
             f"every {span.what} in the corpus lies between {fmt_in(lo, q)} and {fmt_in(hi, q)} ({span.n} "
             f"facts); {q.value:g} is outside it by more than the {SPAN_MARGIN:.0%} margin"), "span")
     return fallback
+
+
+def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | None:
+    """``contradicted`` when a claimed extreme (a maximum, a minimum) is none of the values it would be taken
+    over: every level of the quantity any of the clause's metric words name in its scope (the model or family
+    it names), the span's facts before narrowing to the best fits, so a maximum of a wider set than the one
+    the words fit best is still seen. A value agrees within its written precision ("approximately" and bounds
+    included) or the rounding its significant digits allow ("300" for 303.9: 250-350)."""
+    import numpy as np
+
+    if len(span.observed) == 3:  # sorted by value on first use: a span is cached, and extremes recur
+        d, ids, _ = span.observed
+        order = np.argsort(d.values[ids], kind="stable")
+        span.observed.extend((d.facts_array[ids[order]], d.values[ids[order]], {}))
+    what, facts, values, seen = span.observed[2:]
+    key = (q.value, q.tolerance, q.bound, q.unit, factor, word)  # a report repeats its figures
+    if key not in seen:
+        if len(seen) >= CANDIDATE_CACHE:
+            seen.clear()
+        seen[key] = _unobserved_in(q, facts, values, what, factor, word)
+    decision: Decision | None = seen[key]
+    return decision
+
+
+def _unobserved_in(q: Query, facts: Any, values: Any, what: str, factor: float, word: str) -> Decision | None:
+    """``_unobserved`` on the facts of a span sorted by value."""
+    import math
+
+    lo, hi = interval(q, factor)
+    v = q.value * factor
+    digits = significant_digits(q)
+    if digits and v:
+        half = 0.5 * 10 ** (math.floor(math.log10(abs(v))) - digits + 1)
+        lo, hi = min(lo, v - half), max(hi, v + half)
+    at = int(values.searchsorted(lo, "left"))
+    if at < values.size and values[at] <= hi:
+        return None
+    near = min(range(max(at - 1, 0), min(at + 1, values.size)), key=lambda k: abs(float(values[k]) - v))
+    near = int(values.searchsorted(values[near], "left"))  # of equal values, the first fact
+    return Decision("contradicted", int(facts[near]), (
+        f"no {what} in the corpus is {q.value:g} ({values.size} facts, nearest "
+        f"{fmt_in(float(values[near]) / factor, q)}); a {word} is one of the values it is taken over"), "derived")
 
 
 _COMPARATIVE = re.compile(r"\b(faster|quicker|slower|higher|greater|more|better|lower|smaller|less|worse)\b"
