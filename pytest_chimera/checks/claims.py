@@ -95,12 +95,17 @@ def _norm_model(name: str) -> str:
     return re.sub(r"[:_ ]", "-", name.lower())
 
 
+def _has_digit(text: str) -> bool:
+    """``any(ch.isdigit() for ch in text)``, by a regular expression where the text is ASCII."""
+    return _DIGITS.search(text) is not None if text.isascii() else any(ch.isdigit() for ch in text)
+
+
 @lru_cache(maxsize=4096)
 def families_named(text: str) -> frozenset[str]:
     """Model families named in a piece of text ("gemma3", also inside "gemma3:270m")."""
     from pytest_chimera.evidence import labels as lb
 
-    if not any(ch.isdigit() for ch in text):
+    if not _has_digit(text):
         return frozenset()
     return frozenset(phrase_text for f in lb.families_in_text(text) if (phrase_text := _norm_model(f)))
 
@@ -110,7 +115,7 @@ def models_named(text: str) -> frozenset[str]:
     """Normalised specific model forms named in a piece of text (the family alone names no model)."""
     from pytest_chimera.evidence import labels as lb
 
-    if not any(ch.isdigit() for ch in text):
+    if not _has_digit(text):
         return frozenset()
     out: set[str] = set()
     for m in lb.models_in_text(text):

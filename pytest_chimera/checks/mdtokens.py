@@ -10,6 +10,7 @@ text is the full parse's.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,9 @@ if TYPE_CHECKING:
 
 TABLE_ROWS = "table_rows"  # the block parser's compact table: ``meta["rows"]``, first the header row
 _BATCH = 4096  # table cells parsed inline at a time (their tokens are dropped after each batch)
+# a character that starts one of the full parser's inline rules (escape, code, emphasis, link, image, autolink,
+# HTML, entity; ``~`` for strikethrough should it be enabled): a cell without any is its own text, stripped
+_INLINE_START = re.compile(r"[\\`*_\[\]!<&~\n]")
 
 
 def inline_text(token: Token) -> str:
@@ -154,7 +158,13 @@ def parse_inline(tokens: list[Token], env: dict[str, Any]) -> None:
     for tok in tokens:
         if tok.type != TABLE_ROWS:
             continue
-        cells = [(row, k) for row in tok.meta["rows"] for k in range(len(row))]
+        cells = []  # the cells to parse; a plain one is its own text, stripped (most cells of a long table)
+        for row in tok.meta["rows"]:
+            for k, cell in enumerate(row):
+                if _INLINE_START.search(cell) is None:
+                    row[k] = cell.strip()
+                else:
+                    cells.append((row, k))
         for at in range(0, len(cells), _BATCH):
             batch = cells[at:at + _BATCH]
             parsed = [Token("inline", "", 0, content=row[k], children=[]) for row, k in batch]

@@ -1,0 +1,104 @@
+"""Repeats in a report, and the bound on the numbers one check reads.
+
+A report repeats itself: a model stuck in a loop writes the same lines again and again, and any report
+restates its figures ("101 files"). ``Repeats`` serves what was read before:
+
+- **a line** (a text line or a table cell, with the context it is read in) that repeats an earlier one takes
+  the earlier one's checks, its line number (and table row excerpt) changed: the number check reads a line
+  from its text and context alone (code lines aside, whose JSON fields are checked against the file a snippet
+  names above them: those are always read);
+- **a claim** whose query repeats one (every field of ``query.Query``: value, unit, precision, bound, words,
+  models, clause text) takes the earlier verdict, as ``matching.match`` is a function of the query and the
+  facts.
+
+Both memos are bounded (``MAX_LINES``, ``MAX_CLAIMS``), so a report of distinct lines costs the memo no more
+than its size. The **bound** (``max_numbers``): the numbers on lines read afresh are counted as they are
+found, and the check stops with ``TooManyNumbers`` once they exceed the limit (numbers on repeated lines are
+free, so a looping report is checked in full)."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_chimera.checks.claims import _Unit
+    from pytest_chimera.checks.consistency import NumberCheck
+    from pytest_chimera.checks.index import FactIndex
+    from pytest_chimera.checks.query import Decision, Query
+
+MAX_LINES = 100_000  # distinct lines remembered
+MAX_CLAIMS = 50_000  # distinct claims remembered (the memo is cleared when full)
+
+
+class TooManyNumbers(ValueError):  # noqa: N818 - named for what the user did, like SpecError
+    """A report holds more numbers to check than ``max_numbers`` allows; the message says how to raise it."""
+
+    def __init__(self, limit: int, line: int, lines: int) -> None:
+        self.limit, self.line, self.lines = limit, line, lines
+        super().__init__(f"more than {limit:,} numbers to check (the limit is passed on line {line:,} of "
+                         f"{lines:,}; numbers on lines that repeat an earlier line do not count)")
+
+
+class Repeats:
+    """The memos of one check and its count of numbers read (``max_numbers``: the bound, ``None`` for none)."""
+
+    def __init__(self, max_numbers: int | None, lines: int) -> None:
+        self.max_numbers, self.lines = max_numbers, lines
+        self.counted = 0
+        self._lines: dict[tuple[str, ...], list[NumberCheck]] = {}
+        self._claims: dict[tuple[Any, ...], Decision] = {}
+
+    @staticmethod
+    def _line_key(unit: _Unit) -> tuple[str, ...] | None:
+        return None if unit.in_code else (unit.text, unit.part, unit.context, unit.hint, unit.subject)
+
+    def repeat(self, unit: _Unit) -> list[NumberCheck] | None:
+        """The checks of an earlier line ``unit`` repeats, moved to its line, or ``None``."""
+        key = self._line_key(unit)
+        earlier = self._lines.get(key) if key is not None else None
+        if earlier is None:
+            return None
+        out = []
+        for check in earlier:
+            moved = copy.copy(check)
+            moved.line = unit.line
+            if unit.excerpt:  # a table cell shows its own row
+                moved.text = unit.excerpt
+            out.append(moved)
+        return out
+
+    def count(self, found: int, unit: _Unit) -> None:
+        """Count ``found`` numbers of a line read afresh; raise ``TooManyNumbers`` past the bound."""
+        self.counted += found
+        if self.max_numbers is not None and self.counted > self.max_numbers:
+            raise TooManyNumbers(self.max_numbers, unit.line, self.lines)
+
+    def keep(self, unit: _Unit, checks: list[NumberCheck]) -> None:
+        """Remember the checks of a line read afresh."""
+        key = self._line_key(unit)
+        if key is not None and len(self._lines) < MAX_LINES:
+            self._lines[key] = checks
+
+    def match(self, q: Query, index: FactIndex, min_labels: int | None = None) -> Decision:
+        """``matching.match(q, index[, min_labels])``, once per distinct claim."""
+        from pytest_chimera.checks.matching import match
+
+        key = (id(index), min_labels, *claim_key(q))
+        hit = self._claims.get(key)
+        if hit is None:
+            if len(self._claims) >= MAX_CLAIMS:
+                self._claims.clear()
+            hit = self._claims[key] = match(q, index) if min_labels is None else match(q, index, min_labels)
+        return hit
+
+
+# every field of ``query.Query`` but its cache; a field added there must be added here (a test compares them)
+KEYED = ("value", "unit", "tolerance", "bound", "bag", "seq", "models", "near_bag", "near_seq", "families", "text")
+
+
+def claim_key(q: Query) -> tuple[Any, ...]:
+    """What makes a claim the claim it is: its ``KEYED`` fields, hashable (the value by ``repr``: -0.0 is not
+    0.0 in an explanation)."""
+    return (repr(q.value), q.unit, q.tolerance, q.bound, frozenset(q.bag), tuple(q.seq), q.models,
+            frozenset(q.near_bag), tuple(q.near_seq), q.families, q.text)
