@@ -99,6 +99,7 @@ class _Rows(list):  # type: ignore[type-arg]
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[list[str]] = []
+        self.lines: list[int] = []  # each row's 1-based line
         self.open: Token | None = None
         self.last: Token | None = None
 
@@ -113,6 +114,8 @@ class _Rows(list):  # type: ignore[type-arg]
     def flush(self) -> None:
         if self.last is not None and self.last.type == "inline":
             self.rows[-1].append(self.last.content)
+        elif self.last is not None and self.last.type == "tr_open":
+            self.lines.append(self.last.map[0] + 1 if self.last.map else 0)
         self.last = None
 
 
@@ -134,16 +137,17 @@ def _compact_table(state: Any, start: int, end: int, silent: bool) -> bool:
     if not found or rows.open is None:
         return found
     token = Token(TABLE_ROWS, "table", 0, map=rows.open.map, level=rows.open.level, block=True)
-    token.meta["rows"] = rows.rows
+    token.meta["rows"], token.meta["lines"] = rows.rows, rows.lines
     tokens.append(token)
     return found
 
 
-def parse_inline(tokens: list[Token], env: dict[str, Any]) -> None:
+def parse_inline(tokens: list[Token], env: dict[str, Any], keep_cells: bool = False) -> None:
     """Parse what the block parser left unparsed that the outline reads, exactly as the full parse does (its
     inline rules, then its text joining; ``env`` carries the link reference definitions the block pass
     found): each heading's inline token gets its children, each compact table's cell sources become the
-    cells' texts (``inline_text``, stripped)."""
+    cells' texts (``inline_text``, stripped). ``keep_cells``: the parsed inline token of each cell that has
+    markup is kept in the table token's ``meta["parsed"]`` by (row, cell), for its bold spans."""
     from markdown_it.rules_core import inline, text_join
     from markdown_it.rules_core.state_core import StateCore
     from markdown_it.token import Token
@@ -158,16 +162,33 @@ def parse_inline(tokens: list[Token], env: dict[str, Any]) -> None:
     for tok in tokens:
         if tok.type != TABLE_ROWS:
             continue
-        cells = []  # the cells to parse; a plain one is its own text, stripped (most cells of a long table)
-        for row in tok.meta["rows"]:
+        rows = tok.meta["rows"]
+        cells = []  # the cells to parse, by (row, cell); a plain one is its own text, stripped (most of a table)
+        for r, row in enumerate(rows):
             for k, cell in enumerate(row):
                 if _INLINE_START.search(cell) is None:
                     row[k] = cell.strip()
                 else:
-                    cells.append((row, k))
+                    cells.append((r, k))
+        kept: dict[tuple[int, int], Token] = {}
         for at in range(0, len(cells), _BATCH):
             batch = cells[at:at + _BATCH]
-            parsed = [Token("inline", "", 0, content=row[k], children=[]) for row, k in batch]
+            parsed = [Token("inline", "", 0, content=rows[r][k], children=[]) for r, k in batch]
             run(parsed)
-            for (row, k), cell in zip(batch, parsed, strict=True):
-                row[k] = inline_text(cell).strip()
+            for (r, k), cell in zip(batch, parsed, strict=True):
+                rows[r][k] = inline_text(cell).strip()
+                if keep_cells:
+                    kept[r, k] = cell
+        if keep_cells:
+            tok.meta["parsed"] = kept
+
+
+def parse_paragraph(token: Token, env: dict[str, Any]) -> None:
+    """Give an inline token the block parser left unparsed its children, as the full parse would."""
+    from markdown_it.rules_core import inline, text_join
+    from markdown_it.rules_core.state_core import StateCore
+
+    token.children = []
+    state = StateCore("", parser(), env, [token])
+    inline(state)
+    text_join(state)

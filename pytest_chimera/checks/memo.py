@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pytest_chimera.checks.claims import _Unit
-    from pytest_chimera.checks.consistency import NumberCheck
     from pytest_chimera.checks.index import FactIndex
     from pytest_chimera.checks.query import Decision, Query
 
+DEFAULT_MAX_NUMBERS = 50_000  # ``check --max-numbers``: 100 times a long real report's, about 5-10 s of checking
 MAX_LINES = 100_000  # distinct lines remembered
 MAX_CLAIMS = 50_000  # distinct claims remembered (the memo is cleared when full)
 
@@ -41,19 +41,20 @@ class TooManyNumbers(ValueError):  # noqa: N818 - named for what the user did, l
 
 
 class Repeats:
-    """The memos of one check and its count of numbers read (``max_numbers``: the bound, ``None`` for none)."""
+    """The memos of one check and its count of numbers read (``max_numbers``: the bound, ``None`` for none).
+    A line's checks are ``consistency.NumberCheck`` objects (``Any`` here: that module imports this one)."""
 
     def __init__(self, max_numbers: int | None, lines: int) -> None:
         self.max_numbers, self.lines = max_numbers, lines
         self.counted = 0
-        self._lines: dict[tuple[str, ...], list[NumberCheck]] = {}
+        self._lines: dict[tuple[str, ...], list[Any]] = {}
         self._claims: dict[tuple[Any, ...], Decision] = {}
 
     @staticmethod
     def _line_key(unit: _Unit) -> tuple[str, ...] | None:
         return None if unit.in_code else (unit.text, unit.part, unit.context, unit.hint, unit.subject)
 
-    def repeat(self, unit: _Unit) -> list[NumberCheck] | None:
+    def repeat(self, unit: _Unit) -> list[Any] | None:
         """The checks of an earlier line ``unit`` repeats, moved to its line, or ``None``."""
         key = self._line_key(unit)
         earlier = self._lines.get(key) if key is not None else None
@@ -74,7 +75,7 @@ class Repeats:
         if self.max_numbers is not None and self.counted > self.max_numbers:
             raise TooManyNumbers(self.max_numbers, unit.line, self.lines)
 
-    def keep(self, unit: _Unit, checks: list[NumberCheck]) -> None:
+    def keep(self, unit: _Unit, checks: list[Any]) -> None:
         """Remember the checks of a line read afresh."""
         key = self._line_key(unit)
         if key is not None and len(self._lines) < MAX_LINES:

@@ -1,0 +1,68 @@
+"""``parse_report`` reads the block parse the outline reads (each table one token) and parses paragraphs
+inline as it reaches them: its ``ParsedReport``, and so every structure result, is the one the full
+markdown-it parse gives (``report._report`` on the full parser's tokens, as ``parse_report`` was)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pytest_chimera.checks import report as rp
+from pytest_chimera.checks.mdtokens import parser
+from pytest_chimera.checks.structure import check_structure
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+def _full(markdown: str) -> rp.ParsedReport:
+    return rp._report(markdown, parser().parse(markdown), None)
+
+
+def _same(markdown: str) -> None:
+    light, full = rp.parse_report(markdown), _full(markdown)
+    assert light.to_json() == full.to_json()
+    for spec in ("insight", "collector"):
+        assert check_structure(light, spec) == check_structure(full, spec)
+
+
+def _reports() -> list[Path]:
+    return (sorted((SHARED / "real_reports").glob("*_*.md")) + [SHARED / "seed" / "chimera_agent_b_report.md"]
+            + sorted((Path(__file__).parent / "data" / "looped").glob("*.md")))
+
+
+@pytest.mark.parametrize("path", _reports(), ids=lambda p: p.name[:40])
+def test_light_parse_is_the_full_parse_on_real_reports(path: Path) -> None:
+    if not path.is_file():
+        pytest.skip(f"{path} not found (the real reports live in ../shared beside the repo)")
+    _same(path.read_text(encoding="utf-8"))
+
+
+LINES = st.sampled_from([
+    "# Report 1", "## Workflow Summary", "## Metrics", "## 2. Findings", "### 2.1 Details:", "**Executive Summary:**",
+    "**1. Data Ingestion Summary**", "The model reached **283 tok/s** in 12 runs.", "- **TTFT:** 45 ms",
+    "- plain bullet with 3 files", "1. Raise num_ctx=2048 to 4096.", "2) second item, 14.5% faster",
+    "  continued 7 lines", "> quoted 99 ms", "> - quoted bullet 5 GB", "", "", "---", "***", "```", "    code 42",
+    "| model | ttft ms |", "|---|---|", "| gemma3:270m | 81.2 |", "| **bold** 3 | `code 4` |", "a | b", "--- | ---",
+    "| **Risk** | **Mitigation:** 5 ms |", "| __x__ 1 | y **2 GB** |", "**Key:** value 3", "## Recommendations",
+    "<div>html 5</div>", "Setext title 8", "===", "[ref]: http://x.org/1", "see [link 9][ref] and ![img 10](y.png)",
+    "*emph 11* and _under 12_ and `span 13`", "\\*escaped 14\\*", "&amp; entity 15", "trailing hard break 16  ",
+    "- - nested 17", "    - indented item 18", "+ plus item 19 tokens", "10. ten 20 runs", "| [cell 21][ref] | 22 |",
+    "## [Metrics][ref]", "| **Total:** 101 files | ok |",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINES, min_size=1, max_size=40))
+def test_light_parse_is_the_full_parse_on_generated_markdown(lines: list[str]) -> None:
+    _same("\n".join(lines) + "\n")
+
+
+def test_bold_table_cells_keep_their_lines_and_callouts() -> None:
+    markdown = "# R\n\n| what | value |\n|---|---|\n| plain | 1 |\n| **Peak:** 283 tok/s | x |\n"
+    parsed = rp.parse_report(markdown)
+    assert [(b.text, b.line) for b in parsed.bold] == [("Peak:", 6)]
+    assert [(c.text, c.line) for c in parsed.callouts] == [("Peak: 283 tok/s", 6)]
+    assert parsed.to_json() == _full(markdown).to_json()
