@@ -1,9 +1,8 @@
-"""Big reports: repeated lines and claims are read once (``checks.memo``), with exactly the verdicts of reading
-them afresh, and ``pytest-chimera check --max-numbers`` ends a report with too many numbers with exit 2."""
+"""Big reports: repeated lines are read once (``checks.memo``), with exactly the verdicts of reading them
+afresh, and ``pytest-chimera check --max-numbers`` ends a report with too many numbers with exit 2."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,6 @@ from hypothesis import strategies as st
 
 from pytest_chimera.checks import memo
 from pytest_chimera.checks.consistency import check_consistency
-from pytest_chimera.checks.matching import match
-from pytest_chimera.checks.query import Query
 from pytest_chimera.cli import main
 from pytest_chimera.evidence.facts import Fact, Facts
 
@@ -23,10 +20,8 @@ SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
 def _afresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every line and claim read afresh: the memos of ``Repeats`` off."""
+    """Every line read afresh: the memo of ``Repeats`` off."""
     monkeypatch.setattr(memo.Repeats, "repeat", lambda self, unit: None)
-    monkeypatch.setattr(memo.Repeats, "match", lambda self, q, index, min_labels=None:
-                        match(q, index) if min_labels is None else match(q, index, min_labels))
 
 
 def _both(markdown: str, facts: Facts, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[Any, Any]:
@@ -91,20 +86,6 @@ def test_memos_give_the_verdicts_of_reading_afresh_on_generated_markdown(lines: 
     with pytest.MonkeyPatch.context() as monkeypatch:
         with_memo, afresh = _both("\n".join(lines) + "\n", FACTS, monkeypatch, run=run)
     assert with_memo == afresh
-
-
-def test_the_claim_key_has_every_field_of_a_query() -> None:
-    """A field added to ``Query`` must be part of the claim memo's key, or two claims that differ in it
-    would share a verdict."""
-    compared = [f.name for f in dataclasses.fields(Query) if f.compare]
-    assert sorted(memo.KEYED) == sorted(compared)
-    base = Query(81.2, "ms", 0.05, "", {"ttft"}, ["ttft"], frozenset(), {"mean"}, ["mean"], frozenset(), "ttft 81.2")
-    changed = {"value": -0.0, "unit": "s", "tolerance": 0.5, "bound": "gt", "bag": {"load"}, "seq": ["load"],
-               "models": frozenset({"270m"}), "near_bag": {"max"}, "near_seq": ["max"],
-               "families": frozenset({"gemma3"}), "text": "load 81.2"}
-    for name in compared:
-        assert memo.claim_key(dataclasses.replace(base, **{name: changed[name]})) != memo.claim_key(base), name
-    assert memo.claim_key(dataclasses.replace(base, value=0.0)) != memo.claim_key(dataclasses.replace(base, value=-0.0))
 
 
 # ---- the bound -------------------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from typing import Any, Protocol
 from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks import clauses, fields
 from pytest_chimera.checks.index import FactIndex, index_of
+from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.memo import Repeats
 from pytest_chimera.checks.numbers import Number, find_numbers
 from pytest_chimera.checks.query import Decision, Query, context
@@ -265,9 +266,9 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 if decided is not None:
                     check.decide(decided, index)
                 elif kind == "claim":
-                    check.decide(repeats.match(q, index), index)
+                    check.decide(match(q, index), index)
                 elif run_index is not None:
-                    check.decide(repeats.match(q, run_index, min_labels=1), run_index)
+                    check.decide(match(q, run_index, min_labels=1), run_index)
                 else:
                     check.explanation = "not checked: no run given (pass a ReportRun, or --run run.json)"
             elif kind == "config":

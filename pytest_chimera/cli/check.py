@@ -100,10 +100,10 @@ def run(args: argparse.Namespace) -> int:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             return _usage(f"--run {args.run}: not a run JSON ({type(exc).__name__}: {exc}); pass the run JSON that "
                           "pytest-chimera run --json or a .chimera/ run wrote")
-    parsed: ParsedReport | Outline = outline(markdown)  # all the number check reads; a spec needs the full parse
     structure = None
-    if args.spec is not None:
-        parsed = parse_report(markdown)
+    # the outline is all the number check reads; a spec needs the parsed report (the same numbers and verdicts)
+    parsed: ParsedReport | Outline = outline(markdown) if args.spec is None else parse_report(markdown)
+    if isinstance(parsed, ParsedReport):
         try:
             structure = check_structure(parsed, args.spec)
         except SpecError as exc:
