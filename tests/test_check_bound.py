@@ -39,20 +39,34 @@ FACTS = Facts.from_records([
     Fact("u.tps.mean", 120.0, "tok/s", "u.csv: mean of tokens_s", ("throughput", "mean", "gemma3:1b")),
 ])
 TABLE = ("| model | ttft ms | tok/s |\n|---|---|---|\n| gemma3:270m | 81.2 | 283 |\n| gemma3:1b | 81.2 | 283 |\n"
-         "| gemma3:270m | 283 | 81.2 |\n| gemma3:270m | 81.2 | 283 |\n")
+         "| gemma3:270m | 283 | 81.2 |\n| gemma3:270m | 81.2 | 283 |\n| gemma3:270m | 81.2 | 999 |\n\n"
+         "| run | model | throughput (tok/s) |\n|---|---|---|\n| 1 | gemma3:270m | 283 |\n| 1 | gemma3:1b | 283 |\n")
 
 
 def test_a_repeated_table_cell_is_read_in_its_own_column_and_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same cell text under another header or in another row is another claim; a repeated row takes
-    the earlier one's verdicts on its own line, with its own row as the excerpt."""
+    """The same cell text under another header, row label or model cell is another claim; a repeated cell
+    takes the earlier one's verdict on its own line, with its own row as the excerpt."""
     markdown = "# R\n\n" + TABLE
     with_memo, afresh = _both(markdown, FACTS, monkeypatch)
     assert with_memo == afresh
-    row = {line: [(n["raw"], n["verdict"]) for n in with_memo if n["line"] == line] for line in (5, 6, 7, 8)}
+    row = {line: [(n["raw"], n["verdict"]) for n in with_memo if n["line"] == line] for line in range(5, 16)}
     assert row[5] == row[8] == [("81.2", "supported"), ("283", "supported")]
     assert row[6] == [("81.2", "unverified"), ("283", "unverified")]  # gemma3:1b: another row label
     assert row[7] == [("283", "contradicted"), ("81.2", "unverified")]  # under the other headers
     assert [n["text"] for n in with_memo if n["line"] == 8] == ["gemma3:270m | 81.2 | 283"] * 2
+    assert [n["text"] for n in with_memo if n["line"] == 9][0] == "gemma3:270m | 81.2 | 999"
+    assert row[13][-1] == ("283", "supported") and row[14][-1] == ("283", "unverified")  # the model cell differs
+
+
+def test_a_repeated_code_line_is_read_afresh_under_its_own_snippet() -> None:
+    """A JSON field's verdict depends on the file the lines above its snippet name: the same code line is
+    contradicted under a corpus file that lacks the field and unverified under an example schema."""
+    facts = Facts.from_records([Fact("json.reports/conv_bench_1.json.backends.eager.mean_time_ms", 3.8, "",
+                                     "mean_time_ms", ("mean_time_ms", "mean"))])
+    snippet = '```json\n{\n  "iterations": 1000\n}\n```\n'
+    markdown = f"# R\n\n**File:** conv_bench_1.json\n\n{snippet}\nAn example of a schema we propose:\n\n{snippet}"
+    assert [(n.line, n.verdict) for n in check_consistency(markdown, facts).numbers] == \
+        [(7, "contradicted"), (15, "unverified")]
 
 
 @pytest.mark.parametrize("path", sorted((SHARED / "real_reports").glob("*_*.md"))

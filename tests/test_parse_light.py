@@ -66,3 +66,14 @@ def test_bold_table_cells_keep_their_lines_and_callouts() -> None:
     assert [(b.text, b.line) for b in parsed.bold] == [("Peak:", 6)]
     assert [(c.text, c.line) for c in parsed.callouts] == [("Peak: 283 tok/s", 6)]
     assert parsed.to_json() == _full(markdown).to_json()
+
+
+@pytest.mark.parametrize("cell", ["**b** 1", "__u__ 2", "*e* 3", "_e_ 4", "`c` 5", "[l](u) 6", "![i](p) 7",
+                                  "<b>h</b> 8", "&amp; 9", "a \\| b 10", "\\*x\\* 11", "~~s~~ 12", "plain 13"])
+def test_a_cell_with_markup_is_parsed_inline(cell: str) -> None:
+    """Every character that starts an inline rule sends a table cell to the inline parser (the outline and
+    the parsed report); a cell without one is its own text."""
+    markdown = f"# R\n\n| a | b |\n|---|---|\n| {cell} | x |\n"
+    light, full = rp.outline(markdown), _full(markdown)
+    assert light.tables[0].rows == full.tables[0].rows
+    assert rp.parse_report(markdown).to_json() == full.to_json()
