@@ -221,7 +221,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
     out: list[NumberCheck] = []
     source: list[list[str]] = []  # the report's lines, split on first use
     repeats = Repeats(max_numbers, parsed.source.count("\n") + 1)
-    for unit in cl.units_of(parsed):
+    for unit in cl.iter_units(parsed):
         repeated = repeats.repeat(unit)
         if repeated is not None:
             out.extend(repeated)

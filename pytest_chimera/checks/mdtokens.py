@@ -5,7 +5,8 @@ The full parser is CommonMark plus GFM tables (HTML allowed). The block parser r
 but no inline rules, and stores each table compactly: one ``table_rows`` token holding its rows' cell
 sources instead of ~17 tokens per row (a 10 MB pipe table is 3.7 million tokens, most of a check's peak
 memory). ``parse_inline`` then parses headings and table cells with the full parser's inline rules, so their
-text is the full parse's.
+text is the full parse's (a cell without a character that starts an inline rule is its own text, stripped);
+``parse_paragraph`` does the same for one paragraph, as ``report.parse_report`` reaches it.
 """
 
 from __future__ import annotations
