@@ -70,3 +70,16 @@ def test_a_cell_with_markup_is_parsed_inline(cell: str) -> None:
     light, full = rp.outline(markdown), _full(markdown)
     assert light.tables[0].rows == full.tables[0].rows
     assert rp.parse_report(markdown).to_json() == full.to_json()
+
+
+TABLE = "| a | b |\n|---|---|\n| **x:** 1 | 2 |\n"
+
+
+@pytest.mark.parametrize("markdown", [
+    f"# R\n\n{TABLE}\n**Executive Summary:**\n\ntext 3\n",  # a bold section after a table: level 0 again
+    "# R\n\n> " + TABLE.replace("\n", "\n> ") + "\n**Findings:**\n\n- item 4\n",  # a table in a blockquote
+    "# R\n\n- item\n\n  " + TABLE.replace("\n", "\n  ") + "\n**Key:** value\n\n---\n\n## Workflow Summary\n",
+    f"**Model:** x\n\n{TABLE}\n---\n\n## Workflow Summary\n\nran 5 s\n",  # a table in the would-be header
+])
+def test_tables_in_containers_keep_the_levels_of_the_full_parse(markdown: str) -> None:
+    _same(markdown, specs=())

@@ -93,30 +93,47 @@ def parser(inline: bool = True) -> Any:
     return md
 
 
-class _Rows(list):  # type: ignore[type-arg]
-    """Stands in for the token list while markdown-it's table rule runs: keeps each row's cell sources, not
-    the tokens. A token is complete when the next one is pushed (the rule sets its content after pushing)."""
+class _Pushed:
+    """A token the table rule pushes while ``_compact_table`` runs: the attributes the rule sets, no more."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    __slots__ = ("type", "level", "map", "content", "children", "attrs")
+
+    def __init__(self, ttype: str, level: int) -> None:
+        self.type, self.level, self.map, self.content = ttype, level, None, ""
+
+
+class _Rows:
+    """Stands in for ``StateBlock.push`` while markdown-it's table rule runs: keeps each row's cell sources
+    and line, not tokens (a light stand-in for each, with the level ``push`` gives). A token is complete when
+    the next one is pushed (the rule sets its content and map after pushing)."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
         self.rows: list[list[str]] = []
         self.lines: list[int] = []  # each row's 1-based line
-        self.open: Token | None = None
-        self.last: Token | None = None
+        self.open: _Pushed | None = None
+        self.last: _Pushed | None = None
 
-    def append(self, token: Token) -> None:
+    def push(self, ttype: str, tag: str, nesting: int) -> _Pushed:
         self.flush()
-        self.last = token
-        if token.type == "table_open":
+        state = self.state
+        if nesting < 0:
+            state.level -= 1
+        token = self.last = _Pushed(ttype, state.level)
+        if nesting > 0:
+            state.level += 1
+        if ttype == "table_open":
             self.open = token
-        elif token.type == "tr_open":
+        elif ttype == "tr_open":
             self.rows.append([])
+        return token
 
     def flush(self) -> None:
-        if self.last is not None and self.last.type == "inline":
-            self.rows[-1].append(self.last.content)
-        elif self.last is not None and self.last.type == "tr_open":
-            self.lines.append(self.last.map[0] + 1 if self.last.map else 0)
+        last = self.last
+        if last is not None and last.type == "inline":
+            self.rows[-1].append(last.content)
+        elif last is not None and last.type == "tr_open":
+            self.lines.append(last.map[0] + 1 if last.map else 0)
         self.last = None
 
 
@@ -128,18 +145,18 @@ def _compact_table(state: Any, start: int, end: int, silent: bool) -> bool:
 
     if silent:
         return table(state, start, end, True)
-    tokens, rows = state.tokens, _Rows()
-    state.tokens = rows
+    rows = _Rows(state)
+    state.push = rows.push  # the instance's push while the rule runs
     try:
         found = table(state, start, end, False)
     finally:
-        state.tokens = tokens
+        del state.push
     rows.flush()
     if not found or rows.open is None:
         return found
     token = Token(TABLE_ROWS, "table", 0, map=rows.open.map, level=rows.open.level, block=True)
     token.meta["rows"], token.meta["lines"] = rows.rows, rows.lines
-    tokens.append(token)
+    state.tokens.append(token)
     return found
 
 
