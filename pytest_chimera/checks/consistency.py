@@ -274,7 +274,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             elif kind == "config":
                 _check_config(check, num, options, run is not None)
             out.append(check)
-        repeats.keep(unit, out[first:])
+        repeats.keep(out[first:])
     return ConsistencyResult(out)
 
 

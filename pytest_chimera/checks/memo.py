@@ -40,14 +40,11 @@ class Repeats:
         self.max_numbers, self.lines = max_numbers, lines
         self.counted = 0
         self._lines: dict[tuple[str, ...], list[Any]] = {}
-
-    @staticmethod
-    def _line_key(unit: _Unit) -> tuple[str, ...] | None:
-        return None if unit.in_code else (unit.text, unit.part, unit.context, unit.hint, unit.subject)
+        self._key: tuple[str, ...] | None = None  # the key of the line ``repeat`` was last asked about
 
     def repeat(self, unit: _Unit) -> list[Any] | None:
         """The checks of an earlier line ``unit`` repeats, moved to its line, or ``None``."""
-        key = self._line_key(unit)
+        key = self._key = None if unit.in_code else (unit.text, unit.part, unit.context, unit.hint, unit.subject)
         earlier = self._lines.get(key) if key is not None else None
         if earlier is None:
             return None
@@ -66,8 +63,8 @@ class Repeats:
         if self.max_numbers is not None and self.counted > self.max_numbers:
             raise TooManyNumbers(self.max_numbers, unit.line, self.lines)
 
-    def keep(self, unit: _Unit, checks: list[Any]) -> None:
-        """Remember the checks of a line read afresh."""
-        key = self._line_key(unit)
+    def keep(self, checks: list[Any]) -> None:
+        """Remember the checks of the line ``repeat`` was last asked about, read afresh."""
+        key = self._key
         if key is not None and len(self._lines) < MAX_LINES:
             self._lines[key] = checks
