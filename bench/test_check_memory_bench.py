@@ -1,13 +1,16 @@
-"""Peak memory (and time) of ``pytest-chimera check`` on 1 and 10 MB reports, each in a fresh interpreter.
+"""``pytest-chimera check`` on 1 and 10 MB reports against the real corpus: time and peak memory, each case in a
+fresh interpreter.
 
-Run: ``cd bench && pytest test_check_memory_bench.py -s`` (needs ../shared/corpus/chimeraforge; prints the
-figures, never asserts them). Issue 14 measured 2.3 GB and 114 s for a 10 MB report; the README states the
-bound this measures. Two shapes of report, random values so that no two lines are alike: ``prose``, the
-check benchmark's sentence shapes (bullets, bold callouts, about one number per twelve words), and ``table``,
-one pipe table row after another (five cells, four numbers), the heaviest shape per byte found. The corpus
-is the real 101-file one (7,493 facts). Peak RSS is the child's own VmHWM (``ru_maxrss`` would carry over
-the forking parent's peak); the baseline is the same child before the check
-(Python, pandas and the CLI imported).
+Run: ``cd bench && pytest test_check_memory_bench.py -s`` (needs ../shared/corpus/chimeraforge and the seed
+report; prints the figures, never asserts them). ``CHIMERA_BENCH_OTHER=/path/to/other/checkout`` runs every
+case with that checkout's package too, interleaved ("before"; an option it lacks, ``--max-numbers``, is left
+out: it checks every number). Three shapes: ``prose``, the check benchmark's sentence shapes with random values
+(bullets, bold callouts, about one number per twelve words: no two lines alike); ``table``, one pipe table
+row after another (five cells, four numbers), the heaviest shape per byte found; ``loop``, the seed report
+repeated, as a model stuck in a loop writes. The corpus is the real 101-file one (12,141 facts). Each case runs
+with the default ``--max-numbers`` (50,000): a report with more numbers on distinct lines ends with exit 2;
+``--max-numbers 0`` checks everything. Peak RSS is the child's own VmHWM (``ru_maxrss`` would carry over the
+forking parent's peak); the baseline is the same child before the check (Python, pandas and the CLI imported).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ SIZES_MB = (1, 10)
 # Runs the check in-process and prints its peak RSS (KiB) before and after, and the check's wall/CPU seconds.
 _CHILD = """
 import os, sys, time
+import pytest_chimera
 from pytest_chimera.cli import main
 import pandas  # noqa: F401 - the check imports it; counted in the baseline
 def hwm():
@@ -34,10 +38,14 @@ def hwm():
 before = hwm()
 sys.stdout = open(os.devnull, "w")
 start, cpu = time.perf_counter(), time.process_time()
-code = main(["check", sys.argv[1], "--corpus", sys.argv[2]])
+code = main(["check", sys.argv[1], "--corpus", sys.argv[2], *sys.argv[3:]])
 wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-print(before, hwm(), f"{wall:.2f}", f"{cpu:.2f}", code, file=sys.stderr)
+print(pytest_chimera.__file__, before, hwm(), f"{wall:.2f}", f"{cpu:.2f}", code, file=sys.stderr)
 """
+# (shape, MB, extra arguments)
+CASES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
+    ("prose", 1, ()), ("prose", 10, ()), ("table", 1, ()), ("table", 1, ("--max-numbers", "0")), ("table", 10, ()),
+    ("table", 10, ("--spec", "insight")), ("loop", 10, ()))
 
 
 def _values(rng: random.Random) -> dict[str, Any]:
@@ -75,30 +83,51 @@ def make_table_report(size_bytes: int, seed: int = 3) -> str:
     return "\n".join(parts) + "\n"
 
 
+def make_loop_report(size_bytes: int, seed_report: Path) -> str:
+    """The seed report written again and again to about ``size_bytes``, as a model stuck in a loop does."""
+    body = seed_report.read_text(encoding="utf-8")
+    return body * (size_bytes // len(body) + 1)
+
+
 SHAPES = {"prose": make_report, "table": make_table_report}
 
 
-def test_check_peak_memory(tmp_path: Path, chimeraforge_corpus: Path, benchmark: BenchmarkFixture) -> None:
-    rows: dict[tuple[str, int], dict[str, Any]] = {}
-    for shape, make in SHAPES.items():
-        for mb in SIZES_MB:
-            report = tmp_path / f"{shape}_{mb}mb.md"
-            report.write_text(make(mb * 1_000_000), encoding="utf-8")
-            child = subprocess.run([sys.executable, "-c", _CHILD, str(report), str(chimeraforge_corpus)],
-                                   capture_output=True, text=True, check=True)
-            before, after, wall, cpu, code = child.stderr.split()[-5:]
-            rows[shape, mb] = {"baseline_mib": int(before) / 1024, "peak_mib": int(after) / 1024,
-                               "wall_s": float(wall), "cpu_s": float(cpu), "exit": int(code),
-                               "lines": report.read_text(encoding="utf-8").count("\n")}
+def _run(report: Path, corpus: Path, args: tuple[str, ...], checkout: str | None) -> dict[str, Any]:
+    env = dict(os.environ)
+    if checkout is not None:  # the other checkout's package first on the path; it has no --max-numbers
+        env["PYTHONPATH"] = checkout
+        if "--max-numbers" in args:
+            at = args.index("--max-numbers")
+            args = args[:at] + args[at + 2:]
+    child = subprocess.run([sys.executable, "-c", _CHILD, str(report), str(corpus), *args],
+                           capture_output=True, text=True, env=env, check=False)
+    if child.returncode:
+        raise AssertionError(f"the child failed:\n{child.stderr[-2000:]}")
+    package, before, after, wall, cpu, code = child.stderr.split()[-6:]
+    assert checkout is None or package.startswith(checkout), package
+    return {"baseline_mib": int(before) / 1024, "peak_mib": int(after) / 1024, "wall_s": float(wall),
+            "cpu_s": float(cpu), "exit": int(code)}
+
+
+def test_check_peak_memory(tmp_path: Path, chimeraforge_corpus: Path, seed_report: Path,
+                           benchmark: BenchmarkFixture) -> None:
+    other = os.environ.get("CHIMERA_BENCH_OTHER")
+    sides = {"this": None} | ({"other": other} if other else {})
+    rows: dict[tuple[str, str, int, tuple[str, ...]], dict[str, Any]] = {}
+    for shape, mb, args in CASES:
+        report = tmp_path / f"{shape}_{mb}mb.md"
+        if not report.exists():
+            text = make_loop_report(mb * 1_000_000, seed_report) if shape == "loop" else SHAPES[shape](mb * 1_000_000)
+            report.write_text(text, encoding="utf-8")
+        for side, checkout in sides.items():
+            rows[side, shape, mb, args] = _run(report, chimeraforge_corpus, args, checkout)
+            rows[side, shape, mb, args]["lines"] = report.read_text(encoding="utf-8").count("\n")
     print(f"\npytest-chimera check against the real corpus, each in a fresh interpreter "
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
-    for (shape, mb), r in rows.items():
-        print(f"  {shape:<5} {mb:>2} MB ({r['lines']:,} lines): peak RSS {r['peak_mib']:.0f} MiB (baseline "
-              f"{r['baseline_mib']:.0f} MiB, +{r['peak_mib'] - r['baseline_mib']:.0f} MiB); check "
-              f"{r['wall_s']:.1f} s wall / {r['cpu_s']:.1f} s CPU; exit {r['exit']}")
-    for shape in SHAPES:
-        big, small = rows[shape, SIZES_MB[-1]], rows[shape, SIZES_MB[0]]
-        per_mb = (big["peak_mib"] - small["peak_mib"]) / (SIZES_MB[-1] - SIZES_MB[0])
-        print(f"  {shape}: {per_mb:.0f} MiB of peak RSS per MB of report from {SIZES_MB[0]} to {SIZES_MB[-1]} MB")
-    benchmark.extra_info.update({f"{shape}_{mb}mb": r for (shape, mb), r in rows.items()})
+    for (side, shape, mb, args), r in rows.items():
+        label = f"{side:<5} {shape:<5} {mb:>2} MB {' '.join(args):<18}"
+        print(f"  {label} ({r['lines']:,} lines): {r['cpu_s']:.1f} s CPU / {r['wall_s']:.1f} s wall, peak RSS "
+              f"{r['peak_mib']:.0f} MiB (baseline {r['baseline_mib']:.0f} MiB); exit {r['exit']}")
+    benchmark.extra_info.update({f"{side}_{shape}_{mb}mb{'_'.join(args)}": r
+                                 for (side, shape, mb, args), r in rows.items()})
     benchmark.pedantic(lambda: None, rounds=1)

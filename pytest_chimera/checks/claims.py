@@ -8,6 +8,7 @@ normalised here (``tokens``) the same way the fact index normalises the facts' l
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -95,12 +96,17 @@ def _norm_model(name: str) -> str:
     return re.sub(r"[:_ ]", "-", name.lower())
 
 
+def _has_digit(text: str) -> bool:
+    """``any(ch.isdigit() for ch in text)``, by a regular expression where the text is ASCII."""
+    return _DIGITS.search(text) is not None if text.isascii() else any(ch.isdigit() for ch in text)
+
+
 @lru_cache(maxsize=4096)
 def families_named(text: str) -> frozenset[str]:
     """Model families named in a piece of text ("gemma3", also inside "gemma3:270m")."""
     from pytest_chimera.evidence import labels as lb
 
-    if not any(ch.isdigit() for ch in text):
+    if not _has_digit(text):
         return frozenset()
     return frozenset(phrase_text for f in lb.families_in_text(text) if (phrase_text := _norm_model(f)))
 
@@ -110,7 +116,7 @@ def models_named(text: str) -> frozenset[str]:
     """Normalised specific model forms named in a piece of text (the family alone names no model)."""
     from pytest_chimera.evidence import labels as lb
 
-    if not any(ch.isdigit() for ch in text):
+    if not _has_digit(text):
         return frozenset()
     out: set[str] = set()
     for m in lb.models_in_text(text):
@@ -165,8 +171,14 @@ def units_of(parsed: ParsedReport | Outline) -> list[_Unit]:
     Lines no block covers but that hold a digit (the markdown parser gives up below 20 levels of nested
     blockquotes or lists) are read as plain lines, their container markers stripped: nesting never hides a
     number."""
+    return list(iter_units(parsed))
+
+
+def iter_units(parsed: ParsedReport | Outline) -> Iterator[_Unit]:
+    """``units_of``, a table's cells made as they are read (a 10 MB table has a million), unless lines no block
+    covers must be sorted in."""
     lines = parsed.source.split("\n")
-    out: list[_Unit] = []
+    out: list[_Unit | Iterator[_Unit]] = []  # units, and each table's cells to come
     covered = bytearray(len(lines) + 2)
     for block in parsed.blocks:
         lo, hi = max(block.line_start, 0), min(max(block.line_end, block.line_start), len(lines))
@@ -177,7 +189,7 @@ def units_of(parsed: ParsedReport | Outline) -> list[_Unit]:
         if block.kind == "table":
             table = next((t for t in parsed.tables if t.line == block.line_start), None)
             if table is not None:
-                out.extend(_table_units(table, block.part))
+                out.append(_table_units(table, block.part))
                 last = min(table.line + 1 + len(table.rows), len(lines))
                 covered[table.line:last + 1] = b"\x01" * max(0, last + 1 - table.line)
             continue
@@ -195,24 +207,30 @@ def units_of(parsed: ParsedReport | Outline) -> list[_Unit]:
             if raw.strip():
                 out.append(_Unit(k, raw, block.part))
     missed = [k for k in range(1, len(lines) + 1) if not covered[k] and _DIGIT.search(lines[k - 1])]
-    if missed:
-        spans = sorted((span["line_start"], span["line_end"], name) for name, span in parsed.parts.items())
-        for k in missed:
-            part = next((name for a, b, name in spans if a <= k <= b), "body")
-            raw = lines[k - 1]
-            out.append(_Unit(k, raw[_CONTAINERS.match(raw).end():], part))  # type: ignore[union-attr]
-        out.sort(key=lambda u: u.line)
-    return out
+    if not missed:
+        for piece in out:
+            if isinstance(piece, _Unit):
+                yield piece
+            else:
+                yield from piece
+        return
+    flat = [unit for piece in out for unit in ((piece,) if isinstance(piece, _Unit) else piece)]
+    spans = sorted((span["line_start"], span["line_end"], name) for name, span in parsed.parts.items())
+    for k in missed:
+        part = next((name for a, b, name in spans if a <= k <= b), "body")
+        raw = lines[k - 1]
+        flat.append(_Unit(k, raw[_CONTAINERS.match(raw).end():], part))  # type: ignore[union-attr]
+    flat.sort(key=lambda u: u.line)
+    yield from flat
 
 
 _UNIT_HEADERS = frozenset({"unit", "units"})
 _SUBJECT_HEADER = re.compile(r"\b(?:model|variant|size|name|file)", re.I)
 
 
-def _table_units(table: Any, part: str) -> list[_Unit]:
+def _table_units(table: Any, part: str) -> Iterator[_Unit]:
     """One unit per cell; its context is the row label (with the first column's header, which says what the
     labels are: "File Type") and the column header; a "Units" column gives the row's numbers their unit."""
-    out: list[_Unit] = []
     header = [clean(h).strip() for h in table.header]
     units_col = next((j for j, h in enumerate(header) if h.lower() in _UNIT_HEADERS), None)
     for r, row in enumerate(table.rows):
@@ -226,8 +244,7 @@ def _table_units(table: Any, part: str) -> list[_Unit]:
             head = header[j] if j < len(header) else ""
             ctx = f"{label} {head}" if j else head
             hint = f"{unit_cell} {head} {label} {first}" if j else head
-            out.append(_Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint, subject))
-    return out
+            yield _Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint, subject)
 
 
 def sentences(text: str) -> list[tuple[int, str]]:

@@ -54,6 +54,7 @@ from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks import clauses, fields
 from pytest_chimera.checks.index import FactIndex, index_of
 from pytest_chimera.checks.matching import match
+from pytest_chimera.checks.memo import Repeats
 from pytest_chimera.checks.numbers import Number, find_numbers
 from pytest_chimera.checks.query import Decision, Query, context
 from pytest_chimera.checks.report import Outline, ParsedReport, outline
@@ -205,9 +206,11 @@ def run_facts(run: RunLike | Mapping[str, Any]) -> tuple[Facts, dict[str, float]
 
 
 def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
-                      run: RunLike | Mapping[str, Any] | None = None) -> ConsistencyResult:
+                      run: RunLike | Mapping[str, Any] | None = None, max_numbers: int | None = None
+                      ) -> ConsistencyResult:
     """Classify every number of ``report`` and give each claim (and, with ``run``, each run metric and
-    config number) a verdict against ``facts``."""
+    config number) a verdict against ``facts``. A line that repeats an earlier one takes its checks (see
+    ``memo``); ``max_numbers``: raise ``memo.TooManyNumbers`` once the numbers on the other lines exceed it."""
     parsed = outline(report) if isinstance(report, str) else report  # the numbers need no more than the outline
     index = index_of(facts)
     run_index: FactIndex | None = None
@@ -217,11 +220,18 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
         run_index = FactIndex(rf)
     out: list[NumberCheck] = []
     source: list[list[str]] = []  # the report's lines, split on first use
-    for unit in cl.units_of(parsed):
+    repeats = Repeats(max_numbers, parsed.source.count("\n") + 1)
+    for unit in cl.iter_units(parsed):
+        repeated = repeats.repeat(unit)
+        if repeated is not None:
+            out.extend(repeated)
+            continue
         text = unit.text if unit.in_code else cl.BULLET.sub("", cl.clean(unit.text), count=1)
         nums = find_numbers(text)
         if not nums:
             continue
+        repeats.count(len(nums), unit)
+        first = len(out)
         lead = cl.lead(cl.LINE_LEAD.sub("", text, count=1) if not unit.in_code else text)
         kinds = [cl.classify(num, unit, text[max(0, num.start - 30):num.start]) for num in nums]
         wanted = {k for k, (kind, _) in enumerate(kinds) if kind in ("claim", "run_metric")}
@@ -264,6 +274,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             elif kind == "config":
                 _check_config(check, num, options, run is not None)
             out.append(check)
+        repeats.keep(out[first:])
     return ConsistencyResult(out)
 
 

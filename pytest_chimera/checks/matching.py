@@ -118,7 +118,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         key = (name, weights, q.models, q.families, min_labels)
         cached = index.candidates.get(key)
         if cached is not None:
-            return cached, 0.0, None
+            return (None if cached is _NONE else cached), 0.0, None
         flat = np.concatenate([d.postings[p] for p in rare_ph])
         local = sorted_unique(flat)
         pos = local.searchsorted(flat)
@@ -153,6 +153,8 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     if best_all is not None and local.size:  # the best fits are all the facts carrying the common words:
         best_all = (name, phrases, ids)  # filtered on demand (``_all_best``), only if one of them agrees
     if local.size == 0:
+        if key is not None:  # no candidate for these words: remembered too (a model the corpus lacks)
+            _remember(index, key, _NONE)
         return None, part_top, None
     rare_hit = np.zeros(local.size, dtype=bool)
     unbound = name in FILE_DIMS and not any(p in index.model_phrases for p in phrases)
@@ -164,10 +166,17 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         hits = hits + 1  # "44 JSON files", "JSON (43.6%)": the count noun or percent sign names the quantity
     part = (scores, d.facts_array[local], d.values[local], rare_hit & (hits >= min_labels))
     if key is not None:
-        if len(index.candidates) >= CANDIDATE_CACHE:
-            index.candidates.clear()
-        index.candidates[key] = part
+        _remember(index, key, part)
     return part, part_top, best_all
+
+
+_NONE: Part = (None, None, None, None)  # a remembered empty candidate set
+
+
+def _remember(index: FactIndex, key: Any, part: Part) -> None:
+    if len(index.candidates) >= CANDIDATE_CACHE:
+        index.candidates.clear()
+    index.candidates[key] = part
 
 
 def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]], local: Any) -> Any:

@@ -5,11 +5,13 @@ The full parser is CommonMark plus GFM tables (HTML allowed). The block parser r
 but no inline rules, and stores each table compactly: one ``table_rows`` token holding its rows' cell
 sources instead of ~17 tokens per row (a 10 MB pipe table is 3.7 million tokens, most of a check's peak
 memory). ``parse_inline`` then parses headings and table cells with the full parser's inline rules, so their
-text is the full parse's.
+text is the full parse's (a cell without a character that starts an inline rule is its own text, stripped);
+``parse_paragraph`` does the same for one paragraph, as ``report.parse_report`` reaches it.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +20,9 @@ if TYPE_CHECKING:
 
 TABLE_ROWS = "table_rows"  # the block parser's compact table: ``meta["rows"]``, first the header row
 _BATCH = 4096  # table cells parsed inline at a time (their tokens are dropped after each batch)
+# a character that starts one of the full parser's inline rules (escape, code, emphasis, link, image, autolink,
+# HTML, entity; ``~`` for strikethrough should it be enabled): a cell without any is its own text, stripped
+_INLINE_START = re.compile(r"[\\`*_\[\]!<&~\n]")
 
 
 def inline_text(token: Token) -> str:
@@ -88,27 +93,47 @@ def parser(inline: bool = True) -> Any:
     return md
 
 
-class _Rows(list):  # type: ignore[type-arg]
-    """Stands in for the token list while markdown-it's table rule runs: keeps each row's cell sources, not
-    the tokens. A token is complete when the next one is pushed (the rule sets its content after pushing)."""
+class _Pushed:
+    """A token the table rule pushes while ``_compact_table`` runs: the attributes the rule sets, no more."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    __slots__ = ("type", "level", "map", "content", "children", "attrs")
+
+    def __init__(self, ttype: str, level: int) -> None:
+        self.type, self.level, self.map, self.content = ttype, level, None, ""
+
+
+class _Rows:
+    """Stands in for ``StateBlock.push`` while markdown-it's table rule runs: keeps each row's cell sources
+    and line, not tokens (a light stand-in for each, with the level ``push`` gives). A token is complete when
+    the next one is pushed (the rule sets its content and map after pushing)."""
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
         self.rows: list[list[str]] = []
-        self.open: Token | None = None
-        self.last: Token | None = None
+        self.lines: list[int] = []  # each row's 1-based line
+        self.open: _Pushed | None = None
+        self.last: _Pushed | None = None
 
-    def append(self, token: Token) -> None:
+    def push(self, ttype: str, tag: str, nesting: int) -> _Pushed:
         self.flush()
-        self.last = token
-        if token.type == "table_open":
+        state = self.state
+        if nesting < 0:
+            state.level -= 1
+        token = self.last = _Pushed(ttype, state.level)
+        if nesting > 0:
+            state.level += 1
+        if ttype == "table_open":
             self.open = token
-        elif token.type == "tr_open":
+        elif ttype == "tr_open":
             self.rows.append([])
+        return token
 
     def flush(self) -> None:
-        if self.last is not None and self.last.type == "inline":
-            self.rows[-1].append(self.last.content)
+        last = self.last
+        if last is not None and last.type == "inline":
+            self.rows[-1].append(last.content)
+        elif last is not None and last.type == "tr_open":
+            self.lines.append(last.map[0] + 1 if last.map else 0)
         self.last = None
 
 
@@ -120,26 +145,27 @@ def _compact_table(state: Any, start: int, end: int, silent: bool) -> bool:
 
     if silent:
         return table(state, start, end, True)
-    tokens, rows = state.tokens, _Rows()
-    state.tokens = rows
+    rows = _Rows(state)
+    state.push = rows.push  # the instance's push while the rule runs
     try:
         found = table(state, start, end, False)
     finally:
-        state.tokens = tokens
+        del state.push
     rows.flush()
     if not found or rows.open is None:
         return found
     token = Token(TABLE_ROWS, "table", 0, map=rows.open.map, level=rows.open.level, block=True)
-    token.meta["rows"] = rows.rows
-    tokens.append(token)
+    token.meta["rows"], token.meta["lines"] = rows.rows, rows.lines
+    state.tokens.append(token)
     return found
 
 
-def parse_inline(tokens: list[Token], env: dict[str, Any]) -> None:
+def parse_inline(tokens: list[Token], env: dict[str, Any], keep_cells: bool = False) -> None:
     """Parse what the block parser left unparsed that the outline reads, exactly as the full parse does (its
     inline rules, then its text joining; ``env`` carries the link reference definitions the block pass
     found): each heading's inline token gets its children, each compact table's cell sources become the
-    cells' texts (``inline_text``, stripped)."""
+    cells' texts (``inline_text``, stripped). ``keep_cells``: the parsed inline token of each cell that has
+    markup is kept in the table token's ``meta["parsed"]`` by (row, cell), for its bold spans."""
     from markdown_it.rules_core import inline, text_join
     from markdown_it.rules_core.state_core import StateCore
     from markdown_it.token import Token
@@ -154,10 +180,33 @@ def parse_inline(tokens: list[Token], env: dict[str, Any]) -> None:
     for tok in tokens:
         if tok.type != TABLE_ROWS:
             continue
-        cells = [(row, k) for row in tok.meta["rows"] for k in range(len(row))]
+        rows = tok.meta["rows"]
+        cells = []  # the cells to parse, by (row, cell); a plain one is its own text, stripped (most of a table)
+        for r, row in enumerate(rows):
+            for k, cell in enumerate(row):
+                if _INLINE_START.search(cell) is None:
+                    row[k] = cell.strip()
+                else:
+                    cells.append((r, k))
+        kept: dict[tuple[int, int], Token] = {}
         for at in range(0, len(cells), _BATCH):
             batch = cells[at:at + _BATCH]
-            parsed = [Token("inline", "", 0, content=row[k], children=[]) for row, k in batch]
+            parsed = [Token("inline", "", 0, content=rows[r][k], children=[]) for r, k in batch]
             run(parsed)
-            for (row, k), cell in zip(batch, parsed, strict=True):
-                row[k] = inline_text(cell).strip()
+            for (r, k), cell in zip(batch, parsed, strict=True):
+                rows[r][k] = inline_text(cell).strip()
+                if keep_cells:
+                    kept[r, k] = cell
+        if keep_cells:
+            tok.meta["parsed"] = kept
+
+
+def parse_paragraph(token: Token, env: dict[str, Any]) -> None:
+    """Give an inline token the block parser left unparsed its children, as the full parse would."""
+    from markdown_it.rules_core import inline, text_join
+    from markdown_it.rules_core.state_core import StateCore
+
+    token.children = []
+    state = StateCore("", parser(), env, [token])
+    inline(state)
+    text_join(state)

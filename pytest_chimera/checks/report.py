@@ -22,7 +22,15 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pytest_chimera.checks.mdtokens import TABLE_ROWS, bold_spans, inline_text, only_bold, parse_inline, parser
+from pytest_chimera.checks.mdtokens import (
+    TABLE_ROWS,
+    bold_spans,
+    inline_text,
+    only_bold,
+    parse_inline,
+    parse_paragraph,
+    parser,
+)
 from pytest_chimera.checks.repetition import WORD_RE as _WORD_RE
 from pytest_chimera.checks.repetition import Repetition, measure_repetition
 
@@ -255,10 +263,23 @@ def outline(markdown: str) -> Outline:
 
 
 def parse_report(markdown: str) -> ParsedReport:
-    """Parse a markdown report into a ``ParsedReport``; any text parses (nothing raises)."""
-    tokens = parser().parse(markdown)
+    """Parse a markdown report into a ``ParsedReport``; any text parses (nothing raises).
+
+    The outline's block parse (a table one token), then the inline parse of each paragraph as the walk reaches
+    it: the full parse's result, without the full parse's tokens of every table cell at once (a 10 MB pipe
+    table is 3.7 million of them)."""
+    env: dict[str, Any] = {}
+    tokens = parser(inline=False).parse(markdown, env)
+    parse_inline(tokens, env, keep_cells=True)
+    return _report(markdown, tokens, env)
+
+
+def _report(markdown: str, tokens: list[Token], env: dict[str, Any] | None) -> ParsedReport:
+    """The ``ParsedReport`` of a token stream: the block parser's (``env``: its link references, see
+    ``_walk``), or with ``env`` ``None`` the full parser's (what ``parse_report`` gave before; its tests
+    compare the two)."""
     layout, parts = _layout_parts(tokens, markdown.count("\n") + 1)
-    walk = _walk(tokens, parts)
+    walk = _walk(tokens, parts, env)
     sections, blocks = walk.sections, walk.blocks
     words = [count_words(b.text) if b.text else 0 for b in blocks]  # a word never spans a joining newline
     _fill_sections(sections, blocks, words)
@@ -299,9 +320,11 @@ class _Walked:
     orphans: dict[str, list[str]] = field(default_factory=lambda: {"numbered_item": [], "bullet_item": []})
 
 
-def _walk(tokens: list[Token], parts: dict[str, dict[str, int]]) -> _Walked:
-    """Sections, tables, blocks, bold spans and callouts of a token stream (inline tokens without children, as
-    ``outline`` leaves paragraphs, give empty texts and no bold spans; its tables' cells give none either)."""
+def _walk(tokens: list[Token], parts: dict[str, dict[str, int]], env: dict[str, Any] | None = None) -> _Walked:
+    """Sections, tables, blocks, bold spans and callouts of a token stream. Without ``env`` (the outline)
+    paragraphs stay unparsed: empty texts and no bold spans, and table cells give none either; with it each
+    paragraph is parsed inline when reached (its children dropped after) and the bold spans of the cells
+    ``parse_inline`` kept are collected."""
 
     def part_of(line: int) -> str:
         for name, span in parts.items():
@@ -365,9 +388,13 @@ def _walk(tokens: list[Token], parts: dict[str, dict[str, int]]) -> _Walked:
             table_rows = None
         elif t == TABLE_ROWS:  # the block parser's compact table, its cells' texts parsed (``mdtokens``)
             header, *body = tok.meta["rows"]
+            for (r, _), cell in sorted(tok.meta.get("parsed", {}).items()) if env is not None else ():
+                _collect_bold(cell, tok.meta["lines"][r], part_of(line), bolds, callouts)
             _add_table(out, Table(header, body, line, current()), line, part_of(line))
         elif t == "paragraph_open":
             inline = tokens[i + 1]
+            if env is not None:
+                parse_paragraph(inline, env)
             end = tok.map[1] if tok.map else line
             part = part_of(line)
             text = inline_text(inline)
@@ -391,6 +418,8 @@ def _walk(tokens: list[Token], parts: dict[str, dict[str, int]]) -> _Walked:
                         out.orphans[kind].append(text.strip())
                 blocks.append(Block(kind, line, max(end, line), part, current(), text, lead))
             _collect_bold(inline, line, part, bolds, callouts)
+            if env is not None:
+                inline.children = []  # read: its tokens are not needed again
             i += 3
             continue
         elif t in ("fence", "code_block", "html_block"):

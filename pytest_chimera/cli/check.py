@@ -4,7 +4,8 @@ Parses the report, applies the structure spec (when given) and checks every numb
 the corpus (and, with ``--run``, the run metrics and options against that run's JSON). Exit 0 when every
 check passes, 1 when a structure rule fails, more numbers are contradicted (or unverified) than allowed or
 fewer model-written numbers were checked than ``--min-checked`` (``min_checked=`` of ``assert_consistent``),
-2 on a usage error (a missing or unreadable file, a bad spec: the message names it).
+2 on a usage error (a missing or unreadable file, a bad spec: the message names it) and on a report with more
+numbers to check than ``--max-numbers`` (default ``DEFAULT_MAX_NUMBERS``: a report that size would take minutes).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_chimera.checks.assertions import DEFAULT_MIN_CHECKED
+from pytest_chimera.checks.memo import DEFAULT_MAX_NUMBERS
 
 
 def _count(text: str) -> int:
@@ -50,6 +52,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--min-checked", type=_count, default=DEFAULT_MIN_CHECKED, metavar="N",
                         help="numbers written by the model (outside the blocks the agent assembles) that must be "
                         "checked, else exit 1: a check of nothing proves nothing (default: %(default)s)")
+    parser.add_argument("--max-numbers", type=_count, default=DEFAULT_MAX_NUMBERS, metavar="N",
+                        help="numbers to check at most (lines that repeat an earlier line are free); a report with "
+                        "more ends with exit 2 instead of running for minutes; 0: no limit (default: %(default)s)")
     parser.add_argument("--json", action="store_true",
                         help='print {"report", "numbers", "structure", "summary"} as JSON')
     parser.set_defaults(func=run)
@@ -64,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
     """The ``check`` command; returns the exit code."""
     from pytest_chimera.checks.assertions import consistency_failed, consistency_summary, model_checked
     from pytest_chimera.checks.consistency import check_consistency
+    from pytest_chimera.checks.memo import TooManyNumbers
     from pytest_chimera.checks.report import Outline, ParsedReport, outline, parse_report
     from pytest_chimera.checks.structure import SpecError, check_structure
     from pytest_chimera.evidence.formats import decode
@@ -94,10 +100,10 @@ def run(args: argparse.Namespace) -> int:
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             return _usage(f"--run {args.run}: not a run JSON ({type(exc).__name__}: {exc}); pass the run JSON that "
                           "pytest-chimera run --json or a .chimera/ run wrote")
-    parsed: ParsedReport | Outline = outline(markdown)  # all the number check reads; a spec needs the full parse
     structure = None
-    if args.spec is not None:
-        parsed = parse_report(markdown)
+    # the outline is all the number check reads; a spec needs the parsed report (the same numbers and verdicts)
+    parsed: ParsedReport | Outline = outline(markdown) if args.spec is None else parse_report(markdown)
+    if isinstance(parsed, ParsedReport):
         try:
             structure = check_structure(parsed, args.spec)
         except SpecError as exc:
@@ -106,7 +112,11 @@ def run(args: argparse.Namespace) -> int:
     from pytest_chimera.evidence.facts import compute_facts
 
     facts = compute_facts(load_corpus(args.corpus))
-    result = check_consistency(parsed, facts, run=run)
+    try:
+        result = check_consistency(parsed, facts, run=run, max_numbers=args.max_numbers or None)
+    except TooManyNumbers as exc:
+        return _usage(f"REPORT.md {args.report}: {exc}; checking them all takes minutes: raise the limit with "
+                      f"--max-numbers N (0: no limit), or check a shorter report")
     counts = result.counts()
     structure_failed = len(structure.failed) if structure is not None else 0
     limits = (args.max_contradicted, args.max_unverified, args.min_checked)
