@@ -75,6 +75,11 @@ LINES: list[tuple[str, list[tuple[str, float, str, float, str, int, int, str | N
                                                 ("+4 ms", 4.0, "ms", 0.5, "quantity", 24, 29, None),
                                                 ("\u22122 s", -2.0, "s", 0.5, "quantity", 31, 35, None)]),
     ("a-5 then (-7 ms)", [("-7 ms", -7.0, "ms", 0.5, "quantity", 10, 15, None)]),
+    # at the start of a line: the sign is the number's (no character before it to read as a word's)
+    ("-3.5% was the drop", [("-3.5%", -3.5, "%", 0.05, "quantity", 0, 5, None)]),
+    ("+12 ms on gemma", [("+12 ms", 12.0, "ms", 0.5, "quantity", 0, 6, None)]),
+    ("/5 files were read in", [("5 files", 5.0, "files", 0.5, "quantity", 1, 8, None)]),
+    ("x-5 ms", []),
     ("1,234,567.89 bytes", [("1,234,567.89 bytes", 1234567.89, "B", 0.005, "quantity", 0, 18, None)]),
     ("v1.2.3 and 3.5.1 builds, 2.0 GB", [("2.0 GB", 2.0, "GB", 0.05, "quantity", 25, 31, None)]),
     ("from 8-16GB and 12 to 35 seconds, between 5 and 7 ms",
