@@ -80,6 +80,11 @@ LINES: list[tuple[str, list[tuple[str, float, str, float, str, int, int, str | N
     ("+12 ms on gemma", [("+12 ms", 12.0, "ms", 0.5, "quantity", 0, 6, None)]),
     ("/5 files were read in", [("5 files", 5.0, "files", 0.5, "quantity", 1, 8, None)]),
     ("x-5 ms", []),
+    # digits glued to letters, an underscore or a dash and a letter: an identifier, and the numbers after it count
+    ("Step 2 saw 3abc", [("2", 2.0, "", 0.5, "ordinal", 5, 6, None)]),
+    ("5qz then 7 ms", [("7 ms", 7.0, "ms", 0.5, "quantity", 9, 13, None)]),
+    ("5_runs then 7 ms", [("7 ms", 7.0, "ms", 0.5, "quantity", 12, 16, None)]),
+    ("a 3-d plot and 7 ms", [("7 ms", 7.0, "ms", 0.5, "quantity", 15, 19, None)]),
     ("1,234,567.89 bytes", [("1,234,567.89 bytes", 1234567.89, "B", 0.005, "quantity", 0, 18, None)]),
     ("v1.2.3 and 3.5.1 builds, 2.0 GB", [("2.0 GB", 2.0, "GB", 0.05, "quantity", 25, 31, None)]),
     ("from 8-16GB and 12 to 35 seconds, between 5 and 7 ms",
