@@ -250,3 +250,31 @@ def test_a_quoted_field_in_prose_is_no_json_snippet() -> None:
         md = f"# R\n\n**File:** conv_bench_1.json\n\n```json\n{{\"file\": \"conv_bench_1.json\"}}\n```\n{prose}\n"
         [n] = [n for n in check_consistency(md, JSON_FACTS).numbers if n.kind == "claim"]
         assert n.rule != "derived"
+
+
+def _facts(*rows: tuple[str, float, str, tuple[str, ...]]) -> Facts:
+    return Facts.from_records([Fact(key, value, unit, f"test: {key}", labels) for key, value, unit, labels in rows])
+
+
+GEMMA = ("throughput", "tokens per second", "gemma3:270m", "gemma3-270m", "270m", "gemma3")
+RULE_CASES = [
+    ("exact fact", "Markdown files: 30.", FACTS, ("the fact it names is 29 files",)),
+    ("span", "gemma3:270m reached 5 tok/s of throughput.",
+     _facts(*((f"tps{k}", v, "tok/s", GEMMA) for k, v in enumerate((212.0, 250.0, 303.9)))),
+     ("between 212 tok/s and 304 tok/s", "(3 facts)", "25% margin")),
+    ("chance guard", "The mean latency was 12 ms.",
+     _facts(*((f"l{k}", 10 + 4 * k / 40, "ms", ("latency", "mean")) for k in range(40))),
+     ("40 facts fit the words equally", "by chance")),
+    ("derived", "**File:** conv_bench_1.json\n\n```json\n{\"iterations\": 1000}\n```", JSON_FACTS,
+     ("conv_bench_1.json", "no numeric field 'iterations'")),
+]
+
+
+@pytest.mark.parametrize(("rule", "markdown", "facts", "says"), RULE_CASES, ids=[c[0] for c in RULE_CASES])
+def test_each_rules_explanation_says_what_decided(rule: str, markdown: str, facts: Facts,
+                                                   says: tuple[str, ...]) -> None:
+    """A user reads why: the explanation names the rule and the evidence it rests on."""
+    [n] = [n for n in check_consistency(f"# R\n\n{markdown}\n", facts).numbers if n.kind == "claim"]
+    assert n.rule == rule and n.explanation.endswith(f" (rule: {rule})")
+    for words in says:
+        assert words in n.explanation
