@@ -60,6 +60,8 @@ LINES: list[tuple[str, list[tuple[str, float, str, float, str, int, int, str | N
     ("num_gpu=80, temp=0.7, avg_tokens=14.1", [("80", 80.0, "", 0.5, "config", 8, 10, "num_gpu"),
                                                ("0.7", 0.7, "", 0.05, "config", 17, 20, "temp"),
                                                ("14.1", 14.1, "", 0.05, "quantity", 33, 37, None)]),
+    ("seed=-1, temperature = +0.5", [("-1", -1.0, "", 0.5, "config", 5, 7, "seed"),
+                                     ("+0.5", 0.5, "", 0.05, "config", 23, 27, "temperature")]),
     ("the 3rd run and Step 2 of 10", [("3", 3.0, "", 0.5, "ordinal", 4, 5, None),
                                       ("2", 2.0, "", 0.5, "ordinal", 21, 22, None),
                                       ("10", 10.0, "", 0.5, "quantity", 26, 28, None)]),
