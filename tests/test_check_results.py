@@ -278,3 +278,10 @@ def test_each_rules_explanation_says_what_decided(rule: str, markdown: str, fact
     assert n.rule == rule and n.explanation.endswith(f" (rule: {rule})")
     for words in says:
         assert words in n.explanation
+
+
+def test_a_code_line_is_read_as_written_not_as_markdown() -> None:
+    """Backticks and underscores in a code block are code, not markup: "`29`" there is a number (a JS template
+    string), "_29_" part of a name."""
+    markdown = "# R\n\n```js\nconst label = `29` + \" files\";\nconst k = _29_;\n```\n"
+    assert [(n.line, n.raw) for n in check_consistency(markdown, FACTS).numbers] == [(4, "29")]
