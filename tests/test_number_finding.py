@@ -102,7 +102,9 @@ LINES: list[tuple[str, list[tuple[str, float, str, float, str, int, int, str | N
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), LINES, ids=[text for text, _ in LINES])
+# ASCII ids: a test id is also a command-line argument (mutmut passes them back to pytest)
+@pytest.mark.parametrize(("text", "expected"), LINES,
+                         ids=[text.encode("ascii", "replace").decode() for text, _ in LINES])
 def test_every_field_of_every_number_of_a_line(text: str,
                                                expected: list[tuple[str, float, str, float, str, int, int,
                                                                     str | None]]) -> None:
