@@ -268,7 +268,8 @@ def clause(sentence: str, offset: int) -> tuple[str, int]:
     return sentence[start:], start
 
 
-def classify(num: Number, unit: _Unit, before: str) -> tuple[str, str]:
+def classify(num: Number, unit: _Unit, before: str, after: str) -> tuple[str, str]:
+    """(kind, reason) of a number of ``unit``; ``before``/``after``: the text of its cleaned line around it."""
     if num.form == "date":
         return "date", "a date or time"
     if num.form == "ordinal":
@@ -283,7 +284,7 @@ def classify(num: Number, unit: _Unit, before: str) -> tuple[str, str]:
         return "run_metric", "the report's Metrics block: measured by the run itself"
     if unit.part == "workflow_summary" and dimension(num.unit)[0] == "time":
         return "run_metric", "a Workflow Summary timing: measured by the run itself"
-    if _MORE_RE.search(before) and unit.text[num.end:].strip().lower().startswith("more"):
+    if _MORE_RE.search(before) and after.lstrip().lower().startswith("more"):
         return "other", "a count of items left out of a listing"
     return "claim", "a quantity stated in the report"
 

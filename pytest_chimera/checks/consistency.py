@@ -233,7 +233,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
         repeats.count(len(nums), unit)
         first = len(out)
         lead = cl.lead(cl.LINE_LEAD.sub("", text, count=1) if not unit.in_code else text)
-        kinds = [cl.classify(num, unit, text[max(0, num.start - 30):num.start]) for num in nums]
+        kinds = [cl.classify(num, unit, text[max(0, num.start - 30):num.start], text[num.end:]) for num in nums]
         wanted = {k for k, (kind, _) in enumerate(kinds) if kind in ("claim", "run_metric")}
         readings = clauses.read_line(text, nums, lead, wanted) if wanted else [None] * len(nums)
         units: dict[int, str] = {}
