@@ -103,8 +103,9 @@ class Span:
     lo_fact: int
     hi_fact: int
     what: str
-    observed: Any = None  # [dim, ids in it, what]: every fact the metric words name in scope, before narrowing
-    # (then, once an extreme has been checked, those facts' global ids and values sorted by value)
+    observed: Any = None  # [dim, ids in it, what, sorted, verdicts]: every fact the metric words name in scope,
+    # before narrowing; ``sorted`` (None until an extreme is checked): those facts' global ids and values sorted
+    # by value, stored in one assignment; ``verdicts``: claim -> decision (threads may share a span)
 
 
 def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
@@ -162,7 +163,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         broad = metric if name not in SELF_NAMED else ()
         span = Span(float(vals[lo_at]), float(vals[hi_at]), int(ids.size), int(d.facts_array[ids[lo_at]]),
                     int(d.facts_array[ids[hi_at]]), _what(name, spread, named, scope),
-                    [*observed, _what(name, spread, broad, scope)])
+                    [*observed, _what(name, spread, broad, scope), None, {}])
     if len(index.spans) >= CANDIDATE_CACHE:
         index.spans.clear()
     index.spans[key] = span
@@ -237,17 +238,19 @@ def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | No
     included) or the rounding its significant digits allow ("300" for 303.9: 250-350)."""
     import numpy as np
 
-    if len(span.observed) == 3:  # sorted by value on first use: a span is cached, and extremes recur
-        d, ids, _ = span.observed
+    d, ids, what, ordered, seen = span.observed
+    if ordered is None:  # sorted by value on first use: a span is cached, and extremes recur
         order = np.argsort(d.values[ids], kind="stable")
-        span.observed.extend((d.facts_array[ids[order]], d.values[ids[order]], {}))
-    what, facts, values, seen = span.observed[2:]
+        ordered = span.observed[3] = (d.facts_array[ids[order]], d.values[ids[order]])
     key = (q.value, q.tolerance, q.bound, q.unit, factor, word)  # a report repeats its figures
-    if key not in seen:
-        if len(seen) >= CANDIDATE_CACHE:
-            seen.clear()
-        seen[key] = _unobserved_in(q, facts, values, what, factor, word)
-    decision: Decision | None = seen[key]
+    found = seen.get(key, seen)  # the dict itself: not looked at yet (another thread may clear it meanwhile)
+    if found is not seen:
+        cached: Decision | None = found
+        return cached
+    decision = _unobserved_in(q, ordered[0], ordered[1], what, factor, word)
+    if len(seen) >= CANDIDATE_CACHE:
+        seen.clear()
+    seen[key] = decision
     return decision
 
 
