@@ -607,3 +607,12 @@ def test_threads_sharing_a_span_check_extremes_without_corrupting_it(monkeypatch
         t.join()
     assert got == {0: ("contradicted", "derived"), 1: ("contradicted", "derived")}
     assert verdict("gemma3:270m peak throughput was 260.55 tok/s.", facts)[:2] == ("contradicted", "derived")
+
+
+def test_a_claim_beyond_a_floats_range_is_judged_without_crashing() -> None:
+    """A report may hold a run of 300+ digits (a model that loops on "9"): 1e306 s is 1e309 ms, no float, and a
+    310-digit number is none either; neither may crash the check."""
+    facts = Facts.from_records([fact(f"lat{k}", v, "ms", "latency", "run") for k, v in enumerate((10.0, 20.0, 30.0))])
+    assert verdict(f"The minimum run latency was {'9' * 306} s.", facts)[:2] == ("contradicted", "derived")
+    assert [n for n in check_consistency(f"The minimum run latency was {'9' * 400} ms.", facts).numbers
+            if n.kind == "claim"] == []

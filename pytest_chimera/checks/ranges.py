@@ -261,7 +261,7 @@ def _unobserved_in(q: Query, facts: Any, values: Any, what: str, factor: float, 
     lo, hi = interval(q, factor)
     v = q.value * factor
     digits = significant_digits(q)
-    if digits and v:
+    if digits and v and math.isfinite(v):  # a claim times its unit's factor may pass a float's range
         half = 0.5 * 10 ** (math.floor(math.log10(abs(v))) - digits + 1)
         lo, hi = min(lo, v - half), max(hi, v + half)
     at = int(values.searchsorted(lo, "left"))
