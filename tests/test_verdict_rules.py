@@ -613,6 +613,21 @@ def test_a_claim_beyond_a_floats_range_is_judged_without_crashing() -> None:
     """A report may hold a run of 300+ digits (a model that loops on "9"): 1e306 s is 1e309 ms, no float, and a
     310-digit number is none either; neither may crash the check."""
     facts = Facts.from_records([fact(f"lat{k}", v, "ms", "latency", "run") for k, v in enumerate((10.0, 20.0, 30.0))])
-    assert verdict(f"The minimum run latency was {'9' * 306} s.", facts)[:2] == ("contradicted", "derived")
+    assert verdict(f"The minimum run latency was {'9' * 306} s.", facts)[:2] == ("contradicted", "span")
+    import numpy as np
+
+    from pytest_chimera.checks.ranges import _unobserved_in
+
+    huge = query.Query(float("9" * 306), "s", 0.5, "", set(), [], frozenset())  # the span rule sees it first
+    decision = _unobserved_in(huge, np.arange(3), np.array([10.0, 20.0, 30.0]), "time figure", 1000.0, "minimum")
+    assert decision is not None and decision.verdict == "contradicted"
     assert [n for n in check_consistency(f"The minimum run latency was {'9' * 400} ms.", facts).numbers
             if n.kind == "claim"] == []
+
+
+def test_a_claimed_extreme_outside_the_span_is_told_by_the_span() -> None:
+    """A maximum of 5 tok/s where every figure is 212-304 is contradicted by the span (as before the extreme
+    rule), which says more than "no figure is 5"."""
+    facts = throughput(212.0, 250.0, 303.9)
+    assert verdict("gemma3:270m peak throughput was 5 tok/s.", facts)[:2] == ("contradicted", "span")
+    assert verdict("gemma3:270m peak throughput was 280.5 tok/s.", facts)[:2] == ("contradicted", "derived")

@@ -237,15 +237,15 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
         return Decision("contradicted", span.lo_fact, (
             f"the lowest {span.what} in the corpus is {fmt_in(lo, q)} ({span.n} facts); {q.value:g} is below it"),
             "derived")
-    if len(extreme) == 1 and dims[0] not in COUNT_UNITS:  # "the top 3 configurations" is no extreme value
-        unseen = _unobserved(q, span, factor, "maximum" if extreme == {"max"} else "minimum")
-        if unseen is not None:
-            return unseen
-    if b < low or a > high:
+    if b < low or a > high:  # before the extreme rule: the span says more ("a maximum of 5" under 212-304)
         at = span.lo_fact if b < low else span.hi_fact
         return Decision("contradicted", at, (
             f"every {span.what} in the corpus lies between {fmt_in(lo, q)} and {fmt_in(hi, q)} ({span.n} "
             f"facts); {q.value:g} is outside it by more than the {SPAN_MARGIN:.0%} margin"), "span")
+    if len(extreme) == 1 and dims[0] not in COUNT_UNITS:  # "the top 3 configurations" is no extreme value
+        unseen = _unobserved(q, span, factor, "maximum" if extreme == {"max"} else "minimum")
+        if unseen is not None:
+            return unseen
     return fallback
 
 
