@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -569,3 +570,64 @@ def test_a_lines_lead_label_names_the_numbers_of_a_clause_without_it() -> None:
     assert verdict("- **Markdown files:** varied in size; the corpus holds 29", facts)[:3] == \
         ("supported", "exact fact", "md")
     assert verdict("- **Markdown files:** varied in size; the corpus holds 28", facts)[0] == "contradicted"
+
+
+def test_threads_sharing_a_span_check_extremes_without_corrupting_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Agents run in threads on one ``Facts`` (``run_multi_agent``), so two checks can sort the same cached span's
+    values at once: both must get their verdict, and the span stays usable. The sort of the first two checks is
+    held until both are inside it (the widest interleaving)."""
+    import sys
+    import threading
+
+    import numpy as np
+
+    facts = throughput(*(200.0 + k * 0.37 for k in range(200)))
+    verdict("gemma3:270m throughput was 250.55 tok/s.", facts)  # the span is cached, its values not yet sorted
+    both_in = threading.Barrier(2, timeout=10)
+    real_argsort = np.argsort
+
+    def held_argsort(*args: Any, **kwargs: Any) -> Any:
+        if sys._getframe(1).f_code.co_name == "_unobserved" and not both_in.broken:
+            both_in.wait()
+        return real_argsort(*args, **kwargs)
+
+    monkeypatch.setattr(np, "argsort", held_argsort)
+    got: dict[int, Any] = {}
+
+    def check(i: int) -> None:
+        try:
+            got[i] = verdict(f"gemma3:270m peak throughput was {220 + 20 * i}.55 tok/s.", facts)[:2]
+        except Exception as exc:  # noqa: BLE001 - reported below
+            got[i] = exc
+
+    threads = [threading.Thread(target=check, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == {0: ("contradicted", "derived"), 1: ("contradicted", "derived")}
+    assert verdict("gemma3:270m peak throughput was 260.55 tok/s.", facts)[:2] == ("contradicted", "derived")
+
+
+def test_a_claim_beyond_a_floats_range_is_judged_without_crashing() -> None:
+    """A report may hold a run of 300+ digits (a model that loops on "9"): 1e306 s is 1e309 ms, no float, and a
+    310-digit number is none either; neither may crash the check."""
+    facts = Facts.from_records([fact(f"lat{k}", v, "ms", "latency", "run") for k, v in enumerate((10.0, 20.0, 30.0))])
+    assert verdict(f"The minimum run latency was {'9' * 306} s.", facts)[:2] == ("contradicted", "span")
+    import numpy as np
+
+    from pytest_chimera.checks.ranges import _unobserved_in
+
+    huge = query.Query(float("9" * 306), "s", 0.5, "", set(), [], frozenset())  # the span rule sees it first
+    decision = _unobserved_in(huge, np.arange(3), np.array([10.0, 20.0, 30.0]), "time figure", 1000.0, "minimum")
+    assert decision is not None and decision.verdict == "contradicted"
+    assert [n for n in check_consistency(f"The minimum run latency was {'9' * 400} ms.", facts).numbers
+            if n.kind == "claim"] == []
+
+
+def test_a_claimed_extreme_outside_the_span_is_told_by_the_span() -> None:
+    """A maximum of 5 tok/s where every figure is 212-304 is contradicted by the span (as before the extreme
+    rule), which says more than "no figure is 5"."""
+    facts = throughput(212.0, 250.0, 303.9)
+    assert verdict("gemma3:270m peak throughput was 5 tok/s.", facts)[:2] == ("contradicted", "span")
+    assert verdict("gemma3:270m peak throughput was 280.5 tok/s.", facts)[:2] == ("contradicted", "derived")

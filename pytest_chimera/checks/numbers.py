@@ -15,6 +15,7 @@ Digits inside identifiers (file names, ``gemma3``, ``conv_bench_20251002``) are 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -284,6 +285,8 @@ def find_numbers(text: str) -> list[Number]:
         if scale:  # "1 billion", "270 million"
             value, tol = value * _SCALE_WORDS[scale.group(1).lower()], tol * _SCALE_WORDS[scale.group(1).lower()]
             end = max(end, scale.end())
+        if not math.isfinite(value):  # 310 digits or more: beyond a float, no figure any fact could have
+            continue
         if not sign and m.group("sign"):
             value = abs(value)
             begin = m.start("int")

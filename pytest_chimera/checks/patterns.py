@@ -11,10 +11,14 @@ an outer repeat with a small bound (``(\\d{1,3}\\.){3}``).
 :func:`ambiguous_alternation` finds the other source of exponential time: alternatives under such a repeat that
 can match the same text (``(a|a)*$``, ``(a|aa)*$``, ``(.|\\s)*$``), so the engine tries every way of
 splitting a line between them. It compares the alternatives character class by character class
-(``(1a|\\db)*`` differ at the second and are kept) and an alternative that can match nothing by what may
-follow it; where that comparison cannot tell (a class after a variable repeat, a back-reference) it refuses.
-It can refuse a safe pattern whose alternatives share a start followed by a group or a counted repeat
-(``(a{2}|ab)*``): write them so that they differ earlier (``(a(?:a|b))*``).
+(``(1a|\\db)*`` differ at the second and are kept), on Latin-1, a few samples of each other kind of class
+member and every character the pattern itself names (``(\u03b1b|\\wb)*`` is refused), and an alternative that
+can match nothing by what may follow it; where that comparison cannot tell (a class after a variable repeat, a
+back-reference) it refuses. A repeat inside an atomic group or a possessive repeat is looked into too: the
+engine backtracks inside one until it is left (``(?>(a|aa)*c)``). It can refuse a safe pattern whose
+alternatives share a start followed by a group or a counted repeat (``(a{2}|ab)*``): write them so that they
+differ earlier (``(a(?:a|b))*``). Not seen: a class and a range that share only characters that are neither
+samples nor named by the pattern (a range whose ends are outside the class).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import functools
 import importlib
 import re
 from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 try:  # Python 3.11+ (the sre_ names still work there, with a DeprecationWarning)
@@ -74,43 +79,68 @@ def _find(pattern: Any) -> bool:
     return False
 
 
-# The characters alternatives are compared on: Latin-1 and a few of each other kind of class member.
+# The characters alternatives are compared on: Latin-1 and a few of each other kind of class member, plus (per
+# pattern, ``_SAMPLE``) every character the pattern names and the ends of its ranges with their case forms, so
+# that a literal "\u03b1" and a class "\\w" or "[\u0400-\u04ff]" are compared on that character itself.
 _ALPHABET = frozenset(map(chr, range(256))) | frozenset("\u0100\u03bb\u0663\u2003\u2028\u4e2d\U0001f600")
+_SAMPLE: ContextVar[frozenset[str]] = ContextVar("_SAMPLE", default=_ALPHABET)
 _CATEGORIES = {"DIGIT": r"\d", "NOT_DIGIT": r"\D", "SPACE": r"\s", "NOT_SPACE": r"\S", "WORD": r"\w",
                "NOT_WORD": r"\W", "LINEBREAK": "\n", "NOT_LINEBREAK": "[^\n]"}
 _ZERO_WIDTH = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}
 _Chars = frozenset[str]
 
 
-@functools.cache
-def _category(name: Any) -> _Chars:
+@functools.lru_cache(maxsize=256)
+def _category(name: Any, alphabet: _Chars) -> _Chars:
     key = str(name).removeprefix("CATEGORY_").removeprefix("UNI_").removeprefix("LOC_")
     test = re.compile(_CATEGORIES.get(key, r"[\s\S]"))
-    return frozenset(ch for ch in _ALPHABET if test.fullmatch(ch))
+    return frozenset(ch for ch in alphabet if test.fullmatch(ch))
+
+
+def _cases(chars: _Chars) -> _Chars:
+    """``chars`` with their one-character lower, upper and swapped case forms (what IGNORECASE equates)."""
+    return chars | {c for ch in chars for c in (ch.lower(), ch.upper(), ch.swapcase()) if len(c) == 1}
+
+
+def _named(seq: Any, out: set[str]) -> None:
+    """Collect the characters ``seq`` names (literals, range ends) into ``out``."""
+    for op, av in seq:
+        if op in (_c.LITERAL, _c.NOT_LITERAL):
+            out.add(chr(av))
+        elif op == _c.IN:
+            for item, arg in av:
+                if item == _c.LITERAL:
+                    out.add(chr(arg))
+                elif item == _c.RANGE:
+                    out.update((chr(arg[0]), chr(arg[1])))
+        else:
+            for child, _ in _children(op, av):
+                _named(child, out)
 
 
 def _one_char(op: Any, av: Any, fold: bool) -> _Chars | None:
     """The sample characters one single-character node matches, or None for any other node."""
+    alphabet = _SAMPLE.get()
     if op == _c.LITERAL:
         chars = frozenset(chr(av))
     elif op == _c.NOT_LITERAL:
-        chars = _ALPHABET - {chr(av)}
+        chars = alphabet - {chr(av)}
     elif op == _c.ANY:
-        chars = _ALPHABET - {"\n"}
+        chars = alphabet - {"\n"}
     elif op == _c.IN:
         chars = frozenset()
         for item, arg in av:
             if item == _c.LITERAL:
                 chars |= {chr(arg)}
             elif item == _c.RANGE:
-                chars |= {ch for ch in _ALPHABET if arg[0] <= ord(ch) <= arg[1]}
+                chars |= {ch for ch in alphabet if arg[0] <= ord(ch) <= arg[1]}
             elif item == _c.CATEGORY:
-                chars |= _category(arg)
+                chars |= _category(arg, alphabet)
         if av and av[0][0] == _c.NEGATE:
-            chars = _ALPHABET - chars
+            chars = alphabet - chars
     else:
         return None
-    return chars | {ch.swapcase() for ch in chars} if fold else chars
+    return _cases(chars) if fold else chars
 
 
 def _start(op: Any, av: Any, fold: bool) -> tuple[_Chars, bool]:
@@ -130,7 +160,7 @@ def _start(op: Any, av: Any, fold: bool) -> tuple[_Chars, bool]:
     if op == _c.BRANCH:
         starts = [_start_seq(branch, fold) for branch in av[1]]
         return frozenset().union(*(s for s, _ in starts)), any(e for _, e in starts)
-    return _ALPHABET, True  # a back-reference or a conditional: could be anything
+    return _SAMPLE.get(), True  # a back-reference or a conditional: could be anything
 
 
 def _start_seq(seq: Any, fold: bool) -> tuple[_Chars, bool]:
@@ -164,9 +194,13 @@ def _may_overlap(a: Any, b: Any, follow: _Chars, fold: bool) -> bool:
 
 def _ambiguous(seq: Any, follow: _Chars, fold: bool, repeated: bool) -> bool:
     """Whether a branch of ``seq`` (followed by ``follow``) has overlapping alternatives under a repeat."""
-    for k, (op, av) in enumerate(seq):
-        after_chars, after_empty = _start_seq(seq[k + 1:], fold)
-        after = after_chars | follow if after_empty else after_chars
+    nodes = list(seq)
+    afters: list[_Chars] = [follow] * (len(nodes) + 1)  # what may follow each node: one pass from the end
+    for k in range(len(nodes) - 1, 0, -1):
+        chars, empty = _start(nodes[k][0], nodes[k][1], fold)
+        afters[k - 1] = chars | afters[k] if empty else chars
+    for k, (op, av) in enumerate(nodes):
+        after = afters[k]
         if op == _c.BRANCH and repeated:
             alternatives = av[1]
             if any(_may_overlap(alternatives[i], alternatives[j], after, fold)
@@ -184,7 +218,15 @@ def _ambiguous(seq: Any, follow: _Chars, fold: bool, repeated: bool) -> bool:
             if any(_ambiguous(branch, after, fold, repeated) for branch in av[1]):
                 return True
         elif op in (_c.ASSERT, _c.ASSERT_NOT):
-            if _ambiguous(av[1], _ALPHABET, fold, repeated):
+            if _ambiguous(av[1], _SAMPLE.get(), fold, repeated):
+                return True
+        elif op == getattr(_c, "POSSESSIVE_REPEAT", None) or op == getattr(_c, "ATOMIC_GROUP", None):
+            # the engine does not come back into it once it is left, but backtracks inside it until then:
+            # (?>(a|aa)*c) is exponential, (a|aa)*+ is not (its iterations are never tried again)
+            if _ambiguous(av[2] if op != getattr(_c, "ATOMIC_GROUP", None) else av, frozenset(), fold, False):
+                return True
+        elif op == _c.GROUPREF_EXISTS:
+            if any(_ambiguous(p, after, fold, repeated) for p in av[1:] if p is not None):
                 return True
     return False
 
@@ -192,15 +234,21 @@ def _ambiguous(seq: Any, follow: _Chars, fold: bool, repeated: bool) -> bool:
 def ambiguous_alternation(pattern: str) -> bool:
     """True when ``pattern`` repeats alternatives that can match the same text: exponential backtracking.
 
-    Inside an atomic group or a possessive repeat the engine never comes back to try another alternative,
-    so those are not looked into. A pattern that does not compile is not judged here (the JSON Schema check
-    refuses it).
+    An atomic group or a possessive repeat is never re-entered once left, so its own alternatives are not
+    repeated by it; a repeat inside it still is (``(?>(a|aa)*c)``). A pattern that does not compile is not
+    judged here (the JSON Schema check refuses it).
     """
     try:
         parsed = _p.parse(pattern)
     except Exception:  # noqa: BLE001 - re.error, or a RecursionError on absurd nesting
         return False
-    return _ambiguous(parsed.data, frozenset(), bool(parsed.state.flags & _c.SRE_FLAG_IGNORECASE), False)
+    named: set[str] = set()
+    _named(parsed.data, named)
+    token = _SAMPLE.set(_ALPHABET | _cases(frozenset(named)))
+    try:
+        return _ambiguous(parsed.data, frozenset(), bool(parsed.state.flags & _c.SRE_FLAG_IGNORECASE), False)
+    finally:
+        _SAMPLE.reset(token)
 
 
 def nested_quantifier(pattern: str) -> bool:

@@ -103,8 +103,9 @@ class Span:
     lo_fact: int
     hi_fact: int
     what: str
-    observed: Any = None  # [dim, ids in it, what]: every fact the metric words name in scope, before narrowing
-    # (then, once an extreme has been checked, those facts' global ids and values sorted by value)
+    observed: Any = None  # [dim, scope, what, sorted, verdicts]: ``_in_scope``'s arguments for every fact the
+    # metric words name, before narrowing; ``sorted`` (None until an extreme is checked): those facts' global ids
+    # and values sorted by value, stored in one assignment; ``verdicts``: claim -> decision (threads share spans)
 
 
 def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
@@ -133,40 +134,59 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     if key in index.spans:
         span: Span | None = index.spans[key]
         return span
-    if name in SELF_NAMED or not metric:  # the unit names the quantity: tok/s, or a count noun ("files")
-        ids = np.arange(len(d.facts))
-    else:
-        ids = np.unique(np.concatenate([d.postings[p] for p in metric]))
-    keep = _spreads(d)[ids] if spread else d.level[ids]
-    if q.models:
-        keep &= allowed(d, q.models, True)[ids]
-    elif q.families:
-        keep &= of_family(d, q.families)[ids]
-    ids = ids[keep]
-    observed = (d, ids)  # read only for a claimed extreme (``_unobserved``)
-    named = metric if name not in SELF_NAMED else ()
-    if named and ids.size:
-        carries = [in_posting(d.postings[p], ids).astype(bool) for p in metric]
-        score = np.zeros(ids.size)
-        for p, c in zip(metric, carries, strict=True):
-            score += d.weights[p] * c
-        best = score >= score.max() - 1e-9
-        if int(best.sum()) >= SPAN_MIN_FACTS:
-            ids = ids[best]
-            named = tuple(p for p, c in zip(metric, carries, strict=True) if c[best].all())
+    where = (name, metric, q.models, q.families, spread)
+    ids = _in_scope(d, *where)
+    ids, named = _best_fits(d, metric if name not in SELF_NAMED else (), ids)
     span = None
     if ids.size >= SPAN_MIN_FACTS:
         vals = d.values[ids]
         lo_at, hi_at = int(np.argmin(vals)), int(np.argmax(vals))
         scope = (" for " + sorted(q.models or q.families, key=len, reverse=True)[0]) if q.models or q.families else ""
         broad = metric if name not in SELF_NAMED else ()
+        # for a claimed extreme (``_unobserved``): how to find the facts before narrowing again (no array is kept:
+        # thousands of spans are cached), how to name them, then their values sorted, the verdicts given
         span = Span(float(vals[lo_at]), float(vals[hi_at]), int(ids.size), int(d.facts_array[ids[lo_at]]),
                     int(d.facts_array[ids[hi_at]]), _what(name, spread, named, scope),
-                    [*observed, _what(name, spread, broad, scope)])
+                    [d, where, _what(name, spread, broad, scope), None, {}])
     if len(index.spans) >= CANDIDATE_CACHE:
         index.spans.clear()
     index.spans[key] = span
     return span
+
+
+def _in_scope(d: Any, name: str, metric: tuple[tuple[str, ...], ...], models: frozenset[str],
+              families: frozenset[str], spread: bool) -> Any:
+    """The ids of ``d``'s facts a span is taken from before narrowing: the levels (or the spreads) that carry one
+    of the metric words (any fact, where the unit names the quantity), of the models (or families) named."""
+    import numpy as np
+
+    if name in SELF_NAMED or not metric:  # the unit names the quantity: tok/s, or a count noun ("files")
+        ids = np.arange(len(d.facts))
+    else:
+        ids = np.unique(np.concatenate([d.postings[p] for p in metric]))
+    keep = _spreads(d)[ids] if spread else d.level[ids]
+    if models:
+        keep &= allowed(d, models, True)[ids]
+    elif families:
+        keep &= of_family(d, families)[ids]
+    return ids[keep]
+
+
+def _best_fits(d: Any, named: tuple[tuple[str, ...], ...], ids: Any) -> tuple[Any, tuple[tuple[str, ...], ...]]:
+    """Of ``ids``, the ones the metric words fit best (highest sum of weights) when at least ``SPAN_MIN_FACTS``
+    do, with the words they all carry; else ``ids`` and ``named`` as given."""
+    import numpy as np
+
+    if not named or not ids.size:
+        return ids, named
+    carries = [in_posting(d.postings[p], ids).astype(bool) for p in named]
+    score = np.zeros(ids.size)
+    for p, c in zip(named, carries, strict=True):
+        score += d.weights[p] * c
+    best = score >= score.max() - 1e-9
+    if int(best.sum()) < SPAN_MIN_FACTS:
+        return ids, named
+    return ids[best], tuple(p for p, c in zip(named, carries, strict=True) if c[best].all())
 
 
 def _what(name: str, spread: bool, named: tuple[tuple[str, ...], ...], scope: str) -> str:
@@ -217,15 +237,15 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
         return Decision("contradicted", span.lo_fact, (
             f"the lowest {span.what} in the corpus is {fmt_in(lo, q)} ({span.n} facts); {q.value:g} is below it"),
             "derived")
-    if len(extreme) == 1 and dims[0] not in COUNT_UNITS:  # "the top 3 configurations" is no extreme value
-        unseen = _unobserved(q, span, factor, "maximum" if extreme == {"max"} else "minimum")
-        if unseen is not None:
-            return unseen
-    if b < low or a > high:
+    if b < low or a > high:  # before the extreme rule: the span says more ("a maximum of 5" under 212-304)
         at = span.lo_fact if b < low else span.hi_fact
         return Decision("contradicted", at, (
             f"every {span.what} in the corpus lies between {fmt_in(lo, q)} and {fmt_in(hi, q)} ({span.n} "
             f"facts); {q.value:g} is outside it by more than the {SPAN_MARGIN:.0%} margin"), "span")
+    if len(extreme) == 1 and dims[0] not in COUNT_UNITS:  # "the top 3 configurations" is no extreme value
+        unseen = _unobserved(q, span, factor, "maximum" if extreme == {"max"} else "minimum")
+        if unseen is not None:
+            return unseen
     return fallback
 
 
@@ -237,17 +257,20 @@ def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | No
     included) or the rounding its significant digits allow ("300" for 303.9: 250-350)."""
     import numpy as np
 
-    if len(span.observed) == 3:  # sorted by value on first use: a span is cached, and extremes recur
-        d, ids, _ = span.observed
+    d, where, what, ordered, seen = span.observed
+    if ordered is None:  # sorted by value on first use: a span is cached, and extremes recur
+        ids = _in_scope(d, *where)
         order = np.argsort(d.values[ids], kind="stable")
-        span.observed.extend((d.facts_array[ids[order]], d.values[ids[order]], {}))
-    what, facts, values, seen = span.observed[2:]
+        ordered = span.observed[3] = (d.facts_array[ids[order]], d.values[ids[order]])
     key = (q.value, q.tolerance, q.bound, q.unit, factor, word)  # a report repeats its figures
-    if key not in seen:
-        if len(seen) >= CANDIDATE_CACHE:
-            seen.clear()
-        seen[key] = _unobserved_in(q, facts, values, what, factor, word)
-    decision: Decision | None = seen[key]
+    found = seen.get(key, seen)  # the dict itself: not looked at yet (another thread may clear it meanwhile)
+    if found is not seen:
+        cached: Decision | None = found
+        return cached
+    decision = _unobserved_in(q, ordered[0], ordered[1], what, factor, word)
+    if len(seen) >= CANDIDATE_CACHE:
+        seen.clear()
+    seen[key] = decision
     return decision
 
 
@@ -258,7 +281,7 @@ def _unobserved_in(q: Query, facts: Any, values: Any, what: str, factor: float, 
     lo, hi = interval(q, factor)
     v = q.value * factor
     digits = significant_digits(q)
-    if digits and v:
+    if digits and v and math.isfinite(v):  # a claim times its unit's factor may pass a float's range
         half = 0.5 * 10 ** (math.floor(math.log10(abs(v))) - digits + 1)
         lo, hi = min(lo, v - half), max(hi, v + half)
     at = int(values.searchsorted(lo, "left"))
