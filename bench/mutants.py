@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pytest_chimera"
 TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test_devset.py", "tests/test_check_cli.py",
-         "tests/test_facts.py"]
+         "tests/test_facts.py", "tests/test_check_paths.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -59,6 +59,11 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "bound &= d.model_id[local] < 10**9"),
     # rules of the verdict
     ("weaker support with a unique best fit", "checks/matching.py", "if n_best > 1 and cand:", "if cand:"),
+    ("candidate cache key without the unit", "checks/matching.py",
+     "key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name))",
+     "key = (name, weights, q.models, q.families, min_labels)"),
+    ("file-type counts not named by type words", "evidence/inventory.py", "_TYPE_LABELS[kind] + _KIND_LABELS))",
+     "_TYPE_LABELS[kind]))"),
     ("spread facts always candidates", "checks/matching.py",
      "if not any(p in SPREAD_NAMES for p in phrases):\n        keep = d.level[local]",
      "if False:\n        keep = d.level[local]"),

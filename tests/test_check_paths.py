@@ -159,6 +159,27 @@ def test_real_report_verdicts_are_the_recorded_ones(chimeraforge_corpus: Path) -
     assert now.keys() == recorded.keys()
 
 
+def test_a_verdict_does_not_depend_on_what_was_checked_before(chimeraforge_corpus: Path) -> None:
+    """The checker's caches live on the fact index, shared by every report checked against one ``Facts``: each
+    report checked on fresh facts gets what it gets after all the others (in reverse order) on shared facts.
+    (A cache key without the claim's unit once let "28 CSV files" decide a later "CSV: 28".)"""
+    if not all(p.is_file() for p in _reports()):
+        pytest.skip("the real reports live in ../shared beside the repo")
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    corpus = load_corpus(chimeraforge_corpus)
+    shared = compute_facts(corpus)
+    after_all = {}
+    for path in reversed(_reports()):
+        after_all[path.name] = [(n.line, n.raw, n.verdict, n.rule) for n in
+                                check_consistency(path.read_text(encoding="utf-8"), shared).numbers]
+    for path in _reports():
+        alone = [(n.line, n.raw, n.verdict, n.rule) for n in
+                 check_consistency(path.read_text(encoding="utf-8"), compute_facts(corpus)).numbers]
+        assert alone == after_all[path.name], path.name
+
+
 if __name__ == "__main__":
     from pytest_chimera.evidence.corpus import load_corpus
     from pytest_chimera.evidence.facts import compute_facts

@@ -631,3 +631,22 @@ def test_a_claimed_extreme_outside_the_span_is_told_by_the_span() -> None:
     facts = throughput(212.0, 250.0, 303.9)
     assert verdict("gemma3:270m peak throughput was 5 tok/s.", facts)[:2] == ("contradicted", "span")
     assert verdict("gemma3:270m peak throughput was 280.5 tok/s.", facts)[:2] == ("contradicted", "derived")
+
+
+def test_a_list_of_file_types_names_the_counts_by_type(tmp_path: Path) -> None:
+    """"Data Types: CSV (3)": the type words ("type", "format", ...) name the per-type file counts, so a wrong
+    count is contradicted by the CSV count rather than left unverified among columns whose names hold "type"."""
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    (tmp_path / "a.csv").write_text("ram_type,handle_type\n17,3\n17,3\n")
+    (tmp_path / "b.csv").write_text("x,y\n1,2\n")
+    (tmp_path / "d.csv").write_text("k,v\n5,6\n")
+    (tmp_path / "e.json").write_text('{"n": 4}')
+    facts = compute_facts(load_corpus(tmp_path))
+    for text, verdicts in (("* **Data Types:** CSV (3), JSON (1)", ["supported", "supported"]),
+                           ("* **Data Types:** CSV (7), JSON (1)", ["contradicted", "supported"]),
+                           ("* **File formats:** CSV (7)", ["contradicted"])):
+        claims = [n for n in check_consistency(text, facts).numbers if n.kind == "claim"]
+        assert [n.verdict for n in claims] == verdicts, text
+        assert claims[0].fact is not None and claims[0].fact.key == "files.by_type.csv"

@@ -115,7 +115,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     hits: Any
     best_all: Any = None
     if rare_ph:
-        key = (name, weights, q.models, q.families, min_labels)
+        key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name))
         cached = index.candidates.get(key)
         if cached is not None:
             return (None if cached is _NONE else cached), 0.0, None
@@ -162,7 +162,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         df = d.df[p] if not unbound else int((~_model_bound(index, d)[d.postings[p]]).sum())
         if df <= SPECIFIC_DF:
             rare_hit |= in_posting(d.postings[p], local).astype(bool)
-    if (q.unit in COUNT_UNITS and name == q.unit) or (q.unit == "%" and name == "percent"):
+    if _unit_names(q, name):
         hits = hits + 1  # "44 JSON files", "JSON (43.6%)": the count noun or percent sign names the quantity
     part = (scores, d.facts_array[local], d.values[local], rare_hit & (hits >= min_labels))
     if key is not None:
@@ -171,6 +171,11 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
 
 
 _NONE: Part = (None, None, None, None)  # a remembered empty candidate set
+
+
+def _unit_names(q: Query, name: str) -> bool:
+    """Whether the claim's unit names dimension ``name`` itself: "44 JSON files" (a count noun), "43.6%"."""
+    return (q.unit in COUNT_UNITS and name == q.unit) or (q.unit == "%" and name == "percent")
 
 
 def _remember(index: FactIndex, key: Any, part: Part) -> None:

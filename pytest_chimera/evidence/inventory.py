@@ -17,6 +17,9 @@ _TYPE_LABELS: dict[str, tuple[str, ...]] = {
     "json": ("json", "json files", "json file", "files", "file"),
     "md": ("markdown", "md", "markdown files", "markdown file", "md files", "documents", "docs", "files", "file"),
 }
+# how reports name the per-type counts as a whole ("File Types: CSV (28)", "Data Types: ...", "formats")
+_KIND_LABELS = ("type", "types", "file type", "file types", "data type", "data types", "format", "formats",
+                "file format", "file formats")
 _PCT_LABELS = ("percent", "percentage", "share", "proportion", "fraction", "%", "distribution")
 _TOTAL_LABELS = ("files", "file", "total", "total files", "files analyzed", "analyzed", "dataset", "corpus",
                  "data files", "artifacts", "artefacts", "totaling", "totalling", "in total", "all", "number of files",
@@ -55,7 +58,8 @@ def file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
                  _TOTAL_LABELS))
     counts = {kind: corpus.count(kind) for kind in ("csv", "json", "md")}
     for kind, n in counts.items():
-        rows.append((f"files.by_type.{kind}", float(n), "files", f"count of .{kind} files", _TYPE_LABELS[kind]))
+        rows.append((f"files.by_type.{kind}", float(n), "files", f"count of .{kind} files",
+                     _TYPE_LABELS[kind] + _KIND_LABELS))
         if total:
             rows.append((f"files.by_type.{kind}.pct", 100.0 * n / total, "%",
                          f"{n} .{kind} files / {total} files * 100", _TYPE_LABELS[kind] + _PCT_LABELS))
@@ -94,7 +98,7 @@ def file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
     for (m, kind), n in sorted(model_kinds.items()):
         rows.append((f"files.by_model.{m}.{kind}", float(n), "files",
                      f"derived: count of .{kind} files among files.by_model.{m}",
-                     lb.model_forms(m) + _TYPE_LABELS[kind]))
+                     lb.model_forms(m) + _TYPE_LABELS[kind] + _KIND_LABELS))
     _name_facts(corpus, total, rows)
     sizes = [f.size for f in corpus.files]
     if sizes:
