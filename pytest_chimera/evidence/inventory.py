@@ -98,7 +98,7 @@ def file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
     for (m, kind), n in sorted(model_kinds.items()):
         rows.append((f"files.by_model.{m}.{kind}", float(n), "files",
                      f"derived: count of .{kind} files among files.by_model.{m}",
-                     lb.model_forms(m) + _TYPE_LABELS[kind] + _KIND_LABELS))
+                     lb.model_forms(m) + _TYPE_LABELS[kind]))
     _name_facts(corpus, total, rows)
     sizes = [f.size for f in corpus.files]
     if sizes:
