@@ -631,3 +631,23 @@ def test_a_claimed_extreme_outside_the_span_is_told_by_the_span() -> None:
     facts = throughput(212.0, 250.0, 303.9)
     assert verdict("gemma3:270m peak throughput was 5 tok/s.", facts)[:2] == ("contradicted", "span")
     assert verdict("gemma3:270m peak throughput was 280.5 tok/s.", facts)[:2] == ("contradicted", "derived")
+
+
+def test_a_span_cache_cleared_by_another_thread_between_lookups_is_no_error() -> None:
+    """Threads share a ``Facts``'s index and its span cache, which is cleared when full: a span looked up as
+    present must not be read again (another thread's clear in between raised KeyError)."""
+    from pytest_chimera.checks.index import index_of
+
+    facts = throughput(*(200.0 + k * 0.37 for k in range(200)))
+    first = verdict("gemma3:270m peak throughput was 250.55 tok/s.", facts)  # the span is cached
+
+    class ClearedMeanwhile(dict):  # type: ignore[type-arg]
+        def __contains__(self, key: object) -> bool:
+            found = super().__contains__(key)
+            self.clear()  # another thread, at CANDIDATE_CACHE entries, clears the cache now
+            return found
+
+    index = index_of(facts)
+    index.spans = ClearedMeanwhile(index.spans)
+    assert len(index.spans) >= 1
+    assert verdict("gemma3:270m peak throughput was 250.55 tok/s.", facts) == first
