@@ -193,3 +193,13 @@ def test_the_units_of_many_tables_look_each_table_up_once() -> None:
     parsed.tables = Counted(parsed.tables)
     assert [(u.line, u.text, u.context) for u in cl.units_of(parsed)] == expected
     assert len(expected) == 101 and Counted.visits <= 2 * len(parsed.tables)
+
+
+def test_a_repeated_cell_under_another_unit_cell_is_read_in_that_unit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same text, row label, header and model cells: only the row's "Units" cell (the hint) differs, and with
+    it the unit and the verdict (the memo's key must hold the hint)."""
+    markdown = "# R\n\n| metric | units | gemma3:270m |\n|---|---|---|\n| mean | tok/s | 283 |\n| mean | ms | 283 |\n"
+    with_memo, afresh = _both(markdown, FACTS, monkeypatch)
+    assert with_memo == afresh
+    assert [(n["line"], n["unit"], n["verdict"]) for n in with_memo if n["raw"] == "283"] == \
+        [(5, "tok/s", "supported"), (6, "ms", "contradicted")]
