@@ -198,7 +198,7 @@ def iter_units(parsed: ParsedReport | Outline) -> Iterator[_Unit]:
             continue
         code = block.kind == "code"
         start, end = block.line_start, block.line_end
-        if code and end - start >= 1:  # fences: skip the ``` lines themselves
+        if code:  # fences: skip the ``` lines themselves (an indented block may be one line)
             body = lines[start - 1:end]
             for k, raw in enumerate(body):
                 if raw.strip().startswith(("```", "~~~")):
