@@ -4,11 +4,13 @@ fresh interpreter.
 Run: ``cd bench && pytest test_check_memory_bench.py -s`` (needs ../shared/corpus/chimeraforge and the seed
 report; prints the figures, never asserts them). ``CHIMERA_BENCH_OTHER=/path/to/other/checkout`` runs every
 case with that checkout's package too, interleaved ("before"; an option it lacks, ``--max-numbers``, is left
-out: it checks every number). Three shapes: ``prose``, the check benchmark's sentence shapes with random values
+out: it checks every number). Five shapes: ``prose``, the check benchmark's sentence shapes with random values
 (bullets, bold callouts, about one number per twelve words: no two lines alike); ``table``, one pipe table
-row after another (five cells, four numbers), the heaviest shape per byte found; ``loop``, the seed report
-repeated, as a model stuck in a loop writes. The corpus is the real 101-file one (12,141 facts). Each case runs
-with the default ``--max-numbers`` (50,000): a report with more numbers on distinct lines ends with exit 2;
+row after another (five cells, four numbers), the heaviest shape per byte found without ``--spec``; ``marked``,
+a table of short emphasised and bold cells (with ``--spec``); ``tables``, small tables one after another;
+``loop``, the seed report repeated, as a model stuck in a loop writes. The corpus is the real 101-file one
+(12,141 facts). Each case runs with the default ``--max-numbers`` (50,000): a report with more numbers on
+distinct lines ends with exit 2;
 ``--max-numbers 0`` checks everything. Peak RSS is the child's own VmHWM (``ru_maxrss`` would carry over the
 forking parent's peak); the baseline is the same child before the check (Python, pandas and the CLI imported).
 """
@@ -45,7 +47,7 @@ print(pytest_chimera.__file__, before, hwm(), f"{wall:.2f}", f"{cpu:.2f}", code,
 # (shape, MB, extra arguments)
 CASES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
     ("prose", 1, ()), ("prose", 10, ()), ("table", 1, ()), ("table", 1, ("--max-numbers", "0")), ("table", 10, ()),
-    ("table", 10, ("--spec", "insight")), ("loop", 10, ()))
+    ("table", 10, ("--spec", "insight")), ("marked", 10, ("--spec", "insight")), ("tables", 10, ()), ("loop", 10, ()))
 
 
 def _values(rng: random.Random) -> dict[str, Any]:
@@ -83,13 +85,28 @@ def make_table_report(size_bytes: int, seed: int = 3) -> str:
     return "\n".join(parts) + "\n"
 
 
+def make_marked_table_report(size_bytes: int) -> str:
+    """One pipe table of short emphasised, bold and code cells: the most parsed inline tokens per byte, which
+    ``parse_report`` (``--spec``) must not hold all at once."""
+    row = "| *a* | **b** 1 | `c` | *d* | **e:** 2 ms | *f* |"
+    head = ["# Benchmark Report", "", "| a | b | c | d | e | f |", "|---|---|---|---|---|---|"]
+    return "\n".join(head + [row] * (size_bytes // (len(row) + 1))) + "\n"
+
+
+def make_tables_report(size_bytes: int) -> str:
+    """Small tables one after another (a header, one row each): one table block per 30 bytes."""
+    table = "| a | b |\n|---|---|\n| x | {} |\n\n"
+    return "# Benchmark Report\n\n" + "".join(table.format(k) for k in range(size_bytes // len(table)))
+
+
 def make_loop_report(size_bytes: int, seed_report: Path) -> str:
     """The seed report written again and again to about ``size_bytes``, as a model stuck in a loop does."""
     body = seed_report.read_text(encoding="utf-8")
     return body * (size_bytes // len(body) + 1)
 
 
-SHAPES = {"prose": make_report, "table": make_table_report}
+SHAPES = {"prose": make_report, "table": make_table_report, "marked": make_marked_table_report,
+          "tables": make_tables_report}
 
 
 def _run(report: Path, corpus: Path, args: tuple[str, ...], checkout: str | None) -> dict[str, Any]:

@@ -285,3 +285,9 @@ def test_a_code_line_is_read_as_written_not_as_markdown() -> None:
     string), "_29_" part of a name."""
     markdown = "# R\n\n```js\nconst label = `29` + \" files\";\nconst k = _29_;\n```\n"
     assert [(n.line, n.raw) for n in check_consistency(markdown, FACTS).numbers] == [(4, "29")]
+
+
+@pytest.mark.parametrize("body", ["    const k = _29_;\n", "    const k = _29_;\n    done();\n"])
+def test_an_indented_code_block_of_one_line_is_code_too(body: str) -> None:
+    """A one-line indented code block was read as prose: "_29_" became emphasis and 29 a claim."""
+    assert [(n.line, n.raw) for n in check_consistency(f"# R\n\ntext\n\n{body}", FACTS).numbers] == []

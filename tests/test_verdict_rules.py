@@ -650,3 +650,23 @@ def test_a_list_of_file_types_names_the_counts_by_type(tmp_path: Path) -> None:
         claims = [n for n in check_consistency(text, facts).numbers if n.kind == "claim"]
         assert [n.verdict for n in claims] == verdicts, text
         assert claims[0].fact is not None and claims[0].fact.key == "files.by_type.csv"
+
+
+def test_a_span_cache_cleared_by_another_thread_between_lookups_is_no_error() -> None:
+    """Threads share a ``Facts``'s index and its span cache, which is cleared when full: a span looked up as
+    present must not be read again (another thread's clear in between raised KeyError)."""
+    from pytest_chimera.checks.index import index_of
+
+    facts = throughput(*(200.0 + k * 0.37 for k in range(200)))
+    first = verdict("gemma3:270m peak throughput was 250.55 tok/s.", facts)  # the span is cached
+
+    class ClearedMeanwhile(dict):  # type: ignore[type-arg]
+        def __contains__(self, key: object) -> bool:
+            found = super().__contains__(key)
+            self.clear()  # another thread, at CANDIDATE_CACHE entries, clears the cache now
+            return found
+
+    index = index_of(facts)
+    index.spans = ClearedMeanwhile(index.spans)
+    assert len(index.spans) >= 1
+    assert verdict("gemma3:270m peak throughput was 250.55 tok/s.", facts) == first

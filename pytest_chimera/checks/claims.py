@@ -180,6 +180,9 @@ def iter_units(parsed: ParsedReport | Outline) -> Iterator[_Unit]:
     lines = parsed.source.split("\n")
     out: list[_Unit | Iterator[_Unit]] = []  # units, and each table's cells to come
     covered = bytearray(len(lines) + 2)
+    tables: dict[int, Any] = {}  # each table by its first line (a report may hold 100,000 tables)
+    for t in parsed.tables:
+        tables.setdefault(t.line, t)
     for block in parsed.blocks:
         lo, hi = max(block.line_start, 0), min(max(block.line_end, block.line_start), len(lines))
         if hi >= lo:
@@ -187,7 +190,7 @@ def iter_units(parsed: ParsedReport | Outline) -> Iterator[_Unit]:
         if block.kind in ("hr", "html"):
             continue
         if block.kind == "table":
-            table = next((t for t in parsed.tables if t.line == block.line_start), None)
+            table = tables.get(block.line_start)
             if table is not None:
                 out.append(_table_units(table, block.part))
                 last = min(table.line + 1 + len(table.rows), len(lines))
@@ -195,7 +198,7 @@ def iter_units(parsed: ParsedReport | Outline) -> Iterator[_Unit]:
             continue
         code = block.kind == "code"
         start, end = block.line_start, block.line_end
-        if code and end - start >= 1:  # fences: skip the ``` lines themselves
+        if code:  # fences: skip the ``` lines themselves (an indented block may be one line)
             body = lines[start - 1:end]
             for k, raw in enumerate(body):
                 if raw.strip().startswith(("```", "~~~")):

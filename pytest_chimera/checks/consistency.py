@@ -220,7 +220,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
         run_index = FactIndex(rf)
     out: list[NumberCheck] = []
     source: list[list[str]] = []  # the report's lines, split on first use
-    repeats = Repeats(max_numbers, parsed.source.count("\n") + 1)
+    text_lines = parsed.source.count("\n") + (not parsed.source.endswith("\n"))  # as an editor counts them
+    repeats = Repeats(max_numbers, text_lines)
     for unit in cl.iter_units(parsed):
         repeated = repeats.repeat(unit)
         if repeated is not None:

@@ -131,8 +131,9 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         return None
     key = (name, metric if name not in SELF_NAMED else (), q.models, q.families if not q.models else frozenset(),
            spread)
-    if key in index.spans:
-        span: Span | None = index.spans[key]
+    cached = index.spans.get(key, index.spans)  # the dict itself: not cached (one read: threads share the index)
+    if cached is not index.spans:
+        span: Span | None = cached
         return span
     where = (name, metric, q.models, q.families, spread)
     ids = _in_scope(d, *where)

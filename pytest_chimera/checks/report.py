@@ -388,8 +388,8 @@ def _walk(tokens: list[Token], parts: dict[str, dict[str, int]], env: dict[str, 
             table_rows = None
         elif t == TABLE_ROWS:  # the block parser's compact table, its cells' texts parsed (``mdtokens``)
             header, *body = tok.meta["rows"]
-            for (r, _), cell in sorted(tok.meta.get("parsed", {}).items()) if env is not None else ():
-                _collect_bold(cell, tok.meta["lines"][r], part_of(line), bolds, callouts)
+            for (r, _), (text, spans) in sorted(tok.meta.get("bold", {}).items()) if env is not None else ():
+                _add_bold(text, spans, tok.meta["lines"][r], part_of(line), bolds, callouts)
             _add_table(out, Table(header, body, line, current()), line, part_of(line))
         elif t == "paragraph_open":
             inline = tokens[i + 1]
@@ -441,8 +441,14 @@ def _add_table(out: _Walked, table: Table, end: int, part: str) -> None:
 
 
 def _collect_bold(inline: Token, line: int, part: str, bolds: list[Bold], callouts: list[Callout]) -> None:
-    lines = inline_text(inline).split("\n")
-    for text, at, leads in bold_spans(inline, line):
+    _add_bold(inline_text(inline), bold_spans(inline, line), line, part, bolds, callouts)
+
+
+def _add_bold(whole: str, spans: list[tuple[str, int, bool]], line: int, part: str, bolds: list[Bold],
+              callouts: list[Callout]) -> None:
+    """The bold spans (``bold_spans``) of an inline text ``whole`` starting on ``line``, and their callouts."""
+    lines = whole.split("\n")
+    for text, at, leads in spans:
         if not text:
             continue
         bolds.append(Bold(text, at, part))
