@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from pytest_chimera.backends.base import Backend, BackendError, CallMetrics, Generation
     from pytest_chimera.checks.assertions import Conforms, Consistent, assert_consistent, assert_structure
     from pytest_chimera.checks.consistency import ConsistencyResult, check_consistency
+    from pytest_chimera.checks.memo import TooManyNumbers
     from pytest_chimera.checks.report import ParsedReport, parse_report
     from pytest_chimera.checks.structure import StructureResult, check_structure
     from pytest_chimera.evidence.corpus import Corpus, load_corpus
@@ -41,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "StructureResult": "pytest_chimera.checks.structure",
     "check_consistency": "pytest_chimera.checks.consistency",
     "ConsistencyResult": "pytest_chimera.checks.consistency",
+    "TooManyNumbers": "pytest_chimera.checks.memo",
     "assert_structure": "pytest_chimera.checks.assertions",
     "assert_consistent": "pytest_chimera.checks.assertions",
     "Conforms": "pytest_chimera.checks.assertions",
@@ -56,9 +58,9 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "__version__", "load_corpus", "Corpus", "compute_facts", "Fact", "Facts", "parse_report", "ParsedReport",
-    "check_structure", "StructureResult", "check_consistency", "ConsistencyResult", "assert_structure",
-    "assert_consistent", "Conforms", "Consistent", "run_agent", "ReportRun", "CallRecord", "Backend",
-    "BackendError", "CallMetrics", "Generation",
+    "check_structure", "StructureResult", "check_consistency", "ConsistencyResult", "TooManyNumbers",
+    "assert_structure", "assert_consistent", "Conforms", "Consistent", "run_agent", "ReportRun", "CallRecord",
+    "Backend", "BackendError", "CallMetrics", "Generation",
 ]
 
 
