@@ -8,15 +8,17 @@ comes from ``pd.read_csv``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.evidence.formats import dedupe_names
 from pytest_chimera.evidence.inventory import Row, file_facts, parameter_facts
 from pytest_chimera.evidence.jsonfacts import json_facts
-from pytest_chimera.evidence.stats import column_stats
+from pytest_chimera.evidence.stats import IN_ORDER_BELOW, column_stats
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from pytest_chimera.evidence.formats import CsvColumns, MarkdownTable
 
 COLUMNS = ("key", "value", "unit", "source", "labels")
+_value_of = itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,7 @@ def compute_facts(corpus: Corpus) -> Facts:
 def _compute_facts(corpus: Corpus, tick: Callable[[], None], rows: list[Row]) -> Facts:
     from pytest_chimera.evidence import labels as lb
 
+    done = _FiniteSoFar(rows, tick)  # between units of work: their rows' values checked, then tick
     file_facts(corpus, rows, lb)
     # every label string of every fact, gathered from the parts the labels are made of (a few per table,
     # column or row) rather than from the facts' labels one by one (hundreds of thousands): parameter_facts
@@ -188,23 +192,35 @@ def _compute_facts(corpus: Corpus, tick: Callable[[], None], rows: list[Row]) ->
         columns = parsed(path) if parsed is not None else None
         view = _View.of_columns(columns) if columns is not None else _View.of_frame(csv_tables[path])
         _table_facts(path, view, rows, lb, named)
-        tick()
+        done()
     for tables in corpus.md_tables.values():
         for table in tables:
             _md_table_facts(table, rows, lb, named)
-        tick()
-    json_facts(corpus, rows, lb, named, tick)
+        done()
+    json_facts(corpus, rows, lb, named, done)
     parameter_facts(rows, lb, named)
-    return Facts(rows=_finite(rows))
+    done()
+    return Facts(rows=rows if done.finite else [row for row in rows if math.isfinite(row[1])])
 
 
-def _finite(rows: list[Row]) -> list[Row]:
-    """The rows whose value is a finite number: a fact is a quantity, and JSON has no NaN or Infinity."""
-    import math
-    from operator import itemgetter
+class _FiniteSoFar:
+    """Called after each unit of work (a table, a file): checks the values of the rows it added while they are
+    still in the cache (a pass over all rows at the end reads 750,000 of them from memory again for 10,000
+    files), then calls ``tick``. ``finite``: no row so far has a NaN or infinite value.
 
-    isfinite = math.isfinite
-    return rows if all(map(isfinite, map(itemgetter(1), rows))) else [row for row in rows if isfinite(row[1])]
+    A sum is finite only when every term is (an infinity or a NaN makes it infinite or NaN); a sum that
+    overflows, of finite terms, only sends the caller to filter rows it keeps anyway. A fact is a quantity,
+    and JSON has no NaN or Infinity: the caller leaves such rows out."""
+
+    def __init__(self, rows: list[Row], tick: Callable[[], None]) -> None:
+        self.rows, self.tick, self.checked, self.finite = rows, tick, 0, True
+
+    def __call__(self) -> None:
+        rows = self.rows
+        if self.finite and not math.isfinite(sum(map(_value_of, rows[self.checked:]))):
+            self.finite = False
+        self.checked = len(rows)
+        self.tick()
 
 
 def _with_stats(labels: list[tuple[str, ...]]) -> list[dict[str, tuple[str, ...]]]:
@@ -218,7 +234,6 @@ def _emit_stats(rows: list[Row], prefix: str, columns: list[str], units: list[st
                 labels: list[dict[str, tuple[str, ...]]], lists: dict[str, list[float]], what: str,
                 key_part: str = "") -> None:
     """One fact per (column, statistic): key ``<prefix>.<column><key_part>.<stat>``, source ``what``."""
-    import math
 
     isfinite, append = math.isfinite, rows.append
     per_stat = [(stat, values, f"{what} {stat} of column ") for stat, values in lists.items()]
@@ -309,9 +324,16 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any, named: set[s
             if model in ("nan", "", "None", "<NA>"):
                 continue
             members = groups[model]
-            group_extra = lb.path_labels(path) + lb.model_forms(model)
+            forms = lb.model_forms(model)
+            group_extra = lb.path_labels(path) + forms
             named.update(group_extra)
-            _emit_stats(rows, prefix, numeric, units, _with_stats([c + group_extra for c in col_labels]),
+            # one model in every row (a run of one model): the whole table's labels when they read the same,
+            # and its statistics when its columns are short enough to be added in order either way
+            whole = len(members) == table.nrows
+            same_words = forms == (lb.model_forms(file_model) if file_model else ())
+            _emit_stats(rows, prefix, numeric, units,
+                        labelled if same_words else _with_stats([c + group_extra for c in col_labels]),
+                        stats if whole and table.nrows < IN_ORDER_BELOW else
                         column_stats([[values[i] for i in members] for values in lists], contiguous=False),
                         f"{path} (the {len(members)} rows of model {model}):", f".by_model.{model}")
     elif file_model:
@@ -330,7 +352,6 @@ def _cell_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[
                 col_labels: list[tuple[str, ...]], model_col: str | None, named: set[str]) -> None:
     """One fact per numeric cell of a short CSV (``table.<path>[<row>].<column>``, rows 1-based): a report
     may quote one run's value. The row's model and its text cells (a configuration name) label it."""
-    import math
 
     if table.nrows > CELL_ROWS:
         return
@@ -379,7 +400,6 @@ def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[str, ...],
                   numeric: dict[str, list[float]]) -> None:
-    import math
 
     columns = {c.lower(): c for c in table.columns}
     if "tuning" not in path.lower() and not any(p in columns for p in ("num_gpu", "num_ctx", "temperature")):

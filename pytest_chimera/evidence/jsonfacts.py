@@ -20,11 +20,14 @@ def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None 
     if named is None:
         named = set()
     strip_index = re.compile(r"\[\d+\]")
+    shape_of: dict[str, str] = {}  # per JSON path its shape: the same few dozen paths recur in every file alike
     shape_cache: dict[str, tuple[str, tuple[str, ...]]] = {}
     # per file: its path's labels; per (shape, model): the leaf's whole labels, shared by the leaves alike
     extra: tuple[str, ...] = ()
     labels_of: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
     current, start = "", len(rows)
+    key_dot = key_bare = source = ""
+    append = rows.append
     for file, jpath, value, model in corpus.iter_json_leaves():
         if file != current:
             _same_value_units(rows, start)
@@ -35,7 +38,11 @@ def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None 
             extra = lb.path_labels(file) + (lb.model_forms(file_model) if file_model else ())
             named.update(extra)
             labels_of = {}
-        shape = strip_index.sub("", jpath)
+            key_bare, source = f"json.{file}", f"{file}: "
+            key_dot = key_bare + "."
+        shape = shape_of.get(jpath)
+        if shape is None:
+            shape = shape_of[jpath] = strip_index.sub("", jpath)
         unit_labels = labels_of.get((shape, model))
         if unit_labels is None:
             meta = shape_cache.get(shape)
@@ -50,8 +57,8 @@ def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None 
             model_words = lb.model_forms(model) if model else ()
             named.update(meta[1], model_words)
             unit_labels = labels_of[shape, model] = (meta[0], meta[1] + model_words + extra)
-        key = f"json.{file}{jpath}" if jpath.startswith("[") else f"json.{file}.{jpath}"
-        rows.append((key, value, unit_labels[0], f"{file}: {jpath}", unit_labels[1]))
+        append(((key_bare if jpath[:1] == "[" else key_dot) + jpath, value, unit_labels[0], source + jpath,
+                unit_labels[1]))
     _same_value_units(rows, start)
 
 
