@@ -267,6 +267,21 @@ def _rfc4180_quotes(text: str) -> bool:
 
 def _type_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
     """``(is_numeric, values)`` for one column's cells, ``(None, [])`` when read_csv's typing is in doubt."""
+    joined = "".join(cells)
+    digits = joined.replace(".", "")
+    if digits.isdigit() and digits.isascii():
+        # ASCII digits and points alone (the common case, checked faster than the pattern below): int() and
+        # float() take such a cell exactly when it is a plain decimal; an empty cell or "1.2.3" goes on below
+        if len(digits) == len(joined):
+            return _int_column(cells)  # ints, "" where missing: what the general loop below reads too
+        try:
+            values = list(map(float, cells))
+        except ValueError:
+            pass
+        else:
+            if max(map(len, cells)) > 17 and not all(map(_float_ok, map(_CSV_FLOAT.match, cells))):
+                return None, []
+            return True, values
     joined = "\x00".join(cells)
     if _CSV_ALL_NUMBERS.match(joined):  # every cell a number, none missing: the common case, one regex
         if "." not in joined:  # int64
