@@ -339,9 +339,7 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any, named: set[s
     elif file_model:
         _emit_stats(rows, prefix, numeric, units, labelled, stats,
                     f"{path} (all rows; the file name names model {file_model}):", f".by_model.{file_model}")
-    start = len(rows)
-    _tuning_facts(path, table, rows, lb, extra, dict(zip(numeric, table.numeric_lists, strict=True)))
-    named.update(*[row[4] for row in rows[start:]])
+    _tuning_facts(path, table, rows, lb, extra, dict(zip(numeric, table.numeric_lists, strict=True)), named)
     _cell_facts(path, table, rows, lb, extra, units, col_labels, model_col, named)
 
 
@@ -399,7 +397,11 @@ def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[str, ...],
-                  numeric: dict[str, list[float]]) -> None:
+                  numeric: dict[str, list[float]], named: set[str] | None = None) -> None:
+    """Best and worst rows of a parameter-tuning table; ``named`` gathers the label strings they use (constant
+    words and ``extra`` aside)."""
+    if named is None:
+        named = set()
 
     columns = {c.lower(): c for c in table.columns}
     if "tuning" not in path.lower() and not any(p in columns for p in ("num_gpu", "num_ctx", "temperature")):
@@ -439,10 +441,12 @@ def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tupl
         model_value = param_lists.get(columns.get("model", ""), [None] * table.nrows)[index]
         if isinstance(model_value, str):
             model_words = lb.model_forms(model_value)
+        col_words = lb.name_labels(col)
+        setting_words = tuple(x.lower() for x in setting) + tuple(_fmt(param_lists[p][index]).lower() for p in params)
+        named.update(col_words, setting_words, model_words)
         rows.append((f"tuning.{path}.{name}", value, lb.unit_of(col),
                      f"{path}: {how} {col} over {len(candidates)} ok rows, row {index + 1}: {', '.join(setting)}",
-                     lb.name_labels(col) + words + (how,) + tuple(x.lower() for x in setting)
-                     + tuple(_fmt(param_lists[p][index]).lower() for p in params) + model_words + extra))
+                     col_words + words + (how,) + setting_words + model_words + extra))
 
 
 def _fmt(value: Any) -> str:

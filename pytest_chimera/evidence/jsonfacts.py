@@ -25,6 +25,7 @@ def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None 
     # per file: its path's labels; per (shape, model): the leaf's whole labels, shared by the leaves alike
     extra: tuple[str, ...] = ()
     labels_of: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+    models_named: set[str] = set()
     current, start = "", len(rows)
     key_dot = key_bare = source = ""
     append = rows.append
@@ -54,8 +55,11 @@ def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None 
                     words += lb.name_labels(k)
                 meta = (lb.unit_of(last) if last else "", words)
                 shape_cache[shape] = meta
+                named.update(words)  # once per shape, once per model: they are the same words in every file
             model_words = lb.model_forms(model) if model else ()
-            named.update(meta[1], model_words)
+            if model not in models_named:
+                models_named.add(model)
+                named.update(model_words)
             unit_labels = labels_of[shape, model] = (meta[0], meta[1] + model_words + extra)
         append(((key_bare if jpath[:1] == "[" else key_dot) + jpath, value, unit_labels[0], source + jpath,
                 unit_labels[1]))
