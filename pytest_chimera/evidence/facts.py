@@ -178,8 +178,7 @@ def compute_facts(corpus: Corpus) -> Facts:
 
 
 def _compute_facts(corpus: Corpus, tick: Callable[[], None], rows: list[Row]) -> Facts:
-    from pytest_chimera.evidence import labels as lb
-
+    lb = _build_labels()
     done = _FiniteSoFar(rows, tick)  # between units of work: their rows' values checked, then tick
     file_facts(corpus, rows, lb)
     # every label string of every fact, gathered from the parts the labels are made of (a few per table,
@@ -201,6 +200,27 @@ def _compute_facts(corpus: Corpus, tick: Callable[[], None], rows: list[Row]) ->
     parameter_facts(rows, lb, named)
     done()
     return Facts(rows=rows if done.finite else [row for row in rows if math.isfinite(row[1])])
+
+
+def _build_labels() -> Any:
+    """The ``labels`` functions the facts use, for one build: a file's model is found once per build (the
+    inventory and the file's own facts both ask; ``labels``' cache holds 8,192 names, so for 10,000 files
+    the second question missed it too)."""
+    from types import SimpleNamespace
+
+    from pytest_chimera.evidence import labels as lb
+
+    models: dict[str, str | None] = {}
+
+    def model_in_filename(filename: str) -> str | None:
+        found = models.get(filename, "")
+        if found == "":  # a model name is never empty
+            found = models[filename] = lb.model_in_filename(filename)
+        return found
+
+    return SimpleNamespace(model_in_filename=model_in_filename, path_labels=lb.path_labels,
+                           model_forms=lb.model_forms, name_labels=lb.name_labels, unit_of=lb.unit_of,
+                           family_of=lb.family_of, models_in_text=lb.models_in_text)
 
 
 class _FiniteSoFar:
@@ -471,7 +491,7 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
     if not table.cells:
         return
     width = len(table.header)
-    header_models = [_model_words(h, lb) for h in table.header]
+    header_models = [_model_words(h) for h in table.header]
     numeric_cols: list[int] = []
     col_units: list[str] = []
     by_col = zip(zip(*table.cells, strict=True), zip(*table.numbers, strict=True), zip(*table.units, strict=True),
@@ -505,7 +525,7 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
         seen[label] = seen.get(label, 0) + 1
         if seen[label] > 1:
             label = f"{label} ({seen[label]})"
-        row_labels = lb.name_labels(label) + _model_words(label, lb)
+        row_labels = lb.name_labels(label) + _model_words(label)
         stat_words = STAT_LABELS.get(_stat_word(label), ())
         key = f"{prefix}[{label}]."
         of_row = f"{label!r} ("
@@ -526,9 +546,11 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
 
 
 @lru_cache(maxsize=4096)
-def _model_words(text: str, lb: Any) -> tuple[str, ...]:
+def _model_words(text: str) -> tuple[str, ...]:
     """Every spelling of every model a header or row label names."""
-    return tuple(m for n in lb.models_in_text(text) for m in lb.model_forms(n))
+    from pytest_chimera.evidence.labels import model_forms, models_in_text
+
+    return tuple(m for n in models_in_text(text) for m in model_forms(n))
 
 
 def _nan_if_none(value: float | None) -> float:
