@@ -116,7 +116,7 @@ def _utf16(body: bytes, big: bool, name: str) -> tuple[str, str]:
 
 
 def _check_text(text: str) -> str:
-    if not text.strip():
+    if not text or text.isspace():  # (no stripped copy of the whole text to find it empty)
         raise ValueError("empty file (whitespace only)")
     return text
 
@@ -226,7 +226,7 @@ def parse_csv(text: str) -> CsvColumns | None:
     data = [row for row in rows[1:] if row]  # read_csv skips blank lines
     if not data:  # a header alone (a failed export's message): no rows, every column text
         return CsvColumns(tuple(names), 0, (False,) * width, tuple([] for _ in names))
-    if width < 2 or any(len(row) != width for row in data):
+    if width < 2 or {*map(len, data)} != {width}:  # ragged rows
         return None
     columns: list[list[Any]] = []
     numeric: list[bool] = []
@@ -272,8 +272,13 @@ def _type_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
     if digits.isdigit() and digits.isascii():
         # ASCII digits and points alone (the common case, checked faster than the pattern below): int() and
         # float() take such a cell exactly when it is a plain decimal; an empty cell or "1.2.3" goes on below
-        if len(digits) == len(joined):
-            return _int_column(cells)  # ints, "" where missing: what the general loop below reads too
+        if len(digits) == len(joined):  # ints
+            if len(joined) < 19 or max(map(len, cells)) < 19:
+                try:
+                    return True, list(map(float, cells))  # digits alone: float() rounds them as int() then float()
+                except ValueError:
+                    pass  # an empty cell
+            return _int_column(cells)  # "" where missing: what the general loop below reads too
         try:
             values = list(map(float, cells))
         except ValueError:
