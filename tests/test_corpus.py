@@ -140,7 +140,7 @@ def test_bad_files_become_errors_and_the_ingest_goes_on(tmp_path: Path) -> None:
     assert corpus.json_data == {"good.json": {"tokens_s": 3}}
     assert len(corpus.files) == 8  # errored files still count as files of their type
     summary = corpus.data_summary()
-    assert "Ingest errors (6)" in summary
+    assert "Ingest errors (7)" in summary
     assert "  - bad.json: invalid JSON: Expecting ',' delimiter at line 1 column 15" in summary
 
 
