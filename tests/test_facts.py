@@ -299,3 +299,14 @@ def test_each_part_of_the_labels_can_name_a_model(tmp_path: Path) -> None:
     others = [row for row in rows if row not in params]
     parameter_facts(others, lb)
     assert others[len(rows) - len(params):] == params
+
+
+def test_a_unitless_json_leaf_repeating_a_measured_value_takes_its_unit(tmp_path: Path) -> None:
+    _write(tmp_path, "r.json", '{"run": {"mean_ms": 12.5, "eval_count": 3}, "percentiles": {"p95": 12.5, "x": 3}}')
+    _write(tmp_path, "s.json", '{"mean_ms": 7.25, "ttft_s": 0.5}')  # every leaf has a unit: none changes
+    facts = compute_facts(load_corpus(tmp_path))
+    p95 = facts.get("json.r.json.percentiles.p95")
+    assert (p95.unit, p95.source) == ("ms", "r.json: percentiles.p95 (unit ms: the same value as a ms leaf of this file)")
+    assert facts.get("json.r.json.percentiles.x").unit == ""  # an integer repeats by chance
+    assert [(f.unit, f.source) for f in facts if f.key.startswith("json.s.json")] == [
+        ("ms", "s.json: mean_ms"), ("s", "s.json: ttft_s")]

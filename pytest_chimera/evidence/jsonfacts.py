@@ -71,10 +71,13 @@ def _same_value_units(rows: list[Row], start: int) -> None:
     a unit is that measurement again ("latency_percentiles.p95" = "run_results[2].mean_ms"): it takes the unit,
     and its source says so."""
     units: dict[float, str] = {}
+    unitless = False
     for _, value, unit, _, _ in rows[start:]:
-        if unit and not float(value).is_integer():
+        if not unit:
+            unitless = True
+        elif not float(value).is_integer():
             units[value] = unit if units.get(value, unit) == unit else ""
-    if not units:
+    if not units or not unitless:  # nothing to give a unit, or no leaf without one
         return
     for k in range(start, len(rows)):
         key, value, unit, source, labels = rows[k]
