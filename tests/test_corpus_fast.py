@@ -122,6 +122,7 @@ def test_doubtful_csv_goes_to_read_csv(text: str) -> None:
     "==ERROR== the argument for option '--page' is invalid. Use --help for further details.\r\n",  # the real
     # corpus's ncu_summary.csv (UTF-16 with a mangled BOM): one column, no rows
     "a,b\n\n\n",  # a header and blank lines
+    "model,tokens_s,Model\n0,0,True\n",  # a bool column is the model column: its groups are "True"/"False"
 ])
 def test_crlf_bool_and_header_only_csv_agree_with_read_csv(text: str) -> None:
     parsed = parse_csv(text)

@@ -303,8 +303,12 @@ class _View:
         numeric = [n for n, num in zip(table.names, table.numeric, strict=True) if num]
         lists = [v for v, num in zip(table.values, table.numeric, strict=True) if num]
         by_name = dict(zip(table.names, table.values, strict=True))
-        return cls(table.nrows, list(table.names), numeric, lists, by_name.__getitem__,
-                   by_name.__getitem__)  # parse_csv types a column text only when all its cells are str/NaN
+
+        def as_str(name: str) -> list[Any]:  # a text column's cells are str or NaN, a bool column's bools
+            values = by_name[name]
+            return [str(v) if type(v) is bool else v for v in values]  # noqa: E721 - an exact type test
+
+        return cls(table.nrows, list(table.names), numeric, lists, by_name.__getitem__, as_str)
 
     def model_names(self, name: str) -> list[str]:
         return [v if isinstance(v, str) else "nan" for v in self._as_str(name)]

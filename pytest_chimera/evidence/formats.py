@@ -412,16 +412,17 @@ def parse_cell(text: str) -> tuple[float | None, str]:
     match = _NUMBER.match(cleaned)
     if match is None:
         return None, ""
-    unit_text = (match.group("unit") or "").lower()
+    sign, digits, unit_text = match.group("sign", "num", "unit")
+    unit_text = (unit_text or "").lower()
     unit = _CELL_UNITS.get(unit_text)
     if unit is None:
         if unit_text:
             return None, ""
         unit = ""
-    number = float(match.group("num").replace(",", ""))
+    number = float(digits.replace(",", ""))
     if not math.isfinite(number):  # more digits than a float holds (a 400-digit cell): not a number here
         return None, ""
-    if match.group("sign") in ("-", "\u2212"):
+    if sign in ("-", "\u2212"):
         number = -number
     return number, unit
 
