@@ -306,7 +306,8 @@ def test_a_unitless_json_leaf_repeating_a_measured_value_takes_its_unit(tmp_path
     _write(tmp_path, "s.json", '{"mean_ms": 7.25, "ttft_s": 0.5}')  # every leaf has a unit: none changes
     facts = compute_facts(load_corpus(tmp_path))
     p95 = facts.get("json.r.json.percentiles.p95")
-    assert (p95.unit, p95.source) == ("ms", "r.json: percentiles.p95 (unit ms: the same value as a ms leaf of this file)")
+    assert p95.unit == "ms"
+    assert p95.source == "r.json: percentiles.p95 (unit ms: the same value as a ms leaf of this file)"
     assert facts.get("json.r.json.percentiles.x").unit == ""  # an integer repeats by chance
     assert [(f.unit, f.source) for f in facts if f.key.startswith("json.s.json")] == [
         ("ms", "s.json: mean_ms"), ("s", "s.json: ttft_s")]

@@ -280,13 +280,13 @@ def _type_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
                     pass  # an empty cell
             return _int_column(cells)  # "" where missing: what the general loop below reads too
         try:
-            values = list(map(float, cells))
+            floats = list(map(float, cells))
         except ValueError:
             pass
         else:
             if max(map(len, cells)) > 17 and not all(map(_float_ok, map(_CSV_FLOAT.match, cells))):
                 return None, []
-            return True, values
+            return True, floats
     joined = "\x00".join(cells)
     if _CSV_ALL_NUMBERS.match(joined):  # every cell a number, none missing: the common case, one regex
         if "." not in joined:  # int64
