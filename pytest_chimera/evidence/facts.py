@@ -12,9 +12,9 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
+from pytest_chimera.evidence.buildstate import FiniteSoFar, build_labels
 from pytest_chimera.evidence.formats import dedupe_names
 from pytest_chimera.evidence.inventory import Row, file_facts, parameter_facts
 from pytest_chimera.evidence.jsonfacts import json_facts
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from pytest_chimera.evidence.formats import CsvColumns, MarkdownTable
 
 COLUMNS = ("key", "value", "unit", "source", "labels")
-_value_of = itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -178,8 +177,8 @@ def compute_facts(corpus: Corpus) -> Facts:
 
 
 def _compute_facts(corpus: Corpus, tick: Callable[[], None], rows: list[Row]) -> Facts:
-    lb = _build_labels()
-    done = _FiniteSoFar(rows, tick)  # between units of work: their rows' values checked, then tick
+    lb = build_labels()
+    done = FiniteSoFar(rows, tick)  # between units of work: their rows' values checked, then tick
     file_facts(corpus, rows, lb)
     # every label string of every fact, gathered from the parts the labels are made of (a few per table,
     # column or row) rather than from the facts' labels one by one (hundreds of thousands): parameter_facts
@@ -200,47 +199,6 @@ def _compute_facts(corpus: Corpus, tick: Callable[[], None], rows: list[Row]) ->
     parameter_facts(rows, lb, named)
     done()
     return Facts(rows=rows if done.finite else [row for row in rows if math.isfinite(row[1])])
-
-
-def _build_labels() -> Any:
-    """The ``labels`` functions the facts use, for one build: a file's model is found once per build (the
-    inventory and the file's own facts both ask; ``labels``' cache holds 8,192 names, so for 10,000 files
-    the second question missed it too)."""
-    from types import SimpleNamespace
-
-    from pytest_chimera.evidence import labels as lb
-
-    models: dict[str, str | None] = {}
-
-    def model_in_filename(filename: str) -> str | None:
-        found = models.get(filename, "")
-        if found == "":  # a model name is never empty
-            found = models[filename] = lb.model_in_filename(filename)
-        return found
-
-    return SimpleNamespace(model_in_filename=model_in_filename, path_labels=lb.path_labels,
-                           model_forms=lb.model_forms, name_labels=lb.name_labels, unit_of=lb.unit_of,
-                           family_of=lb.family_of, models_in_text=lb.models_in_text)
-
-
-class _FiniteSoFar:
-    """Called after each unit of work (a table, a file): checks the values of the rows it added while they are
-    still in the cache (a pass over all rows at the end reads 750,000 of them from memory again for 10,000
-    files), then calls ``tick``. ``finite``: no row so far has a NaN or infinite value.
-
-    A sum is finite only when every term is (an infinity or a NaN makes it infinite or NaN); a sum that
-    overflows, of finite terms, only sends the caller to filter rows it keeps anyway. A fact is a quantity,
-    and JSON has no NaN or Infinity: the caller leaves such rows out."""
-
-    def __init__(self, rows: list[Row], tick: Callable[[], None]) -> None:
-        self.rows, self.tick, self.checked, self.finite = rows, tick, 0, True
-
-    def __call__(self) -> None:
-        rows = self.rows
-        if self.finite and not math.isfinite(sum(map(_value_of, rows[self.checked:]))):
-            self.finite = False
-        self.checked = len(rows)
-        self.tick()
 
 
 def _with_stats(labels: list[tuple[str, ...]]) -> list[dict[str, tuple[str, ...]]]:
