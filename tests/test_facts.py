@@ -311,3 +311,21 @@ def test_a_unitless_json_leaf_repeating_a_measured_value_takes_its_unit(tmp_path
     assert facts.get("json.r.json.percentiles.x").unit == ""  # an integer repeats by chance
     assert [(f.unit, f.source) for f in facts if f.key.startswith("json.s.json")] == [
         ("ms", "s.json: mean_ms"), ("s", "s.json: ttft_s")]
+
+
+def test_a_one_model_table_of_eight_rows_adds_its_model_group_in_row_order(tmp_path: Path) -> None:
+    """A group's statistics add its rows in order; the whole table's are numpy's pairwise sums, the same
+    only below stats.IN_ORDER_BELOW rows, where the group may take the table's own."""
+    from pytest_chimera.evidence.stats import IN_ORDER_BELOW, column_stats
+
+    x = [1e16] + [1.0] * (IN_ORDER_BELOW - 1)
+    lines = ["model,x,y"] + [f"gemma3:270m,{v!r},{v!r}" for v in x]
+    _write(tmp_path, "r.csv", "\n".join(lines) + "\n")
+    facts = compute_facts(load_corpus(tmp_path))
+    in_order = column_stats([x, x], contiguous=False)["mean"][0]
+    pairwise = column_stats([x, x], contiguous=True)["mean"][0]
+    assert in_order != pairwise
+    assert facts.get("table.r.csv.x.mean").value == pairwise
+    assert facts.get("table.r.csv.x.by_model.gemma3:270m.mean").value == in_order
+    shorter = column_stats([x[:-1], x[:-1]], contiguous=False)
+    assert shorter == column_stats([x[:-1], x[:-1]], contiguous=True)  # below the limit: the same numbers
