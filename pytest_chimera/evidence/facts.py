@@ -212,7 +212,6 @@ def _emit_stats(rows: list[Row], prefix: str, columns: list[str], units: list[st
                 labels: list[dict[str, tuple[str, ...]]], lists: dict[str, list[float]], what: str,
                 key_part: str = "") -> None:
     """One fact per (column, statistic): key ``<prefix>.<column><key_part>.<stat>``, source ``what``."""
-
     isfinite, append = math.isfinite, rows.append
     per_stat = [(stat, values, f"{what} {stat} of column ") for stat, values in lists.items()]
     for j, col in enumerate(columns):
@@ -332,7 +331,6 @@ def _cell_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[
                 col_labels: list[tuple[str, ...]], model_col: str | None, named: set[str]) -> None:
     """One fact per numeric cell of a short CSV (``table.<path>[<row>].<column>``, rows 1-based): a report
     may quote one run's value. The row's model and its text cells (a configuration name) label it."""
-
     if table.nrows > CELL_ROWS:
         return
     numeric, lists, isfinite, append = table.numeric, table.numeric_lists, math.isfinite, rows.append
@@ -384,7 +382,6 @@ def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tupl
     words and ``extra`` aside)."""
     if named is None:
         named = set()
-
     columns = {c.lower(): c for c in table.columns}
     if "tuning" not in path.lower() and not any(p in columns for p in ("num_gpu", "num_ctx", "temperature")):
         return
