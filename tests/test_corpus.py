@@ -123,23 +123,24 @@ def test_bad_files_become_errors_and_the_ingest_goes_on(tmp_path: Path) -> None:
     _write(tmp_path, "bad.json", '{"tokens_s": 3')
     _write(tmp_path, "empty.csv", b"")
     _write(tmp_path, "blank.md", "  \n\n")
+    _write(tmp_path, "bom.md", b"\xef\xbb\xbf")  # a byte order mark and nothing after it
     _write(tmp_path, "binary.csv", bytes(range(40)))
     _write(tmp_path, "latin1.md", "caf\xe9 table".encode("latin-1"))
     _write(tmp_path, "big.json", b"[" + b"1," * 60 + b"1]")
     corpus = load_corpus(tmp_path, max_bytes=100)
     reasons = {e.path: e.reason for e in corpus.errors}
-    assert set(reasons) == {"bad.json", "empty.csv", "blank.md", "binary.csv", "latin1.md", "big.json"}
+    assert set(reasons) == {"bad.json", "empty.csv", "blank.md", "bom.md", "binary.csv", "latin1.md", "big.json"}
     assert reasons["bad.json"].startswith("invalid JSON: Expecting ',' delimiter at line 1")
     assert reasons["empty.csv"] == "empty file"
-    assert reasons["blank.md"] == "empty file (whitespace only)"
+    assert reasons["blank.md"] == reasons["bom.md"] == "empty file (whitespace only)"
     assert reasons["binary.csv"].startswith("binary file")
     assert reasons["latin1.md"].startswith("not UTF-8 or UTF-16 text (byte 0xe9 at offset 3)")
     assert reasons["big.json"].startswith("over the size cap: 123 bytes > 100")
     assert all("\n" not in r for r in reasons.values())
     assert corpus.json_data == {"good.json": {"tokens_s": 3}}
-    assert len(corpus.files) == 7  # errored files still count as files of their type
+    assert len(corpus.files) == 8  # errored files still count as files of their type
     summary = corpus.data_summary()
-    assert "Ingest errors (6)" in summary
+    assert "Ingest errors (7)" in summary
     assert "  - bad.json: invalid JSON: Expecting ',' delimiter at line 1 column 15" in summary
 
 

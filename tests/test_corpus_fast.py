@@ -122,10 +122,22 @@ def test_doubtful_csv_goes_to_read_csv(text: str) -> None:
     "==ERROR== the argument for option '--page' is invalid. Use --help for further details.\r\n",  # the real
     # corpus's ncu_summary.csv (UTF-16 with a mangled BOM): one column, no rows
     "a,b\n\n\n",  # a header and blank lines
+    "model,tokens_s,Model\n0,0,True\n",  # a bool column is the model column: its groups are "True"/"False"
 ])
 def test_crlf_bool_and_header_only_csv_agree_with_read_csv(text: str) -> None:
     parsed = parse_csv(text)
     assert parsed is not None
+    _assert_matches_read_csv(text, parsed)
+
+
+@pytest.mark.parametrize("text", [
+    "a,b\n\u0661\u0662,2\n\u0663,3\n",  # Arabic-Indic digits: float() reads 12, read_csv text
+    "a,b\n\uff11.5,2\n2.5,3\n",  # a fullwidth digit beside a point
+    "a,b\n\u00b2,2\n1,3\n",  # a superscript two: str.isdigit(), not a number anywhere
+])
+def test_digits_beyond_ascii_are_text_as_read_csv_reads_them(text: str) -> None:
+    parsed = parse_csv(text)
+    assert parsed is not None and parsed.numeric == (False, True)
     _assert_matches_read_csv(text, parsed)
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -240,19 +241,23 @@ def test_facts_json_is_strict_json(tmp_path: Path) -> None:
     assert {f["key"] for f in data["facts"]} >= {"json.r.json.ok", "table.t.md#1[b].tokens"}
 
 
-def test_a_non_finite_fact_from_any_producer_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("producer", ["file_facts", "json_facts", "parameter_facts"])  # first, after a table, last
+def test_a_non_finite_fact_from_any_producer_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         producer: str) -> None:
     """The last guard in compute_facts: a producer (today's or a future derived fact) that yields NaN or
     Infinity does not put it in the table."""
     from pytest_chimera.evidence import facts as facts_module
 
-    real = facts_module.file_facts
+    real = getattr(facts_module, producer)
 
-    def with_bad_rows(corpus: Corpus, rows: list[facts_module.Row], lb: object) -> None:
-        real(corpus, rows, lb)
+    def with_bad_rows(*args: Any) -> None:
+        rows: list[facts_module.Row] = next(a for a in args if isinstance(a, list))
         rows.append(("derived.inf", float("inf"), "", "a broken producer", ()))
         rows.append(("derived.nan", float("nan"), "", "a broken producer", ()))
+        real(*args)
 
-    monkeypatch.setattr(facts_module, "file_facts", with_bad_rows)
+    monkeypatch.setattr(facts_module, producer, with_bad_rows)
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n")
     (tmp_path / "a.json").write_text('{"x": 1}')
     keys = [f.key for f in compute_facts(load_corpus(tmp_path))]
     assert "json.a.json.x" in keys and "files.total" in keys

@@ -299,3 +299,33 @@ def test_each_part_of_the_labels_can_name_a_model(tmp_path: Path) -> None:
     others = [row for row in rows if row not in params]
     parameter_facts(others, lb)
     assert others[len(rows) - len(params):] == params
+
+
+def test_a_unitless_json_leaf_repeating_a_measured_value_takes_its_unit(tmp_path: Path) -> None:
+    _write(tmp_path, "r.json", '{"run": {"mean_ms": 12.5, "eval_count": 3}, "percentiles": {"p95": 12.5, "x": 3}}')
+    _write(tmp_path, "s.json", '{"mean_ms": 7.25, "ttft_s": 0.5}')  # every leaf has a unit: none changes
+    facts = compute_facts(load_corpus(tmp_path))
+    p95 = facts.get("json.r.json.percentiles.p95")
+    assert p95.unit == "ms"
+    assert p95.source == "r.json: percentiles.p95 (unit ms: the same value as a ms leaf of this file)"
+    assert facts.get("json.r.json.percentiles.x").unit == ""  # an integer repeats by chance
+    assert [(f.unit, f.source) for f in facts if f.key.startswith("json.s.json")] == [
+        ("ms", "s.json: mean_ms"), ("s", "s.json: ttft_s")]
+
+
+def test_a_one_model_table_of_eight_rows_adds_its_model_group_in_row_order(tmp_path: Path) -> None:
+    """A group's statistics add its rows in order; the whole table's are numpy's pairwise sums, the same
+    only below stats.IN_ORDER_BELOW rows, where the group may take the table's own."""
+    from pytest_chimera.evidence.stats import IN_ORDER_BELOW, column_stats
+
+    x = [1e16] + [1.0] * (IN_ORDER_BELOW - 1)
+    lines = ["model,x,y"] + [f"gemma3:270m,{v!r},{v!r}" for v in x]
+    _write(tmp_path, "r.csv", "\n".join(lines) + "\n")
+    facts = compute_facts(load_corpus(tmp_path))
+    in_order = column_stats([x, x], contiguous=False)["mean"][0]
+    pairwise = column_stats([x, x], contiguous=True)["mean"][0]
+    assert in_order != pairwise
+    assert facts.get("table.r.csv.x.mean").value == pairwise
+    assert facts.get("table.r.csv.x.by_model.gemma3:270m.mean").value == in_order
+    shorter = column_stats([x[:-1], x[:-1]], contiguous=False)
+    assert shorter == column_stats([x[:-1], x[:-1]], contiguous=True)  # below the limit: the same numbers

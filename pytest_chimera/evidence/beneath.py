@@ -133,11 +133,14 @@ def read_beneath(opener: Opener, parts: tuple[str, ...], max_bytes: int) -> tupl
         chunks: list[bytes] = []
         total, want = 0, info.st_size + 1
         while total <= max_bytes:  # to the end (the file may have grown since fstat), at most max_bytes + 1
-            chunk = os.read(fd, min(want, max_bytes + 1 - total))
+            ask = min(want, max_bytes + 1 - total)
+            chunk = os.read(fd, ask)
             if not chunk:
                 break
             chunks.append(chunk)
             total += len(chunk)
+            if total == info.st_size and len(chunk) < ask:
+                break  # the size fstat gave, and the read stopped short of what it asked: the end (no read for it)
             want = 1 << 16
     finally:
         os.close(fd)

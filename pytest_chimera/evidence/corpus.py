@@ -223,7 +223,8 @@ def _walk(root: Path, errors: list[IngestError]) -> list[Candidate]:
             if is_dir:
                 pending.append((entry.path, rel + "/", (*names, entry.name)))
                 continue
-            kind = _EXTENSIONS.get(os.path.splitext(entry.name)[1].lower())
+            dot = entry.name.rfind(".")  # os.path.splitext's extension: the name does not start with "."
+            kind = _EXTENSIONS.get(entry.name[dot:].lower()) if dot > 0 else None
             if is_link and kind is None:
                 # a link without a corpus extension matters only as a directory (or a loop that may be one)
                 problem = _link_problem(Path(entry.path), root)

@@ -8,15 +8,17 @@ comes from ``pd.read_csv``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pytest_chimera.evidence.buildstate import FiniteSoFar, build_labels
 from pytest_chimera.evidence.formats import dedupe_names
 from pytest_chimera.evidence.inventory import Row, file_facts, parameter_facts
 from pytest_chimera.evidence.jsonfacts import json_facts
-from pytest_chimera.evidence.stats import column_stats
+from pytest_chimera.evidence.stats import IN_ORDER_BELOW, column_stats
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -175,8 +177,8 @@ def compute_facts(corpus: Corpus) -> Facts:
 
 
 def _compute_facts(corpus: Corpus, tick: Callable[[], None], rows: list[Row]) -> Facts:
-    from pytest_chimera.evidence import labels as lb
-
+    lb = build_labels()
+    done = FiniteSoFar(rows, tick)  # between units of work: their rows' values checked, then tick
     file_facts(corpus, rows, lb)
     # every label string of every fact, gathered from the parts the labels are made of (a few per table,
     # column or row) rather than from the facts' labels one by one (hundreds of thousands): parameter_facts
@@ -188,23 +190,15 @@ def _compute_facts(corpus: Corpus, tick: Callable[[], None], rows: list[Row]) ->
         columns = parsed(path) if parsed is not None else None
         view = _View.of_columns(columns) if columns is not None else _View.of_frame(csv_tables[path])
         _table_facts(path, view, rows, lb, named)
-        tick()
+        done()
     for tables in corpus.md_tables.values():
         for table in tables:
             _md_table_facts(table, rows, lb, named)
-        tick()
-    json_facts(corpus, rows, lb, named, tick)
+        done()
+    json_facts(corpus, rows, lb, named, done)
     parameter_facts(rows, lb, named)
-    return Facts(rows=_finite(rows))
-
-
-def _finite(rows: list[Row]) -> list[Row]:
-    """The rows whose value is a finite number: a fact is a quantity, and JSON has no NaN or Infinity."""
-    import math
-    from operator import itemgetter
-
-    isfinite = math.isfinite
-    return rows if all(map(isfinite, map(itemgetter(1), rows))) else [row for row in rows if isfinite(row[1])]
+    done()
+    return Facts(rows=rows if done.finite else [row for row in rows if math.isfinite(row[1])])
 
 
 def _with_stats(labels: list[tuple[str, ...]]) -> list[dict[str, tuple[str, ...]]]:
@@ -218,8 +212,6 @@ def _emit_stats(rows: list[Row], prefix: str, columns: list[str], units: list[st
                 labels: list[dict[str, tuple[str, ...]]], lists: dict[str, list[float]], what: str,
                 key_part: str = "") -> None:
     """One fact per (column, statistic): key ``<prefix>.<column><key_part>.<stat>``, source ``what``."""
-    import math
-
     isfinite, append = math.isfinite, rows.append
     per_stat = [(stat, values, f"{what} {stat} of column ") for stat, values in lists.items()]
     for j, col in enumerate(columns):
@@ -268,8 +260,12 @@ class _View:
         numeric = [n for n, num in zip(table.names, table.numeric, strict=True) if num]
         lists = [v for v, num in zip(table.values, table.numeric, strict=True) if num]
         by_name = dict(zip(table.names, table.values, strict=True))
-        return cls(table.nrows, list(table.names), numeric, lists, by_name.__getitem__,
-                   by_name.__getitem__)  # parse_csv types a column text only when all its cells are str/NaN
+
+        def as_str(name: str) -> list[Any]:  # a text column's cells are str or NaN, a bool column's bools
+            values = by_name[name]
+            return [str(v) if type(v) is bool else v for v in values]  # noqa: E721 - an exact type test
+
+        return cls(table.nrows, list(table.names), numeric, lists, by_name.__getitem__, as_str)
 
     def model_names(self, name: str) -> list[str]:
         return [v if isinstance(v, str) else "nan" for v in self._as_str(name)]
@@ -309,17 +305,22 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any, named: set[s
             if model in ("nan", "", "None", "<NA>"):
                 continue
             members = groups[model]
-            group_extra = lb.path_labels(path) + lb.model_forms(model)
+            forms = lb.model_forms(model)
+            group_extra = lb.path_labels(path) + forms
             named.update(group_extra)
-            _emit_stats(rows, prefix, numeric, units, _with_stats([c + group_extra for c in col_labels]),
+            # one model in every row (a run of one model): the whole table's labels when they read the same,
+            # and its statistics when its columns are short enough to be added in order either way
+            whole = len(members) == table.nrows
+            same_words = forms == (lb.model_forms(file_model) if file_model else ())
+            _emit_stats(rows, prefix, numeric, units,
+                        labelled if same_words else _with_stats([c + group_extra for c in col_labels]),
+                        stats if whole and table.nrows < IN_ORDER_BELOW else
                         column_stats([[values[i] for i in members] for values in lists], contiguous=False),
                         f"{path} (the {len(members)} rows of model {model}):", f".by_model.{model}")
     elif file_model:
         _emit_stats(rows, prefix, numeric, units, labelled, stats,
                     f"{path} (all rows; the file name names model {file_model}):", f".by_model.{file_model}")
-    start = len(rows)
-    _tuning_facts(path, table, rows, lb, extra, dict(zip(numeric, table.numeric_lists, strict=True)))
-    named.update(*[row[4] for row in rows[start:]])
+    _tuning_facts(path, table, rows, lb, extra, dict(zip(numeric, table.numeric_lists, strict=True)), named)
     _cell_facts(path, table, rows, lb, extra, units, col_labels, model_col, named)
 
 
@@ -330,8 +331,6 @@ def _cell_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[
                 col_labels: list[tuple[str, ...]], model_col: str | None, named: set[str]) -> None:
     """One fact per numeric cell of a short CSV (``table.<path>[<row>].<column>``, rows 1-based): a report
     may quote one run's value. The row's model and its text cells (a configuration name) label it."""
-    import math
-
     if table.nrows > CELL_ROWS:
         return
     numeric, lists, isfinite, append = table.numeric, table.numeric_lists, math.isfinite, rows.append
@@ -378,9 +377,11 @@ def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[str, ...],
-                  numeric: dict[str, list[float]]) -> None:
-    import math
-
+                  numeric: dict[str, list[float]], named: set[str] | None = None) -> None:
+    """Best and worst rows of a parameter-tuning table; ``named`` gathers the label strings they use (constant
+    words and ``extra`` aside)."""
+    if named is None:
+        named = set()
     columns = {c.lower(): c for c in table.columns}
     if "tuning" not in path.lower() and not any(p in columns for p in ("num_gpu", "num_ctx", "temperature")):
         return
@@ -419,10 +420,12 @@ def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tupl
         model_value = param_lists.get(columns.get("model", ""), [None] * table.nrows)[index]
         if isinstance(model_value, str):
             model_words = lb.model_forms(model_value)
+        col_words = lb.name_labels(col)
+        setting_words = tuple(x.lower() for x in setting) + tuple(_fmt(param_lists[p][index]).lower() for p in params)
+        named.update(col_words, setting_words, model_words)
         rows.append((f"tuning.{path}.{name}", value, lb.unit_of(col),
                      f"{path}: {how} {col} over {len(candidates)} ok rows, row {index + 1}: {', '.join(setting)}",
-                     lb.name_labels(col) + words + (how,) + tuple(x.lower() for x in setting)
-                     + tuple(_fmt(param_lists[p][index]).lower() for p in params) + model_words + extra))
+                     col_words + words + (how,) + setting_words + model_words + extra))
 
 
 def _fmt(value: Any) -> str:
@@ -447,7 +450,7 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
     if not table.cells:
         return
     width = len(table.header)
-    header_models = [_model_words(h, lb) for h in table.header]
+    header_models = [_model_words(h) for h in table.header]
     numeric_cols: list[int] = []
     col_units: list[str] = []
     by_col = zip(zip(*table.cells, strict=True), zip(*table.numbers, strict=True), zip(*table.units, strict=True),
@@ -481,7 +484,7 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
         seen[label] = seen.get(label, 0) + 1
         if seen[label] > 1:
             label = f"{label} ({seen[label]})"
-        row_labels = lb.name_labels(label) + _model_words(label, lb)
+        row_labels = lb.name_labels(label) + _model_words(label)
         stat_words = STAT_LABELS.get(_stat_word(label), ())
         key = f"{prefix}[{label}]."
         of_row = f"{label!r} ("
@@ -502,9 +505,11 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
 
 
 @lru_cache(maxsize=4096)
-def _model_words(text: str, lb: Any) -> tuple[str, ...]:
+def _model_words(text: str) -> tuple[str, ...]:
     """Every spelling of every model a header or row label names."""
-    return tuple(m for n in lb.models_in_text(text) for m in lb.model_forms(n))
+    from pytest_chimera.evidence.labels import model_forms, models_in_text
+
+    return tuple(m for n in models_in_text(text) for m in model_forms(n))
 
 
 def _nan_if_none(value: float | None) -> float:

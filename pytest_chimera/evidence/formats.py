@@ -116,7 +116,7 @@ def _utf16(body: bytes, big: bool, name: str) -> tuple[str, str]:
 
 
 def _check_text(text: str) -> str:
-    if not text.strip():
+    if not text or text.isspace():  # (no stripped copy of the whole text to find it empty)
         raise ValueError("empty file (whitespace only)")
     return text
 
@@ -226,7 +226,7 @@ def parse_csv(text: str) -> CsvColumns | None:
     data = [row for row in rows[1:] if row]  # read_csv skips blank lines
     if not data:  # a header alone (a failed export's message): no rows, every column text
         return CsvColumns(tuple(names), 0, (False,) * width, tuple([] for _ in names))
-    if width < 2 or any(len(row) != width for row in data):
+    if width < 2 or {*map(len, data)} != {width}:  # ragged rows
         return None
     columns: list[list[Any]] = []
     numeric: list[bool] = []
@@ -267,6 +267,26 @@ def _rfc4180_quotes(text: str) -> bool:
 
 def _type_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
     """``(is_numeric, values)`` for one column's cells, ``(None, [])`` when read_csv's typing is in doubt."""
+    joined = "".join(cells)
+    digits = joined.replace(".", "")
+    if digits.isdigit() and digits.isascii():
+        # ASCII digits and points alone (the common case, checked faster than the pattern below): int() and
+        # float() take such a cell exactly when it is a plain decimal; an empty cell or "1.2.3" goes on below
+        if len(digits) == len(joined):  # ints
+            if len(joined) < 19 or max(map(len, cells)) < 19:
+                try:
+                    return True, list(map(float, cells))  # digits alone: float() rounds them as int() then float()
+                except ValueError:
+                    pass  # an empty cell
+            return _int_column(cells)  # "" where missing: what the general loop below reads too
+        try:
+            floats = list(map(float, cells))
+        except ValueError:
+            pass
+        else:
+            if max(map(len, cells)) > 17 and not all(map(_float_ok, map(_CSV_FLOAT.match, cells))):
+                return None, []
+            return True, floats
     joined = "\x00".join(cells)
     if _CSV_ALL_NUMBERS.match(joined):  # every cell a number, none missing: the common case, one regex
         if "." not in joined:  # int64
@@ -392,16 +412,17 @@ def parse_cell(text: str) -> tuple[float | None, str]:
     match = _NUMBER.match(cleaned)
     if match is None:
         return None, ""
-    unit_text = (match.group("unit") or "").lower()
+    sign, digits, unit_text = match.group("sign", "num", "unit")
+    unit_text = (unit_text or "").lower()
     unit = _CELL_UNITS.get(unit_text)
     if unit is None:
         if unit_text:
             return None, ""
         unit = ""
-    number = float(match.group("num").replace(",", ""))
+    number = float(digits.replace(",", ""))
     if not math.isfinite(number):  # more digits than a float holds (a 400-digit cell): not a number here
         return None, ""
-    if match.group("sign") in ("-", "\u2212"):
+    if sign in ("-", "\u2212"):
         number = -number
     return number, unit
 

@@ -20,11 +20,15 @@ def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None 
     if named is None:
         named = set()
     strip_index = re.compile(r"\[\d+\]")
+    shape_of: dict[str, str] = {}  # per JSON path its shape: the same few dozen paths recur in every file alike
     shape_cache: dict[str, tuple[str, tuple[str, ...]]] = {}
     # per file: its path's labels; per (shape, model): the leaf's whole labels, shared by the leaves alike
     extra: tuple[str, ...] = ()
     labels_of: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+    models_named: set[str] = set()
     current, start = "", len(rows)
+    key_dot = key_bare = source = ""
+    append = rows.append
     for file, jpath, value, model in corpus.iter_json_leaves():
         if file != current:
             _same_value_units(rows, start)
@@ -35,7 +39,11 @@ def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None 
             extra = lb.path_labels(file) + (lb.model_forms(file_model) if file_model else ())
             named.update(extra)
             labels_of = {}
-        shape = strip_index.sub("", jpath)
+            key_bare, source = f"json.{file}", f"{file}: "
+            key_dot = key_bare + "."
+        shape = shape_of.get(jpath)
+        if shape is None:
+            shape = shape_of[jpath] = strip_index.sub("", jpath)
         unit_labels = labels_of.get((shape, model))
         if unit_labels is None:
             meta = shape_cache.get(shape)
@@ -47,11 +55,14 @@ def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None 
                     words += lb.name_labels(k)
                 meta = (lb.unit_of(last) if last else "", words)
                 shape_cache[shape] = meta
+                named.update(words)  # once per shape, once per model: they are the same words in every file
             model_words = lb.model_forms(model) if model else ()
-            named.update(meta[1], model_words)
+            if model not in models_named:
+                models_named.add(model)
+                named.update(model_words)
             unit_labels = labels_of[shape, model] = (meta[0], meta[1] + model_words + extra)
-        key = f"json.{file}{jpath}" if jpath.startswith("[") else f"json.{file}.{jpath}"
-        rows.append((key, value, unit_labels[0], f"{file}: {jpath}", unit_labels[1]))
+        append(((key_bare if jpath[:1] == "[" else key_dot) + jpath, value, unit_labels[0], source + jpath,
+                unit_labels[1]))
     _same_value_units(rows, start)
 
 
@@ -60,10 +71,13 @@ def _same_value_units(rows: list[Row], start: int) -> None:
     a unit is that measurement again ("latency_percentiles.p95" = "run_results[2].mean_ms"): it takes the unit,
     and its source says so."""
     units: dict[float, str] = {}
+    unitless = False
     for _, value, unit, _, _ in rows[start:]:
-        if unit and not float(value).is_integer():
+        if not unit:
+            unitless = True
+        elif not float(value).is_integer():
             units[value] = unit if units.get(value, unit) == unit else ""
-    if not units:
+    if not units or not unitless:  # nothing to give a unit, or no leaf without one
         return
     for k in range(start, len(rows)):
         key, value, unit, source, labels = rows[k]

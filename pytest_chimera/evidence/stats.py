@@ -20,6 +20,9 @@ from __future__ import annotations
 import math
 
 STATS = ("count", "mean", "median", "min", "max", "std")
+# columns shorter than this are added in order either way (numpy's pairwise sum starts with a plain loop), so
+# ``column_stats`` gives the same numbers for them whether ``contiguous`` or not
+IN_ORDER_BELOW = 8
 _NAN = math.nan
 
 
@@ -31,7 +34,7 @@ def pairwise_sum(values: list[float], start: int = 0, n: int | None = None) -> f
 
 
 def _pairwise(a: list[float], lo: int, n: int) -> float:
-    if n < 8:
+    if n < IN_ORDER_BELOW:
         res = -0.0
         for x in a[lo:lo + n]:
             res += x
