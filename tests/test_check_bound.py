@@ -171,6 +171,8 @@ def test_the_library_raises_too_many_numbers() -> None:
     with pytest.raises(memo.TooManyNumbers, match=r"more than 9 numbers to check \(the limit is passed on line 5 of 5"):
         check_consistency(markdown, FACTS, max_numbers=9)
     assert len(check_consistency(markdown, FACTS, max_numbers=10).numbers) == 10
+    with pytest.raises(memo.TooManyNumbers, match=r"passed on line 5 of 5;"):  # no final newline: still 5 lines
+        check_consistency(markdown.rstrip("\n"), FACTS, max_numbers=9)
 
 
 def test_the_units_of_many_tables_look_each_table_up_once() -> None:
