@@ -62,6 +62,7 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("candidate cache key without the unit", "checks/matching.py",
      "key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name))",
      "key = (name, weights, q.models, q.families, min_labels)"),
+    ("a count's own words ignored", "checks/matching.py", "        if (keep & own).any():", "        if False:"),
     ("file-type counts not named by type words", "evidence/inventory.py", "_TYPE_LABELS[kind] + _KIND_LABELS))",
      "_TYPE_LABELS[kind]))"),
     ("spread facts always candidates", "checks/matching.py",

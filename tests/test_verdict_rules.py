@@ -670,3 +670,19 @@ def test_a_span_cache_cleared_by_another_thread_between_lookups_is_no_error() ->
     index.spans = ClearedMeanwhile(index.spans)
     assert len(index.spans) >= 1
     assert verdict("gemma3:270m peak throughput was 250.55 tok/s.", facts) == first
+
+
+def test_the_words_between_a_count_and_its_noun_say_which_count_it_is() -> None:
+    """"The corpus holds 28 CSV files": "corpus" is carried by the total only and "CSV files" by every model's CSV
+    count too, so by weight the total would be the fact named (and 28 contradicted by 101); the words between the
+    number and its count noun decide instead. Without such words the clause's other words decide as before."""
+    facts = Facts.from_records([
+        fact("files.total", 101, "files", "files", "file", "total", "dataset", "corpus", "data files"),
+        fact("files.by_type.csv", 28, "files", "csv", "csv files", "files", "file"),
+        fact("files.by_type.json", 44, "files", "json", "json files", "files", "file"),
+        *(fact(f"files.by_model.m{k}:1b.csv", k, "files", f"m{k}:1b", "csv", "csv files", "files", "file")
+          for k in range(1, 9))])
+    assert verdict("The corpus holds 28 CSV files.", facts)[::2] == ("supported", "files.by_type.csv")
+    assert verdict("The dataset has 35 CSV files.", facts)[0] != "supported"
+    assert verdict("The corpus holds 101 data files.", facts)[::2] == ("supported", "files.total")
+    assert verdict("The corpus holds 101 files.", facts)[::2] == ("supported", "files.total")

@@ -46,6 +46,7 @@ verdict ``None``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -55,8 +56,8 @@ from pytest_chimera.checks import clauses, fields
 from pytest_chimera.checks.index import FactIndex, index_of
 from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.memo import Repeats
-from pytest_chimera.checks.numbers import Number, find_numbers
-from pytest_chimera.checks.query import Decision, Query, context
+from pytest_chimera.checks.numbers import Number, canonical_unit, find_numbers, is_unit_word
+from pytest_chimera.checks.query import COUNT_UNITS, Decision, Query, context
 from pytest_chimera.checks.report import Outline, ParsedReport, outline
 from pytest_chimera.evidence.facts import Fact, Facts
 
@@ -187,6 +188,27 @@ def _run_parts(run: RunLike | Mapping[str, Any]) -> tuple[Mapping[str, Any], Map
     return metrics, stages, options
 
 
+_NEXT_WORD = re.compile(r"\s+([^\W\d_][\w+-]*)")
+
+
+def _qualifier(text: str, end: int, unit: str) -> frozenset[str]:
+    """The words between a count and its count noun, as label words ("28 CSV files": {"csv"}); empty when the
+    noun does not follow within three words or the number is no count."""
+    if unit not in COUNT_UNITS:
+        return frozenset()
+    words: list[str] = []
+    pos = end
+    for _ in range(4):
+        m = _NEXT_WORD.match(text, pos)
+        if m is None:
+            return frozenset()
+        if is_unit_word(m.group(1)) and canonical_unit(m.group(1)) == unit:
+            return frozenset(context(" ".join(words))[1]) if words else frozenset()
+        words.append(m.group(1))
+        pos = m.end()
+    return frozenset()
+
+
 def run_facts(run: RunLike | Mapping[str, Any]) -> tuple[Facts, dict[str, float]]:
     """(Facts of the run's metrics and stage timings, numeric options by name) of a run or its JSON."""
     metrics, stages, run_options = _run_parts(run)
@@ -261,7 +283,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 families = (cl.families_named(near) or cl.families_named(own) or cl.families_named(unit.context)
                             or cl.families_named(unit.subject))
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
-                          families, own)
+                          families, own, qualifier=_qualifier(text, num.end, unit_name))
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
                 decided = _snippet_field(field, unit.line, parsed, index, source) if field else None
                 if decided is not None:

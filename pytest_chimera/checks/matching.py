@@ -115,7 +115,8 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     hits: Any
     best_all: Any = None
     if rare_ph:
-        key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name))
+        key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name),
+               q.qualifier if name == q.unit else None)
         cached = index.candidates.get(key)
         if cached is not None:
             return (None if cached is _NONE else cached), 0.0, None
@@ -208,6 +209,15 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
         if not q.models:  # "gemma3" names the family's files, not those of gemma3:270m
             bound &= d.model_id[local] < 0
         keep &= bound
+    if q.qualifier and name == q.unit and local.size:
+        # "The corpus holds 28 CSV files": the words between a count and its noun say which count it is; a fact
+        # without them (the total, named by "corpus") is not meant when a fact with them is
+        own = np.zeros(local.size, dtype=bool)
+        for p in phrases:
+            if q.qualifier.intersection(p):
+                own |= in_posting(d.postings[p], local).astype(bool)
+        if (keep & own).any():
+            keep &= own
     return keep
 
 

@@ -64,6 +64,7 @@ class Query:
     near_seq: list[str] = field(default_factory=list)
     families: frozenset[str] = frozenset()  # model families named ("gemma3"), used when no model is named
     text: str = ""  # the clause as written (a comparison "2x faster than ..." is read from it)
+    qualifier: frozenset[str] = frozenset()  # words between a count and its noun ("28 CSV files": csv)
     _found: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def phrases(self, name: str, d: Dim) -> list[tuple[str, ...]]:
