@@ -64,7 +64,7 @@ _COLD = """
 import json, sys, time
 from pytest_chimera.agent.personas import INSIGHT
 from pytest_chimera.evidence.corpus import load_corpus
-from pytest_chimera.evidence.facts import compute_facts
+from pytest_chimera.evidence.facts import Fact, compute_facts
 facts = compute_facts(load_corpus(sys.argv[1]))
 parts, clock = {}, time.process_time
 def timed(name, call):
@@ -81,7 +81,7 @@ citable = timed("citable facts", lambda: [row for row in rows if figures.cite_ro
 timed("ranking", lambda: prompts.rank_rows(citable, INSIGHT))
 timed("numpy import", lambda: __import__("numpy"))
 timed("fact index", lambda: index_of(facts))
-first = figures.inventory_sentence(figures._fact(row) for row in rows if row[0].startswith("files."))
+first = figures.inventory_sentence(Fact.of_row(row) for row in rows if row[0].startswith("files."))
 timed("first check", lambda: check_consistency(figures.bullet_outline(first), facts))
 timed("key_figures", lambda: figures.key_figures(facts, INSIGHT))
 print(json.dumps(parts))

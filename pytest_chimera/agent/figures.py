@@ -149,21 +149,14 @@ def rows_of(facts: Facts | Iterable[Fact]) -> Sequence[Row]:
     return [(f.key, f.value, f.unit, f.source, f.labels) for f in facts]
 
 
-def _fact(row: Row) -> Fact:
-    from pytest_chimera.evidence.facts import Fact
-
-    key, value, unit, source, labels = row
-    return Fact(key, float(value), unit, source, tuple(labels))
-
-
 def _compute(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
     from pytest_chimera.agent.prompts import rank_rows
-    from pytest_chimera.evidence.facts import Facts
+    from pytest_chimera.evidence.facts import Fact, Facts
 
     rows = rows_of(facts)
-    table = facts if isinstance(facts, Facts) else Facts.from_records(map(_fact, rows))
+    table = facts if isinstance(facts, Facts) else Facts.from_records(map(Fact.of_row, rows))
     out: list[str] = []
-    inventory = inventory_sentence(_fact(row) for row in rows if row[0].startswith("files."))
+    inventory = inventory_sentence(Fact.of_row(row) for row in rows if row[0].startswith("files."))
     if inventory is not None and _attributable(inventory, table):
         out.append(inventory)
     # only what cite() can write becomes a sentence: those facts (tens of thousands' few dozen), in the

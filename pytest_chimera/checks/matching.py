@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from pytest_chimera.checks.index import Dim, FactIndex, sorted_unique
 from pytest_chimera.checks.numbers import dimension
 from pytest_chimera.checks.query import (
-    CANDIDATE_CACHE,
     COMMON_DF,
     COMMON_SHARE,
     COUNT_UNITS,
@@ -43,6 +42,7 @@ from pytest_chimera.checks.query import (
     in_posting,
     interval,
     of_family,
+    remember,
     rule_of,
     stat_kinds,
 )
@@ -67,10 +67,7 @@ def _all_of(index: FactIndex, name: str, d: Dim, phrases: list[tuple[str, ...]],
             ids = ids[in_posting(d.postings[p], ids).astype(bool)]
         values = (d.raw if raw else d.values)[ids]
         sort = np.argsort(values, kind="stable")
-        hit = (ids[sort], values[sort], None, None)
-        if len(index.candidates) >= CANDIDATE_CACHE:
-            index.candidates.clear()
-        index.candidates[key] = hit
+        hit = remember(index.candidates, key, (ids[sort], values[sort], None, None))
     return hit[0], hit[1]
 
 Part = tuple[Any, Any, Any, Any]  # scores, global idx, values in the dimension's base unit, named
@@ -88,11 +85,8 @@ def _weigh(index: FactIndex, name: str, d: Dim, phrases: list[tuple[str, ...]], 
         cap = max(COMMON_DF, int(COMMON_SHARE * len(d.facts)))
         rare_ph = [p for p in phrases if d.df[p] <= cap]
         common_ph = [p for p in phrases if d.df[p] > cap]
-        hit = (weight, rare_ph, common_ph, tuple(sorted(weight.items())), sum(weight[p] for p in common_ph),
-               sum(len(p) for p in common_ph))
-        if len(index.weighed) >= CANDIDATE_CACHE:
-            index.weighed.clear()
-        index.weighed[key] = hit
+        hit = remember(index.weighed, key, (weight, rare_ph, common_ph, tuple(sorted(weight.items())),
+                                            sum(weight[p] for p in common_ph), sum(len(p) for p in common_ph)))
     return hit
 
 
@@ -155,7 +149,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         best_all = (name, phrases, ids)  # filtered on demand (``_all_best``), only if one of them agrees
     if local.size == 0:
         if key is not None:  # no candidate for these words: remembered too (a model the corpus lacks)
-            _remember(index, key, _NONE)
+            remember(index.candidates, key, _NONE)
         return None, part_top, None
     rare_hit = np.zeros(local.size, dtype=bool)
     unbound = name in FILE_DIMS and not any(p in index.model_phrases for p in phrases)
@@ -167,7 +161,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         hits = hits + 1  # "44 JSON files", "JSON (43.6%)": the count noun or percent sign names the quantity
     part = (scores, d.facts_array[local], d.values[local], rare_hit & (hits >= min_labels))
     if key is not None:
-        _remember(index, key, part)
+        remember(index.candidates, key, part)
     return part, part_top, best_all
 
 
@@ -177,12 +171,6 @@ _NONE: Part = (None, None, None, None)  # a remembered empty candidate set
 def _unit_names(q: Query, name: str) -> bool:
     """Whether the claim's unit names dimension ``name`` itself: "44 JSON files" (a count noun), "43.6%"."""
     return (q.unit in COUNT_UNITS and name == q.unit) or (q.unit == "%" and name == "percent")
-
-
-def _remember(index: FactIndex, key: Any, part: Part) -> None:
-    if len(index.candidates) >= CANDIDATE_CACHE:
-        index.candidates.clear()
-    index.candidates[key] = part
 
 
 def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]], local: Any) -> Any:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks.index import Dim, FactIndex
@@ -26,6 +26,7 @@ COMMON_DF = 1000
 COMMON_SHARE = 0.02
 
 CANDIDATE_CACHE = 4096
+T = TypeVar("T")
 
 MIN_NAMING_LABELS = 2
 
@@ -130,14 +131,21 @@ def _context(text: str) -> tuple[list[str], set[str]]:
     return seq, bag
 
 
+def remember(cache: dict[Any, Any], key: Any, value: T) -> T:
+    """``cache[key] = value`` in one of the checker's caches, which are emptied when they hold
+    ``CANDIDATE_CACHE`` entries; returns ``value``."""
+    if len(cache) >= CANDIDATE_CACHE:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list[tuple[str, ...]]:
     """``_matched``, cached per dimension: a report repeats its phrasing, and numbers are not words."""
     key = (tuple(seq), frozenset(bag), subsume)
     hit = d.matched.get(key)
     if hit is None:
-        if len(d.matched) >= CANDIDATE_CACHE:
-            d.matched.clear()
-        hit = d.matched[key] = _matched(d, bag, seq, subsume)
+        hit = remember(d.matched, key, _matched(d, bag, seq, subsume))
     return list(hit)
 
 

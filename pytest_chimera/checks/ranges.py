@@ -10,10 +10,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from pytest_chimera.checks.index import FactIndex
+from pytest_chimera.checks.index import FactIndex, sorted_unique
 from pytest_chimera.checks.numbers import is_unit_word
 from pytest_chimera.checks.query import (
-    CANDIDATE_CACHE,
     COUNT_UNITS,
     FILE_DIMS,
     PRECISE_DIGITS,
@@ -33,6 +32,7 @@ from pytest_chimera.checks.query import (
     in_posting,
     interval,
     of_family,
+    remember,
     rule_of,
     significant_digits,
     stat_kinds,
@@ -71,7 +71,7 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float) ->
             ids, vals = by_value(d, p, raw=not q.unit)
             a, b, c, e = vals.searchsorted((-2 * v, -v / 2, v / 2, 2 * v))
             pool += [vals[a:b] / factor, vals[c:e] / factor]
-        ids = np.unique(np.concatenate(found))
+        ids = sorted_unique(np.concatenate(found))
         if q.models and ids.size:
             ids = ids[allowed(d, q.models, name not in FILE_DIMS)[ids]]
         elif q.families and ids.size and name not in FILE_DIMS:
@@ -149,10 +149,7 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
         span = Span(float(vals[lo_at]), float(vals[hi_at]), int(ids.size), int(d.facts_array[ids[lo_at]]),
                     int(d.facts_array[ids[hi_at]]), _what(name, spread, named, scope),
                     [d, where, _what(name, spread, broad, scope), None, {}])
-    if len(index.spans) >= CANDIDATE_CACHE:
-        index.spans.clear()
-    index.spans[key] = span
-    return span
+    return remember(index.spans, key, span)
 
 
 def _in_scope(d: Any, name: str, metric: tuple[tuple[str, ...], ...], models: frozenset[str],
@@ -164,7 +161,7 @@ def _in_scope(d: Any, name: str, metric: tuple[tuple[str, ...], ...], models: fr
     if name in SELF_NAMED or not metric:  # the unit names the quantity: tok/s, or a count noun ("files")
         ids = np.arange(len(d.facts))
     else:
-        ids = np.unique(np.concatenate([d.postings[p] for p in metric]))
+        ids = sorted_unique(np.concatenate([d.postings[p] for p in metric]))
     keep = _spreads(d)[ids] if spread else d.level[ids]
     if models:
         keep &= allowed(d, models, True)[ids]
@@ -268,11 +265,7 @@ def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | No
     if found is not seen:
         cached: Decision | None = found
         return cached
-    decision = _unobserved_in(q, ordered[0], ordered[1], what, factor, word)
-    if len(seen) >= CANDIDATE_CACHE:
-        seen.clear()
-    seen[key] = decision
-    return decision
+    return remember(seen, key, _unobserved_in(q, ordered[0], ordered[1], what, factor, word))
 
 
 def _unobserved_in(q: Query, facts: Any, values: Any, what: str, factor: float, word: str) -> Decision | None:

@@ -45,6 +45,12 @@ class Fact:
     source: str
     labels: tuple[str, ...] = ()
 
+    @classmethod
+    def of_row(cls, row: tuple[str, float, str, str, Iterable[str]]) -> Fact:
+        """The fact of a plain ``(key, value, unit, source, labels)`` row (``Facts.rows``)."""
+        key, value, unit, source, labels = row
+        return cls(key, float(value), unit, source, tuple(labels))
+
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "value": self.value, "unit": self.unit, "source": self.source,
                 "labels": list(self.labels)}
@@ -87,8 +93,7 @@ class Facts:
         return len(self._rows) if self._rows is not None else len(self.frame)
 
     def __iter__(self) -> Iterator[Fact]:
-        for key, value, unit, source, labels in self.rows:
-            yield Fact(key, float(value), unit, source, tuple(labels))
+        return map(Fact.of_row, self.rows)
 
     def get(self, key: str) -> Fact:
         """The fact with this key (the first, should two share it); ``KeyError`` naming the key when absent."""
@@ -107,8 +112,7 @@ class Facts:
             if at is None:
                 raise KeyError(f"no fact with key {key!r}")
             row = self._rows[at]
-        key, value, unit, source, labels = row
-        return Fact(key, float(value), unit, source, tuple(labels))
+        return Fact.of_row(row)
 
     def to_list(self) -> list[Fact]:
         return list(self)
