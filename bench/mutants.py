@@ -59,8 +59,10 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "bound &= d.model_id[local] < 10**9"),
     # rules of the verdict
     ("weaker support with a unique best fit", "checks/matching.py", "if n_best > 1 and cand:", "if cand:"),
-    ("candidate cache key without the unit", "checks/matching.py",
-     "key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name))",
+    # the unit's part and the count's own words both tell count claims apart (either alone suffices for counts)
+    ("candidate cache key without the unit and a count's words", "checks/matching.py",
+     "key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name),\n"
+     "               q.qualifier if name == q.unit else None)",
      "key = (name, weights, q.models, q.families, min_labels)"),
     ("a count's own words ignored", "checks/matching.py", "        if (keep & own).any():", "        if False:"),
     ("file-type counts not named by type words", "evidence/inventory.py", "_TYPE_LABELS[kind] + _KIND_LABELS))",
