@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from pytest_chimera.backends.base import Backend, BackendError
@@ -24,31 +23,6 @@ def usage_problem(args: argparse.Namespace) -> str | None:
     """A usage error in the model arguments, or None."""
     if args.backend == "replay" and not args.cassettes:
         return "--backend replay needs --cassettes DIR"
-    return None
-
-
-def output_problem(flag: str, target: str) -> str | None:
-    """Why ``target`` (an output file of ``flag``) cannot be written, checked before any model runs; or None.
-
-    A folder as the target, a file where a parent folder should be, or a folder no file can be created in
-    (tried with a temporary file, so it holds for root and read-only mounts as well).
-    """
-    import tempfile
-
-    path = Path(target)
-    if path.is_dir():
-        return f"{flag} {target!r} is a directory; give a file path"
-    ancestor = path.absolute().parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        return f"{flag} {target!r}: {str(ancestor)!r} is a file, not a directory; give a path inside a directory"
-    try:
-        with tempfile.TemporaryFile(dir=ancestor):
-            pass
-    except OSError as exc:
-        return (f"{flag} {target!r}: cannot create a file in {str(ancestor)!r} ({exc.strerror or exc}); "
-                "give a writable path")
     return None
 
 

@@ -9,7 +9,8 @@ from typing import Any, TextIO
 
 from pytest_chimera.backends import options as mo
 from pytest_chimera.backends.base import BackendError
-from pytest_chimera.cli.common import add_model_arguments, load_from_args, output_problem, usage_problem
+from pytest_chimera.atomic import unwritable
+from pytest_chimera.cli.common import add_model_arguments, load_from_args, usage_problem
 
 PROG = "pytest-chimera run"
 
@@ -77,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         return _usage(problem)
     for flag, target in (("--out", args.out), ("--json", args.json)):
-        unwritable = output_problem(flag, target) if target is not None else None
-        if unwritable:
-            return _usage(unwritable)
+        problem = unwritable(flag, target) if target is not None else None
+        if problem:
+            return _usage(problem)
     try:
         persona = resolve_persona(args.persona)
     except PersonaError as exc:
