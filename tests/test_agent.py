@@ -91,6 +91,18 @@ def test_missing_corpus_directory_is_a_clear_error(tmp_path: Path) -> None:
         ag.run_agent(tmp_path / "nope", FakeBackend())
 
 
+def test_a_corpus_without_corpus_files_is_an_error_before_any_model_call(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("28 files", encoding="utf-8")
+    backend = FakeBackend()
+    with pytest.raises(ag.AgentError, match="holds no .csv, .json or .md file"):
+        ag.run_agent(tmp_path, backend)
+    from pytest_chimera.evidence.corpus import load_corpus
+
+    with pytest.raises(ag.AgentError, match="holds no .csv, .json or .md file"):  # a loaded one as well
+        ag.run_multi_agent(load_corpus(tmp_path), backend)
+    assert backend.prompts == []
+
+
 def test_progress_reports_each_stage_and_tokens_so_far() -> None:
     events: list[ag.Progress] = []
     _, result = run(on_progress=events.append)

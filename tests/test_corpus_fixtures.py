@@ -96,6 +96,17 @@ def test_missing_path_names_the_option_and_path(pytester: pytest.Pytester) -> No
     result.stdout.no_fnmatch_line("*Traceback*")
 
 
+def test_a_corpus_without_corpus_files_fails_naming_the_folder_and_option(pytester: pytest.Pytester) -> None:
+    _corpus(pytester, "notes", {"readme.txt": "28 files"})
+    pytester.makepyfile("def test_it(chimera_facts):\n    pass\n")
+    result = pytester.runpytest("--chimera-corpus", "notes")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*chimera_corpus: corpus '*/notes' holds no .csv, .json or .md file (searched "
+                                 "recursively, hidden folders skipped); give the folder of benchmark files "
+                                 "(from --chimera-corpus)*"])
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
 def test_ingest_errors_in_the_terminal_summary_with_chimera(pytester: pytest.Pytester) -> None:
     _corpus(pytester, "c", {"good.csv": "a\n1\n", "bad.json": "{oops"})
     pytester.makepyfile("def test_it(chimera_corpus):\n    assert len(chimera_corpus.errors) == 1\n")

@@ -49,6 +49,15 @@ def test_per_file_errors_still_exit_0_and_are_listed(tmp_path: Path, capsys: pyt
         f for f in doc["facts"] if f["key"] == "table.ok.csv.tokens_s.mean").items()
 
 
+def test_a_folder_without_corpus_files_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("not a corpus file")
+    assert main(["facts", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == (
+        f"pytest-chimera facts: corpus {str(tmp_path)!r} holds no .csv, .json or .md file (searched recursively, "
+        "hidden folders skipped); give the folder of benchmark files\n")
+
+
 def test_missing_corpus_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "nowhere"
     assert main(["facts", str(missing)]) == 2

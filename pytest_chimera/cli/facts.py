@@ -64,6 +64,7 @@ def write_json(corpus: Corpus, facts: Facts, out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pytest_chimera.agent.chimera import empty_corpus_problem
     from pytest_chimera.evidence.corpus import load_corpus
     from pytest_chimera.evidence.facts import compute_facts
 
@@ -71,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
         corpus = load_corpus(args.corpus)
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"pytest-chimera facts: {exc}; pass a directory of .csv/.json/.md files", file=sys.stderr)
+        return 2
+    problem = empty_corpus_problem(corpus)
+    if problem:
+        print(f"pytest-chimera facts: {problem}", file=sys.stderr)
         return 2
     facts = compute_facts(corpus)
     if args.json:
