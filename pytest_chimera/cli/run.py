@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from pytest_chimera.backends import options as mo
 from pytest_chimera.backends.base import BackendError
 from pytest_chimera.atomic import unwritable
-from pytest_chimera.cli.common import add_model_arguments, load_from_args, usage_problem
+from pytest_chimera.cli.common import add_model_arguments, in_cli_words, load_from_args, usage_problem
 
 PROG = "pytest-chimera run"
 
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         backend = load_from_args(args, options)
     except BackendError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        print(f"{PROG}: {in_cli_words(str(exc))}", file=sys.stderr)
         return 1
     try:
         result = run_agent(corpus, backend, persona=persona, options=options, grounding=not args.no_grounding,
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     except AgentError as exc:
         return _usage(str(exc))
     except BackendError as exc:
-        print(f"\n{PROG}: {exc}", file=sys.stderr)
+        print(f"\n{PROG}: {in_cli_words(str(exc))}", file=sys.stderr)
         return 1
     finally:
         backend.close()
