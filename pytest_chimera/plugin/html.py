@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_chimera.atomic import unwritable
 from pytest_chimera.plugin.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,9 +34,9 @@ def pytest_html_active(config: pytest.Config) -> bool:
 
 def configure(config: pytest.Config, settings: Settings) -> None:
     """Register the recorder when a page or pytest-html extras are wanted."""
-    if settings.html is not None and settings.html.is_dir():
-        raise pytest.UsageError(f"--chimera-html {settings.html}: is a directory; give a file name such as "
-                                "chimera.html")
+    problem = unwritable("--chimera-html", settings.html) if settings.html is not None else None
+    if problem:  # now, not after a session of model runs
+        raise pytest.UsageError(problem)
     if settings.html is not None or pytest_html_active(config):
         config.pluginmanager.register(HtmlRecorder(config, settings), HTML_PLUGIN)
 

@@ -1,7 +1,8 @@
 """The session's settings: every option resolved once, command line over ini over default, in ``config.stash``.
 
 ``resolve`` is a plain function over plain values (tested without pytest); ``from_config`` reads pytest's
-option values and ini keys and raises ``pytest.UsageError`` naming the ini key of a bad ini value.
+option values and ini keys and raises ``pytest.UsageError`` naming the ini key of a bad ini value, and, with
+``--chimera``, naming an output folder that cannot be written.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from pytest_chimera.atomic import unwritable
 from pytest_chimera.backends import options as mo
 from pytest_chimera.gating.rules import Rule
 from pytest_chimera.plugin.options import DEFAULT_OUTPUT, DEFAULT_TIMEOUT_S, OPTIONS
@@ -137,9 +139,15 @@ def from_config(config: pytest.Config) -> Settings:
     cli = {o.name: config.getoption(o.dest, None) for o in OPTIONS}
     ini = {o.name: config.getini(o.ini_key) for o in OPTIONS if o.ini}
     try:
-        return resolve(cli, ini, config.rootpath)
+        settings = resolve(cli, ini, config.rootpath)
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+    # every report test writes there: a file in its place would fail each of them after its model run
+    if settings.enabled:
+        problem = unwritable(settings.sources.get("output", "--chimera-output"), settings.output, folder=True)
+        if problem:
+            raise pytest.UsageError(problem)
+    return settings
 
 
 def settings_of(config: pytest.Config) -> Settings:
