@@ -42,3 +42,20 @@ def test_a_backend_message_names_the_cli_flag(tmp_path: Path, capsys: pytest.Cap
     assert main(["generate", "--backend", "replay", "--cassettes", str(not_a_folder), "Hi"]) == 1
     err = capsys.readouterr().err
     assert f"the cassette directory {not_a_folder} is not a directory; give --cassettes the folder" in err
+
+
+@pytest.mark.parametrize(("argv", "usage", "message"), [
+    (["facts", "--jsn", "corpus"], "usage: pytest-chimera facts",
+     "pytest-chimera facts: error: unrecognized arguments: --jsn (--jsn: did you mean --json?)"),
+    (["compare", "a.json", "b.json", "--fail_on=x"], "usage: pytest-chimera compare",
+     "pytest-chimera compare: error: unrecognized arguments: --fail_on=x (--fail_on=x: did you mean --fail-on?)"),
+    (["facts", "a", "b"], "usage: pytest-chimera facts", "pytest-chimera facts: error: unrecognized arguments: b"),
+    (["--bogus"], "usage: pytest-chimera [-h]", "pytest-chimera: error: unrecognized arguments: --bogus"),
+])
+def test_an_argument_a_command_does_not_take_is_named_with_that_commands_usage(
+        capsys: pytest.CaptureFixture[str], argv: list[str], usage: str, message: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(usage) and err.rstrip("\n").endswith(message)
