@@ -388,6 +388,19 @@ def test_custom_persona_from_text_and_from_file(tmp_path: Path) -> None:
     assert "**Agent Type:** Chimera Agent (SREBot)" in result.markdown
 
 
+@pytest.mark.parametrize(("typed", "meant"), [("insigt", "insight"), ("Insight", "insight"), ("colector", "collector"),
+                                             (" COLLECTOR ", "collector"), ("insights", "insight")])
+def test_a_mistyped_builtin_persona_is_an_error_naming_the_builtin(typed: str, meant: str) -> None:
+    # before: taken silently as a custom persona whose whole instruction is the typo
+    with pytest.raises(PersonaError, match=f"persona '{typed}' is no built-in persona: did you mean '{meant}'"):
+        resolve_persona(typed)
+
+
+@pytest.mark.parametrize("text", ["Summarise", "inside", "Write an insight report.", "collector of run data"])
+def test_other_words_and_sentences_stay_custom_personas(text: str) -> None:
+    assert resolve_persona(text).prompt == text
+
+
 def test_missing_persona_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(PersonaError, match=r"persona file .*missing\.md.* does not exist"):
         resolve_persona(str(tmp_path / "missing.md"))

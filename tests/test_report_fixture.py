@@ -144,6 +144,7 @@ def test_no_grounding_option_unless_the_marker_says(project: pytest.Pytester) ->
         ('grounding="yes"', "*@pytest.mark.chimera(grounding='yes'): give True or False*"),
         ("rounds=0", "*@pytest.mark.chimera(rounds=0): give a whole number >= 1*"),
         ('persona="missing_persona.md"', "*chimera_report: persona file 'missing_persona.md' does not exist*"),
+        ('persona="insigt"', "*chimera_report: persona 'insigt' is no built-in persona: did you mean 'insight'?*"),
     ],
 )
 def test_bad_marker_arguments_are_clear_errors(project: pytest.Pytester, marker: str, message: str) -> None:

@@ -114,7 +114,8 @@ def resolve_persona(spec: str | Path | Persona) -> Persona:
 
     A string naming an existing file is read as the prompt (its stem becomes the persona name); a string
     that looks like a path (ends in .md/.txt/.prompt, or is one word with a slash) but names no file is an
-    error naming that path; any other string is the prompt itself.
+    error naming that path; one word that is a built-in name mistyped (``insigt``, ``Collector``) is an error
+    naming the built-in meant; any other string is the prompt itself.
     """
     if isinstance(spec, Persona):
         return spec
@@ -139,4 +140,19 @@ def resolve_persona(spec: str | Path | Persona) -> Persona:
                 f"persona file {text!r} does not exist; give an existing file, instruction text, or one of "
                 f"{', '.join(sorted(BUILTIN))}"
             )
+        meant = _mistyped_builtin(text)
+        if meant:
+            raise PersonaError(f"persona {text!r} is no built-in persona: did you mean {meant!r}? (a custom persona is "
+                               "instruction text or a file)")
     return custom_persona(text)
+
+
+def _mistyped_builtin(text: str) -> str | None:
+    """The built-in persona a single word was likely meant to name (a typo or another case), else None."""
+    import difflib
+
+    word = text.strip()
+    if not word or any(ch.isspace() for ch in word):
+        return None
+    close = difflib.get_close_matches(word.lower(), list(BUILTIN), n=1, cutoff=0.75)
+    return close[0] if close else None
