@@ -72,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
         return _usage(str(exc))
     for note in inputs.notes:
         print(f"pytest-chimera html: {note}", file=sys.stderr)
+    if not (inputs.runs or inputs.records or inputs.benchmarks):  # a wrong folder: an empty page helps no one
+        return _usage(f"nothing to show: no run JSON, chimera run record or pytest-benchmark file in "
+                      f"{', '.join(str(p) for p in paths)}; name the .chimera folder a pytest --chimera session "
+                      "wrote, or its files")
     trend = pick_trend(inputs.records, inputs.benchmarks)
     comparison, note = None, "No baseline given: pass --baseline FILE.json to compare the newest saved run with it."
     if args.baseline is not None:
