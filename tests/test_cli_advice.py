@@ -44,6 +44,23 @@ def test_a_backend_message_names_the_cli_flag(tmp_path: Path, capsys: pytest.Cap
     assert f"the cassette directory {not_a_folder} is not a directory; give --cassettes the folder" in err
 
 
+def test_ctrl_c_is_one_line_and_exit_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                        tmp_path: Path) -> None:
+    import pytest_chimera.cli.facts as facts_cli
+
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt  # as Ctrl-C arrives inside a model call
+
+    monkeypatch.setattr(facts_cli, "run", interrupted)
+    try:
+        code = main(["facts", str(tmp_path)])
+    except KeyboardInterrupt:  # would stop this test session instead of failing the test
+        pytest.fail("KeyboardInterrupt escaped main() as a traceback")
+    assert code == 130
+    err = capsys.readouterr().err
+    assert err == "\npytest-chimera: interrupted (no file is left half-written)\n"
+
+
 @pytest.mark.parametrize(("argv", "usage", "message"), [
     (["facts", "--jsn", "corpus"], "usage: pytest-chimera facts",
      "pytest-chimera facts: error: unrecognized arguments: --jsn (--jsn: did you mean --json?)"),

@@ -82,3 +82,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (``pytest-chimera compare ... | head``): not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115  # Python flushes stdout again at exit
         return 0
+    except KeyboardInterrupt:  # Ctrl-C, often in a long model call: no traceback from inside llama.cpp
+        print(f"\n{parser.prog}: interrupted (no file is left half-written)", file=sys.stderr)
+        return 130
