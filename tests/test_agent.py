@@ -406,6 +406,8 @@ def test_missing_persona_file_is_a_clear_error(tmp_path: Path) -> None:
         resolve_persona(str(tmp_path / "missing.md"))
     with pytest.raises(PersonaError, match="empty"):
         resolve_persona("   ")
+    with pytest.raises(PersonaError, match=f"persona '{tmp_path}' is a folder; give a file"):
+        resolve_persona(str(tmp_path))  # before: "persona file ... does not exist", though it does
 
 
 # --- multi-agent ---------------------------------------------------------------------------------------------

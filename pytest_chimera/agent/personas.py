@@ -126,15 +126,17 @@ def resolve_persona(spec: str | Path | Persona) -> Persona:
     looks_like_path = isinstance(spec, Path) or bool(_PATHLIKE.match(text.strip()))
     if "\n" not in text and len(text) < 4096:
         try:
-            is_file = path.is_file()
-        except OSError:
-            is_file = False
+            is_file, is_dir = path.is_file(), path.is_dir()
+        except OSError:  # a name too long for a path: instruction text
+            is_file = is_dir = False
         if is_file:
             try:
                 content = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise PersonaError(f"persona file {str(path)!r} cannot be read: {exc}") from None
             return custom_persona(content, name=path.stem)
+        if is_dir:
+            raise PersonaError(f"persona {text!r} is a folder; give a file that holds the persona's instructions")
         if looks_like_path:
             raise PersonaError(
                 f"persona file {text!r} does not exist; give an existing file, instruction text, or one of "
