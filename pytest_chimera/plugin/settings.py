@@ -134,8 +134,41 @@ def resolve(cli: Mapping[str, Any], ini: Mapping[str, Any], rootdir: Path) -> Se
 SETTINGS_KEY = pytest.StashKey[Settings]()
 
 
+def path_taken_for_rootdir(config: pytest.Config) -> str | None:
+    """Why pytest's rootdir is not what the user meant, or None.
+
+    pytest chooses its rootdir (and ini file) before it loads plugins, so the PATH of ``--chimera-corpus PATH``
+    given as two arguments is taken for a test path. When the rootdir then lies at or inside that path, or (no
+    ini file found) is the common ancestor of it and the invocation folder, the project's pytest.ini is
+    ignored, relative paths resolve against the wrong folder and ``.chimera/`` is written there: into the
+    corpus, say. Never when the rootdir is the invocation folder.
+    """
+    params = config.invocation_params
+    root = config.rootpath
+    if config.getoption("rootdir", None) or root == params.dir:
+        return None
+    args = list(params.args)
+    for flag, value in zip(args, args[1:]):
+        path = (params.dir / value).resolve()
+        if flag not in _PATH_FLAGS or not path.exists():
+            continue
+        folder = path if path.is_dir() else path.parent
+        if root == folder or folder in root.parents or (config.inipath is None and root in folder.parents):
+            return (f"{flag} {value}: pytest took this path for a test path when it chose its rootdir ({root}), "
+                    f"before pytest-chimera's options were known, so the project's ini file, relative paths and "
+                    f"{DEFAULT_OUTPUT}/ would go by that folder; write {flag}={value} (one argument), or pass "
+                    "--rootdir")
+    return None
+
+
+_PATH_FLAGS = frozenset(f"--chimera-{name}" for name in (*_PATHS, "compare"))
+
+
 def from_config(config: pytest.Config) -> Settings:
     """Resolve the session's settings from pytest's options and ini keys; a bad ini value is a UsageError."""
+    problem = path_taken_for_rootdir(config)
+    if problem:
+        raise pytest.UsageError(problem)
     cli = {o.name: config.getoption(o.dest, None) for o in OPTIONS}
     ini = {o.name: config.getini(o.ini_key) for o in OPTIONS if o.ini}
     try:
