@@ -36,6 +36,17 @@ def test_a_missing_cassette_says_to_rerun_the_command_with_record_mode(
     assert "--chimera" not in err and "pytest " not in err  # no pytest command to copy into a shell by mistake
 
 
+@pytest.mark.parametrize(("args", "given"), [(["--cassettes", "tapes"], "--cassettes"),
+                                             (["--record-mode", "record"], "--record-mode record")])
+def test_recording_without_the_replay_backend_is_a_usage_error(capsys: pytest.CaptureFixture[str], args: list[str],
+                                                               given: str) -> None:
+    # before: the call went to the model and nothing was recorded, silently
+    assert main(["generate", *args, "Hi"]) == 2
+    assert capsys.readouterr().err == (f"pytest-chimera generate: {given} applies to --backend replay only; add "
+                                       "--backend replay (it records with the backend auto picks), or nothing is "
+                                       "recorded or replayed\n")
+
+
 def test_a_backend_message_names_the_cli_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     not_a_folder = tmp_path / "tapes.txt"
     not_a_folder.write_text("", encoding="utf-8")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_chimera.backends.base import Backend, BackendError
+from pytest_chimera.backends.options import DEFAULT_RECORD_MODE
 from pytest_chimera.plugin.options import BY_NAME, add_cli_options
 
 # What to do about a missing cassette, in this command's words (the backend's own names pytest's flags).
@@ -29,6 +30,10 @@ def usage_problem(args: argparse.Namespace) -> str | None:
     """A usage error in the model arguments, or None."""
     if args.backend == "replay" and not args.cassettes:
         return "--backend replay needs --cassettes DIR"
+    if args.backend != "replay" and (args.cassettes or args.record_mode != DEFAULT_RECORD_MODE):
+        given = "--cassettes" if args.cassettes else f"--record-mode {args.record_mode}"
+        return (f"{given} applies to --backend replay only; add --backend replay (it records with the backend auto "
+                "picks), or nothing is recorded or replayed")
     return None
 
 

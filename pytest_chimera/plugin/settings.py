@@ -177,10 +177,25 @@ def from_config(config: pytest.Config) -> Settings:
         raise pytest.UsageError(str(exc)) from None
     # every report test writes there: a file in its place would fail each of them after its model run
     if settings.enabled:
-        problem = unwritable(settings.sources.get("output", "--chimera-output"), settings.output, folder=True)
+        problem = cassette_problem(settings) or unwritable(settings.sources.get("output", "--chimera-output"),
+                                                           settings.output, folder=True)
         if problem:
             raise pytest.UsageError(problem)
     return settings
+
+
+def cassette_problem(settings: Settings) -> str | None:
+    """A replay backend or a record mode without a cassette folder: every test would fail the same way (or, for
+    a record mode, nothing would be recorded); or None."""
+    if settings.cassettes is not None:
+        return None
+    if settings.backend == "replay":
+        return (f"{settings.sources.get('backend', '--chimera-backend')} replay needs --chimera-cassettes DIR (or the "
+                "ini key chimera_cassettes): the folder of recorded calls")
+    if "record-mode" in settings.sources and settings.record_mode != mo.DEFAULT_RECORD_MODE:
+        return (f"{settings.sources['record-mode']} {settings.record_mode} needs --chimera-cassettes DIR (or the ini "
+                "key chimera_cassettes): the folder to record into; without one nothing is recorded")
+    return None
 
 
 def settings_of(config: pytest.Config) -> Settings:
