@@ -85,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
     rows = [(key, _number(float(value)), unit, source)
             for key, value, unit, source, _ in facts.rows]
     width = min(max((len(r[0]) for r in rows), default=3), 72)  # longer keys overflow their column
-    vwidth = max((len(r[1]) for r in rows), default=5)
-    uwidth = max((len(r[2]) for r in rows), default=4)
+    vwidth = max([len("value"), *(len(r[1]) for r in rows)])  # the header is a column's widest cell on a small corpus
+    uwidth = max([len("unit"), *(len(r[2]) for r in rows)])
     out.append(f"{'key':<{width}}  {'value':>{vwidth}}  {'unit':<{uwidth}}  source")
     out += [f"{k:<{width}}  {v:>{vwidth}}  {u:<{uwidth}}  {s}" for k, v, u, s in rows]
     sys.stdout.write("\n".join(out) + "\n")
