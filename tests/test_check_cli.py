@@ -90,7 +90,8 @@ def test_run_json_checks_metrics(tmp_path: Path, corpus: Path, capsys: pytest.Ca
     [
         (["missing.md", "--corpus", "{corpus}"], "REPORT.md missing.md: cannot read it"),
         (["{report}", "--corpus", "{tmp}/nowhere"], "--corpus {tmp}/nowhere: not a directory"),
-        (["{report}", "--corpus", "{tmp}/txt_only"], "--corpus: corpus '{tmp}/txt_only' holds no .csv, .json or .md file"),
+        (["{report}", "--corpus", "{tmp}/txt_only"],
+         "--corpus: corpus '{tmp}/txt_only' holds no .csv, .json or .md file"),
         (["{report}", "--corpus", "{corpus}", "--spec", "nope"], "--spec: structure spec 'nope' not found"),
         (["{report}", "--corpus", "{corpus}", "--run", "{tmp}/bad.json"], "--run {tmp}/bad.json: not readable JSON"),
         (["{report}", "--corpus", "{corpus}", "--run", "{tmp}/list.json"], "not a run JSON"),

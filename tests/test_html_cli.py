@@ -60,8 +60,8 @@ def test_defaults_to_the_current_folders_and_checks_against_corpus(tmp_path: Pat
     [
         (["-o", "{tmp}/p.html"], "no inputs: name run JSON files or folders"),
         (["{tmp}/missing", "-o", "{tmp}/p.html"], "{tmp}/missing: no such file or folder"),
-        (["{tmp}/reports", "-o", "{tmp}/p.html"], "nothing to show: no run JSON, chimera run record or pytest-benchmark "
-                                                  "file in {tmp}/reports; name the .chimera folder"),
+        (["{tmp}/reports", "-o", "{tmp}/p.html"],
+         "nothing to show: no run JSON, chimera run record or pytest-benchmark file in {tmp}/reports; name the"),
         (["{tmp}/bad.json", "-o", "{tmp}/p.html"], "{tmp}/bad.json: invalid JSON at line 1"),
         (["{tmp}/r.json", "-o", "{tmp}/p.html", "--corpus", "{tmp}/nope"], "--corpus {tmp}/nope: not a directory"),
         (["{tmp}/r.json", "-o", "{tmp}"], "-o '{tmp}' is a directory; give a file path"),

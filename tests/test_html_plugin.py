@@ -128,8 +128,8 @@ def test_a_page_that_became_unwritable_fails_the_session_naming_the_path(project
 
 @pytest.mark.parametrize(("page", "message"), [
     ("out", "--chimera-html '*/out' is a directory; give a file path"),
-    ("afile/page.html", "--chimera-html '*/afile/page.html': '*/afile' is a file, not a directory; give a path inside a "
-                        "directory"),
+    ("afile/page.html",
+     "--chimera-html '*/afile/page.html': '*/afile' is a file, not a directory; give a path inside a directory"),
 ])
 def test_a_page_that_cannot_be_written_is_a_usage_error_before_any_test(project: pytest.Pytester, page: str,
                                                                          message: str) -> None:

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from pytest_chimera.atomic import unwritable
 from pytest_chimera.backends import options as mo
 from pytest_chimera.backends.base import BackendError
-from pytest_chimera.atomic import unwritable
 from pytest_chimera.cli.common import add_model_arguments, in_cli_words, load_from_args, usage_problem
 
 PROG = "pytest-chimera run"

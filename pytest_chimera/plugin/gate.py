@@ -4,9 +4,9 @@
 ``--chimera-require-baseline``) is given, and never in an xdist worker. A baseline file named by
 ``--chimera-compare=PATH`` is read then (one that cannot be used is a usage error); ``latest`` and a run number
 are picked at session start (before this run is saved): the newest chimera run record in ``<output>/runs/``,
-or, where there is none, the newest pytest-benchmark file in ``--benchmark-storage``. At session finish it reads the current run
-from the session's own record (``plugin.record``: quality whatever pytest-benchmark did, timings where it
-timed), sets a failing exit status on a regression, a failure to measure, a refused identity, or a comparison
+or, where there is none, the newest pytest-benchmark file in ``--benchmark-storage``. At session finish it reads
+the current run from the session's own record (``plugin.record``: quality whatever pytest-benchmark did, timings
+where it timed), sets a failing exit status on a regression, a failure to measure, a refused identity, or a comparison
 that compared nothing (unless ``--chimera-allow-empty``), and writes one table per test in the summary.
 """
 

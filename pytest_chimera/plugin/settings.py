@@ -148,7 +148,7 @@ def path_taken_for_rootdir(config: pytest.Config) -> str | None:
     if config.getoption("rootdir", None) or root == params.dir:
         return None
     args = list(params.args)
-    for flag, value in zip(args, args[1:]):
+    for flag, value in zip(args, args[1:], strict=False):
         path = (params.dir / value).resolve()
         if flag not in _PATH_FLAGS or not path.exists():
             continue
