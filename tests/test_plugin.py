@@ -132,6 +132,7 @@ def test_command_line_wins_over_ini(pytester: pytest.Pytester) -> None:
         """
         [pytest]
         chimera_backend = replay
+        chimera_cassettes = tapes
         chimera_model = gemma3:1b
         chimera_corpus = from_ini
         chimera_options =
