@@ -117,6 +117,14 @@ def test_the_page_carries_the_gates_comparison_and_the_trend(project: pytest.Pyt
     assert re.search(r'<td class="n">✗ 1</td><td class="n">1/1</td>', page)  # the row counts its regression
 
 
+def test_collect_only_leaves_the_last_page_alone(project: pytest.Pytester) -> None:
+    project.makepyfile(test_r="def test_plain():\n    pass\n")
+    (project.path / "page.html").write_text("the last run's page", encoding="utf-8")
+    result = run(project, "--chimera-html=page.html", "--collect-only")
+    assert result.ret == pytest.ExitCode.OK
+    assert (project.path / "page.html").read_text(encoding="utf-8") == "the last run's page"
+
+
 def test_a_page_that_became_unwritable_fails_the_session_naming_the_path(project: pytest.Pytester) -> None:
     # writable when the session starts (else a usage error, below); a file takes the folder's place meanwhile
     project.makepyfile(test_r="def test_plain():\n    open('afile', 'w').close()\n")

@@ -161,10 +161,13 @@ class HtmlRecorder:
     # ----------------------------------------------------------------------------------------- the page
 
     def write_page(self, session: pytest.Session) -> None:
-        """Build the page and write it atomically to ``--chimera-html`` (not on an xdist worker); a page that
-        cannot be written fails the session."""
+        """Build the page and write it atomically to ``--chimera-html`` (not on an xdist worker, nor when only
+        collecting: ``--collect-only`` would replace the last run's page with an empty one); a page that cannot be
+        written fails the session."""
         target = self.settings.html
         if target is None or hasattr(self.config, "workerinput") or os.environ.get("PYTEST_XDIST_WORKER"):
+            return
+        if self.config.getoption("collectonly", False):
             return
         from pytest_chimera.atomic import write_atomic
         from pytest_chimera.view.build import make_page
