@@ -64,7 +64,8 @@ def _convert(key: str, raw: str) -> OptionValue:
     text = raw.strip()
     if kind is _STR_LIST:
         if not text:
-            raise ValueError(f"option {key!r} takes a non-empty string (an empty stop string ends every answer at once)")
+            raise ValueError(f"option {key!r} takes a non-empty string (an empty stop string ends every answer at "
+                             "once)")
         return [text]
     if kind is _BOOL:
         if text.lower() in _TRUE:
