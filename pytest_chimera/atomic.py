@@ -62,3 +62,32 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     with atomic_path(path) as tmp:
         tmp.write_bytes(payload)
+
+
+def unwritable(flag: str, target: str | os.PathLike[str], *, folder: bool = False) -> str | None:
+    """Why ``target`` (the output file of ``flag``, or with ``folder`` the folder its files go to) cannot be
+    written, checked before any work; or None.
+
+    A folder given for a file or a file for a folder, a file where a parent folder should be, or a folder no file
+    can be created in (tried with a temporary file, so it holds for root and read-only mounts as well). Folders
+    that do not exist yet are fine: ``atomic_path`` creates them.
+    """
+    import tempfile
+
+    path = Path(target)
+    if path.is_dir() and not folder:
+        return f"{flag} {str(target)!r} is a directory; give a file path"
+    if path.exists() and not path.is_dir() and folder:
+        return f"{flag} {str(target)!r} is a file; give a folder"
+    ancestor = path.absolute() if folder else path.absolute().parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        return f"{flag} {str(target)!r}: {str(ancestor)!r} is a file, not a directory; give a path inside a directory"
+    try:
+        with tempfile.TemporaryFile(dir=ancestor):
+            pass
+    except OSError as exc:
+        return (f"{flag} {str(target)!r}: cannot create a file in {str(ancestor)!r} ({exc.strerror or exc}); "
+                "give a writable path")
+    return None

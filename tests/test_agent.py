@@ -91,6 +91,18 @@ def test_missing_corpus_directory_is_a_clear_error(tmp_path: Path) -> None:
         ag.run_agent(tmp_path / "nope", FakeBackend())
 
 
+def test_a_corpus_without_corpus_files_is_an_error_before_any_model_call(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("28 files", encoding="utf-8")
+    backend = FakeBackend()
+    with pytest.raises(ag.AgentError, match="holds no .csv, .json or .md file"):
+        ag.run_agent(tmp_path, backend)
+    from pytest_chimera.evidence.corpus import load_corpus
+
+    with pytest.raises(ag.AgentError, match="holds no .csv, .json or .md file"):  # a loaded one as well
+        ag.run_multi_agent(load_corpus(tmp_path), backend)
+    assert backend.prompts == []
+
+
 def test_progress_reports_each_stage_and_tokens_so_far() -> None:
     events: list[ag.Progress] = []
     _, result = run(on_progress=events.append)
@@ -376,11 +388,26 @@ def test_custom_persona_from_text_and_from_file(tmp_path: Path) -> None:
     assert "**Agent Type:** Chimera Agent (SREBot)" in result.markdown
 
 
+@pytest.mark.parametrize(("typed", "meant"), [("insigt", "insight"), ("Insight", "insight"), ("colector", "collector"),
+                                             (" COLLECTOR ", "collector"), ("insights", "insight")])
+def test_a_mistyped_builtin_persona_is_an_error_naming_the_builtin(typed: str, meant: str) -> None:
+    # before: taken silently as a custom persona whose whole instruction is the typo
+    with pytest.raises(PersonaError, match=f"persona '{typed}' is no built-in persona: did you mean '{meant}'"):
+        resolve_persona(typed)
+
+
+@pytest.mark.parametrize("text", ["Summarise", "inside", "Write an insight report.", "collector of run data"])
+def test_other_words_and_sentences_stay_custom_personas(text: str) -> None:
+    assert resolve_persona(text).prompt == text
+
+
 def test_missing_persona_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(PersonaError, match=r"persona file .*missing\.md.* does not exist"):
         resolve_persona(str(tmp_path / "missing.md"))
     with pytest.raises(PersonaError, match="empty"):
         resolve_persona("   ")
+    with pytest.raises(PersonaError, match=f"persona '{tmp_path}' is a folder; give a file"):
+        resolve_persona(str(tmp_path))  # before: "persona file ... does not exist", though it does
 
 
 # --- multi-agent ---------------------------------------------------------------------------------------------

@@ -90,6 +90,8 @@ def test_run_json_checks_metrics(tmp_path: Path, corpus: Path, capsys: pytest.Ca
     [
         (["missing.md", "--corpus", "{corpus}"], "REPORT.md missing.md: cannot read it"),
         (["{report}", "--corpus", "{tmp}/nowhere"], "--corpus {tmp}/nowhere: not a directory"),
+        (["{report}", "--corpus", "{tmp}/txt_only"],
+         "--corpus: corpus '{tmp}/txt_only' holds no .csv, .json or .md file"),
         (["{report}", "--corpus", "{corpus}", "--spec", "nope"], "--spec: structure spec 'nope' not found"),
         (["{report}", "--corpus", "{corpus}", "--run", "{tmp}/bad.json"], "--run {tmp}/bad.json: not readable JSON"),
         (["{report}", "--corpus", "{corpus}", "--run", "{tmp}/list.json"], "not a run JSON"),
@@ -99,6 +101,8 @@ def test_usage_errors_exit_2_and_name_the_problem(tmp_path: Path, corpus: Path, 
                                                   args: list[str], message: str) -> None:
     (tmp_path / "bad.json").write_text("{oops")
     (tmp_path / "list.json").write_text("[]")
+    (tmp_path / "txt_only").mkdir()
+    (tmp_path / "txt_only" / "notes.txt").write_text("28 files")  # a wrong folder: no file the corpus reads
     report = write(tmp_path, GOOD)
     fill = {"corpus": str(corpus), "report": str(report), "tmp": str(tmp_path)}
     assert main(["check", *(a.format(**fill) for a in args)]) == 2

@@ -114,6 +114,20 @@ def test_plot_writes_a_png(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert [p.name for p in png.parent.iterdir()] == ["trend.png"]  # no temporary file left
 
 
+@pytest.mark.parametrize("where", ["folder", "under_a_file"])
+def test_an_unwritable_plot_is_a_usage_error_before_the_gate_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                  where: str) -> None:
+    files = [_file(tmp_path, "a.json", 50), _file(tmp_path, "b.json", 25)]  # a regression: exit 1 if compared
+    (tmp_path / "folder").mkdir()
+    plot = tmp_path / "folder" if where == "folder" else tmp_path / "a.json" / "t.png"
+    assert main(["compare", *files, "--plot", str(plot)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "Traceback" not in err
+    expected = "is a directory; give a file path" if where == "folder" else "is a file, not a directory"
+    assert err.startswith(f"pytest-chimera compare: --plot {str(plot)!r}") and expected in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.json", "folder"]  # no temporary file
+
+
 def test_plot_without_matplotlib_says_how_to_get_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "matplotlib", None)

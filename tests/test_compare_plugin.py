@@ -157,14 +157,25 @@ def test_corrupt_files_in_benchmark_storage_are_named_and_skipped(pytester: pyte
 
 
 @pytest.mark.parametrize(("name", "content", "reason"), [(n, c, r) for n, (c, r) in CORRUPT.items()])
-def test_a_corrupt_baseline_path_fails_with_its_name(pytester: pytest.Pytester, name: str, content: str,
-                                                     reason: str) -> None:
+def test_a_corrupt_baseline_path_is_a_usage_error_naming_it(pytester: pytest.Pytester, name: str, content: str,
+                                                            reason: str) -> None:
     pytester_project(pytester)
     Path(pytester.path, name).write_text(content)
     result = pytester.runpytest(f"--chimera-compare={name}")
-    assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines([f"*chimera gate FAILED: baseline cannot be read: {name}: *{reason}*"])
-    assert "INTERNALERROR" not in result.stdout.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR  # before any test runs, not a failed gate after the session
+    result.stderr.fnmatch_lines([f"ERROR: --chimera-compare: {name}: *{reason}*; name a chimera run record*"])
+    result.stdout.no_fnmatch_line("*passed*")
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_named_baseline_without_chimera_data_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester_project(pytester)
+    Path(pytester.path, "plain.json").write_text(json.dumps({"machine_info": {}, "commit_info": {}, "benchmarks": [
+        {"fullname": "test_x.py::test_sort", "name": "test_sort", "stats": {"median": 0.1}, "extra_info": {}}]}))
+    result = pytester.runpytest("--chimera-compare=plain.json", "--chimera-allow-empty")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --chimera-compare: plain.json: no chimera data (no test in it recorded "
+                                 "chimera metrics); name a chimera run record*"])
 
 
 def test_a_non_finite_baseline_is_a_failure_to_measure(pytester: pytest.Pytester) -> None:

@@ -17,7 +17,23 @@ FLOAT_KEYS = sorted(k for k, t in cfg.OLLAMA_OPTIONS.items() if t is float)
 
 @given(st.sampled_from(INT_KEYS), st.integers(-(10**9), 10**9), st.sampled_from(["", " "]))
 def test_int_options_round_trip(key: str, value: int, pad: str) -> None:
-    assert cfg.parse_option(f"{key}={pad}{value}{pad}") == (key, value)
+    if value < cfg.MINIMUM.get(key, value):  # num_ctx -5: llama.cpp's failure blamed the model file
+        with pytest.raises(ValueError, match=f"option '{key}' takes a whole number >= {cfg.MINIMUM[key]}, got"):
+            cfg.parse_option(f"{key}={pad}{value}{pad}")
+    else:
+        assert cfg.parse_option(f"{key}={pad}{value}{pad}") == (key, value)
+
+
+@given(st.sampled_from(FLOAT_KEYS), st.sampled_from(["nan", "inf", "-inf", "NaN", "1e999"]))
+def test_non_finite_floats_are_refused(key: str, text: str) -> None:
+    with pytest.raises(ValueError, match=f"option '{key}' takes a finite number, got '{text}'"):
+        cfg.parse_option(f"{key}={text}")
+
+
+@pytest.mark.parametrize("text", ["stop=", "stop=  "])
+def test_an_empty_stop_string_is_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="option 'stop' takes a non-empty string"):
+        cfg.parse_option(text)
 
 
 @given(st.sampled_from(FLOAT_KEYS), st.floats(allow_nan=False, allow_infinity=False))

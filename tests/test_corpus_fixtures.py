@@ -96,6 +96,17 @@ def test_missing_path_names_the_option_and_path(pytester: pytest.Pytester) -> No
     result.stdout.no_fnmatch_line("*Traceback*")
 
 
+def test_a_corpus_without_corpus_files_fails_naming_the_folder_and_option(pytester: pytest.Pytester) -> None:
+    _corpus(pytester, "notes", {"readme.txt": "28 files"})
+    pytester.makepyfile("def test_it(chimera_facts):\n    pass\n")
+    result = pytester.runpytest("--chimera-corpus", "notes")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*chimera_corpus: corpus '*/notes' holds no .csv, .json or .md file (searched "
+                                 "recursively, hidden folders skipped); give the folder of benchmark files "
+                                 "(from --chimera-corpus)*"])
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
 def test_ingest_errors_in_the_terminal_summary_with_chimera(pytester: pytest.Pytester) -> None:
     _corpus(pytester, "c", {"good.csv": "a\n1\n", "bad.json": "{oops"})
     pytester.makepyfile("def test_it(chimera_corpus):\n    assert len(chimera_corpus.errors) == 1\n")
@@ -120,4 +131,31 @@ def test_the_readme_example_on_the_real_corpus(pytester: pytest.Pytester, chimer
             assert round(share.value, 1) == 28.7          # not the 28.3% the original agent wrote
         """
     )
-    pytester.runpytest("--chimera-corpus", str(chimeraforge_corpus)).assert_outcomes(passed=1)
+    pytester.runpytest(f"--chimera-corpus={chimeraforge_corpus}").assert_outcomes(passed=1)
+    # as two arguments (the table's "--chimera-corpus DIR") pytest made the real corpus its rootdir: a --chimera run
+    # would have written .chimera/ into it. Now a usage error (nothing runs, nothing is written)
+    result = pytester.runpytest("--chimera", "--chimera-corpus", str(chimeraforge_corpus))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: --chimera-corpus {chimeraforge_corpus}: pytest took this path for a test "
+                                 f"path when it chose its rootdir ({chimeraforge_corpus}), *"])
+
+
+@pytest.mark.parametrize("with_ini", [False, True])
+def test_a_path_outside_given_as_two_arguments_is_a_usage_error(pytester: pytest.Pytester,
+                                                               tmp_path_factory: pytest.TempPathFactory,
+                                                               with_ini: bool) -> None:
+    # pytest picks its rootdir before plugins load: "--chimera-corpus /elsewhere" made /elsewhere the rootdir,
+    # so the project's pytest.ini was ignored and .chimera/ was written into the corpus
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "runs.csv").write_text("tokens_s\n5\n", encoding="utf-8")
+    if with_ini:
+        pytester.makeini("[pytest]\nchimera_options = num_ctx=1024\n")
+    pytester.makepyfile("def test_it(chimera_corpus):\n    open('ran', 'w').close()\n")
+    result = pytester.runpytest("--chimera-corpus", str(elsewhere))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: --chimera-corpus {elsewhere}: pytest took this path for a test path when "
+                                 f"it chose its rootdir (*), *; write --chimera-corpus={elsewhere} (one "
+                                 "argument), or pass --rootdir"])
+    assert not (pytester.path / "ran").exists() and not (elsewhere / ".chimera").exists()
+    pytester.runpytest(f"--chimera-corpus={elsewhere}").assert_outcomes(passed=1)
+    pytester.runpytest("--rootdir", str(pytester.path), "--chimera-corpus", str(elsewhere)).assert_outcomes(passed=1)

@@ -49,6 +49,28 @@ def test_per_file_errors_still_exit_0_and_are_listed(tmp_path: Path, capsys: pyt
         f for f in doc["facts"] if f["key"] == "table.ok.csv.tokens_s.mean").items()
 
 
+def test_the_columns_line_up_with_their_headers_on_a_small_corpus(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "x.csv").write_text("a\n1\n")  # every value one digit: narrower than the header "value"
+    assert main(["facts", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.split("Facts (")[1].splitlines()[1:]
+    header, rows = lines[0], lines[1:]
+    unit_at = header.index("unit")
+    assert header[:unit_at].endswith("value  ")
+    for row in rows:  # each value ends where "value" ends, each unit starts where "unit" starts
+        assert row[unit_at - 3] != " " and row[unit_at - 2 : unit_at] == "  ", row
+    assert next(r for r in rows if r.startswith("files.total")).split()[1:3] == ["1", "files"]
+
+
+def test_a_folder_without_corpus_files_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("not a corpus file")
+    assert main(["facts", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == (
+        f"pytest-chimera facts: corpus {str(tmp_path)!r} holds no .csv, .json or .md file (searched recursively, "
+        "hidden folders skipped); give the folder of benchmark files\n")
+
+
 def test_missing_corpus_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "nowhere"
     assert main(["facts", str(missing)]) == 2

@@ -45,12 +45,25 @@ def test_parse_host(text: str, url: str) -> None:
     ("gpu1", "has no scheme and no port"),
     ("ftp://gpu1:21", "the scheme must be http or https"),
     ("http://gpu1:99999", "has a bad port"),
+    ("::bad::", "has a bad port"),  # urlsplit's own ValueError, once a traceback-like 'Port could not be cast'
+    ("gpu1:abc", "has a bad port"),
+    ("http://[gpu1]:8000", "has a bad port or address"),  # a bracketed host that is not IPv6
     ("http://user:pw@gpu1:8000", "without credentials"),
     ("http://gpu1 :8000", "is not a URL"),
 ])
 def test_a_bad_host_says_what_form_to_give(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=f"{message}.*give a URL such as http://gpu1:11434"):
         hosts.parse_host(text)
+
+
+@given(text=st.text(alphabet=st.sampled_from("htps:/[]1g.@?#% -x"), max_size=24))
+def test_any_host_text_is_a_url_or_a_message_saying_what_to_give(text: str) -> None:
+    try:
+        url = hosts.parse_host(text)
+    except ValueError as exc:
+        assert repr(text) in str(exc) and "give a URL such as http://gpu1:11434" in str(exc)
+    else:
+        assert url.startswith(("http://", "https://")) and not url.endswith("/")
 
 
 def test_check_hosts_keeps_order_and_says_why_one_is_down(two_servers: tuple[str, str]) -> None:

@@ -60,9 +60,12 @@ def test_defaults_to_the_current_folders_and_checks_against_corpus(tmp_path: Pat
     [
         (["-o", "{tmp}/p.html"], "no inputs: name run JSON files or folders"),
         (["{tmp}/missing", "-o", "{tmp}/p.html"], "{tmp}/missing: no such file or folder"),
+        (["{tmp}/reports", "-o", "{tmp}/p.html"],
+         "nothing to show: no run JSON, chimera run record or pytest-benchmark file in {tmp}/reports; name the"),
         (["{tmp}/bad.json", "-o", "{tmp}/p.html"], "{tmp}/bad.json: invalid JSON at line 1"),
         (["{tmp}/r.json", "-o", "{tmp}/p.html", "--corpus", "{tmp}/nope"], "--corpus {tmp}/nope: not a directory"),
-        (["{tmp}/r.json", "-o", "{tmp}"], "-o {tmp}: is a directory"),
+        (["{tmp}/r.json", "-o", "{tmp}"], "-o '{tmp}' is a directory; give a file path"),
+        (["{tmp}/r.json", "-o", "{tmp}/r.json/p.html"], "-o '{tmp}/r.json/p.html': '{tmp}/r.json' is a file"),
         (["{tmp}/r.json", "-o", "{tmp}/p.html", "--baseline", "{tmp}/bad.json"],
          "--baseline {tmp}/bad.json: invalid JSON"),
         (["{tmp}/r.json", "-o", "{tmp}/p.html", "--baseline", "{tmp}/b.json"],
@@ -75,6 +78,8 @@ def test_usage_errors_name_what_is_wrong(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(tmp_path)
     run_file(tmp_path / "r.json")
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
+    (tmp_path / "reports").mkdir()  # a wrong folder: markdown reports, no run files
+    (tmp_path / "reports" / "r.md").write_text("# Report\n", encoding="utf-8")
     bench_file(tmp_path / "b.json", 50, "2026-11-27T10:00:00")
     argv = ["html", *(a.format(tmp=tmp_path) for a in args)]
     try:

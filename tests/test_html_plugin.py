@@ -117,20 +117,37 @@ def test_the_page_carries_the_gates_comparison_and_the_trend(project: pytest.Pyt
     assert re.search(r'<td class="n">✗ 1</td><td class="n">1/1</td>', page)  # the row counts its regression
 
 
-def test_an_unwritable_page_fails_the_session_naming_the_path(project: pytest.Pytester) -> None:
+def test_collect_only_leaves_the_last_page_alone(project: pytest.Pytester) -> None:
     project.makepyfile(test_r="def test_plain():\n    pass\n")
-    (project.path / "afile").write_text("", encoding="utf-8")
+    (project.path / "page.html").write_text("the last run's page", encoding="utf-8")
+    result = run(project, "--chimera-html=page.html", "--collect-only")
+    assert result.ret == pytest.ExitCode.OK
+    assert (project.path / "page.html").read_text(encoding="utf-8") == "the last run's page"
+
+
+def test_a_page_that_became_unwritable_fails_the_session_naming_the_path(project: pytest.Pytester) -> None:
+    # writable when the session starts (else a usage error, below); a file takes the folder's place meanwhile
+    project.makepyfile(test_r="def test_plain():\n    open('afile', 'w').close()\n")
     result = run(project, "--chimera-html=afile/page.html")
     result.assert_outcomes(passed=1)
     assert result.ret == 1
     result.stdout.fnmatch_lines(["chimera html: cannot write */afile/page.html: File exists"])
 
 
-def test_a_folder_as_the_page_is_a_usage_error(project: pytest.Pytester) -> None:
+@pytest.mark.parametrize(("page", "message"), [
+    ("out", "--chimera-html '*/out' is a directory; give a file path"),
+    ("afile/page.html",
+     "--chimera-html '*/afile/page.html': '*/afile' is a file, not a directory; give a path inside a directory"),
+])
+def test_a_page_that_cannot_be_written_is_a_usage_error_before_any_test(project: pytest.Pytester, page: str,
+                                                                         message: str) -> None:
     (project.path / "out").mkdir()
-    result = run(project, "--chimera-html=out")
+    (project.path / "afile").write_text("", encoding="utf-8")
+    project.makepyfile(test_r="def test_plain():\n    open('ran', 'w').close()\n")
+    result = run(project, f"--chimera-html={page}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--chimera-html */out: is a directory; give a file name such as chimera.html"])
+    result.stderr.fnmatch_lines([f"ERROR: {message}"])
+    assert not (project.path / "ran").exists()
 
 
 def test_pytest_html_rows_carry_the_annotated_report(project: pytest.Pytester) -> None:

@@ -132,6 +132,7 @@ def test_command_line_wins_over_ini(pytester: pytest.Pytester) -> None:
         """
         [pytest]
         chimera_backend = replay
+        chimera_cassettes = tapes
         chimera_model = gemma3:1b
         chimera_corpus = from_ini
         chimera_options =
@@ -179,6 +180,21 @@ def test_bad_ini_value_names_the_ini_key(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*ini chimera_options: option 'num_gpu' takes a whole number, got 'all'*"])
+
+
+@pytest.mark.parametrize("given_in", ["cli", "ini"])
+def test_an_output_folder_that_is_a_file_is_a_usage_error_with_chimera(pytester: pytest.Pytester,
+                                                                       given_in: str) -> None:
+    (pytester.path / "taken").write_text("", encoding="utf-8")
+    pytester.makeini("[pytest]\nchimera_output = taken\n" if given_in == "ini" else "[pytest]\n")
+    pytester.makepyfile("def test_x():\n    open('ran', 'w').close()\n")
+    args = ["--chimera-output=taken"] if given_in == "cli" else []
+    result = pytester.runpytest("--chimera", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    name = "--chimera-output" if given_in == "cli" else "ini chimera_output"
+    result.stderr.fnmatch_lines([f"ERROR: {name} '*/taken' is a file; give a folder"])
+    assert not (pytester.path / "ran").exists()
+    pytester.runpytest(*args).assert_outcomes(passed=1)  # without --chimera nothing is written there
 
 
 def test_importing_the_plugin_imports_no_heavy_library() -> None:

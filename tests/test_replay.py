@@ -259,6 +259,29 @@ def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester, arg: str,
 
 
 @pytest.mark.parametrize(
+    ("ini", "args", "message"),
+    [
+        ("", ["--chimera-backend=replay"], "ERROR: --chimera-backend replay needs --chimera-cassettes DIR (or the ini "
+                                           "key chimera_cassettes): the folder of recorded calls"),
+        ("chimera_backend = replay", [], "ERROR: ini chimera_backend replay needs --chimera-cassettes DIR*"),
+        ("", ["--chimera-record-mode=record"], "ERROR: --chimera-record-mode record needs --chimera-cassettes DIR (or "
+                                               "the ini key chimera_cassettes): the folder to record into; without one "
+                                               "nothing is recorded"),
+        ("chimera_record_mode = auto", [], "ERROR: ini chimera_record_mode auto needs --chimera-cassettes DIR*"),
+    ],
+)
+def test_replay_or_recording_without_a_cassette_folder_is_a_usage_error_with_chimera(
+        pytester: pytest.Pytester, ini: str, args: list[str], message: str) -> None:
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest("--chimera", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    pytester.runpytest(*args).assert_outcomes(passed=1)  # without --chimera no model is used
+    pytester.runpytest("--chimera", "--chimera-cassettes=tapes", *args).assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
     ("ini", "message"),
     [
         ("chimera_record_mode = sometimes", "*ini chimera_record_mode: unknown record mode 'sometimes'*"),

@@ -35,6 +35,11 @@ def my_agent(corpus, backend, *, persona="insight", options=None, grounding=True
 
 def not_a_run(corpus, backend, **kwargs):
     return "just text"
+
+def brief(corpus, backend, **kwargs):  # writes its own kind of report, whatever the marker's persona
+    run = my_agent(corpus, backend, **kwargs)
+    run.persona = "brief"
+    return run
 """
 
 
@@ -144,6 +149,7 @@ def test_no_grounding_option_unless_the_marker_says(project: pytest.Pytester) ->
         ('grounding="yes"', "*@pytest.mark.chimera(grounding='yes'): give True or False*"),
         ("rounds=0", "*@pytest.mark.chimera(rounds=0): give a whole number >= 1*"),
         ('persona="missing_persona.md"', "*chimera_report: persona file 'missing_persona.md' does not exist*"),
+        ('persona="insigt"', "*chimera_report: persona 'insigt' is no built-in persona: did you mean 'insight'?*"),
     ],
 )
 def test_bad_marker_arguments_are_clear_errors(project: pytest.Pytester, marker: str, message: str) -> None:
@@ -304,6 +310,25 @@ def test_session_ends_with_a_scorecard_per_report_test(project: pytest.Pytester)
         ]
     )
     assert "chimera scorecard" not in project.runpytest("--chimera-corpus=corpus").stdout.str()
+
+
+def test_the_record_checks_a_run_against_its_own_personas_spec_as_the_scorecard_does(
+        project: pytest.Pytester) -> None:
+    # a custom agent's report of its own persona ("brief") was checked against the marker's default persona's spec
+    # (insight) in the run record, so the gate compared structure failures the scorecard did not show
+    project.makepyfile(test_b="""
+        import pytest
+
+        @pytest.mark.chimera(agent="my_agents:brief")
+        def test_brief(chimera_report):
+            pass
+        """)
+    result = project.runpytest(*ON, "--chimera-corpus=corpus")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["test_b.py::test_brief * - * 0 * 0 * 0 * 0 *"])
+    (record,) = (project.path / ".chimera" / "runs").glob("0001_*.json")
+    block = json.loads(record.read_text())["tests"]["test_b.py::test_brief"]
+    assert "structure_failed" not in block["per_round"] and not block.get("structure", {}).get("spec")
 
 
 def test_scorecard_renders_unchecked_counts_as_dashes() -> None:

@@ -85,6 +85,7 @@ def test_grounded_by_default(corpus: Path, fake: dict[str, Any], capsys: pytest.
     ("args", "message"),
     [
         (["run", "{missing}"], "corpus '{missing}' is not a directory"),
+        (["run", "{empty}"], "corpus '{empty}' holds no .csv, .json or .md file"),
         (["run", "{corpus}", "--persona", "nope.md"], "--persona: persona file 'nope.md' does not exist"),
         (["run", "{corpus}", "--backend", "replay"], "--backend replay needs --cassettes DIR"),
         (["run", "{corpus}", "--out", "{corpus}"], "--out '{corpus}' is a directory"),
@@ -93,7 +94,9 @@ def test_grounded_by_default(corpus: Path, fake: dict[str, Any], capsys: pytest.
 )
 def test_usage_errors_exit_2_naming_the_value(corpus: Path, tmp_path: Path, fake: dict[str, Any], args: list[str],
                                               message: str, capsys: pytest.CaptureFixture[str]) -> None:
-    fill = {"missing": str(tmp_path / "missing"), "corpus": str(corpus)}
+    (tmp_path / "empty" / ".git").mkdir(parents=True)
+    (tmp_path / "empty" / ".git" / "hidden.csv").write_text("a\n1\n")  # hidden folders are skipped
+    fill = {"missing": str(tmp_path / "missing"), "corpus": str(corpus), "empty": str(tmp_path / "empty")}
     assert main([a.format(**fill) for a in args]) == 2
     assert message.format(**fill) in capsys.readouterr().err
 

@@ -77,7 +77,21 @@ Agent = Callable[..., ReportRun]  # the signature of ``run_agent``
 # --- the agent ---------------------------------------------------------------------------------------
 
 
+def empty_corpus_problem(corpus: CorpusLike) -> str | None:
+    """Why there is nothing to report on: the corpus holds no .csv, .json or .md file (a wrong folder); or None.
+
+    A report on no files would be judged against file counts of 0 alone; the caller stops with this message.
+    """
+    if corpus.files:
+        return None
+    errors = getattr(corpus, "errors", ())
+    unread = f"; {len(errors)} entries could not be read (pytest-chimera facts lists them)" if errors else ""
+    return (f"corpus {str(getattr(corpus, 'root', '?'))!r} holds no .csv, .json or .md file (searched recursively, "
+            f"hidden folders skipped){unread}; give the folder of benchmark files")
+
+
 def _ingest(corpus: CorpusLike | str | Path) -> tuple[CorpusLike, float | None]:
+    ingest_ms = None
     if isinstance(corpus, (str, Path)):
         from pytest_chimera.evidence.corpus import load_corpus
 
@@ -85,9 +99,12 @@ def _ingest(corpus: CorpusLike | str | Path) -> tuple[CorpusLike, float | None]:
         if not path.is_dir():
             raise AgentError(f"corpus {str(path)!r} is not a directory; give the benchmark corpus folder")
         start = time.perf_counter()
-        loaded: CorpusLike = load_corpus(path)
-        return loaded, (time.perf_counter() - start) * 1000
-    return corpus, None
+        corpus = load_corpus(path)
+        ingest_ms = (time.perf_counter() - start) * 1000
+    problem = empty_corpus_problem(corpus)
+    if problem:
+        raise AgentError(problem)
+    return corpus, ingest_ms
 
 
 def _corpus_ingest_ms(corpus: CorpusLike) -> float:
@@ -126,7 +143,8 @@ def run_agent(
     here and timed as part of ingest) go into both prompts within the context budget. ``on_progress``
     receives the stage and the tokens generated so far. The run's ``overhead_ms`` is its time outside the
     model calls: the ingest, then everything after it (key figures, prompt fitting, assembly) but the
-    time inside ``backend.generate``.
+    time inside ``backend.generate``. A corpus that is not a directory or holds no .csv, .json or .md file
+    is an ``AgentError`` before any model call.
     """
     spec = resolve_persona(persona)
     name = agent_name or spec.default_agent

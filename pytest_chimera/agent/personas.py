@@ -114,7 +114,8 @@ def resolve_persona(spec: str | Path | Persona) -> Persona:
 
     A string naming an existing file is read as the prompt (its stem becomes the persona name); a string
     that looks like a path (ends in .md/.txt/.prompt, or is one word with a slash) but names no file is an
-    error naming that path; any other string is the prompt itself.
+    error naming that path; one word that is a built-in name mistyped (``insigt``, ``Collector``) is an error
+    naming the built-in meant; any other string is the prompt itself.
     """
     if isinstance(spec, Persona):
         return spec
@@ -125,18 +126,35 @@ def resolve_persona(spec: str | Path | Persona) -> Persona:
     looks_like_path = isinstance(spec, Path) or bool(_PATHLIKE.match(text.strip()))
     if "\n" not in text and len(text) < 4096:
         try:
-            is_file = path.is_file()
-        except OSError:
-            is_file = False
+            is_file, is_dir = path.is_file(), path.is_dir()
+        except OSError:  # a name too long for a path: instruction text
+            is_file = is_dir = False
         if is_file:
             try:
                 content = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise PersonaError(f"persona file {str(path)!r} cannot be read: {exc}") from None
             return custom_persona(content, name=path.stem)
+        if is_dir:
+            raise PersonaError(f"persona {text!r} is a folder; give a file that holds the persona's instructions")
         if looks_like_path:
             raise PersonaError(
                 f"persona file {text!r} does not exist; give an existing file, instruction text, or one of "
                 f"{', '.join(sorted(BUILTIN))}"
             )
+        meant = _mistyped_builtin(text)
+        if meant:
+            raise PersonaError(f"persona {text!r} is no built-in persona: did you mean {meant!r}? (a custom persona is "
+                               "instruction text or a file)")
     return custom_persona(text)
+
+
+def _mistyped_builtin(text: str) -> str | None:
+    """The built-in persona a single word was likely meant to name (a typo or another case), else None."""
+    import difflib
+
+    word = text.strip()
+    if not word or any(ch.isspace() for ch in word):
+        return None
+    close = difflib.get_close_matches(word.lower(), list(BUILTIN), n=1, cutoff=0.75)
+    return close[0] if close else None

@@ -28,17 +28,18 @@ def parse_host(text: str) -> str:
     example = "give a URL such as http://gpu1:11434 or https://vllm.internal/v1, or HOST:PORT"
     if not value or any(ch.isspace() for ch in value):
         raise ValueError(f"host {text!r} is not a URL; {example}")
-    if "://" not in value:
+    bare = "://" not in value  # HOST:PORT
+    if bare:
         value = "http://" + value
-        if not urlsplit(value).port:
-            raise ValueError(f"host {text!r} has no scheme and no port; {example}")
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:  # also urlsplit's own, on a bracketed host that is not an IPv6 address
+        raise ValueError(f"host {text!r} has a bad port or address; {example}") from None
+    if bare and not port:
+        raise ValueError(f"host {text!r} has no scheme and no port; {example}")
     if parts.scheme not in _SCHEMES:
         raise ValueError(f"host {text!r}: the scheme must be http or https; {example}")
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError:
-        raise ValueError(f"host {text!r} has a bad port; {example}") from None
     if not parts.hostname or parts.query or parts.fragment or parts.username or parts.password:
         raise ValueError(f"host {text!r} must be scheme://host[:port][/path] without credentials or query; {example}")
     return value

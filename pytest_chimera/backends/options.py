@@ -6,6 +6,7 @@ all parse and check model options here.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -50,6 +51,10 @@ OLLAMA_OPTIONS: dict[str, type] = {
     "mirostat_eta": _FLOAT,
 }
 
+# Lower bounds of the options whose smaller values no backend accepts: llama.cpp fails to create a context for
+# a negative num_ctx with a message that blames the model file.
+MINIMUM: dict[str, int] = {"num_ctx": 0, "num_batch": 1, "num_thread": 0}
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -58,6 +63,9 @@ def _convert(key: str, raw: str) -> OptionValue:
     kind = OLLAMA_OPTIONS[key]
     text = raw.strip()
     if kind is _STR_LIST:
+        if not text:
+            raise ValueError(f"option {key!r} takes a non-empty string (an empty stop string ends every answer at "
+                             "once)")
         return [text]
     if kind is _BOOL:
         if text.lower() in _TRUE:
@@ -65,11 +73,16 @@ def _convert(key: str, raw: str) -> OptionValue:
         if text.lower() in _FALSE:
             return False
         raise ValueError(f"option {key!r} takes true or false, got {raw!r}")
+    noun = "a whole number" if kind is _INT else "a number"
     try:
-        return kind(text)  # type: ignore[no-any-return]
+        value: int | float = kind(text)
     except ValueError:
-        noun = "a whole number" if kind is _INT else "a number"
         raise ValueError(f"option {key!r} takes {noun}, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"option {key!r} takes a finite number, got {raw!r}")
+    if key in MINIMUM and value < MINIMUM[key]:
+        raise ValueError(f"option {key!r} takes {noun} >= {MINIMUM[key]}, got {raw!r}")
+    return value
 
 
 def parse_option(text: str) -> tuple[str, OptionValue]:

@@ -122,6 +122,7 @@ class ReplayBackend:
         inner: Backend | BackendFactory | None = None,
         source: str | None = None,
         options: Mapping[str, Any] | None = None,
+        record_hint: str | None = None,
     ) -> None:
         if mode not in RECORD_MODES:
             raise ValueError(f"unknown record mode {mode!r}; choose one of {', '.join(RECORD_MODES)}")
@@ -130,6 +131,7 @@ class ReplayBackend:
         self.mode = mode
         self.source = source
         self.options = dict(options or {})
+        self.record_hint = record_hint  # what a missing cassette's message says to do; None: the pytest command
         self._inner_or_factory = inner
         self._inner: Backend | None = None
         self.replayed_calls = 0
@@ -180,12 +182,12 @@ class ReplayBackend:
         if self.cassette_dir.exists() and not self.cassette_dir.is_dir():
             return BackendError(f"the cassette directory {self.cassette_dir} is not a directory; give "
                                 "--chimera-cassettes the folder that holds the cassettes")
-        return BackendError(
-            f"no cassette for backend={key['backend']} model={key['model']} hash={key['hash']} "
-            f"(looked for {where}) in record mode 'replay'. Record it by running this test with: "
-            f"pytest --chimera{backend_flag} --chimera-cassettes {self.cassette_dir} --chimera-record-mode record "
-            "(or --chimera-record-mode auto to record only what is missing)"
-        )
+        hint = self.record_hint or (
+            f"Record it by running this test with: pytest --chimera{backend_flag} --chimera-cassettes "
+            f"{self.cassette_dir} --chimera-record-mode record (or --chimera-record-mode auto to record only what "
+            "is missing)")
+        return BackendError(f"no cassette for backend={key['backend']} model={key['model']} hash={key['hash']} "
+                            f"(looked for {where}) in record mode 'replay'. {hint}")
 
     # the Backend protocol ---------------------------------------------------------------------
 

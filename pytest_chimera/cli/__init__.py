@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"pytest_chimera.cli.{name}").add_parser(sub)
+        sub.choices[name].set_defaults(command_parser=sub.choices[name])  # for its own usage errors
     return parser
 
 
@@ -58,12 +59,28 @@ def _one_blas_thread() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
+def _unrecognized(parser: argparse.ArgumentParser, extra: list[str]) -> str:
+    """argparse's message for arguments the command does not take, with the nearest flag for a typo."""
+    import difflib
+
+    flags = [flag for action in parser._actions for flag in action.option_strings]
+    hints = []
+    for arg in extra:
+        close = difflib.get_close_matches(arg.split("=", 1)[0], flags, n=1) if arg.startswith("--") else []
+        if close:
+            hints.append(f"{arg}: did you mean {close[0]}?")
+    return f"unrecognized arguments: {' '.join(extra)}" + (f" ({'; '.join(hints)})" if hints else "")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 1 a check failed, 2 usage error)."""
     _one_blas_thread()
     _safe_output()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named by the subcommand's own usage, not the top-level one (argparse's parse_args would)
+        command: argparse.ArgumentParser = getattr(args, "command_parser", parser)
+        command.error(_unrecognized(command, extra))
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help(sys.stderr)
@@ -73,3 +90,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (``pytest-chimera compare ... | head``): not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115  # Python flushes stdout again at exit
         return 0
+    except KeyboardInterrupt:  # Ctrl-C, often in a long model call: no traceback from inside llama.cpp
+        print(f"\n{parser.prog}: interrupted (no file is left half-written)", file=sys.stderr)
+        return 130

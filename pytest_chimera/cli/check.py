@@ -108,10 +108,15 @@ def run(args: argparse.Namespace) -> int:
             structure = check_structure(parsed, args.spec)
         except SpecError as exc:
             return _usage(f"--spec: {exc}")
+    from pytest_chimera.agent.chimera import empty_corpus_problem
     from pytest_chimera.evidence.corpus import load_corpus
     from pytest_chimera.evidence.facts import compute_facts
 
-    facts = compute_facts(load_corpus(args.corpus))
+    corpus = load_corpus(args.corpus)
+    problem = empty_corpus_problem(corpus)
+    if problem:  # else every file count in the report is contradicted by a 0
+        return _usage(f"--corpus: {problem}")
+    facts = compute_facts(corpus)
     try:
         result = check_consistency(parsed, facts, run=run, max_numbers=args.max_numbers or None)
     except TooManyNumbers as exc:

@@ -6,12 +6,18 @@ The flags, types, defaults and help come from ``plugin.options``: one definition
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from pytest_chimera.backends.base import Backend, BackendError
-from pytest_chimera.plugin.options import add_cli_options
+from pytest_chimera.backends.options import DEFAULT_RECORD_MODE
+from pytest_chimera.plugin.options import BY_NAME, add_cli_options
+
+# What to do about a missing cassette, in this command's words (the backend's own names pytest's flags).
+RECORD_HINT = ("Record it by running this command again with --record-mode record (or --record-mode auto to record "
+               "only what is missing)")
+_PLUGIN_FLAG = re.compile(r"--chimera-([a-z]+(?:-[a-z]+)*)")
 
 
 def add_model_arguments(parser: argparse.ArgumentParser, option_example: str) -> None:
@@ -24,32 +30,22 @@ def usage_problem(args: argparse.Namespace) -> str | None:
     """A usage error in the model arguments, or None."""
     if args.backend == "replay" and not args.cassettes:
         return "--backend replay needs --cassettes DIR"
+    if args.backend != "replay" and (args.cassettes or args.record_mode != DEFAULT_RECORD_MODE):
+        given = "--cassettes" if args.cassettes else f"--record-mode {args.record_mode}"
+        return (f"{given} applies to --backend replay only; add --backend replay (it records with the backend auto "
+                "picks), or nothing is recorded or replayed")
     return None
 
 
-def output_problem(flag: str, target: str) -> str | None:
-    """Why ``target`` (an output file of ``flag``) cannot be written, checked before any model runs; or None.
+def in_cli_words(message: str) -> str:
+    """A backend's message with the plugin's flags named as this command's (``--chimera-model-path PATH`` ->
+    ``--model-path PATH``), so the advice can be followed as written; flags without a CLI form stay."""
 
-    A folder as the target, a file where a parent folder should be, or a folder no file can be created in
-    (tried with a temporary file, so it holds for root and read-only mounts as well).
-    """
-    import tempfile
+    def flag(match: re.Match[str]) -> str:
+        option = BY_NAME.get(match.group(1))
+        return option.cli if option is not None and option.cli else match.group(0)
 
-    path = Path(target)
-    if path.is_dir():
-        return f"{flag} {target!r} is a directory; give a file path"
-    ancestor = path.absolute().parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        return f"{flag} {target!r}: {str(ancestor)!r} is a file, not a directory; give a path inside a directory"
-    try:
-        with tempfile.TemporaryFile(dir=ancestor):
-            pass
-    except OSError as exc:
-        return (f"{flag} {target!r}: cannot create a file in {str(ancestor)!r} ({exc.strerror or exc}); "
-                "give a writable path")
-    return None
+    return _PLUGIN_FLAG.sub(flag, message)
 
 
 def pick_host(given: Sequence[str]) -> str | None:
@@ -68,7 +64,11 @@ def pick_host(given: Sequence[str]) -> str | None:
 def load_from_args(args: argparse.Namespace, options: dict[str, Any]) -> Backend:
     """The backend the arguments name; raises BackendError with what to do."""
     from pytest_chimera.backends import load_backend
+    from pytest_chimera.backends.replay import ReplayBackend
 
-    return load_backend(args.backend, args.model, options=options, model_path=args.model_path,
-                        host=pick_host(args.host), timeout=args.timeout, cassette_dir=args.cassettes,
-                        record_mode=args.record_mode, api_key_env=args.api_key_env)
+    backend = load_backend(args.backend, args.model, options=options, model_path=args.model_path,
+                           host=pick_host(args.host), timeout=args.timeout, cassette_dir=args.cassettes,
+                           record_mode=args.record_mode, api_key_env=args.api_key_env)
+    if isinstance(backend, ReplayBackend):
+        backend.record_hint = RECORD_HINT
+    return backend

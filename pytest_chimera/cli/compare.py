@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_chimera import gating as cmp
-from pytest_chimera.atomic import write_atomic
+from pytest_chimera.atomic import unwritable, write_atomic
 from pytest_chimera.plugin.options import add_cli_options
 
 
@@ -79,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
     if len(args.files) < 2:
         print("pytest-chimera compare: needs at least two files, BASELINE.json CURRENT.json", file=sys.stderr)
         return 2
+    problem = unwritable("--plot", args.plot) if args.plot is not None else None
+    if problem:  # before any work: the gate's verdict is not printed only to end in a traceback
+        print(f"pytest-chimera compare: {problem}", file=sys.stderr)
+        return 2
     runs, errors = cmp.load_runs(args.files)
     ends = {str(args.files[0]), str(args.files[-1])}
     for error in errors:
@@ -116,6 +120,10 @@ def run(args: argparse.Namespace) -> int:
             _plot(runs, args.plot)
         except ImportError as exc:
             print(f"pytest-chimera compare: {exc}", file=sys.stderr)
+            return 2
+        except OSError as exc:  # the folder changed since the check above
+            print(f"pytest-chimera compare: --plot {str(args.plot)!r}: cannot write it ({exc.strerror or exc})",
+                  file=sys.stderr)
             return 2
         print(f"wrote {args.plot}", file=sys.stderr)
     return 1 if failed else 0

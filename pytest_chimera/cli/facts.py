@@ -64,6 +64,7 @@ def write_json(corpus: Corpus, facts: Facts, out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pytest_chimera.agent.chimera import empty_corpus_problem
     from pytest_chimera.evidence.corpus import load_corpus
     from pytest_chimera.evidence.facts import compute_facts
 
@@ -71,6 +72,10 @@ def run(args: argparse.Namespace) -> int:
         corpus = load_corpus(args.corpus)
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"pytest-chimera facts: {exc}; pass a directory of .csv/.json/.md files", file=sys.stderr)
+        return 2
+    problem = empty_corpus_problem(corpus)
+    if problem:
+        print(f"pytest-chimera facts: {problem}", file=sys.stderr)
         return 2
     facts = compute_facts(corpus)
     if args.json:
@@ -80,8 +85,8 @@ def run(args: argparse.Namespace) -> int:
     rows = [(key, _number(float(value)), unit, source)
             for key, value, unit, source, _ in facts.rows]
     width = min(max((len(r[0]) for r in rows), default=3), 72)  # longer keys overflow their column
-    vwidth = max((len(r[1]) for r in rows), default=5)
-    uwidth = max((len(r[2]) for r in rows), default=4)
+    vwidth = max([len("value"), *(len(r[1]) for r in rows)])  # the header is a column's widest cell on a small corpus
+    uwidth = max([len("unit"), *(len(r[2]) for r in rows)])
     out.append(f"{'key':<{width}}  {'value':>{vwidth}}  {'unit':<{uwidth}}  source")
     out += [f"{k:<{width}}  {v:>{vwidth}}  {u:<{uwidth}}  {s}" for k, v, u, s in rows]
     sys.stdout.write("\n".join(out) + "\n")

@@ -9,7 +9,7 @@ from typing import Any
 
 from pytest_chimera.backends import options as mo
 from pytest_chimera.backends.base import BackendError
-from pytest_chimera.cli.common import add_model_arguments, load_from_args, usage_problem
+from pytest_chimera.cli.common import add_model_arguments, in_cli_words, load_from_args, usage_problem
 
 METRICS = (
     "ttft_ms",
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     except BackendError as exc:
         if stream:
             sys.stdout.write("\n")
-        print(f"pytest-chimera generate: {exc}", file=sys.stderr)
+        print(f"pytest-chimera generate: {in_cli_words(str(exc))}", file=sys.stderr)
         return 1
     metrics = result.metrics.to_dict()
     if args.json:

@@ -52,7 +52,7 @@ def _usage(message: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """The ``html`` command; returns the exit code."""
-    from pytest_chimera.atomic import write_atomic
+    from pytest_chimera.atomic import unwritable, write_atomic
     from pytest_chimera.gating import DEFAULT_RULES, RunFileError, compare_runs, load_run, parse_rules
     from pytest_chimera.view.build import make_page, pick_trend, tests_by_stem, views_from_runs
     from pytest_chimera.view.inputs import FactsLoader, InputError, collect, group_samples
@@ -63,14 +63,19 @@ def run(args: argparse.Namespace) -> int:
         return _usage(f"no inputs: name run JSON files or folders (none of {', '.join(DEFAULT_INPUTS)} is here)")
     if args.corpus is not None and not args.corpus.is_dir():
         return _usage(f"--corpus {args.corpus}: not a directory (pass the benchmark corpus folder)")
-    if args.output.is_dir():
-        return _usage(f"-o {args.output}: is a directory; give a file name such as chimera.html")
+    problem = unwritable("-o", args.output)
+    if problem:  # before the runs are checked, which can take a while
+        return _usage(problem)
     try:
         inputs = collect(paths)
     except InputError as exc:
         return _usage(str(exc))
     for note in inputs.notes:
         print(f"pytest-chimera html: {note}", file=sys.stderr)
+    if not (inputs.runs or inputs.records or inputs.benchmarks):  # a wrong folder: an empty page helps no one
+        return _usage(f"nothing to show: no run JSON, chimera run record or pytest-benchmark file in "
+                      f"{', '.join(str(p) for p in paths)}; name the .chimera folder a pytest --chimera session "
+                      "wrote, or its files")
     trend = pick_trend(inputs.records, inputs.benchmarks)
     comparison, note = None, "No baseline given: pass --baseline FILE.json to compare the newest saved run with it."
     if args.baseline is not None:

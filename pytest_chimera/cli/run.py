@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from pytest_chimera.atomic import unwritable
 from pytest_chimera.backends import options as mo
 from pytest_chimera.backends.base import BackendError
-from pytest_chimera.cli.common import add_model_arguments, load_from_args, output_problem, usage_problem
+from pytest_chimera.cli.common import add_model_arguments, in_cli_words, load_from_args, usage_problem
 
 PROG = "pytest-chimera run"
 
@@ -77,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         return _usage(problem)
     for flag, target in (("--out", args.out), ("--json", args.json)):
-        unwritable = output_problem(flag, target) if target is not None else None
-        if unwritable:
-            return _usage(unwritable)
+        problem = unwritable(flag, target) if target is not None else None
+        if problem:
+            return _usage(problem)
     try:
         persona = resolve_persona(args.persona)
     except PersonaError as exc:
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         backend = load_from_args(args, options)
     except BackendError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        print(f"{PROG}: {in_cli_words(str(exc))}", file=sys.stderr)
         return 1
     try:
         result = run_agent(corpus, backend, persona=persona, options=options, grounding=not args.no_grounding,
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     except AgentError as exc:
         return _usage(str(exc))
     except BackendError as exc:
-        print(f"\n{PROG}: {exc}", file=sys.stderr)
+        print(f"\n{PROG}: {in_cli_words(str(exc))}", file=sys.stderr)
         return 1
     finally:
         backend.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_chimera.agent.chimera import empty_corpus_problem
 from pytest_chimera.evidence.corpus import Corpus, load_corpus
 from pytest_chimera.evidence.facts import Facts, compute_facts
 from pytest_chimera.plugin.settings import settings_of
@@ -59,6 +60,9 @@ def corpus_for(request: pytest.FixtureRequest, configured: Path | None) -> Corpu
             pytest.fail(f"chimera_corpus: corpus directory {path} {what} (from {source}); "
                         "point it at a folder of .csv/.json/.md benchmark files", pytrace=False)
         corpus = cache.corpora[path] = load_corpus(path)
+    problem = empty_corpus_problem(corpus)
+    if problem:  # a wrong folder: every file count 0, every number of a report unmatched
+        pytest.fail(f"chimera_corpus: {problem} (from {source})", pytrace=False)
     return corpus
 
 

@@ -1,11 +1,12 @@
 """The merge gate inside pytest: compare this session's chimera record with a saved baseline.
 
 ``configure`` registers a ``Gate`` as a plugin only when ``--chimera-compare`` (or
-``--chimera-require-baseline``) is given, and never in an xdist worker. It picks the baseline at session
-start (before this run is saved): the newest chimera run record in ``<output>/runs/``, or, where there is
-none, the newest pytest-benchmark file in ``--benchmark-storage``. At session finish it reads the current run
-from the session's own record (``plugin.record``: quality whatever pytest-benchmark did, timings where it
-timed), sets a failing exit status on a regression, a failure to measure, a refused identity, or a comparison
+``--chimera-require-baseline``) is given, and never in an xdist worker. A baseline file named by
+``--chimera-compare=PATH`` is read then (one that cannot be used is a usage error); ``latest`` and a run number
+are picked at session start (before this run is saved): the newest chimera run record in ``<output>/runs/``,
+or, where there is none, the newest pytest-benchmark file in ``--benchmark-storage``. At session finish it reads
+the current run from the session's own record (``plugin.record``: quality whatever pytest-benchmark did, timings
+where it timed), sets a failing exit status on a regression, a failure to measure, a refused identity, or a comparison
 that compared nothing (unless ``--chimera-allow-empty``), and writes one table per test in the summary.
 """
 
@@ -65,6 +66,7 @@ def configure(config: pytest.Config, settings: Settings) -> None:
         return
     if is_worker(config):  # the controller compares once, with every worker's results
         return
+    named = None if choice == "latest" or choice.isdigit() else named_baseline(choice)
     gate = Gate(
         config,
         choice,
@@ -73,7 +75,23 @@ def configure(config: pytest.Config, settings: Settings) -> None:
         allow_empty=settings.allow_empty,
         explicit_rules=settings.fail_on is not None,
     )
+    gate.baseline = named
     config.pluginmanager.register(gate, GATE_PLUGIN)
+
+
+def named_baseline(path: str) -> cmp.SavedRun:
+    """The baseline file ``--chimera-compare=PATH`` names, read before any test runs: one that cannot be read,
+    is another tool's JSON or holds no chimera test is a usage error now, not a failed gate after the session."""
+    try:
+        run = cmp.load_run(path)
+    except cmp.RunFileError as exc:
+        raise pytest.UsageError(f"--chimera-compare: {exc}; name a chimera run record (.chimera/runs/*.json) or "
+                                "a pytest-benchmark file of chimera tests") from None
+    if not run.tests:
+        raise pytest.UsageError(f"--chimera-compare: {path}: no chimera data (no test in it recorded chimera "
+                                "metrics); name a chimera run record (.chimera/runs/*.json) or a pytest-benchmark "
+                                "file of tests that use chimera_report or capture_rounds")
+    return run
 
 
 class Gate:
@@ -123,12 +141,9 @@ class Gate:
         return cmp.saved_files(storage, machine_id), f"{records} or {where}"
 
     def pick_baseline(self) -> None:
-        """Choose and read the baseline now, before this run is saved into the same folder."""
+        """Choose and read the baseline now, before this run is saved into the same folder (a named file was
+        read when the session was configured)."""
         if not (self.choice == "latest" or self.choice.isdigit()):
-            try:
-                self.baseline = cmp.load_run(self.choice)
-            except cmp.RunFileError as exc:
-                self.failures.append(f"baseline cannot be read: {exc}")
             return
         files, where = self._candidates()
         if self.choice.isdigit():

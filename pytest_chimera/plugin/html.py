@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_chimera.atomic import unwritable
 from pytest_chimera.plugin.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,9 +34,9 @@ def pytest_html_active(config: pytest.Config) -> bool:
 
 def configure(config: pytest.Config, settings: Settings) -> None:
     """Register the recorder when a page or pytest-html extras are wanted."""
-    if settings.html is not None and settings.html.is_dir():
-        raise pytest.UsageError(f"--chimera-html {settings.html}: is a directory; give a file name such as "
-                                "chimera.html")
+    problem = unwritable("--chimera-html", settings.html) if settings.html is not None else None
+    if problem:  # now, not after a session of model runs
+        raise pytest.UsageError(problem)
     if settings.html is not None or pytest_html_active(config):
         config.pluginmanager.register(HtmlRecorder(config, settings), HTML_PLUGIN)
 
@@ -160,10 +161,13 @@ class HtmlRecorder:
     # ----------------------------------------------------------------------------------------- the page
 
     def write_page(self, session: pytest.Session) -> None:
-        """Build the page and write it atomically to ``--chimera-html`` (not on an xdist worker); a page that
-        cannot be written fails the session."""
+        """Build the page and write it atomically to ``--chimera-html`` (not on an xdist worker, nor when only
+        collecting: ``--collect-only`` would replace the last run's page with an empty one); a page that cannot be
+        written fails the session."""
         target = self.settings.html
         if target is None or hasattr(self.config, "workerinput") or os.environ.get("PYTEST_XDIST_WORKER"):
+            return
+        if self.config.getoption("collectonly", False):
             return
         from pytest_chimera.atomic import write_atomic
         from pytest_chimera.view.build import make_page

@@ -165,9 +165,10 @@ OPTIONS: tuple[Option, ...] = (
            "repeatable, each key replaces the same key from ini chimera_options.", default=[], default_text="none",
            parse=mo.parse_option, metavar="KEY=VALUE", action="append", ini="linelist",
            ini_help="Ollama model options, one KEY=VALUE a line.", cli="--option"),
-    Option("compare", "Compare this run's chimera benchmarks with a saved pytest-benchmark run in "
-           "--benchmark-storage (default ./.benchmarks, this machine's folder): 'latest' (when no value is given), "
-           "a run number, or a JSON file; a regression fails the session.", default_text="off",
+    Option("compare", "Compare this run with a saved run: 'latest' (when no value is given) or a run number, "
+           "looked up in the chimera run records of <--chimera-output>/runs/, else in --benchmark-storage (default "
+           "./.benchmarks, this machine's folder); or a .json file (a run record or a pytest-benchmark file). A "
+           "regression fails the session.", default_text="off",
            parse=parse_compare, metavar="NUM|latest|PATH", extra={"nargs": "?", "const": "latest"}),
     Option("fail-on", "Comma-separated rules METRIC:+N%%|-N%%|+N, each the change of the metric's median (the "
            "pass rate for pass_rate) that fails (a rise for +, a fall for -; improvements never fail). With "

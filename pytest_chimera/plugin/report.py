@@ -92,13 +92,15 @@ def section_text(run: ReportRun, md_path: str, json_path: str) -> str:
     )
 
 
-def quality_for(persona: str, facts: Any) -> Callable[[ReportRun], Checked]:
-    """Quality of a run for the record: the persona's built-in structure spec (if it has one), with the rules
-    it failed, and the consistency verdicts of its numbers against the facts (if any)."""
+def quality_for(facts: Any) -> Callable[[ReportRun], Checked]:
+    """Quality of a run for the record: the built-in structure spec of the persona the run names (if it has one;
+    as the scorecard and the HTML page check it), with the rules it failed, and the consistency verdicts of its
+    numbers against the facts (if any)."""
 
     def quality(run: ReportRun) -> Checked:
         from pytest_chimera.plugin.scorecard import check_run
 
+        persona = run.persona
         structure, consistency = check_run(run, persona, facts, against_run=True)
         counts: dict[str, int] = {}
         rules: tuple[str, ...] = ()
@@ -238,7 +240,7 @@ def report_for(request: pytest.FixtureRequest) -> ReportRun:
                         "pytest_chimera.agent.runs.ReportRun", pytrace=False)
         return result
 
-    runs, block = _run_samples(request, run_once, seeds, rounds, quality_for(str(persona), facts))
+    runs, block = _run_samples(request, run_once, seeds, rounds, quality_for(facts))
     state = request.node.stash.setdefault(TEST_STATE_KEY, TestState())
     state.block, state.runs, state.seeds, state.min_pass_rate = block, runs, seeds, min_pass_rate
     try:

@@ -1,7 +1,8 @@
 """The session's settings: every option resolved once, command line over ini over default, in ``config.stash``.
 
 ``resolve`` is a plain function over plain values (tested without pytest); ``from_config`` reads pytest's
-option values and ini keys and raises ``pytest.UsageError`` naming the ini key of a bad ini value.
+option values and ini keys and raises ``pytest.UsageError`` naming the ini key of a bad ini value, and, with
+``--chimera``, naming an output folder that cannot be written.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from pytest_chimera.atomic import unwritable
 from pytest_chimera.backends import options as mo
 from pytest_chimera.gating.rules import Rule
 from pytest_chimera.plugin.options import DEFAULT_OUTPUT, DEFAULT_TIMEOUT_S, OPTIONS
@@ -132,14 +134,68 @@ def resolve(cli: Mapping[str, Any], ini: Mapping[str, Any], rootdir: Path) -> Se
 SETTINGS_KEY = pytest.StashKey[Settings]()
 
 
+def path_taken_for_rootdir(config: pytest.Config) -> str | None:
+    """Why pytest's rootdir is not what the user meant, or None.
+
+    pytest chooses its rootdir (and ini file) before it loads plugins, so the PATH of ``--chimera-corpus PATH``
+    given as two arguments is taken for a test path. When the rootdir then lies at or inside that path, or (no
+    ini file found) is the common ancestor of it and the invocation folder, the project's pytest.ini is
+    ignored, relative paths resolve against the wrong folder and ``.chimera/`` is written there: into the
+    corpus, say. Never when the rootdir is the invocation folder.
+    """
+    params = config.invocation_params
+    root = config.rootpath
+    if config.getoption("rootdir", None) or root == params.dir:
+        return None
+    args = list(params.args)
+    for flag, value in zip(args, args[1:], strict=False):
+        path = (params.dir / value).resolve()
+        if flag not in _PATH_FLAGS or not path.exists():
+            continue
+        folder = path if path.is_dir() else path.parent
+        if root == folder or folder in root.parents or (config.inipath is None and root in folder.parents):
+            return (f"{flag} {value}: pytest took this path for a test path when it chose its rootdir ({root}), "
+                    f"before pytest-chimera's options were known, so the project's ini file, relative paths and "
+                    f"{DEFAULT_OUTPUT}/ would go by that folder; write {flag}={value} (one argument), or pass "
+                    "--rootdir")
+    return None
+
+
+_PATH_FLAGS = frozenset(f"--chimera-{name}" for name in (*_PATHS, "compare"))
+
+
 def from_config(config: pytest.Config) -> Settings:
     """Resolve the session's settings from pytest's options and ini keys; a bad ini value is a UsageError."""
+    problem = path_taken_for_rootdir(config)
+    if problem:
+        raise pytest.UsageError(problem)
     cli = {o.name: config.getoption(o.dest, None) for o in OPTIONS}
     ini = {o.name: config.getini(o.ini_key) for o in OPTIONS if o.ini}
     try:
-        return resolve(cli, ini, config.rootpath)
+        settings = resolve(cli, ini, config.rootpath)
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
+    # every report test writes there: a file in its place would fail each of them after its model run
+    if settings.enabled:
+        problem = cassette_problem(settings) or unwritable(settings.sources.get("output", "--chimera-output"),
+                                                           settings.output, folder=True)
+        if problem:
+            raise pytest.UsageError(problem)
+    return settings
+
+
+def cassette_problem(settings: Settings) -> str | None:
+    """A replay backend or a record mode without a cassette folder: every test would fail the same way (or, for
+    a record mode, nothing would be recorded); or None."""
+    if settings.cassettes is not None:
+        return None
+    if settings.backend == "replay":
+        return (f"{settings.sources.get('backend', '--chimera-backend')} replay needs --chimera-cassettes DIR (or the "
+                "ini key chimera_cassettes): the folder of recorded calls")
+    if "record-mode" in settings.sources and settings.record_mode != mo.DEFAULT_RECORD_MODE:
+        return (f"{settings.sources['record-mode']} {settings.record_mode} needs --chimera-cassettes DIR (or the ini "
+                "key chimera_cassettes): the folder to record into; without one nothing is recorded")
+    return None
 
 
 def settings_of(config: pytest.Config) -> Settings:
