@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pytest_chimera"
 TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test_devset.py", "tests/test_check_cli.py",
-         "tests/test_facts.py", "tests/test_check_paths.py"]
+         "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -57,6 +57,23 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "bound = ~_model_bound(index, d)[local] | True"),
     ("family names a specific model's files", "checks/matching.py", "bound &= d.model_id[local] < 0",
      "bound &= d.model_id[local] < 10**9"),
+    # which model a number is about (checks/subjects.py)
+    ("contrast words ignored", "checks/subjects.py",
+     "contrast = _CONTRAST.search(text, max(0, a - 40), a) is not None", "contrast = False"),
+    ("contrast spreads over a comma", "checks/subjects.py",
+     "out[-1].contrast and _JOINED.fullmatch(text, out[-1].end, a)",
+     "out[-1].contrast and _COORDINATED.fullmatch(text, out[-1].end, a)"),
+    ("a number attached to the other model is not its", "checks/subjects.py",
+     "if m.contrast and not (m.end >= prev_end and _ATTACHED.fullmatch(text, m.end, start)):",
+     "if m.contrast:"),
+    ("a model behind a preposition does not own the number before it", "checks/subjects.py",
+     "if after and not after[0].contrast and _AFTER.fullmatch(text, end, after[0].start)",
+     "if False and after and not after[0].contrast and _AFTER.fullmatch(text, end, after[0].start)"),
+    ("the clause's subject model ignored", "checks/consistency.py",
+     "if reading.about is not None:  #", "if False:  #"),
+    ("the sentence's contrast models are subjects too", "checks/subjects.py",
+     "return self.words([m for m in self.within(lo, hi) if not m.contrast])",
+     "return self.words(self.within(lo, hi))"),
     # rules of the verdict
     ("weaker support with a unique best fit", "checks/matching.py", "if n_best > 1 and cand:", "if cand:"),
     # the unit's part and the count's own words both tell count claims apart (either alone suffices for counts)

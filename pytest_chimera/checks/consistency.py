@@ -278,10 +278,15 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                     ctx = own
                 seq, bag = context(ctx)
                 near_seq, near_bag = context(f"{near} {unit.context}")
-                models = (cl.models_named(near) or cl.models_named(own) or cl.models_named(unit.context)
-                          or cl.models_named(unit.subject) or cl.models_named(reading.sentence))
-                families = (cl.families_named(near) or cl.families_named(own) or cl.families_named(unit.context)
-                            or cl.families_named(unit.subject))
+                if reading.about is not None:  # the model its clause says it is about (``subjects``)
+                    models, families = cl.models_named(reading.about), cl.families_named(reading.about)
+                else:
+                    models = (cl.models_named(unit.context) or cl.models_named(unit.subject)
+                              or cl.models_named(reading.subjects))
+                    families = frozenset()
+                # a family written without digits ("Gemma 3") is no mention's family: read from the clause
+                families = families or (cl.families_named(near) or cl.families_named(own)
+                                        or cl.families_named(unit.context) or cl.families_named(unit.subject))
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
                           families, own, qualifier=_qualifier(text, num.end, unit_name))
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""

@@ -1,0 +1,97 @@
+"""What a number's clause and its line's structure say it is about, on made-up facts: which of the models a
+clause names the number belongs to (``checks.subjects``), a nested bullet read with its parent's lead words,
+and a bare number copied with many digits."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_chimera.checks.consistency import check_consistency
+from pytest_chimera.checks.numbers import find_numbers
+from pytest_chimera.checks.subjects import Mentions
+from pytest_chimera.evidence.facts import Fact, Facts
+
+
+def fact(key: str, value: float, unit: str, *labels: str) -> Fact:
+    return Fact(key, value, unit, f"test: {key}", labels)
+
+
+def verdicts(markdown: str, facts: Facts) -> list[tuple[str, str | None, str]]:
+    """(number, verdict, fact key) of every claim of ``markdown``."""
+    return [(n.raw, n.verdict, n.fact.key if n.fact else "") for n in check_consistency(markdown, facts).numbers
+            if n.kind == "claim"]
+
+
+# ---- which model a number is about ----------------------------------------------------------------------------
+
+# gemma3:1b runs at 38-42 tok/s, gemma3:270m at 68-72 tok/s
+TWO_MODELS = Facts.from_records([
+    *(fact(f"b1.{s}", v, "tok/s", "throughput", s, "gemma3:1b", "1b", "gemma3")
+      for s, v in (("mean", 40.0), ("max", 42.0), ("min", 38.0))),
+    *(fact(f"m270.{s}", v, "tok/s", "throughput", s, "gemma3:270m", "270m", "gemma3")
+      for s, v in (("mean", 70.0), ("max", 72.0), ("min", 68.0))),
+])
+
+
+@pytest.mark.parametrize("sentence", [
+    "Unlike gemma3:1b the gemma3:270m throughput reached 40 tok/s.",
+    "Unlike gemma3:1b, the gemma3:270m throughput reached 40 tok/s.",
+    "Compared to gemma3:1b, gemma3:270m averaged 40 tok/s.",
+    "gemma3:270m reached 40 tok/s unlike gemma3:1b.",
+    "The gemma3:270m throughput reached 40 tok/s, unlike gemma3:1b.",
+    "gemma3:270m was faster than gemma3:1b and gemma3:4b with 40 tok/s of throughput overall.",
+    "gemma3:270m throughput (40 tok/s) was higher than that of gemma3:1b.",
+    "Throughput was 40 tok/s for gemma3:270m versus gemma3:1b.",
+])
+def test_the_model_a_contrast_word_marks_is_the_other_one(sentence: str) -> None:
+    """40 tok/s is gemma3:1b's figure, but each sentence says it of gemma3:270m (68-72): never supported by 1b."""
+    [(_, got, key)] = verdicts(sentence, TWO_MODELS)
+    assert got == "contradicted" and key.startswith("m270."), (sentence, got, key)
+
+
+def test_a_number_right_after_a_model_name_is_that_models() -> None:
+    wrong = verdicts("gemma3:1b's 70 tok/s is higher than gemma3:270m's 40 tok/s.", TWO_MODELS)
+    assert [(raw, v, key[:3]) for raw, v, key in wrong] == [("70 tok/s", "contradicted", "b1."),
+                                                            ("40 tok/s", "contradicted", "m27")]
+    right = verdicts("gemma3:270m's 70 tok/s is higher than gemma3:1b's 40 tok/s.", TWO_MODELS)
+    assert right == [("70 tok/s", "supported", "m270.mean"), ("40 tok/s", "supported", "b1.mean")]
+    assert verdicts("gemma3:270m is faster than gemma3:1b (40 tok/s).", TWO_MODELS)[0][1:] == \
+        ("supported", "b1.mean")  # a bracket right after the other model: its figure
+
+
+def test_a_model_after_a_preposition_owns_the_number_before_it() -> None:
+    got = verdicts("Throughput was 70 tok/s for gemma3:270m and 40 tok/s for gemma3:1b.", TWO_MODELS)
+    assert got == [("70 tok/s", "supported", "m270.mean"), ("40 tok/s", "supported", "b1.mean")]
+    got = verdicts("Throughput was 40 tok/s for gemma3:270m and 70 tok/s for gemma3:1b.", TWO_MODELS)
+    assert [v for _, v, _ in got] == ["contradicted", "contradicted"]
+
+
+def test_models_named_together_share_a_number() -> None:
+    """"A and B both averaged N": checked against either model's facts (documented choice), as before."""
+    assert verdicts("gemma3:1b and gemma3:270m both averaged 40 tok/s.", TWO_MODELS)[0][1] == "supported"
+    assert verdicts("gemma3:1b and gemma3:270m both averaged 70 tok/s.", TWO_MODELS)[0][1] == "supported"
+    assert verdicts("gemma3:1b and gemma3:270m both averaged 5 tok/s.", TWO_MODELS)[0][1] != "supported"
+
+
+def test_a_clause_without_a_model_takes_the_sentences_non_contrast_models() -> None:
+    got = verdicts("gemma3:270m, unlike gemma3:1b, reached 40 tok/s.", TWO_MODELS)
+    assert got[0][1] == "contradicted" and got[0][2].startswith("m270.")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["gemma3:1b", "unlike", "than", "40 tok/s", "and", ",", "the", "for", "'s",
+                                 "llama3.1:8b", "270m", "respectively", "(", "5 ms", "of"]), max_size=30))
+def test_a_number_is_about_mentions_of_its_own_clause(words: list[str]) -> None:
+    """Whatever the sentence, the models a number is about are mentions inside its clause, none marked as the
+    other side unless the number is attached to it."""
+    text = " ".join(words)
+    mentions = Mentions(text)
+    nums = [n for n in find_numbers(text) if n.form == "quantity"]
+    spans = [(n.start, n.end) for n in nums]
+    for n in nums:
+        about = mentions.about(0, len(text), n.start, n.end, [s for s in spans if s != (n.start, n.end)])
+        if about is None:
+            continue
+        assert about and all(word in text for word in about.split())
