@@ -74,6 +74,14 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("the sentence's contrast models are subjects too", "checks/subjects.py",
      "return self.words([m for m in self.within(lo, hi) if not m.contrast])",
      "return self.words(self.within(lo, hi))"),
+    # a nested list item's parents (checks/claims.py ListLeads)
+    ("nested items get no parent leads", "checks/claims.py", "        return context\n", '        return ""\n'),
+    ("a list never ends", "checks/claims.py",
+     'if kind in ("heading", "table", "hr") or not first_line[:1].isspace():\n                self.stack.clear()',
+     'if kind in ("heading", "table", "hr") or not first_line[:1].isspace():\n                pass'),
+    ("parents' words joined to the item's", "checks/consistency.py",
+     'seq, bag = [*seq, "|", *parent_seq], bag | parent_bag', "seq, bag = [*seq, *parent_seq], bag | parent_bag"),
+    ("parents' model ignored", "checks/consistency.py", " or cl.models_named(unit.parents))", ")"),
     # rules of the verdict
     ("weaker support with a unique best fit", "checks/matching.py", "if n_best > 1 and cand:", "if cand:"),
     # the unit's part and the count's own words both tell count claims apart (either alone suffices for counts)

@@ -95,3 +95,47 @@ def test_a_number_is_about_mentions_of_its_own_clause(words: list[str]) -> None:
         if about is None:
             continue
         assert about and all(word in text for word in about.split())
+
+
+# ---- a nested list item read with its parents' lead words ----------------------------------------------------
+
+FILES = Facts.from_records([
+    fact("files.total", 101, "files", "files", "file", "total", "data files", "corpus"),
+    fact("files.by_type.csv", 28, "files", "csv", "csv files", "files", "file"),
+    fact("files.by_type.json", 44, "files", "json", "json files", "files", "file"),
+    *(fact(f"files.by_model.{m}.csv", k, "files", m, "csv", "csv files", "files", "file")
+      for k, m in enumerate(["gemma3:1b", "gemma3:270m", "llama3.1:8b", "qwen2.5:7b"])),
+])
+
+
+def test_a_nested_items_lines_carry_the_lead_words_of_every_item_above() -> None:
+    from pytest_chimera.checks.claims import units_of
+    from pytest_chimera.checks.report import outline
+
+    markdown = ("- **File Distribution:** by type\n  - CSV: 35\n    * gemma3: 4\n  - JSON: 44\n"
+                "- File types: all\n    + Markdown: 29\n\nA paragraph 7.\n\n1. **Latency**\n   - mean: 81 ms\n")
+    parents = {u.line: u.parents for u in units_of(outline(markdown))}
+    assert parents == {1: "", 2: "File Distribution", 3: "CSV File Distribution", 4: "File Distribution",
+                       5: "", 6: "File types", 8: "", 10: "", 11: "Latency"}
+    # a paragraph at the margin ends the list: its items' leads reach no later list
+    later = {u.line: u.parents for u in units_of(outline("- Files:\n\nText 3.\n\n- CSV: 28\n"))}
+    assert later[5] == ""
+
+
+def test_a_nested_count_is_read_with_its_parents_lead() -> None:
+    """"CSV: 35" alone names no count for sure; under "File Distribution:" it is the CSV file count (28)."""
+    assert verdicts("- CSV: 35\n", FILES)[0][1] == "unverified"
+    assert verdicts("- **File Distribution:**\n  - CSV: 35\n", FILES)[0][1:] == ("contradicted", "files.by_type.csv")
+    assert verdicts("- File Distribution:\n    * CSV: 28\n", FILES)[0][1:] == ("supported", "files.by_type.csv")
+
+
+def test_a_parents_words_make_no_phrase_with_the_items_own() -> None:
+    """"... performance data" then the parent's "Files": no "data files" (the total's words) across the two."""
+    got = verdicts("- **Files:**\n  - Metrics (CSV): 14 files - performance data\n", FILES)
+    assert got[0][1:] == ("contradicted", "files.by_type.csv")
+
+
+def test_a_nested_item_is_about_the_model_its_parent_names() -> None:
+    assert verdicts("- throughput: 40 tok/s\n", TWO_MODELS)[0][1] != "contradicted"
+    got = verdicts("- **gemma3:270m:**\n  - throughput: 40 tok/s\n", TWO_MODELS)
+    assert got[0][1] == "contradicted" and got[0][2].startswith("m270.")

@@ -277,16 +277,20 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 if reading.total_of is not None:
                     ctx = own
                 seq, bag = context(ctx)
+                if unit.parents and reading.total_of is None:  # a nested item's parents' leads, a phrase apart
+                    parent_seq, parent_bag = context(unit.parents)
+                    seq, bag = [*seq, "|", *parent_seq], bag | parent_bag
                 near_seq, near_bag = context(f"{near} {unit.context}")
                 if reading.about is not None:  # the model its clause says it is about (``subjects``)
                     models, families = cl.models_named(reading.about), cl.families_named(reading.about)
                 else:
                     models = (cl.models_named(unit.context) or cl.models_named(unit.subject)
-                              or cl.models_named(reading.subjects))
+                              or cl.models_named(reading.subjects) or cl.models_named(unit.parents))
                     families = frozenset()
                 # a family written without digits ("Gemma 3") is no mention's family: read from the clause
                 families = families or (cl.families_named(near) or cl.families_named(own)
-                                        or cl.families_named(unit.context) or cl.families_named(unit.subject))
+                                        or cl.families_named(unit.context) or cl.families_named(unit.subject)
+                                        or cl.families_named(unit.parents))
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
                           families, own, qualifier=_qualifier(text, num.end, unit_name))
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
