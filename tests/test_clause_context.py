@@ -118,7 +118,9 @@ def test_a_nested_items_lines_carry_the_lead_words_of_every_item_above() -> None
     assert parents == {1: "", 2: "File Distribution", 3: "CSV File Distribution", 4: "File Distribution",
                        5: "", 6: "File types", 8: "", 10: "", 11: "Latency"}
     # a paragraph at the margin ends the list: its items' leads reach no later list
-    later = {u.line: u.parents for u in units_of(outline("- Files:\n\nText 3.\n\n- CSV: 28\n"))}
+    later = {u.line: u.parents for u in units_of(outline("- Files:\n\nText 3.\n\n  - CSV: 28\n"))}
+    assert later[5] == ""
+    later = {u.line: u.parents for u in units_of(outline("- Files:\n\n# Part 2\n\n  - CSV: 28\n"))}
     assert later[5] == ""
 
 
