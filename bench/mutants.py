@@ -82,6 +82,21 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("parents' words joined to the item's", "checks/consistency.py",
      'seq, bag = [*seq, "|", *parent_seq], bag | parent_bag', "seq, bag = [*seq, *parent_seq], bag | parent_bag"),
     ("parents' model ignored", "checks/consistency.py", " or cl.models_named(unit.parents))", ")"),
+    # a bare number copied with every digit (checks/query.py unmistakable)
+    ("copied bare numbers not looked up", "checks/matching.py", "if unmistakable(q, len(index.keys)):",
+     "if False:"),
+    ("a copy regardless of the corpus size", "checks/query.py",
+     "return n_facts * (hi - lo) / (v / 2) < VALUE_CHANCE", "return (hi - lo) / (v / 2) < VALUE_CHANCE"),
+    ("a copy's neighbours over their widest range", "checks/query.py",
+     "return n_facts * (hi - lo) / (v / 2) < VALUE_CHANCE", "return n_facts * (hi - lo) / (v * 2) < VALUE_CHANCE"),
+    ("a whole number as a copy", "checks/query.py", "or not math.isfinite(v) or q.tolerance >= 0.5:",
+     "or not math.isfinite(v):"),
+    ("a copy with a unit", "checks/query.py", "if q.unit or v == 0 or q.bound", "if v == 0 or q.bound"),
+    ("a copied value of any statistic", "checks/ranges.py",
+     "stats = stat_kinds(q) | stat_kinds(q, sentence=True) if copied else stat_kinds(q)",
+     "stats = frozenset() if copied else stat_kinds(q)"),
+    ("a copied value only of its clause's statistic", "checks/ranges.py",
+     "stats = stat_kinds(q) | stat_kinds(q, sentence=True) if copied else stat_kinds(q)", "stats = stat_kinds(q)"),
     # rules of the verdict
     ("weaker support with a unique best fit", "checks/matching.py", "if n_best > 1 and cand:", "if cand:"),
     # the unit's part and the count's own words both tell count claims apart (either alone suffices for counts)

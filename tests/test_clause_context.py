@@ -141,3 +141,61 @@ def test_a_nested_item_is_about_the_model_its_parent_names() -> None:
     assert verdicts("- throughput: 40 tok/s\n", TWO_MODELS)[0][1] != "contradicted"
     got = verdicts("- **gemma3:270m:**\n  - throughput: 40 tok/s\n", TWO_MODELS)
     assert got[0][1] == "contradicted" and got[0][2].startswith("m270.")
+
+
+# ---- a bare number copied with every digit -------------------------------------------------------------------
+
+COPIED = Facts.from_records([
+    fact("lat.p50", 15.502165000179957, "ms", "latency", "percentiles", "p50", "50th percentile", "median"),
+    fact("lat.p95", 15.58403500039276, "ms", "latency", "percentiles", "p95", "95th percentile"),
+    fact("lat.mean", 15.7, "ms", "latency", "mean", "average"),
+    fact("runs.samples", 20, "", "latency", "percentiles", "samples"),
+    fact("other.samples", 30, "", "throughput", "samples"),
+    *(fact(f"filler.{k}", k / 7, "", "widget") for k in range(3000)),  # a corpus of some size
+])
+
+
+def test_a_bare_number_copied_with_every_digit_is_supported_by_the_fact_it_copies() -> None:
+    """No unit: its words' one unitless fact (20 samples) is no reason to doubt a value only a copy explains."""
+    got = verdicts("The latency percentiles show values around 15.502165000179955.", COPIED)
+    assert got[0][1:] == ("supported", "lat.p50")
+    # the statistics of a list ("The 50th, 95th and 99th ... A, B and C") may be read in any order
+    got = verdicts("- **Latency percentiles:** The 50th (P50), 95th (P95), and 99th (P99) show values around "
+                   "15.502165000179955, 15.58403500039276, and 15.58403500039276.", COPIED)
+    assert [(v, key) for _, v, key in got] == [("supported", "lat.p50"), ("supported", "lat.p95"),
+                                               ("supported", "lat.p95")]
+
+
+def test_a_copied_value_of_a_statistic_its_sentence_does_not_name_is_not_supported() -> None:
+    assert verdicts("The average latency percentiles were 15.502165000179955.", COPIED)[0][1] != "supported"
+
+
+def test_a_bare_number_with_few_digits_is_no_copy() -> None:
+    """Four digits against 3,000 facts: a chance hit is possible, so the unitless fact the words name decides,
+    as before (against 5 facts the same digits would be a copy)."""
+    assert verdicts("The latency percentiles show values around 15.50.", COPIED)[0][1] != "supported"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=12), st.floats(min_value=0.001, max_value=1e6))
+def test_a_copy_is_unmistakable_exactly_when_every_fact_as_a_neighbour_would_hit_it_rarely(digits: int,
+                                                                                      value: float) -> None:
+    """``n * (hi - lo) / (v / 2) < VALUE_CHANCE``: the fact count at which a number written with these digits
+    stops being unmistakable is the chance guard's, within one fact."""
+    from pytest_chimera.checks.numbers import parse_number
+    from pytest_chimera.checks.query import VALUE_CHANCE, Query, interval, unmistakable
+
+    raw = f"{value:.{digits}g}"
+    [n] = find_numbers(f"it was {raw} here") or [None]
+    if n is None or n.value == 0 or parse_number(raw) is None:
+        return
+    q = Query(n.value, "", n.tolerance, "", set(), [], frozenset())
+    lo, hi = interval(q, widen=False)
+    limit = VALUE_CHANCE * (abs(n.value) / 2) / (hi - lo)  # facts at which the chance reaches VALUE_CHANCE
+    if n.tolerance >= 0.5:  # a whole number is never a copy
+        assert not unmistakable(q, 1)
+        return
+    if limit > 2:
+        assert unmistakable(q, int(limit * 0.999) - 1)
+    assert not unmistakable(q, int(limit * 1.001) + 1)
+    assert not unmistakable(Query(n.value, "ms", n.tolerance, "", set(), [], frozenset()), 1)  # a unit: no

@@ -292,7 +292,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                                         or cl.families_named(unit.context) or cl.families_named(unit.subject)
                                         or cl.families_named(unit.parents))
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
-                          families, own, qualifier=_qualifier(text, num.end, unit_name))
+                          families, own, qualifier=_qualifier(text, num.end, unit_name), sentence=reading.sentence)
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
                 decided = _snippet_field(field, unit.line, parsed, index, source) if field else None
                 if decided is not None:

@@ -45,6 +45,7 @@ from pytest_chimera.checks.query import (
     remember,
     rule_of,
     stat_kinds,
+    unmistakable,
 )
 from pytest_chimera.checks.ranges import or_span, precise_value, ratio_check
 
@@ -239,6 +240,10 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
     compared = ratio_check(q, index)
     if compared is not None:
         return compared
+    if unmistakable(q, len(index.keys)):  # a bare number copied with every digit: its words and value decide,
+        copied = precise_value(q, index, sorted(index.dims), 1.0, copied=True)  # whatever the fact's dimension
+        if copied is not None:
+            return copied
     dims = dims_for(q.unit, index)
     if not dims:
         return Decision("unverified", None, f"no fact has a unit compatible with {q.unit or 'no unit'}")
