@@ -284,8 +284,8 @@ def read_line(text: str, nums: list[Number], lead_text: str = "", wanted: set[in
     for (lo, hi), ks in members.items():
         if wanted is None or not wanted.isdisjoint(ks):
             owns.update(own_clauses(text, nums, ks, lo, hi, stops))
-    mentions = Mentions(text)
-    quantities = [(n.start, n.end) for n in nums if n.form == "quantity"]
+    mentions = Mentions(text, [(n.start, n.end) for n in nums if n.form == "model"],
+                        [(n.start, n.end) for n in nums if n.form == "quantity"])
     out: list[Reading | None] = []
     for k, (si, lo, hi) in enumerate(bounds):
         if wanted is not None and k not in wanted:
@@ -306,10 +306,9 @@ def read_line(text: str, nums: list[Number], lead_text: str = "", wanted: set[in
             own = near_text
         about, subjects = None, ""
         if mentions.found:
-            others = [q for q in quantities[bisect.bisect_left(quantities, (lo, lo)):
-                                            bisect.bisect_left(quantities, (hi, hi))] if q != (num.start, num.end)]
-            about = mentions.about(lo, hi, num.start, num.end, others)
-            subjects = mentions.subjects(sents[si][0], sents[si][0] + len(sentence))
+            about = mentions.about(lo, hi, num.start, num.end)
+            if about is None:
+                subjects = mentions.subjects(sents[si][0], sents[si][0] + len(sentence))
         out.append(Reading(sentence, text[a:b], num.start - a, near_text, own, excerpt, lead_in, total_of, about,
                            subjects))
     return out

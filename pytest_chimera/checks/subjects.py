@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pytest_chimera.evidence import labels as lb
 
 _SIZE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[bm](?![\w])", re.I)
-_CONTRAST = re.compile(r"(?:\b(?:unlike|than|versus|vs\.?|against|over|compared\s+(?:to|with)|relative\s+to|"
-                       r"in\s+contrast\s+(?:to|with)|as\s+opposed\s+to)|\bvs\.)\s+(?:both\s+|either\s+)?"
-                       r"(?:the\s+|a\s+|an\s+)?$", re.I)
+_CONTRAST_WORDS = frozenset({"unlike", "than", "versus", "vs", "vs.", "against", "over"})
+_CONTRAST_PAIRS = frozenset({("compared", "to"), ("compared", "with"), ("relative", "to"), ("contrast", "to"),
+                             ("contrast", "with"), ("opposed", "to")})
+_QUOTES = "\"'\u2018\u201c\u2039("  # may open a mention
+_SKIPPED = frozenset({"the", "a", "an", "both", "either"})  # between a contrast word and the model it marks
 _CONTRAST_WORD = re.compile(r"\b(?:unlike|than|versus|vs|compared|relative|contrast|opposed|against)\b", re.I)
 _COORDINATED = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*(?:(?:and|or)\s+)?(?:the\s+)?", re.I)
 # between a mention and the number it is attached to ("gemma3:1b's 40 tok/s", "gemma3:1b (40 tok/s", "B: 40"); not
@@ -47,8 +49,7 @@ _JOINED = re.compile(r"\s*(?:&|/|\band\b|\bor\b)\s*(?:the\s+)?", re.I)  # no com
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
     """A model, family or size named in a line: where, and whether a contrast word marks it as the other one."""
 
     start: int
@@ -57,86 +58,132 @@ class Mention:
 
 
 class Mentions:
-    """The mentions of one line, found once, in order."""
+    """The mentions of one line, found once, in order, and where the line's quantities are: each number's
+    mentions are then looked up by bisection (a line of thousands of numbers costs linear time)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, sizes: list[tuple[int, int]] | None = None,
+                 quantities: list[tuple[int, int]] | None = None) -> None:
+        """``sizes``: where the line's model sizes are ("the 270m model"; ``numbers.find_numbers`` gives them the
+        form "model"), else found here; ``quantities``: where its quantities are, in order."""
         self.text = text
-        self.found = _find(text)
+        self.found = _find(text, sizes)
         self.starts = [m.start for m in self.found]
-
-    def within(self, lo: int, hi: int) -> list[Mention]:
-        """The mentions that start inside ``[lo, hi)``."""
-        return self.found[bisect.bisect_left(self.starts, lo):bisect.bisect_left(self.starts, hi)]
+        self.q_starts = [a for a, _ in quantities or ()]
+        self.q_ends = [b for _, b in quantities or ()]
+        self._whole: dict[tuple[int, int], str] = {}  # a span's non-contrast mentions, as text
+        self._respectively: dict[tuple[int, int], bool] = {}  # whether a clause says "respectively"
+        self._groups: dict[tuple[int, int], str] = {}
+        # per mention: where its run of joined mentions of the same side starts and ends ("A and B"), the nearest
+        # non-contrast mention at or before it and at or after it (-1, len: none)
+        n = len(self.found)
+        self._run_start, self._run_end = list(range(n)), list(range(n))
+        self._plain_before, self._plain_after = [-1] * n, [n] * n
+        for i in range(n):
+            m = self.found[i]
+            if i and self.found[i - 1].contrast == m.contrast and \
+                    _COORDINATED.fullmatch(text, self.found[i - 1].end, m.start):
+                self._run_start[i] = self._run_start[i - 1]
+            self._plain_before[i] = i if not m.contrast else (self._plain_before[i - 1] if i else -1)
+        for i in range(n - 1, -1, -1):
+            m = self.found[i]
+            if i + 1 < n and self._run_start[i + 1] == self._run_start[i]:
+                self._run_end[i] = self._run_end[i + 1]
+            self._plain_after[i] = i if not m.contrast else (self._plain_after[i + 1] if i + 1 < n else n)
 
     def words(self, mentions: list[Mention]) -> str:
         """The mentions' text, as one string of words."""
         return " ".join(self.text[m.start:m.end] for m in mentions)
 
-    def about(self, lo: int, hi: int, start: int, end: int, others: list[tuple[int, int]]) -> str | None:
+    def about(self, lo: int, hi: int, start: int, end: int) -> str | None:
         """The mentions (as text) the number at ``[start, end)`` in the clause ``[lo, hi)`` is about, ``None`` when
-        the clause names none it is about. ``others``: where the clause's other quantities are, in order."""
-        if not self.found:
+        the clause names none it is about."""
+        found, text = self.found, self.text
+        if len(found) == 1 and not found[0].contrast:  # the commonest line: one model, named plainly
+            return text[found[0].start:found[0].end] if lo <= found[0].start < hi else None
+        first, last = bisect.bisect_left(self.starts, lo), bisect.bisect_left(self.starts, hi)
+        if first == last:
             return None
-        mine = self.within(lo, hi)
-        if not mine:
-            return None
-        text = self.text
-        if _RESPECTIVELY.search(text, lo, hi):
-            return self.words([m for m in mine if not m.contrast]) or None
-        ends = [b for _, b in others]
-        k = bisect.bisect_left(ends, end)
-        prev_end = others[k - 1][1] if k and others[k - 1][1] <= start else lo
-        next_start = others[k][0] if k < len(others) and others[k][0] >= end else hi
-        after = [m for m in mine if end <= m.start < next_start]
-        if after and not after[0].contrast and _AFTER.fullmatch(text, end, after[0].start) \
-                and not _CONTRAST_WORD.search(text, end, after[0].start):
-            return self.words(_coordinated_after(text, after))
-        before = [m for m in mine if m.end <= start]
-        for j in range(len(before) - 1, -1, -1):
-            m = before[j]
-            if m.contrast and not (m.end >= prev_end and _ATTACHED.fullmatch(text, m.end, start)):
-                continue
-            group = [m]
-            while j and _COORDINATED.fullmatch(text, before[j - 1].end, group[0].start) \
-                    and before[j - 1].contrast == m.contrast:
-                j -= 1
-                group.insert(0, before[j])
-            return self.words(group)
-        later = [m for m in mine if m.start >= end and not m.contrast]
-        return self.words(later[:1]) if later else None
+        spread = self._respectively.get((lo, hi))
+        if spread is None:  # once per clause: a clause may hold thousands of numbers
+            spread = self._respectively[lo, hi] = _RESPECTIVELY.search(text, lo, hi) is not None
+        if spread:
+            return self.subjects(lo, hi) or None
+        k = bisect.bisect_right(self.q_ends, start)  # quantities ending at or before the number
+        prev_end = max(lo, self.q_ends[k - 1]) if k else lo
+        k = bisect.bisect_left(self.q_starts, end)  # the first quantity starting at or after its end
+        next_start = min(hi, self.q_starts[k]) if k < len(self.q_starts) else hi
+        j = bisect.bisect_left(self.starts, end, first, last)  # the first mention after the number
+        if j < last and found[j].start < next_start and not found[j].contrast \
+                and _AFTER.fullmatch(text, end, found[j].start) and not _CONTRAST_WORD.search(text, end, found[j].start):
+            return self._group(j, min(self._run_end[j], last - 1))
+        i = j - 1
+        while i >= first and found[i].end > start:
+            i -= 1
+        if i >= first and found[i].contrast and found[i].end >= prev_end and _ATTACHED.fullmatch(text, found[i].end,
+                                                                                                start):
+            return self._group(max(first, self._run_start[i]), i)  # "than gemma3:1b's 40 tok/s"
+        i = self._plain_before[i] if i >= first else -1
+        if i >= first:
+            return self._group(max(first, self._run_start[i]), i)
+        i = self._plain_after[j] if j < len(found) else len(found)
+        return self._group(i, i) if i < last else None
+
+    def _group(self, a: int, b: int) -> str:
+        """The text of mentions ``a`` to ``b``, once per run."""
+        hit = self._groups.get((a, b))
+        if hit is None:
+            hit = self._groups[a, b] = self.words(self.found[a:b + 1])
+        return hit
 
     def subjects(self, lo: int, hi: int) -> str:
-        """The non-contrast mentions in ``[lo, hi)`` (a sentence), as text."""
-        return self.words([m for m in self.within(lo, hi) if not m.contrast])
+        """The non-contrast mentions in ``[lo, hi)`` (a sentence, a clause), as text; once per span."""
+        hit = self._whole.get((lo, hi))
+        if hit is None:
+            inside = self.found[bisect.bisect_left(self.starts, lo):bisect.bisect_left(self.starts, hi)]
+            hit = self._whole[lo, hi] = self.words([m for m in inside if not m.contrast])
+        return hit
 
 
-def _coordinated_after(text: str, after: list[Mention]) -> list[Mention]:
-    group = [after[0]]
-    for m in after[1:]:
-        if not _COORDINATED.fullmatch(text, group[-1].end, m.start):
-            break
-        group.append(m)
-    return group
+def _contrasted(low: str, at: int) -> bool:
+    """Whether a contrast word ("unlike", "than", "compared to", ...) ends right before ``at`` in the lowercased
+    line ``low``, "the", "a", "both" or "either" aside."""
+    before = low[max(0, at - 40):at]
+    bare = before.rstrip(_QUOTES)
+    if not bare[-1:].isspace():  # "than gemma3:1b", "than ‹gemma3›", "than 'gemma3'"; not "a/gemma3"
+        return False
+    words = bare.split()
+    while words and words[-1] in _SKIPPED:
+        words.pop()
+    if not words:
+        return False
+    return words[-1] in _CONTRAST_WORDS or (len(words) > 1 and (words[-2], words[-1]) in _CONTRAST_PAIRS)
 
 
-def _find(text: str) -> list[Mention]:
+def _find(text: str, sizes: list[tuple[int, int]] | None = None) -> list[Mention]:
     """Every mention of ``text`` (models, then families and sizes outside them), in order, with its contrast mark."""
     low = text.lower()
     if len(low) != len(text):  # a character whose lower case is longer ("İ"): keep offsets
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     spans: list[tuple[int, int]] = []
-    for m in lb.TEXT_FAMILY.finditer(low):
-        model = lb.TEXT_MODEL.match(low, m.start())
-        spans.append((m.start(), model.end() if model is not None else m.end()))
+    at = 0
+    for word in lb.FAMILY_WORD.finditer(low):
+        if word.start() < at:
+            continue
+        m = lb.TEXT_MENTION.match(low, word.start())
+        if m is not None:
+            spans.append(m.span())
+            at = m.end()
     ends = [b for _, b in spans]
-    for m in _SIZE.finditer(low):
-        at = bisect.bisect_right(ends, m.start())  # the first model span ending after the size starts
-        if at == len(spans) or spans[at][0] > m.start():
-            spans.append((m.start(), m.end()))
+    for a, b in sizes if sizes is not None else [(m.start(), m.end()) for m in _SIZE.finditer(low)]:
+        at = bisect.bisect_right(ends, a)  # the first model span ending after the size starts
+        if at == len(ends) or spans[at][0] > a:
+            spans.append((a, b))
+    if not spans:
+        return []
     spans.sort()
     out: list[Mention] = []
     for a, b in spans:
-        contrast = _CONTRAST.search(text, max(0, a - 40), a) is not None
+        contrast = _contrasted(low, a)
         if not contrast and out and out[-1].contrast and _JOINED.fullmatch(text, out[-1].end, a):
             contrast = True  # "than gemma3:1b and gemma3:4b": both are the other side
         out.append(Mention(a, b, contrast))
