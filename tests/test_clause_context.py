@@ -198,3 +198,39 @@ def test_a_copy_is_unmistakable_exactly_when_every_fact_as_a_neighbour_would_hit
         assert unmistakable(q, int(limit * 0.999) - 1)
     assert not unmistakable(q, int(limit * 1.001) + 1)
     assert not unmistakable(Query(n.value, "ms", n.tolerance, "", set(), [], frozenset()), 1)  # a unit: no
+
+
+# ---- a count of a subset the corpus does not count ---------------------------------------------------------
+
+KINDS = Facts.from_records([
+    fact("files.total", 101, "files", "files", "file", "total", "corpus"),
+    fact("files.by_type.csv", 28, "files", "csv", "csv files", "files", "file"),
+    fact("files.by_type.json", 44, "files", "json", "json files", "files", "file"),
+    fact("files.by_type.md", 29, "files", "markdown", "markdown files", "files", "file"),
+    fact("files.by_type.json+md", 73, "files", "json and markdown", "json & markdown", "files", "file"),
+    fact("files.by_name.conv_bench", 2, "files", "conv_bench", "conv bench", "files", "file"),
+])
+
+
+def test_a_count_whose_words_name_an_uncounted_subset_is_never_contradicted() -> None:
+    """"20 compilation-benchmark files": no count of the corpus carries those words, so the total (or any other
+    count) says nothing against it; a count whose words the corpus does carry is contradicted as before."""
+    got = check_consistency("The corpus holds 20 compilation-benchmark files.", KINDS).numbers[0]
+    assert got.verdict == "unverified" and "'compilation'" in got.explanation and "'benchmark'" in got.explanation
+    assert verdicts("The corpus holds 20 CSV files.", KINDS)[0][1:] == ("contradicted", "files.by_type.csv")
+    assert verdicts("The corpus holds 101 compilation files.", KINDS)[0][1:] == ("supported", "files.total")
+    # the pieces of a label ("conv_bench") cover the words of a count's name
+    assert verdicts("The corpus holds 9 conv-bench files.", KINDS)[0][1:] == \
+        ("contradicted", "files.by_name.conv_bench")
+
+
+def test_a_count_right_after_its_lead_label_is_named_by_it() -> None:
+    """"Lead: N files" says what the N counts, as "N lead files" does; the count's own words come first."""
+    assert verdicts("- **Compilation Benchmarks (JSON & Markdown):** 20 Files\n", KINDS)[0][1] == "unverified"
+    assert verdicts("- **JSON & Markdown:** 20 Files\n", KINDS)[0][1:] == ("contradicted", "files.by_type.json+md")
+    # the lead labels only a count right after it
+    assert verdicts("- **Compilation Benchmarks:** there are CSV files (20)\n", KINDS)[0][1:] == \
+        ("contradicted", "files.by_type.csv")
+    # a count with words of its own: the lead is a topic
+    assert verdicts("- **Parameter Tuning Dominance:** 20 CSV files\n", KINDS)[0][1:] == \
+        ("contradicted", "files.by_type.csv")

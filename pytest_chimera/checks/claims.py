@@ -22,7 +22,7 @@ _TOKEN_RE = re.compile(r"[a-z0-9%]+(?:[._:/\-][a-z0-9%]+)*")
 PIECE_RE = re.compile(r"[._:/\-]")
 NUMERIC_RE = re.compile(r"^[\d.,]+%?$")
 _NUMERIC_START = frozenset("0123456789.,")
-_STOP = frozenset({"the", "of", "and", "per", "in", "to", "for", "a", "an", "is", "at", "on", "by", "with", "or",
+STOP = _STOP = frozenset({"the", "of", "and", "per", "in", "to", "for", "a", "an", "is", "at", "on", "by", "with", "or",
                    "are", "was", "be", "as", "it", "its", "this", "that", "from", "all"})
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
 _DIGITS = re.compile(r"\d")

@@ -66,6 +66,7 @@ class Query:
     families: frozenset[str] = frozenset()  # model families named ("gemma3"), used when no model is named
     text: str = ""  # the clause as written (a comparison "2x faster than ..." is read from it)
     qualifier: frozenset[str] = frozenset()  # words between a count and its noun ("28 CSV files": csv)
+    subset: frozenset[str] = frozenset()  # a count's "Lead:" words ("Compilation Benchmarks: 20 files": ``uncounted``)
     sentence: str = ""  # the whole sentence as written (the statistics a copied value may be of: ``unmistakable``)
     _found: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False, compare=False)
 

@@ -114,7 +114,8 @@ class Mentions:
         next_start = min(hi, self.q_starts[k]) if k < len(self.q_starts) else hi
         j = bisect.bisect_left(self.starts, end, first, last)  # the first mention after the number
         if j < last and found[j].start < next_start and not found[j].contrast \
-                and _AFTER.fullmatch(text, end, found[j].start) and not _CONTRAST_WORD.search(text, end, found[j].start):
+                and _AFTER.fullmatch(text, end, found[j].start) \
+                and not _CONTRAST_WORD.search(text, end, found[j].start):
             return self._group(j, min(self._run_end[j], last - 1))
         i = j - 1
         while i >= first and found[i].end > start:
