@@ -80,6 +80,14 @@ def test_a_clause_without_a_model_takes_the_sentences_non_contrast_models() -> N
     assert got[0][1] == "contradicted" and got[0][2].startswith("m270.")
 
 
+def test_mentions_are_models_families_and_sizes_each_once() -> None:
+    text = "Unlike codellama:7b and tinyllama, the 270m model and Gemma3-1B beat llama3.1:8b-q4_0 than gemma3"
+    mentions = Mentions(text)
+    assert [(text[m.start:m.end], m.contrast) for m in mentions.found] == [
+        ("codellama:7b", True), ("tinyllama", True), ("270m", False), ("Gemma3-1B", False),
+        ("llama3.1:8b-q4_0", False), ("gemma3", True)]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["gemma3:1b", "unlike", "than", "40 tok/s", "and", ",", "the", "for", "'s",
                                  "llama3.1:8b", "270m", "respectively", "(", "5 ms", "of"]), max_size=30))
@@ -87,9 +95,9 @@ def test_a_number_is_about_mentions_of_its_own_clause(words: list[str]) -> None:
     """Whatever the sentence, the models a number is about are mentions inside its clause, none marked as the
     other side unless the number is attached to it."""
     text = " ".join(words)
-    nums = [n for n in find_numbers(text) if n.form == "quantity"]
-    mentions = Mentions(text, None, [(n.start, n.end) for n in nums])
-    for n in nums:
+    found = find_numbers(text)
+    mentions = Mentions(text, found)
+    for n in [n for n in found if n.form == "quantity"]:
         about = mentions.about(0, len(text), n.start, n.end)
         if about is None:
             continue

@@ -284,8 +284,7 @@ def read_line(text: str, nums: list[Number], lead_text: str = "", wanted: set[in
     for (lo, hi), ks in members.items():
         if wanted is None or not wanted.isdisjoint(ks):
             owns.update(own_clauses(text, nums, ks, lo, hi, stops))
-    mentions = Mentions(text, [(n.start, n.end) for n in nums if n.form == "model"],
-                        [(n.start, n.end) for n in nums if n.form == "quantity"])
+    mentions = Mentions(text, nums)
     out: list[Reading | None] = []
     for k, (si, lo, hi) in enumerate(bounds):
         if wanted is not None and k not in wanted:
