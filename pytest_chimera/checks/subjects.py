@@ -170,19 +170,15 @@ def _find(text: str, sizes: list[tuple[int, int]] | None = None) -> list[Mention
     low = text.lower()
     if len(low) != len(text):  # a character whose lower case is longer ("İ"): keep offsets
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    found: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = []
     for name in lb.FAMILY_NAMES:  # str.find per family: several times faster than one regex scan of the line
         at = low.find(name)
-        while at >= 0:
+        while at >= 0:  # "llama" inside "codellama": refused by the mention's lookbehind
             m = lb.TEXT_MENTION.match(low, at)
             if m is not None:
-                found.append(m.span())
+                spans.append(m.span())
             at = low.find(name, at + 1)
-    found.sort()
-    spans: list[tuple[int, int]] = []
-    for a, b in found:  # "codellama" also holds "llama" (which its lookbehind refuses); keep the first of overlaps
-        if not spans or a >= spans[-1][1]:
-            spans.append((a, b))
+    spans.sort()
     ends = [b for _, b in spans]
     for a, b in sizes if sizes is not None else [(m.start(), m.end()) for m in _SIZE.finditer(low)]:
         at = bisect.bisect_right(ends, a)  # the first model span ending after the size starts
