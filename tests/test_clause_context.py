@@ -242,3 +242,23 @@ def test_a_count_right_after_its_lead_label_is_named_by_it() -> None:
     # a count with words of its own: the lead is a topic
     assert verdicts("- **Parameter Tuning Dominance:** 20 CSV files\n", KINDS)[0][1:] == \
         ("contradicted", "files.by_type.csv")
+
+
+def test_a_claims_candidates_do_not_depend_on_the_claims_checked_before() -> None:
+    """The candidate facts of a set of words are remembered on the fact index, keyed also by whether the claim's
+    unit names the quantity (a count noun) and by a count's own words: a bare "CSV: 35" or a count without
+    "CSV" before its noun, checked after "35 CSV files" with the same words, gets what it gets alone."""
+    from pytest_chimera.checks.index import FactIndex
+    from pytest_chimera.checks.matching import _candidates
+    from pytest_chimera.checks.query import Query, context
+
+    seq, bag = context("csv corpus")
+    first = Query(35.0, "files", 0.5, "", bag, seq, frozenset(), qualifier=frozenset({"csv"}))
+    later = [Query(35.0, "", 0.5, "", bag, seq, frozenset()), Query(35.0, "files", 0.5, "", bag, seq, frozenset())]
+    for q in later:
+        alone = _candidates(q, FactIndex(FILES), "files", 1.0, 2)[0]
+        shared = FactIndex(FILES)
+        _candidates(first, shared, "files", 1.0, 2)
+        after = _candidates(q, shared, "files", 1.0, 2)[0]
+        assert alone is not None and after is not None
+        assert [list(map(float, a)) for a in alone] == [list(map(float, a)) for a in after]
