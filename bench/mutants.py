@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pytest_chimera"
 TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test_devset.py", "tests/test_check_cli.py",
-         "tests/test_facts.py", "tests/test_check_paths.py"]
+         "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -57,6 +57,59 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "bound = ~_model_bound(index, d)[local] | True"),
     ("family names a specific model's files", "checks/matching.py", "bound &= d.model_id[local] < 0",
      "bound &= d.model_id[local] < 10**9"),
+    # which model a number is about (checks/subjects.py)
+    ("contrast words ignored", "checks/subjects.py",
+     "contrast = _contrasted(low, a)", "contrast = False"),
+    ("contrast spreads over a comma", "checks/subjects.py",
+     "out[-1].contrast and _JOINED.fullmatch(text, out[-1].end, a)",
+     "out[-1].contrast and _COORDINATED.fullmatch(text, out[-1].end, a)"),
+    ("a number attached to the other model is not its", "checks/subjects.py",
+     "if i >= first and found[i].contrast and found[i].end >= prev_end and _ATTACHED.fullmatch(",
+     "if False and found[i].contrast and found[i].end >= prev_end and _ATTACHED.fullmatch("),
+    ("models named together do not share a number", "checks/subjects.py",
+     "self._run_start[i] = self._run_start[i - 1]", "pass"),
+    ("a model behind a preposition does not own the number before it", "checks/subjects.py",
+     "and _AFTER.fullmatch(text, end, found[j].start) \\\n", "and False \\\n"),
+    ("the clause's subject model ignored", "checks/consistency.py",
+     "if reading.about is not None:  #", "if False:  #"),
+    ("the sentence's contrast models are subjects too", "checks/subjects.py",
+     "hit = self._whole[lo, hi] = self.words([m for m in inside if not m.contrast])",
+     "hit = self._whole[lo, hi] = self.words(inside)"),
+    # a nested list item's parents (checks/claims.py ListLeads)
+    ("nested items get no parent leads", "checks/claims.py", "        return context\n", '        return ""\n'),
+    ("a list never ends", "checks/claims.py",
+     'if kind in ("heading", "table", "hr") or not first_line[:1].isspace():\n                self.stack.clear()',
+     'if kind in ("heading", "table", "hr") or not first_line[:1].isspace():\n                pass'),
+    ("parents' words joined to the item's", "checks/consistency.py",
+     'seq, bag = [*seq, "|", *parent_seq], bag | parent_bag', "seq, bag = [*seq, *parent_seq], bag | parent_bag"),
+    ("parents' model ignored", "checks/consistency.py", " or cl.models_named(unit.parents))", ")"),
+    # a bare number copied with every digit (checks/query.py unmistakable)
+    ("copied bare numbers not looked up", "checks/matching.py", "if unmistakable(q, len(index.keys)):",
+     "if False:"),
+    ("a copy regardless of the corpus size", "checks/query.py",
+     "return n_facts * (hi - lo) / (v / 2) < VALUE_CHANCE", "return (hi - lo) / (v / 2) < VALUE_CHANCE"),
+    ("a copy's neighbours over their widest range", "checks/query.py",
+     "return n_facts * (hi - lo) / (v / 2) < VALUE_CHANCE", "return n_facts * (hi - lo) / (v * 2) < VALUE_CHANCE"),
+    ("a whole number as a copy", "checks/query.py", "or not math.isfinite(v) or q.tolerance >= 0.5:",
+     "or not math.isfinite(v):"),
+    ("a copy with a unit", "checks/query.py", "if q.unit or v == 0 or q.bound", "if v == 0 or q.bound"),
+    ("a copied value of any statistic", "checks/ranges.py",
+     "stats = stat_kinds(q) | stat_kinds(q, sentence=True) if copied else stat_kinds(q)",
+     "stats = frozenset() if copied else stat_kinds(q)"),
+    ("a copied value only of its clause's statistic", "checks/ranges.py",
+     "stats = stat_kinds(q) | stat_kinds(q, sentence=True) if copied else stat_kinds(q)", "stats = stat_kinds(q)"),
+    # a count of a subset the corpus does not count (checks/matching.py uncounted)
+    ("uncounted subset words ignored", "checks/matching.py",
+     'if decided.verdict == "contradicted" and (q.qualifier or q.subset):', "if False:"),
+    ("a label's pieces cover no words", "checks/matching.py",
+     "covered |= {piece for t in covered for piece in _pieces_of(t)}", "covered |= set()"),
+    ("a lead never names a count", "checks/consistency.py",
+     "subset=_lead_subset(text, lead, num, unit_name) if not q_words else frozenset())", "subset=frozenset())"),
+    ("a lead overrides a count's own words", "checks/consistency.py",
+     "subset=_lead_subset(text, lead, num, unit_name) if not q_words else frozenset())",
+     "subset=_lead_subset(text, lead, num, unit_name))"),
+    ("a lead names a count anywhere after it", "checks/consistency.py",
+     "if at < 0 or not _LEAD_GAP.fullmatch(text, at + len(lead) + 1, num.start):", "if at < 0:"),
     # rules of the verdict
     ("weaker support with a unique best fit", "checks/matching.py", "if n_best > 1 and cand:", "if cand:"),
     # the unit's part and the count's own words both tell count claims apart (either alone suffices for counts)

@@ -1,7 +1,8 @@
 """One line of thousands of numbers (a model stuck in a repetition loop) and a 10 MB report.
 
 Run: ``cd bench && pytest test_line_bench.py -s``. Prints the time per number for lines of 1,000, 2,000 and
-4,000 numbers in three shapes (one clause joined by "and", a comma list, numbers separated by spaces only):
+4,000 numbers in five shapes (one clause joined by "and", a comma list, numbers separated by spaces only, and
+two where the clause names models: "unlike A the B reached N" repeated, and thousands of contrast models first):
 linear time keeps it flat (it was quadratic: 13 s for 1,000 and 435 s for 4,000). Then a 10 MB report of
 the seed's sentences, checked end to end (time and peak memory of a child process).
 """
@@ -27,6 +28,10 @@ SHAPES = {
     "and": lambda n: " and ".join(f"the throughput was {k % 300} tok/s" for k in range(n)),
     "comma": lambda n: "Latencies: " + ", ".join(f"{k % 90} ms" for k in range(n)) + ".",
     "spaces": lambda n: "values " + " ".join(str(k) for k in range(n)),
+    # which model each number is about (checks.subjects): contrast mentions before all of them, joined runs
+    "unlike": lambda n: " ".join(f"unlike gemma3:1b the gemma3:270m reached {k % 300} tok/s and" for k in range(n)),
+    "others": lambda n: "unlike " + " and ".join(f"gemma3:{k}b" for k in range(n)) + " we got "
+    + " ".join(f"{k % 90} ms" for k in range(n)),
 }
 
 

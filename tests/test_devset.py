@@ -98,9 +98,11 @@ def test_development_figures(scored: tuple[Scores, Scores]) -> None:
     dev, _ = scored
     assert dev.count("wrong") >= 140 and dev.count("right") >= 90
     assert dev.recall_wrong is not None and dev.recall_wrong >= 0.95
-    assert dev.contradicted_wrong is not None and dev.contradicted_wrong >= 0.64
-    assert dev.false_alarm_right is not None and dev.false_alarm_right <= 0.05
-    assert dev.contradicted_right is not None and dev.contradicted_right <= 0.011  # 1 of 96
+    # 92 of 144: a count of a subset no count of the corpus carries is no longer contradicted (5 wrong numbers
+    # that were contradicted for a wrong reason, "16 timing-stats files" against the 44 JSON files, and 1 right)
+    assert dev.contradicted_wrong is not None and dev.contradicted_wrong >= 0.63
+    assert dev.false_alarm_right is not None and dev.false_alarm_right <= 0.011  # 1 of 96
+    assert dev.contradicted_right is not None and dev.contradicted_right == 0  # 0 of 96
 
 
 def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:

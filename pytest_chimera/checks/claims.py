@@ -22,7 +22,7 @@ _TOKEN_RE = re.compile(r"[a-z0-9%]+(?:[._:/\-][a-z0-9%]+)*")
 PIECE_RE = re.compile(r"[._:/\-]")
 NUMERIC_RE = re.compile(r"^[\d.,]+%?$")
 _NUMERIC_START = frozenset("0123456789.,")
-_STOP = frozenset({"the", "of", "and", "per", "in", "to", "for", "a", "an", "is", "at", "on", "by", "with", "or",
+STOP = _STOP = frozenset({"the", "of", "and", "per", "in", "to", "for", "a", "an", "is", "at", "on", "by", "with", "or",
                    "are", "was", "be", "as", "it", "its", "this", "that", "from", "all"})
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
 _DIGITS = re.compile(r"\d")
@@ -145,6 +145,7 @@ class _Unit:
     excerpt: str = ""
     hint: str = ""
     subject: str = ""  # a table row's label and model cells: the model they name is the row's
+    parents: str = ""  # the lead words of the list items the line is nested in (``ListLeads``)
 
 
 def clean(line: str) -> str:
@@ -183,10 +184,13 @@ def iter_units(parsed: ParsedReport | Outline) -> Iterator[_Unit]:
     tables: dict[int, Any] = {}  # each table by its first line (a report may hold 100,000 tables)
     for t in parsed.tables:
         tables.setdefault(t.line, t)
+    parents = ListLeads()
     for block in parsed.blocks:
         lo, hi = max(block.line_start, 0), min(max(block.line_end, block.line_start), len(lines))
         if hi >= lo:
             covered[lo:hi + 1] = b"\x01" * (hi + 1 - lo)
+        listed = parents.item(lines[block.line_start - 1] if 0 < block.line_start <= len(lines) else "",
+                              block.kind)
         if block.kind in ("hr", "html"):
             continue
         if block.kind == "table":
@@ -208,7 +212,7 @@ def iter_units(parsed: ParsedReport | Outline) -> Iterator[_Unit]:
         for k in range(start, min(end, len(lines)) + 1):
             raw = lines[k - 1]
             if raw.strip():
-                out.append(_Unit(k, raw, block.part))
+                out.append(_Unit(k, raw, block.part, parents=listed))
     missed = [k for k in range(1, len(lines) + 1) if not covered[k] and _DIGIT.search(lines[k - 1])]
     if not missed:
         for piece in out:
@@ -225,6 +229,39 @@ def iter_units(parsed: ParsedReport | Outline) -> Iterator[_Unit]:
         flat.append(_Unit(k, raw[_CONTAINERS.match(raw).end():], part))  # type: ignore[union-attr]
     flat.sort(key=lambda u: u.line)
     yield from flat
+
+
+_ITEM = re.compile(r"^((?:\s*>)*)(\s*)(?:[-*+]|\d{1,9}[.)])(?:\s+|$)")
+_BOLD_LEAD = re.compile(r"(\*\*|__)(.+?)\1")
+_ITEM_LEAD = re.compile(r"(.{2,60}?):(?:\s|$)")
+
+
+class ListLeads:
+    """The lead words of the list items a line is nested in, the way a table cell has its row and column
+    headers: "- **File Distribution:**" then "  - CSV: 35" reads the 35 with "File Distribution". An item's lead
+    is its bold lead, else its text before a colon (within 60 characters); the leads of every item above
+    (nearest first) are the context of a nested item's lines. A block that is no list item at the margin ends
+    the list."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, str]] = []  # (indent, lead) of the open items, outermost first
+
+    def item(self, first_line: str, kind: str) -> str:
+        """The context of a block whose first line is ``first_line``: its parents' leads (a list item's), else ""."""
+        m = _ITEM.match(first_line) if kind in ("bullet_item", "numbered_item") else None
+        if m is None:
+            if kind in ("heading", "table", "hr") or not first_line[:1].isspace():
+                self.stack.clear()
+            return ""
+        indent = len(m.group(1)) + len(m.group(2).expandtabs(4))
+        while self.stack and self.stack[-1][0] >= indent:
+            self.stack.pop()
+        context = " ".join(lead for _, lead in reversed(self.stack) if lead)
+        body = first_line[m.end():]
+        bold = _BOLD_LEAD.match(body)
+        lead = bold.group(2) if bold else (label.group(1) if (label := _ITEM_LEAD.match(clean(body))) else "")
+        self.stack.append((indent, lead.strip().rstrip(":").strip()))
+        return context
 
 
 _UNIT_HEADERS = frozenset({"unit", "units"})

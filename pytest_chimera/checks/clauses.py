@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pytest_chimera.checks.claims import _BRACKET_ONLY, _CLAUSE_SPLIT, sentences, tokens
 from pytest_chimera.checks.numbers import Number
+from pytest_chimera.checks.subjects import Mentions
 
 # where the words nearest a number end: punctuation, conjunctions, and the words that open a description of
 # it rather than name it ("101 files related to gemma3", "28 files representing ...", "files that ...")
@@ -243,6 +244,8 @@ class Reading:
     excerpt: str
     lead_in_clause: bool
     total_of: int | None = None  # "44 out of 101": the 101 is the total the number at this index is part of
+    about: str | None = None  # the models its clause says it is about (``subjects``), None: the clause names none
+    subjects: str = ""  # the sentence's models that no contrast word marks as the other side
 
 
 _TOTAL_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the|all|a\s+total\s+of)?\s*(?:total\s+)?|/", re.I)
@@ -281,6 +284,7 @@ def read_line(text: str, nums: list[Number], lead_text: str = "", wanted: set[in
     for (lo, hi), ks in members.items():
         if wanted is None or not wanted.isdisjoint(ks):
             owns.update(own_clauses(text, nums, ks, lo, hi, stops))
+    mentions = Mentions(text, nums)
     out: list[Reading | None] = []
     for k, (si, lo, hi) in enumerate(bounds):
         if wanted is not None and k not in wanted:
@@ -299,5 +303,11 @@ def read_line(text: str, nums: list[Number], lead_text: str = "", wanted: set[in
         if total_of is not None:  # the total's words: "total" and what follows it ("101 files", "101 total")
             near_text = "total " + text[num.end:_near_span(text, nums, k, lo, hi, stops)[1]]
             own = near_text
-        out.append(Reading(sentence, text[a:b], num.start - a, near_text, own, excerpt, lead_in, total_of))
+        about, subjects = None, ""
+        if mentions.found:
+            about = mentions.about(lo, hi, num.start, num.end)
+            if about is None:
+                subjects = mentions.subjects(sents[si][0], sents[si][0] + len(sentence))
+        out.append(Reading(sentence, text[a:b], num.start - a, near_text, own, excerpt, lead_in, total_of, about,
+                           subjects))
     return out

@@ -209,6 +209,23 @@ def _qualifier(text: str, end: int, unit: str) -> frozenset[str]:
     return frozenset()
 
 
+_LEAD_GAP = re.compile(r"\s*(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|almost|over|under|some)?\s*",
+                       re.I)
+
+
+def _lead_subset(text: str, lead: str, num: Number, unit: str) -> frozenset[str]:
+    """A count's "Lead:" words, when the count follows its line's lead label right away ("Compilation Benchmarks
+    (JSON & Markdown): 20 Files"): they say which files it counts, as the words between a count and its noun do
+    (``_qualifier``, which come first: "Parameter Tuning Dominance: 28 CSV files" counts CSV files, the lead is a
+    topic); else empty."""
+    if not lead or unit not in COUNT_UNITS:
+        return frozenset()
+    at = text.find(lead + ":")
+    if at < 0 or not _LEAD_GAP.fullmatch(text, at + len(lead) + 1, num.start):
+        return frozenset()
+    return frozenset(context(lead)[1])
+
+
 def run_facts(run: RunLike | Mapping[str, Any]) -> tuple[Facts, dict[str, float]]:
     """(Facts of the run's metrics and stage timings, numeric options by name) of a run or its JSON."""
     metrics, stages, run_options = _run_parts(run)
@@ -277,13 +294,24 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 if reading.total_of is not None:
                     ctx = own
                 seq, bag = context(ctx)
+                if unit.parents and reading.total_of is None:  # a nested item's parents' leads, a phrase apart
+                    parent_seq, parent_bag = context(unit.parents)
+                    seq, bag = [*seq, "|", *parent_seq], bag | parent_bag
                 near_seq, near_bag = context(f"{near} {unit.context}")
-                models = (cl.models_named(near) or cl.models_named(own) or cl.models_named(unit.context)
-                          or cl.models_named(unit.subject) or cl.models_named(reading.sentence))
-                families = (cl.families_named(near) or cl.families_named(own) or cl.families_named(unit.context)
-                            or cl.families_named(unit.subject))
+                if reading.about is not None:  # the model its clause says it is about (``subjects``)
+                    models, families = cl.models_named(reading.about), cl.families_named(reading.about)
+                else:
+                    models = (cl.models_named(unit.context) or cl.models_named(unit.subject)
+                              or cl.models_named(reading.subjects) or cl.models_named(unit.parents))
+                    families = frozenset()
+                # a family written without digits ("Gemma 3") is no mention's family: read from the clause
+                families = families or (cl.families_named(near) or cl.families_named(own)
+                                        or cl.families_named(unit.context) or cl.families_named(unit.subject)
+                                        or cl.families_named(unit.parents))
+                q_words = _qualifier(text, num.end, unit_name)
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
-                          families, own, qualifier=_qualifier(text, num.end, unit_name))
+                          families, own, qualifier=q_words, sentence=reading.sentence,
+                          subset=_lead_subset(text, lead, num, unit_name) if not q_words else frozenset())
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
                 decided = _snippet_field(field, unit.line, parsed, index, source) if field else None
                 if decided is not None:

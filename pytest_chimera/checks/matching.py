@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks.index import Dim, FactIndex, sorted_unique
 from pytest_chimera.checks.numbers import dimension
 from pytest_chimera.checks.query import (
@@ -45,6 +46,7 @@ from pytest_chimera.checks.query import (
     remember,
     rule_of,
     stat_kinds,
+    unmistakable,
 )
 from pytest_chimera.checks.ranges import or_span, precise_value, ratio_check
 
@@ -233,12 +235,46 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> De
     """The verdict on one claim (see the module docstring for the rules).
 
     ``min_labels``: labels a unique best fact must match to count as named (1 for a run's own metrics,
-    whose few labels are curated)."""
+    whose few labels are curated). A count whose own words name a subset no count of the corpus carries
+    ("20 compilation-benchmark files": ``uncounted``) is never contradicted: ``unverified`` instead."""
+    decided = _match(q, index, min_labels)
+    if decided.verdict == "contradicted" and (q.qualifier or q.subset):
+        words = uncounted(q, index)
+        words = [w for w in words if not cl.PIECE_RE.search(w)] or words  # "timing", "stat", not "json-timing-stat"
+        if words:
+            return Decision("unverified", decided.fact, f"the words {', '.join(map(repr, words))} name a subset of "
+                            f"{q.unit} that no count in the corpus carries (else: {decided.explanation})")
+    return decided
+
+
+def uncounted(q: Query, index: FactIndex) -> list[str]:
+    """The words between a count and its noun (``Query.qualifier``) that no label of a count of its unit has (as
+    a label or inside one of the label phrases its clause names): the count is of a subset the corpus does not
+    count ("20 compilation-benchmark files": ["benchmark", "compilation", ...]); stop words aside."""
+    d = index.dims.get(q.unit)
+    words = q.qualifier | q.subset
+    if d is None:
+        return sorted(w for w in words if w not in cl.STOP)
+    covered = {t for p in q.words_of(q.unit, d) for t in p}
+    covered |= {piece for t in covered for piece in _pieces_of(t)}  # "conv-bench" covers "conv" and "bench"
+    return sorted(w for w in words if w not in covered and w not in cl.STOP and (w,) not in d.postings
+                  and not set(_pieces_of(w)) <= covered)
+
+
+def _pieces_of(word: str) -> tuple[str, ...]:
+    return tuple(cl.stem(p) for p in cl.PIECE_RE.split(word) if p)
+
+
+def _match(q: Query, index: FactIndex, min_labels: int) -> Decision:
     import numpy as np
 
     compared = ratio_check(q, index)
     if compared is not None:
         return compared
+    if unmistakable(q, len(index.keys)):  # a bare number copied with every digit: its words and value decide,
+        copied = precise_value(q, index, sorted(index.dims), 1.0, copied=True)  # whatever the fact's dimension
+        if copied is not None:
+            return copied
     dims = dims_for(q.unit, index)
     if not dims:
         return Decision("unverified", None, f"no fact has a unit compatible with {q.unit or 'no unit'}")

@@ -44,7 +44,8 @@ class Repeats:
 
     def repeat(self, unit: _Unit) -> list[Any] | None:
         """The checks of an earlier line ``unit`` repeats, moved to its line, or ``None``."""
-        key = self._key = None if unit.in_code else (unit.text, unit.part, unit.context, unit.hint, unit.subject)
+        key = self._key = None if unit.in_code else (unit.text, unit.part, unit.context, unit.hint, unit.subject,
+                                                          unit.parents)
         earlier = self._lines.get(key) if key is not None else None
         if earlier is None:
             return None

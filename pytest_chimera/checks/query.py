@@ -66,6 +66,8 @@ class Query:
     families: frozenset[str] = frozenset()  # model families named ("gemma3"), used when no model is named
     text: str = ""  # the clause as written (a comparison "2x faster than ..." is read from it)
     qualifier: frozenset[str] = frozenset()  # words between a count and its noun ("28 CSV files": csv)
+    subset: frozenset[str] = frozenset()  # a count's "Lead:" words ("Compilation Benchmarks: 20 files": ``uncounted``)
+    sentence: str = ""  # the whole sentence as written (the statistics a copied value may be of: ``unmistakable``)
     _found: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def phrases(self, name: str, d: Dim) -> list[tuple[str, ...]]:
@@ -276,6 +278,21 @@ def chance_of(q: Query, values: np.ndarray) -> float:
     return float(near.size * (hi - lo) / max(spread, v / 2))
 
 
+def unmistakable(q: Query, n_facts: int) -> bool:
+    """Whether a bare number is written with so many digits that agreeing with a fact cannot be chance, whatever
+    its dimension: even were all ``n_facts`` facts of the corpus its neighbours (within a factor of 2, over the
+    least range ``chance_of`` allows them, half its value), a number written like it would hit one by chance
+    less than ``VALUE_CHANCE`` times: ``n_facts * (hi - lo) / (|v| / 2) < VALUE_CHANCE``, with ``[lo, hi]`` its
+    written interval. Against 12,000 facts that takes about 8 significant digits ("15.502165000179955"). Only a
+    number written with decimals: whole numbers (counts, sizes) crowd on small values, which this uniform chance
+    does not describe ("JSON: 181" where the total is 181 and the JSON count 178)."""
+    v = abs(q.value)
+    if q.unit or v == 0 or q.bound not in ("", "approx") or not math.isfinite(v) or q.tolerance >= 0.5:
+        return False
+    lo, hi = interval(q, widen=False)
+    return n_facts * (hi - lo) / (v / 2) < VALUE_CHANCE
+
+
 def in_posting(posting: np.ndarray, local: np.ndarray) -> np.ndarray:
     """1 where ``local`` (sorted ids) is in ``posting`` (sorted ids), else 0."""
     import numpy as np
@@ -346,10 +363,15 @@ STAT_KIND.update({cl.phrase(w): f"p{n}" for n in (90, 95, 99) for w in (f"p{n}",
 STAT_KIND.pop((), None)
 
 
-def stat_kinds(q: Query) -> frozenset[str]:
-    """The statistics a claim names ("average" -> mean, "p95"/"95th percentile" -> p95; counts aside)."""
-    words = q.seq + ["|"] + q.near_seq
-    found = {STAT_KIND[(t,)] for t in q.bag | q.near_bag if (t,) in STAT_KIND}
+def stat_kinds(q: Query, sentence: bool = False) -> frozenset[str]:
+    """The statistics a claim names ("average" -> mean, "p95"/"95th percentile" -> p95; counts aside); with
+    ``sentence``, those its whole sentence names."""
+    if sentence:
+        seq, bag = context(q.sentence)
+        words, bag = seq, bag
+    else:
+        words, bag = q.seq + ["|"] + q.near_seq, q.bag | q.near_bag
+    found = {STAT_KIND[(t,)] for t in bag if (t,) in STAT_KIND}
     found |= {STAT_KIND[p] for k in range(len(words) - 1) if words[k] in _STAT_FIRST
               for p in [(words[k], words[k + 1])] if p in STAT_KIND}
     return frozenset(found)

@@ -42,18 +42,21 @@ if TYPE_CHECKING:
     pass
 
 
-def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float) -> Decision | None:
+def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float, copied: bool = False
+                  ) -> Decision | None:
     """``supported`` when the claim is written with at least ``PRECISE_DIGITS`` significant digits, a fact
     carrying one of the clause's label words (any, common ones included) has the value to its written
     precision, is of the statistic the clause names, and a number written like this one would hit one of
-    those facts by chance less than ``VALUE_CHANCE`` times (see ``chance_of``)."""
+    those facts by chance less than ``VALUE_CHANCE`` times (see ``chance_of``). ``copied``: a value no chance
+    explains (``unmistakable``) may be of any statistic its sentence names ("The 50th, 95th and 99th
+    percentiles are around A, B and C" leaves to the values which number is which statistic)."""
     import numpy as np
 
     if q.bound not in ("", "approx") or q.value == 0 or significant_digits(q) < PRECISE_DIGITS:
         return None
     lo, hi = interval(q, factor, widen=False)
     v = abs(q.value * factor)
-    stats = stat_kinds(q)
+    stats = stat_kinds(q) | stat_kinds(q, sentence=True) if copied else stat_kinds(q)
     best: tuple[float, int] | None = None
     pool: list[Any] = []
     for name in dims:

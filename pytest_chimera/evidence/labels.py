@@ -214,7 +214,7 @@ _FILE_MODEL = re.compile(
     r"(?:[_:-](?P<size>\d+(?:\.\d+)?[bmk])(?P<variant>(?:-(?:it|qat|instruct|chat|text|fp16|q\d(?:_k_[msl]|_\d)?))*)"
     r"|[_-](?P<quant>q\d(?:_k_[msl]|_\d)?)(?![a-z0-9]))?"
 )
-_TEXT_MODEL = re.compile(
+TEXT_MODEL = re.compile(
     rf"(?<![a-z0-9])(?P<name>(?:{_FAMILIES})\d*(?:\.\d+)?(?::[a-z0-9][a-z0-9._-]*[a-z0-9]|[-_]\d+(?:\.\d+)?[bm](?![a-z0-9])))",
 )
 
@@ -234,17 +234,21 @@ def model_in_filename(filename: str) -> str | None:
     return base
 
 
-_TEXT_FAMILY = re.compile(rf"(?<![a-z0-9])(?P<name>(?:{_FAMILIES})\d*(?:\.\d+)?)(?![a-z0-9])")
+TEXT_FAMILY = re.compile(rf"(?<![a-z0-9])(?P<name>(?:{_FAMILIES})\d*(?:\.\d+)?)(?![a-z0-9])")
+FAMILY_NAMES = tuple(_FAMILIES.split("|"))  # where a mention may start: found by str.find before ``TEXT_MENTION``
+# a model where one is written, else its family alone (one pass for both: ``checks.subjects``)
+TEXT_MENTION = re.compile(rf"(?<![a-z0-9])(?:{_FAMILIES})\d*(?:\.\d+)?(?::[a-z0-9][a-z0-9._-]*[a-z0-9]|"
+                          r"[-_]\d+(?:\.\d+)?[bm](?![a-z0-9])|(?![a-z0-9]))")
 
 
 def families_in_text(text: str) -> list[str]:
     """Model families written in free text, with or without a model ("gemma3", "gemma3:270m" -> "gemma3")."""
-    return [m.group("name") for m in _TEXT_FAMILY.finditer(text.lower())]
+    return [m.group("name") for m in TEXT_FAMILY.finditer(text.lower())]
 
 
 def models_in_text(text: str) -> list[str]:
     """Model names written in free text (``gemma3:270m``, ``llama3.1:8b-q4_0``, ``gemma3-1b``), lowercase."""
-    return [m.group("name") for m in _TEXT_MODEL.finditer(text.lower())]
+    return [m.group("name") for m in TEXT_MODEL.finditer(text.lower())]
 
 
 def family_of(model: str) -> str:
