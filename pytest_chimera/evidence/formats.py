@@ -269,7 +269,7 @@ def _type_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
     """``(is_numeric, values)`` for one column's cells, ``(None, [])`` when read_csv's typing is in doubt."""
     joined = "".join(cells)
     digits = joined.replace(".", "")
-    if digits.isdigit() and digits.isascii():
+    if digits.isascii() and digits.encode().isdigit():  # (bytes.isdigit: ASCII digits, checked faster)
         # ASCII digits and points alone (the common case, checked faster than the pattern below): int() and
         # float() take such a cell exactly when it is a plain decimal; an empty cell or "1.2.3" goes on below
         if len(digits) == len(joined):  # ints
@@ -294,7 +294,7 @@ def _type_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
         if max(map(len, cells)) > 17 and not all(map(_float_ok, map(_CSV_FLOAT.match, cells))):
             return None, []
         return True, list(map(float, cells))
-    if _CSV_BOOLEANS.issuperset(cells):  # TRUE/FALSE in every cell: a bool column (not a number)
+    if cells[0] in _CSV_BOOLEANS and _CSV_BOOLEANS.issuperset(cells):  # TRUE/FALSE in every cell: a bool column (not a number)
         return False, [cell in _CSV_TRUE for cell in cells]
     na = CSV_NA_VALUES
     missing = False
