@@ -408,24 +408,32 @@ def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tupl
     if ttft is not None:
         targets += [("lowest_ttft", ttft, min, _BEST, "lowest"), ("highest_ttft", ttft, max, _WORST, "highest")]
     param_lists = {p: numeric[p] if p in numeric else table.column(p) for p in params}
+    model_list = param_lists.get(columns.get("model", ""))
+    shown: dict[int, list[str]] = {}  # per row picked: its parameters' values as the facts write them
     of_column: dict[str, list[tuple[float, int]]] = {}  # the two targets of a column pick from one list
     for name, col, pick, words, how in targets:
         candidates = of_column.get(col)
         if candidates is None:
-            column = numeric[col] if col in numeric else table.column(col)
-            candidates = of_column[col] = [(float(v), -i) for i, v in enumerate(column)
-                                           if ok[i] and isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
+            if col in numeric:  # floats (see _View): finite and positive is 0 < v < inf, NaN never
+                candidates = [(v, -i) for i, v in enumerate(numeric[col]) if 0.0 < v < math.inf and ok[i]]
+            else:
+                candidates = [(float(v), -i) for i, v in enumerate(table.column(col))
+                              if ok[i] and isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
+            of_column[col] = candidates
         if not candidates:
             continue
-        value, neg_index = pick(candidates)  # ties: the first row wins
+        value, neg_index = pick(candidates)  # ties: max takes the first row, min the last
         index = -neg_index
-        setting = [f"{p}={_fmt(param_lists[p][index])}" for p in params]
+        values = shown.get(index)
+        if values is None:
+            values = shown[index] = [_fmt(param_lists[p][index]) for p in params]
+        setting = [f"{p}={v}" for p, v in zip(params, values, strict=True)]
         model_words: tuple[str, ...] = ()
-        model_value = param_lists.get(columns.get("model", ""), [None] * table.nrows)[index]
+        model_value = None if model_list is None else model_list[index]
         if isinstance(model_value, str):
             model_words = lb.model_forms(model_value)
         col_words = lb.name_labels(col)
-        setting_words = tuple(x.lower() for x in setting) + tuple(_fmt(param_lists[p][index]).lower() for p in params)
+        setting_words = tuple([x.lower() for x in setting] + [v.lower() for v in values])
         named.update(col_words, setting_words, model_words)
         rows.append((f"tuning.{path}.{name}", value, lb.unit_of(col),
                      f"{path}: {how} {col} over {len(candidates)} ok rows, row {index + 1}: {', '.join(setting)}",

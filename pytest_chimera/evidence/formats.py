@@ -409,6 +409,15 @@ def parse_cell(text: str) -> tuple[float | None, str]:
         cleaned = text.strip()
     if not cleaned or not (cleaned[0].isdigit() or cleaned[0] in "+-.\u2212"):
         return None, ""
+    if cleaned.isascii() and cleaned[-1] != "." and cleaned.replace(".", "", 1).isdigit():
+        # a plain decimal ("102.85", ".5"; not "5."), most cells: what _by_pattern reads, without the pattern
+        number = float(cleaned)
+        return (number, "") if math.isfinite(number) else (None, "")
+    return _by_pattern(cleaned)
+
+
+def _by_pattern(cleaned: str) -> tuple[float | None, str]:
+    """``parse_cell`` of a cell without emphasis, backticks or surrounding space."""
     match = _NUMBER.match(cleaned)
     if match is None:
         return None, ""
