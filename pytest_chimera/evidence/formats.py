@@ -1,6 +1,6 @@
 """The file formats of a corpus: text decoding (UTF-8, UTF-16 and its damaged forms), CSV read without pandas
-into typed columns (``parse_csv``; anything doubtful falls back to ``pd.read_csv``), numeric JSON leaves, and
-Markdown pipe tables with each cell parsed to a number where it is one.
+into typed columns (``parse_csv``; anything doubtful falls back to ``pd.read_csv``), and Markdown pipe tables
+with each cell parsed to a number where it is one (JSON: ``jsonleaves``).
 
 Plain functions over text; only the standard library at module level (pandas on first use).
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -335,51 +334,6 @@ def _int_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
         return None, []
     return True, [_NAN if cell in na else float(int(cell)) for cell in cells]
 
-
-
-def json_leaves(value: Any, file: str, out: list[tuple[str, str, float, str]]) -> None:
-    """Append ``(file, json_path, number, model)`` for each finite numeric leaf (booleans are not numbers;
-    NaN, Infinity and integers too large for a float are left out).
-
-    ``model`` is the nearest enclosing object's ``"model"`` string (``{"model": "gemma3:270m", ...}``), or "".
-    """
-    # json.loads's types, told apart by exact type (a bool is no int here); a string, a bool or null is no
-    # leaf and is not even put on the stack
-    stack: list[tuple[Any, str, str]] = [(value, "", "")]
-    pop, extend, append, isfinite, kept = stack.pop, stack.extend, out.append, math.isfinite, _JSON_KEPT
-    while stack:
-        node, where, model = pop()
-        kind = type(node)
-        if kind is float:
-            if isfinite(node):
-                append((file, where, node, model))
-        elif kind is dict:
-            own = node.get("model")
-            if isinstance(own, str):
-                model = own
-            prefix = f"{where}." if where else ""
-            extend(reversed([(child, f"{prefix}{key}", model) for key, child in node.items() if type(child) in kept]))
-        elif kind is list:
-            extend(reversed([(child, f"{where}[{i}]", model) for i, child in enumerate(node) if type(child) in kept]))
-        elif kind is int:
-            try:
-                number = float(node)
-            except OverflowError:  # an integer beyond a float's range (400 digits): not a finite number
-                continue
-            if isfinite(number):
-                append((file, where, number, model))
-
-
-_JSON_KEPT = frozenset({dict, list, float, int})
-
-
-def read_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SkipFile(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise SkipFile("invalid JSON: nested too deeply") from None
 
 
 # ---- Markdown tables -------------------------------------------------------------------------------------
