@@ -293,7 +293,7 @@ def _type_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
         if max(map(len, cells)) > 17 and not all(map(_float_ok, map(_CSV_FLOAT.match, cells))):
             return None, []
         return True, list(map(float, cells))
-    if cells[0] in _CSV_BOOLEANS and _CSV_BOOLEANS.issuperset(cells):  # TRUE/FALSE in every cell: a bool column (not a number)
+    if cells[0] in _CSV_BOOLEANS and _CSV_BOOLEANS.issuperset(cells):  # TRUE/FALSE in every cell: a bool column
         return False, [cell in _CSV_TRUE for cell in cells]
     na = CSV_NA_VALUES
     missing = False
