@@ -15,8 +15,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.evidence.buildstate import FiniteSoFar, build_labels
-from pytest_chimera.evidence.cellfacts import CELL_ROWS as CELL_ROWS  # (re-exported: the facts' documented limit)
-from pytest_chimera.evidence.cellfacts import cell_facts
 from pytest_chimera.evidence.formats import dedupe_names
 from pytest_chimera.evidence.inventory import Row, file_facts, parameter_facts
 from pytest_chimera.evidence.jsonfacts import json_facts
@@ -326,7 +324,43 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any, named: set[s
         _emit_stats(rows, prefix, numeric, units, labelled, stats,
                     f"{path} (all rows; the file name names model {file_model}):", f".by_model.{file_model}")
     _tuning_facts(path, table, rows, lb, extra, dict(zip(numeric, table.numeric_lists, strict=True)), named)
-    cell_facts(path, table, rows, lb, extra, units, col_labels, model_col, named)
+    _cell_facts(path, table, rows, lb, extra, units, col_labels, model_col, named)
+
+
+CELL_ROWS = 100  # a CSV of at most this many rows gets one fact per numeric cell; a longer one, its statistics
+
+
+def _cell_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tuple[str, ...], units: list[str],
+                col_labels: list[tuple[str, ...]], model_col: str | None, named: set[str]) -> None:
+    """One fact per numeric cell of a short CSV (``table.<path>[<row>].<column>``, rows 1-based): a report
+    may quote one run's value. The row's model and its text cells (a configuration name) label it."""
+    if table.nrows > CELL_ROWS:
+        return
+    numeric, lists, isfinite, append = table.numeric, table.numeric_lists, math.isfinite, rows.append
+    text_cols = [c for c in table.columns if c not in numeric]
+    text_values = [table.column(c) for c in text_cols]
+    models = text_values[text_cols.index(model_col)] if model_col is not None else None
+    columns = list(zip(numeric, [repr(c) for c in numeric], lists, units, col_labels, strict=True))
+    for i in range(table.nrows):
+        words: tuple[str, ...] = ()
+        for values in text_values:
+            cell = values[i]
+            if isinstance(cell, str) and cell.strip() and len(cell) <= 60:
+                words += (cell.strip().lower(),)
+        if models is not None:
+            cell = models[i]
+            if isinstance(cell, str) and cell.strip():
+                words += lb.model_forms(cell)
+        tail = words + extra
+        key = f"table.{path}[{i + 1}]."  # then the column: table.<path>[<row>].<column>
+        source = f"{path}: row {i + 1}, column "
+        before = len(rows)
+        for col, col_repr, values, unit, labels in columns:
+            value = values[i]
+            if isinstance(value, float) and isfinite(value):
+                append((key + col, value, unit, source + col_repr, labels + tail))
+        if words and len(rows) > before:
+            named.update(words)
 
 
 def _numeric_part(frame: pd.DataFrame) -> pd.DataFrame:
