@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pytest_chimera.evidence.corpus import MAX_FILE_BYTES, load_corpus
@@ -215,6 +215,18 @@ def test_data_summary_preview_more_and_latest(tmp_path: Path) -> None:
 )
 def test_parse_cell(cell: str, expected: tuple[float | None, str]) -> None:
     assert parse_cell(cell) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="0123456789.,+-%s x\u0663\u00b2", min_size=1, max_size=12)
+       | st.from_regex(r"[0-9]{0,400}\.?[0-9]{0,3}", fullmatch=True))
+def test_plain_decimal_cells_read_as_the_pattern_reads_them(text: str) -> None:
+    """parse_cell reads a plain decimal without the pattern: the same number and unit as with it."""
+    from pytest_chimera.evidence.formats import _by_pattern
+
+    cell = text.strip()
+    assume(cell)
+    assert repr(parse_cell(cell)) == repr(_by_pattern(cell))
 
 
 def test_markdown_tables_skip_code_fences_and_keep_order() -> None:

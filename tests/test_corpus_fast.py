@@ -130,6 +130,12 @@ def test_crlf_bool_and_header_only_csv_agree_with_read_csv(text: str) -> None:
     _assert_matches_read_csv(text, parsed)
 
 
+def test_a_lone_surrogate_cell_is_text() -> None:
+    """A cell holding a lone surrogate (no decoded file has one, a caller's text may) is text, not an error."""
+    parsed = parse_csv("a,b\n1\udcff,2\n3,4\n")
+    assert parsed is not None and parsed.numeric == (False, True) and parsed.values[0] == ["1\udcff", "3"]
+
+
 @pytest.mark.parametrize("text", [
     "a,b\n\u0661\u0662,2\n\u0663,3\n",  # Arabic-Indic digits: float() reads 12, read_csv text
     "a,b\n\uff11.5,2\n2.5,3\n",  # a fullwidth digit beside a point

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from pytest_chimera.evidence import corpus as corpus_module
-from pytest_chimera.evidence import formats
+from pytest_chimera.evidence import formats, jsonleaves
 from pytest_chimera.evidence.corpus import Corpus, load_corpus
 from pytest_chimera.evidence.facts import compute_facts
 
@@ -183,14 +183,14 @@ def test_facts_prints_every_name_whatever_the_output_encoding(odd_names: Path, e
 def test_a_json_file_that_fails_part_way_gives_no_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "bad.json").write_text('{"ok": 5, "later": 6}')
     (tmp_path / "good.json").write_text('{"ok": 1}')
-    real = formats.json_leaves
+    real = jsonleaves.json_leaves
 
     def fail_after_first_leaf(value: object, file: str, out: list[tuple[str, str, float, str]]) -> None:
         real(value, file, out)
         if file == "bad.json":
             raise ValueError("broken half-way")
 
-    monkeypatch.setattr(formats, "json_leaves", fail_after_first_leaf)
+    monkeypatch.setattr(jsonleaves, "json_leaves", fail_after_first_leaf)
     corpus = load_corpus(tmp_path)
     assert [str(e) for e in corpus.errors] == ["bad.json: ValueError: broken half-way"]
     assert list(corpus.json_data) == ["good.json"]

@@ -158,6 +158,17 @@ def test_top_level_json_array_keys(tmp_path: Path) -> None:
     assert (fact.value, fact.unit) == (5.0, "tok/s")
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_tuning_picks_only_positive_finite_rows(tmp_path: Path, fast: bool) -> None:
+    """A zero, a negative number or an infinity (read_csv reads "inf") is no tokens/s a best or worst row has."""
+    _write(tmp_path, "t_param_tuning.csv", "num_ctx,tokens_s\n1024,0\n2048,-5\n4096,inf\n8192,40.5\n512,80\n")
+    facts = compute_facts(load_corpus(tmp_path, fast_csv=fast))
+    worst = facts.get("tuning.t_param_tuning.csv.worst_tokens_per_s")
+    best = facts.get("tuning.t_param_tuning.csv.best_tokens_per_s")
+    assert (worst.value, best.value) == (40.5, 80.0)
+    assert "over 2 ok rows, row 4: num_ctx=8192" in worst.source
+
+
 def test_empty_corpus_has_only_file_counts(tmp_path: Path) -> None:
     facts = compute_facts(load_corpus(tmp_path))
     assert {f.key for f in facts} == {"files.total", "files.by_type.csv", "files.by_type.json", "files.by_type.md"}

@@ -1,4 +1,4 @@
-"""``formats.json_leaves`` against the plain recursive definition of a JSON value's numeric leaves."""
+"""``jsonleaves.json_leaves`` against the plain recursive definition of a JSON value's numeric leaves."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_chimera.evidence.formats import json_leaves
+from pytest_chimera.evidence import jsonleaves
+from pytest_chimera.evidence.jsonleaves import json_leaves
 
 _SCALARS = (st.none() | st.booleans() | st.text(max_size=5) | st.integers(min_value=-(10**400), max_value=10**400)
             | st.floats(allow_nan=True, allow_infinity=True))
@@ -52,3 +53,24 @@ def test_a_nested_model_applies_below_its_object_only() -> None:
     out: list[tuple[str, str, float, str]] = []
     json_leaves(value, "r.json", out)
     assert out == [("r.json", "runs[0].tps", 3.0, "b:2b"), ("r.json", "runs[1].tps", 4.5, "a:1b")]
+
+
+def test_values_nested_past_the_recursion_are_walked_alike() -> None:
+    """Below RECURSE_BELOW levels the walk recurses, deeper it keeps a stack: the same leaves either way, and a
+    value nested deeper than Python's recursion limit allows (json.loads on 3.12+ takes such) is walked too."""
+    levels = jsonleaves.RECURSE_BELOW + 30
+    value: Any = {"tps": 1, "model": "m:1b"}
+    for i in range(levels):
+        value = {"a": [value, 2.5, {"x": i}], "model": f"m{i % 3}:1b"} if i % 2 else [value, i, True, "s"]
+    parsed = json.loads(json.dumps(value))
+    got: list[tuple[str, str, float, str]] = []
+    json_leaves(parsed, "f.json", got)
+    expected: list[tuple[str, str, float, str]] = []
+    _reference(parsed, "", "", expected)
+    assert got == expected and len(got) == 1 + levels + levels // 2
+    deep: Any = 1
+    for _ in range(5000):
+        deep = [deep]
+    out: list[tuple[str, str, float, str]] = []
+    json_leaves(deep, "d.json", out)
+    assert out == [("d.json", "[0]" * 5000, 1.0, "")]

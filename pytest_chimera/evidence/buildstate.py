@@ -16,9 +16,9 @@ _VALUE_OF = itemgetter(1)
 
 
 def build_labels() -> Any:
-    """The ``labels`` functions the facts use, for one build: a file's model is found once per build (the
-    inventory and the file's own facts both ask; ``labels``' cache holds 8,192 names, so for 10,000 files
-    the second question missed it too)."""
+    """The ``labels`` functions (and ``STAT_LABELS``) the facts use, for one build: a file's model is found once
+    per build (the inventory and the file's own facts both ask; ``labels``' cache holds 8,192 names, so for
+    10,000 files the second question missed it too)."""
     from types import SimpleNamespace
 
     from pytest_chimera.evidence import labels as lb
@@ -33,7 +33,7 @@ def build_labels() -> Any:
 
     return SimpleNamespace(model_in_filename=model_in_filename, path_labels=lb.path_labels,
                            model_forms=lb.model_forms, name_labels=lb.name_labels, unit_of=lb.unit_of,
-                           family_of=lb.family_of, models_in_text=lb.models_in_text)
+                           family_of=lb.family_of, models_in_text=lb.models_in_text, STAT_LABELS=lb.STAT_LABELS)
 
 
 class FiniteSoFar:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.evidence import formats as fmt
+from pytest_chimera.evidence import jsonleaves
 from pytest_chimera.evidence.beneath import Opener, display_name, read_beneath, real_parts, within
 from pytest_chimera.evidence.collector import bulk_build
 from pytest_chimera.evidence.formats import CsvColumns, MarkdownTable, decode, markdown_tables, parse_csv
@@ -328,9 +329,9 @@ def _ingest_file(corpus: Corpus, opener: Opener, candidate: Candidate, max_bytes
             else:
                 corpus.tables.add_parsed(rel, text, parsed)
         elif kind == "json":
-            value = fmt.read_json(text)
+            value = jsonleaves.read_json(text)
             leaves: list[tuple[str, str, float, str]] = []
-            fmt.json_leaves(value, rel, leaves)
+            jsonleaves.json_leaves(value, rel, leaves)
             corpus.json_data[rel] = value  # only now: a file that fails part-way gives no facts
             corpus._leaves.extend(leaves)
         else:

@@ -205,11 +205,10 @@ def _compute_facts(corpus: Corpus, tick: Callable[[], None], rows: list[Row]) ->
     return Facts(rows=rows if done.finite else [row for row in rows if math.isfinite(row[1])])
 
 
-def _with_stats(labels: list[tuple[str, ...]]) -> list[dict[str, tuple[str, ...]]]:
+def _with_stats(labels: list[tuple[str, ...]], lb: Any) -> list[dict[str, tuple[str, ...]]]:
     """Per column, per statistic: the column's labels plus the statistic's words (shared by every use)."""
-    from pytest_chimera.evidence.labels import STAT_LABELS
-
-    return [{stat: base + words for stat, words in STAT_LABELS.items()} for base in labels]
+    stat_words = lb.STAT_LABELS.items()
+    return [{stat: base + words for stat, words in stat_words} for base in labels]
 
 
 def _emit_stats(rows: list[Row], prefix: str, columns: list[str], units: list[str],
@@ -293,7 +292,7 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any, named: set[s
     named.update(*col_labels)
     prefix = f"table.{path}"
     stats = column_stats(lists, contiguous=True)  # numpy held a table's columns column by column
-    labelled = _with_stats([c + extra for c in col_labels])
+    labelled = _with_stats([c + extra for c in col_labels], lb)
     _emit_stats(rows, prefix, numeric, units, labelled, stats, f"{path}:")
     model_col = next((c for c in table.columns if c.lower() == "model" and c not in numeric), None)
     if model_col is not None:
@@ -317,7 +316,7 @@ def _table_facts(path: str, table: _View, rows: list[Row], lb: Any, named: set[s
             whole = len(members) == table.nrows
             same_words = forms == (lb.model_forms(file_model) if file_model else ())
             _emit_stats(rows, prefix, numeric, units,
-                        labelled if same_words else _with_stats([c + group_extra for c in col_labels]),
+                        labelled if same_words else _with_stats([c + group_extra for c in col_labels], lb),
                         stats if whole and table.nrows < IN_ORDER_BELOW else
                         column_stats([[values[i] for i in members] for values in lists], contiguous=False),
                         f"{path} (the {len(members)} rows of model {model}):", f".by_model.{model}")
@@ -408,24 +407,32 @@ def _tuning_facts(path: str, table: _View, rows: list[Row], lb: Any, extra: tupl
     if ttft is not None:
         targets += [("lowest_ttft", ttft, min, _BEST, "lowest"), ("highest_ttft", ttft, max, _WORST, "highest")]
     param_lists = {p: numeric[p] if p in numeric else table.column(p) for p in params}
+    model_list = param_lists.get(columns.get("model", ""))
+    shown: dict[int, list[str]] = {}  # per row picked: its parameters' values as the facts write them
     of_column: dict[str, list[tuple[float, int]]] = {}  # the two targets of a column pick from one list
     for name, col, pick, words, how in targets:
         candidates = of_column.get(col)
         if candidates is None:
-            column = numeric[col] if col in numeric else table.column(col)
-            candidates = of_column[col] = [(float(v), -i) for i, v in enumerate(column)
-                                           if ok[i] and isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
+            if col in numeric:  # floats (see _View): finite and positive is 0 < v < inf, NaN never
+                candidates = [(v, -i) for i, v in enumerate(numeric[col]) if 0.0 < v < math.inf and ok[i]]
+            else:
+                candidates = [(float(v), -i) for i, v in enumerate(table.column(col))
+                              if ok[i] and isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
+            of_column[col] = candidates
         if not candidates:
             continue
-        value, neg_index = pick(candidates)  # ties: the first row wins
+        value, neg_index = pick(candidates)  # ties: max takes the first row, min the last
         index = -neg_index
-        setting = [f"{p}={_fmt(param_lists[p][index])}" for p in params]
+        values = shown.get(index)
+        if values is None:
+            values = shown[index] = [_fmt(param_lists[p][index]) for p in params]
+        setting = [f"{p}={v}" for p, v in zip(params, values, strict=True)]
         model_words: tuple[str, ...] = ()
-        model_value = param_lists.get(columns.get("model", ""), [None] * table.nrows)[index]
+        model_value = None if model_list is None else model_list[index]
         if isinstance(model_value, str):
             model_words = lb.model_forms(model_value)
         col_words = lb.name_labels(col)
-        setting_words = tuple(x.lower() for x in setting) + tuple(_fmt(param_lists[p][index]).lower() for p in params)
+        setting_words = tuple([x.lower() for x in setting] + [v.lower() for v in values])
         named.update(col_words, setting_words, model_words)
         rows.append((f"tuning.{path}.{name}", value, lb.unit_of(col),
                      f"{path}: {how} {col} over {len(candidates)} ok rows, row {index + 1}: {', '.join(setting)}",
@@ -440,8 +447,6 @@ def _fmt(value: Any) -> str:
 
 def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[str] | None = None) -> None:
     """The facts of one Markdown table; ``named`` gathers the label strings they use (constant words aside)."""
-    from pytest_chimera.evidence.labels import STAT_LABELS
-
     if named is None:
         named = set()
     path = table.path
@@ -457,8 +462,8 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
     header_models = [_model_words(h) for h in table.header]
     numeric_cols: list[int] = []
     col_units: list[str] = []
-    by_col = zip(zip(*table.cells, strict=True), zip(*table.numbers, strict=True), zip(*table.units, strict=True),
-                 strict=True)
+    col_numbers = list(zip(*table.numbers, strict=True))
+    by_col = zip(zip(*table.cells, strict=True), col_numbers, zip(*table.units, strict=True), strict=True)
     for j, (cells, numbers, units) in enumerate(by_col):
         present = [x for x in numbers if x is not None]
         filled = sum(map(bool, map(str.strip, cells)))
@@ -470,11 +475,11 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
             numeric_cols.append(j)
     headers = dedupe_names(table.header)
     if numeric_cols and len(table.cells) > 1:
-        columns = [[_nan_if_none(row[j]) for row in table.numbers] for j in numeric_cols]
+        columns = [[math.nan if x is None else x for x in col_numbers[j]] for j in numeric_cols]
         names = [headers[j] for j in numeric_cols]
         bases = [lb.name_labels(n) + header_models[j] + extra for n, j in zip(names, numeric_cols, strict=True)]
         named.update(*bases)
-        _emit_stats(rows, prefix, names, [col_units[j] for j in numeric_cols], _with_stats(bases),
+        _emit_stats(rows, prefix, names, [col_units[j] for j in numeric_cols], _with_stats(bases, lb),
                     column_stats(columns, contiguous=False), f"{table.name}:")  # numpy held its rows
     # cell facts: rows led by a text label (a repeated label gets " (2)", " (3)", ... so keys stay unique)
     seen: dict[str, int] = {}
@@ -489,7 +494,7 @@ def _md_table_facts(table: MarkdownTable, rows: list[Row], lb: Any, named: set[s
         if seen[label] > 1:
             label = f"{label} ({seen[label]})"
         row_labels = lb.name_labels(label) + _model_words(label)
-        stat_words = STAT_LABELS.get(_stat_word(label), ())
+        stat_words = lb.STAT_LABELS.get(_stat_word(label), ())
         key = f"{prefix}[{label}]."
         of_row = f"{label!r} ("
         made = False
@@ -514,10 +519,6 @@ def _model_words(text: str) -> tuple[str, ...]:
     from pytest_chimera.evidence.labels import model_forms, models_in_text
 
     return tuple(m for n in models_in_text(text) for m in model_forms(n))
-
-
-def _nan_if_none(value: float | None) -> float:
-    return float("nan") if value is None else value
 
 
 def _stat_word(label: str) -> str:

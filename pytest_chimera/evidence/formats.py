@@ -1,6 +1,6 @@
 """The file formats of a corpus: text decoding (UTF-8, UTF-16 and its damaged forms), CSV read without pandas
-into typed columns (``parse_csv``; anything doubtful falls back to ``pd.read_csv``), numeric JSON leaves, and
-Markdown pipe tables with each cell parsed to a number where it is one.
+into typed columns (``parse_csv``; anything doubtful falls back to ``pd.read_csv``), and Markdown pipe tables
+with each cell parsed to a number where it is one (JSON: ``jsonleaves``).
 
 Plain functions over text; only the standard library at module level (pandas on first use).
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -269,7 +268,7 @@ def _type_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
     """``(is_numeric, values)`` for one column's cells, ``(None, [])`` when read_csv's typing is in doubt."""
     joined = "".join(cells)
     digits = joined.replace(".", "")
-    if digits.isdigit() and digits.isascii():
+    if digits.isascii() and digits.encode().isdigit():  # (bytes.isdigit: ASCII digits, checked faster)
         # ASCII digits and points alone (the common case, checked faster than the pattern below): int() and
         # float() take such a cell exactly when it is a plain decimal; an empty cell or "1.2.3" goes on below
         if len(digits) == len(joined):  # ints
@@ -294,7 +293,7 @@ def _type_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
         if max(map(len, cells)) > 17 and not all(map(_float_ok, map(_CSV_FLOAT.match, cells))):
             return None, []
         return True, list(map(float, cells))
-    if _CSV_BOOLEANS.issuperset(cells):  # TRUE/FALSE in every cell: a bool column (not a number)
+    if cells[0] in _CSV_BOOLEANS and _CSV_BOOLEANS.issuperset(cells):  # TRUE/FALSE in every cell: a bool column
         return False, [cell in _CSV_TRUE for cell in cells]
     na = CSV_NA_VALUES
     missing = False
@@ -337,51 +336,6 @@ def _int_column(cells: tuple[str, ...]) -> tuple[bool | None, list[Any]]:
 
 
 
-def json_leaves(value: Any, file: str, out: list[tuple[str, str, float, str]]) -> None:
-    """Append ``(file, json_path, number, model)`` for each finite numeric leaf (booleans are not numbers;
-    NaN, Infinity and integers too large for a float are left out).
-
-    ``model`` is the nearest enclosing object's ``"model"`` string (``{"model": "gemma3:270m", ...}``), or "".
-    """
-    # json.loads's types, told apart by exact type (a bool is no int here); a string, a bool or null is no
-    # leaf and is not even put on the stack
-    stack: list[tuple[Any, str, str]] = [(value, "", "")]
-    pop, extend, append, isfinite, kept = stack.pop, stack.extend, out.append, math.isfinite, _JSON_KEPT
-    while stack:
-        node, where, model = pop()
-        kind = type(node)
-        if kind is float:
-            if isfinite(node):
-                append((file, where, node, model))
-        elif kind is dict:
-            own = node.get("model")
-            if isinstance(own, str):
-                model = own
-            prefix = f"{where}." if where else ""
-            extend(reversed([(child, f"{prefix}{key}", model) for key, child in node.items() if type(child) in kept]))
-        elif kind is list:
-            extend(reversed([(child, f"{where}[{i}]", model) for i, child in enumerate(node) if type(child) in kept]))
-        elif kind is int:
-            try:
-                number = float(node)
-            except OverflowError:  # an integer beyond a float's range (400 digits): not a finite number
-                continue
-            if isfinite(number):
-                append((file, where, number, model))
-
-
-_JSON_KEPT = frozenset({dict, list, float, int})
-
-
-def read_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SkipFile(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise SkipFile("invalid JSON: nested too deeply") from None
-
-
 # ---- Markdown tables -------------------------------------------------------------------------------------
 
 _DELIM_CELL = re.compile(r"^\s*:?-+:?\s*$")
@@ -409,6 +363,15 @@ def parse_cell(text: str) -> tuple[float | None, str]:
         cleaned = text.strip()
     if not cleaned or not (cleaned[0].isdigit() or cleaned[0] in "+-.\u2212"):
         return None, ""
+    if cleaned.isascii() and cleaned[-1] != "." and cleaned.replace(".", "", 1).isdigit():
+        # a plain decimal ("102.85", ".5"; not "5."), most cells: what _by_pattern reads, without the pattern
+        number = float(cleaned)
+        return (number, "") if math.isfinite(number) else (None, "")
+    return _by_pattern(cleaned)
+
+
+def _by_pattern(cleaned: str) -> tuple[float | None, str]:
+    """``parse_cell`` of a cell without emphasis, backticks or surrounding space."""
     match = _NUMBER.match(cleaned)
     if match is None:
         return None, ""

@@ -54,9 +54,20 @@ _SIZE_LABELS = ("size", "file size", "total size", "total file size", "data volu
 
 def file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
     total = len(corpus.files)
+    in_dir: dict[str, int] = {}  # files directly in each directory ("" for the root)
+    of_kind: dict[str, int] = {}
+    of_model: dict[tuple[str, str], int] = {}  # files per (model the name names, kind)
+    model_in_filename = lb.model_in_filename
+    for f in corpus.files:  # one pass over the files for all the counts
+        parent = f.path.rpartition("/")[0]
+        in_dir[parent] = in_dir.get(parent, 0) + 1
+        of_kind[f.kind] = of_kind.get(f.kind, 0) + 1
+        model = model_in_filename(f.path)
+        if model:
+            of_model[model, f.kind] = of_model.get((model, f.kind), 0) + 1
     rows.append(("files.total", float(total), "files", "count of .csv/.json/.md files under the corpus root",
                  _TOTAL_LABELS))
-    counts = {kind: corpus.count(kind) for kind in ("csv", "json", "md")}
+    counts = {kind: of_kind.get(kind, 0) for kind in ("csv", "json", "md")}
     for kind, n in counts.items():
         rows.append((f"files.by_type.{kind}", float(n), "files", f"count of .{kind} files",
                      _TYPE_LABELS[kind] + _KIND_LABELS))
@@ -65,18 +76,12 @@ def file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
                          f"{n} .{kind} files / {total} files * 100", _TYPE_LABELS[kind] + _PCT_LABELS))
     if total:
         _type_pairs(counts, total, rows)
-    in_dir: dict[str, int] = {}  # files directly in each directory ("" for the root)
     models: dict[str, int] = {}
     model_kinds: dict[tuple[str, str], int] = {}
-    for f in corpus.files:
-        parent = f.path.rpartition("/")[0]
-        in_dir[parent] = in_dir.get(parent, 0) + 1
-        model = lb.model_in_filename(f.path)
-        if model:
-            named = {model, lb.family_of(model)}
-            for m in named:
-                models[m] = models.get(m, 0) + 1
-                model_kinds[m, f.kind] = model_kinds.get((m, f.kind), 0) + 1
+    for (model, kind), n in of_model.items():
+        for m in {model, lb.family_of(model)}:  # a family counts every variant's files
+            models[m] = models.get(m, 0) + n
+            model_kinds[m, kind] = model_kinds.get((m, kind), 0) + n
     dirs: dict[str, int] = {}  # files under each directory, recursively
     for parent, n in in_dir.items():
         parts = parent.split("/") if parent else []
@@ -144,20 +149,21 @@ def _name_facts(corpus: Corpus, total: int, rows: list[Row]) -> None:
 
     Only compounds of two or three letter parts that at least two files (and not all) share: a single word of
     a file name ("benchmark", "summary") is too often ordinary prose to name a set of files."""
-    found: dict[str, int] = {}
-    compounds: dict[tuple[str, ...], set[str]] = {}  # per shape of name (its letter parts): its compounds
+    shapes: dict[tuple[str, ...], int] = {}  # files per shape of name (its letter parts)
+    split = _NAME_SPLIT.split
     for f in corpus.files:
         stem = f.path.lower().rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        parts = tuple(p if p.isalpha() else "" for p in _NAME_SPLIT.split(stem))
-        seen = compounds.get(parts)
-        if seen is None:
-            seen = compounds[parts] = set()
-            for i in range(len(parts)):
-                for j in range(i + 2, min(i + 3, len(parts)) + 1):
-                    if all(parts[i:j]):
-                        seen.add("_".join(parts[i:j]))
+        parts = tuple([p if p.isalpha() else "" for p in split(stem)])
+        shapes[parts] = shapes.get(parts, 0) + 1
+    found: dict[str, int] = {}
+    for parts, n in shapes.items():
+        seen: set[str] = set()  # the shape's compounds
+        for i in range(len(parts)):
+            for j in range(i + 2, min(i + 3, len(parts)) + 1):
+                if all(parts[i:j]):
+                    seen.add("_".join(parts[i:j]))
         for name in seen:
-            found[name] = found.get(name, 0) + 1
+            found[name] = found.get(name, 0) + n
     for name in sorted(found):
         n = found[name]
         if n < 2 or n >= total:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.evidence.inventory import Row
+
+_UNIT = itemgetter(2)
 
 if TYPE_CHECKING:
     from pytest_chimera.evidence.corpus import Corpus
@@ -70,14 +73,14 @@ def _same_value_units(rows: list[Row], start: int) -> None:
     """A unitless leaf of one JSON file that repeats, digit for digit, a non-integer value the same file gives
     a unit is that measurement again ("latency_percentiles.p95" = "run_results[2].mean_ms"): it takes the unit,
     and its source says so."""
+    added = rows[start:]
+    if all(map(_UNIT, added)) or not any(map(_UNIT, added)):  # no leaf without a unit, or none with one
+        return
     units: dict[float, str] = {}
-    unitless = False
-    for _, value, unit, _, _ in rows[start:]:
-        if not unit:
-            unitless = True
-        elif not float(value).is_integer():
+    for _, value, unit, _, _ in added:
+        if unit and not float(value).is_integer():
             units[value] = unit if units.get(value, unit) == unit else ""
-    if not units or not unitless:  # nothing to give a unit, or no leaf without one
+    if not units:  # nothing to give a unit
         return
     for k in range(start, len(rows)):
         key, value, unit, source, labels = rows[k]

@@ -62,13 +62,6 @@ def _pairwise(a: list[float], lo: int, n: int) -> float:
     return _pairwise(a, lo, half) + _pairwise(a, lo + half, n - half)
 
 
-def _running_sum(values: list[float]) -> float:
-    total = 0.0
-    for x in values:
-        total += x
-    return total
-
-
 def column_stats(columns: list[list[float]], contiguous: bool) -> dict[str, list[float]]:
     """Per statistic (``STATS``), one value per column; NaN where a statistic has no value.
 
@@ -82,7 +75,9 @@ def column_stats(columns: list[list[float]], contiguous: bool) -> dict[str, list
     count_of, mean_of, median_of = out["count"], out["mean"], out["median"]
     min_of, max_of, std_of = out["min"], out["max"], out["std"]
     for column in columns:
-        present = [x for x in column if x == x]
+        size = len(column)
+        whole = sum(column)  # only to tell: NaN when a value is missing (or +inf meets -inf: sorted out below)
+        present = column if whole == whole else [x for x in column if x == x]
         count = len(present)
         count_of.append(float(count))
         if not count:
@@ -92,8 +87,16 @@ def column_stats(columns: list[list[float]], contiguous: bool) -> dict[str, list
             max_of.append(_NAN)
             std_of.append(_NAN)
             continue
-        filled = column if count == len(column) else [x if x == x else 0.0 for x in column]
-        mean = (pairwise_sum(filled) if pairwise else _running_sum(filled)) / count
+        # added in order (a short column's pairwise sum is its running sum), a missing value adds nothing (0.0);
+        # else numpy's pairwise order, 0.0 in its place
+        in_order = size < IN_ORDER_BELOW or not pairwise
+        if in_order:
+            total = 0.0
+            for x in present:
+                total += x
+        else:
+            total = pairwise_sum(column if count == size else [x if x == x else 0.0 for x in column])
+        mean = total / count
         mean_of.append(mean)
         ordered = sorted(present)
         last = count - 1
@@ -103,7 +106,13 @@ def column_stats(columns: list[list[float]], contiguous: bool) -> dict[str, list
         if count < 2:
             std_of.append(_NAN)
             continue
-        squares = [(x - mean) * (x - mean) if x == x else 0.0 for x in column]
-        total = pairwise_sum(squares) if pairwise else _running_sum(squares)
+        if in_order:
+            total = 0.0
+            for x in present:
+                total += (x - mean) * (x - mean)
+        elif count == size:
+            total = pairwise_sum([(x - mean) * (x - mean) for x in column])
+        else:
+            total = pairwise_sum([(x - mean) * (x - mean) if x == x else 0.0 for x in column])
         std_of.append(math.sqrt(total / last) if total == total else _NAN)
     return out
