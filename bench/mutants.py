@@ -17,7 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pytest_chimera"
 TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test_devset.py", "tests/test_check_cli.py",
-         "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py"]
+         "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py",
+         "tests/test_cut_off.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -213,6 +214,13 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("unit words inside identifiers", "checks/claims.py", "or _in_identifier(clause, m.start(), m.end()):", ":"),
     ("phrase breaks ignored", "checks/claims.py", "and _PHRASE_BREAK.search(clause, offset + len(num.raw), m.start()):",
      "and False:"),
+    ("cut-off numbers are claims", "checks/consistency.py", 'kinds[-1] = ("cut_off", cl.CUT_OFF)', "pass"),
+    ("cut off despite closing markup after it", "checks/claims.py",
+     "not text[num.end:].strip() and raw_line.rstrip().endswith(num.raw)", "not text[num.end:].strip()"),
+    ("cut off with a unit of its own", "checks/claims.py", "return not num.unit and not text[num.end:]",
+     "return not text[num.end:]"),
+    ("a part's end is its last line, blank or not", "checks/claims.py",
+     'while k >= span["line_start"] and _FILLER.match(lines[k - 1]):', "while False:"),
     # facts
     ("pair facts carry single-type labels", "evidence/inventory.py", 'words = _pair_labels(a, b) + ("files", "file")',
      'words = _pair_labels(a, b) + _TYPE_LABELS[a] + _TYPE_LABELS[b]'),

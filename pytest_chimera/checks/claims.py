@@ -329,6 +329,37 @@ def classify(num: Number, unit: _Unit, before: str, after: str) -> tuple[str, st
     return "claim", "a quantity stated in the report"
 
 
+# the parts a model writes: a generation stopped by ``num_predict`` ends inside one of them
+MODEL_PARTS = ("body", "key_findings", "recommendations")
+CUT_OFF = ("the model's text ends right after it (no unit, no punctuation): the generation may have stopped "
+           "inside the number or before its unit")
+_FILLER = re.compile(r"^\s*(?:[-*_=]{3,}|```.*|~~~.*)?\s*$")
+
+
+def part_ends(parsed: ParsedReport | Outline) -> dict[int, str]:
+    """The last line with text of each model-written part (``MODEL_PARTS``; a plain report is all body), by
+    number: where a generation stopped by its token limit ends. Blank lines, thematic breaks and fences do not
+    count."""
+    lines = parsed.source.split("\n")
+    out: dict[int, str] = {}
+    for name in MODEL_PARTS:
+        span = parsed.parts.get(name)
+        if span is None:
+            continue
+        k = min(span["line_end"], len(lines))
+        while k >= span["line_start"] and _FILLER.match(lines[k - 1]):
+            k -= 1
+        if k >= span["line_start"]:
+            out[k] = lines[k - 1]
+    return out
+
+
+def is_cut_off(num: Number, text: str, raw_line: str) -> bool:
+    """True for a number with no unit of its own that ends both its cleaned ``text`` and its ``raw_line``
+    (a part's last line, ``part_ends``): "28 CSV (27.72" may be "27.72%" cut short, never "27.72 files"."""
+    return not num.unit and not text[num.end:].strip() and raw_line.rstrip().endswith(num.raw)
+
+
 def infer_unit(num: Number, clause: str, offset: int) -> str:
     """The unit word of the clause nearest after the number, else before it (bare numbers only).
 
