@@ -219,7 +219,10 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "not text[num.end:].strip() and raw_line.rstrip().endswith(num.raw)", "not text[num.end:].strip()"),
     ("cut off with a unit of its own", "checks/claims.py", "return not num.unit and not text[num.end:]",
      "return not text[num.end:]"),
-    ("a part's end is its last line, blank or not", "checks/claims.py",
+    ("cut off after a label", "checks/claims.py", 'return not before.endswith((":", "=")) or', "return True or"),
+    ("cut off never inside an open bracket", "checks/claims.py", 'or before.count("(") > before.count(")")',
+     "or False"),
+    ("a cut-off part's end is its last line, blank or not", "checks/claims.py",
      'while k >= span["line_start"] and _FILLER.match(lines[k - 1]):', "while False:"),
     # facts
     ("pair facts carry single-type labels", "evidence/inventory.py", 'words = _pair_labels(a, b) + ("files", "file")',

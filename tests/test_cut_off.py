@@ -137,3 +137,14 @@ def test_through_the_plugin_an_answer_cut_mid_number_passes(pytester: pytest.Pyt
     else:
         result.assert_outcomes(failed=1)
         result.stdout.fnmatch_lines(["*'4' (claim) contradicted*"])
+
+
+@pytest.mark.parametrize(("line", "kind"), [
+    ("Total files: 101", "claim"),  # a label's value: a finished line
+    ("alpha beta = 7", "claim"),
+    ("The CSV files (share: 27.72", "cut_off"),  # a label inside a bracket still open
+    ("The corpus holds 10", "cut_off"),  # a sentence stopped without its full stop
+])
+def test_a_labelled_value_at_the_end_is_finished_unless_a_bracket_is_open(line: str, kind: str) -> None:
+    [last] = [n for n in check_consistency(line, FACTS).numbers]
+    assert last.kind == kind

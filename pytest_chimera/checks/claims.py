@@ -356,8 +356,13 @@ def part_ends(parsed: ParsedReport | Outline) -> dict[int, str]:
 
 def is_cut_off(num: Number, text: str, raw_line: str) -> bool:
     """True for a number with no unit of its own that ends both its cleaned ``text`` and its ``raw_line``
-    (a part's last line, ``part_ends``): "28 CSV (27.72" may be "27.72%" cut short, never "27.72 files"."""
-    return not num.unit and not text[num.end:].strip() and raw_line.rstrip().endswith(num.raw)
+    (a part's last line, ``part_ends``) inside a sentence: "28 CSV (27.72" may be "27.72%" cut short, never
+    "27.72 files". A value after a label ("Total files: 101", "alpha: 7") is a finished line unless a bracket
+    before it is still open."""
+    if num.unit or text[num.end:].strip() or not raw_line.rstrip().endswith(num.raw):
+        return False
+    before = text[:num.start].rstrip()
+    return not before.endswith((":", "=")) or before.count("(") > before.count(")")
 
 
 def infer_unit(num: Number, clause: str, offset: int) -> str:
