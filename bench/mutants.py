@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pytest_chimera"
 TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test_devset.py", "tests/test_check_cli.py",
          "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py",
-         "tests/test_cut_off.py"]
+         "tests/test_cut_off.py", "tests/test_number_finding.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -223,6 +223,13 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "or False"),
     ("a cut-off part's end is its last line, blank or not", "checks/claims.py",
      'while k >= span["line_start"] and _FILLER.match(lines[k - 1]):', "while False:"),
+    ("model family versions are counts", "checks/numbers.py", "and _is_version(text, start, m.end()):",
+     "and False:"),
+    ("a version after any capitalised word", "checks/numbers.py", "and name.group(1).lower() not in _NOT_NAMES",
+     ""),
+    ("a version before any word", "checks/numbers.py", "and _MODEL_AFTER.match(text, end) is not None", ""),
+    ("a version after a word joined to it", "checks/numbers.py", 'if start < 2 or text[start - 1] not in " \\u00a0":',
+     "if start < 2:"),
     # facts
     ("pair facts carry single-type labels", "evidence/inventory.py", 'words = _pair_labels(a, b) + ("files", "file")',
      'words = _pair_labels(a, b) + _TYPE_LABELS[a] + _TYPE_LABELS[b]'),

@@ -148,3 +148,12 @@ def test_through_the_plugin_an_answer_cut_mid_number_passes(pytester: pytest.Pyt
 def test_a_labelled_value_at_the_end_is_finished_unless_a_bracket_is_open(line: str, kind: str) -> None:
     [last] = [n for n in check_consistency(line, FACTS).numbers]
     assert last.kind == kind
+
+
+def test_a_model_familys_version_is_no_count_of_models() -> None:
+    facts = Facts.from_records([Fact("models.count", 2.0, "models", "count", ("models", "corpus"))])
+    result = check_consistency("The corpus covers the Gemma 3 model family with 2 models.\n", facts)
+    assert {n.raw: n.kind for n in result.numbers} == {"3": "other", "2 models": "claim"}
+    assert result.counts()["contradicted"] == 0  # before: 3 read as a count of models, the fact says 2
+    [version] = [n for n in result.numbers if n.raw == "3"]
+    assert version.reason == 'a version number in a model\'s name ("Gemma 3 model")'

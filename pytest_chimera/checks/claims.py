@@ -316,6 +316,8 @@ def classify(num: Number, unit: _Unit, before: str, after: str) -> tuple[str, st
         return "ordinal", "list, section or step numbering"
     if num.form == "model":
         return "other", "a size inside a model name"
+    if num.form == "version":
+        return "other", "a version number in a model's name (\"Gemma 3 model\")"
     if num.form == "config":
         return "config", f"run option {num.key}={num.raw}"
     if unit.part == "persona_prompt":
