@@ -332,7 +332,7 @@ _NOT_NAMES = frozenset({
 def _is_version(text: str, start: int, end: int) -> bool:
     """True for a version number in a model family's name: a capitalised name word right before it and a
     model-ish noun or a size right after ("Gemma 3 model", "Llama 3.1 8B"); not a count ("All 3 models")."""
-    if start < 2 or text[start - 1] not in " \u00a0":
+    if start < 2 or text[start - 1] not in " \u00a0":  # a fast reject of most numbers: _NAME_BEFORE says it too
         return False
     name = _NAME_BEFORE.search(text, max(0, start - 21), start)
     return name is not None and name.group(1).lower() not in _NOT_NAMES and _MODEL_AFTER.match(text, end) is not None
