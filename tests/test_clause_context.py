@@ -262,3 +262,30 @@ def test_a_claims_candidates_do_not_depend_on_the_claims_checked_before() -> Non
         after = _candidates(q, shared, "files", 1.0, 2)[0]
         assert alone is not None and after is not None
         assert [list(map(float, a)) for a in alone] == [list(map(float, a)) for a in after]
+
+
+def test_a_model_in_brackets_right_after_a_number_owns_it() -> None:
+    right = verdicts("Throughput rose from 40 tok/s (gemma3:1b) to 70 tok/s (gemma3:270m).", TWO_MODELS)
+    assert right == [("40 tok/s", "supported", "b1.mean"), ("70 tok/s", "supported", "m270.mean")]
+    wrong = verdicts("Throughput rose from 70 tok/s (gemma3:1b) to 40 tok/s (gemma3:270m).", TWO_MODELS)
+    assert [(v, key[:3]) for _, v, key in wrong] == [("contradicted", "b1."), ("contradicted", "m27")]
+    # a bracket that goes on after the model labels the next number, not this one
+    assert verdicts("gemma3:1b reached 40 tok/s (gemma3:270m: 70 tok/s).", TWO_MODELS)[0][1:] == \
+        ("supported", "b1.mean")
+
+
+def test_a_model_whose_possessive_took_its_number_is_not_a_later_numbers() -> None:
+    right = verdicts("gemma3:270m beats gemma3:1b's 40 tok/s with 70 tok/s.", TWO_MODELS)
+    assert right == [("40 tok/s", "supported", "b1.mean"), ("70 tok/s", "supported", "m270.mean")]
+    wrong = verdicts("gemma3:270m beats gemma3:1b's 40 tok/s with 40.5 tok/s.", TWO_MODELS)
+    assert wrong[1][1] == "contradicted" and wrong[1][2].startswith("m270.")
+
+
+def test_a_margin_between_two_models_is_neither_models_figure() -> None:
+    """"A outperformed B by 30 tok/s": a difference (70 - 40), checked against either model, never B's alone."""
+    facts = Facts.from_records([fact("b1", 25.0, "tok/s", "throughput", "gemma3:1b", "1b", "gemma3"),
+                                fact("m270", 40.0, "tok/s", "throughput", "gemma3:270m", "270m", "gemma3")])
+    [(_, got, _)] = verdicts("gemma3:270m outperformed gemma3:1b by 15 tok/s.", facts)
+    assert got != "contradicted"
+    assert verdicts("gemma3:270m outperformed gemma3:1b at 15 tok/s.", facts)[0][1] == "contradicted"
+    assert verdicts("gemma3:1b reached 25 tok/s, beaten by gemma3:270m.", facts)[0][1] == "supported"

@@ -334,8 +334,10 @@ def _is_version(text: str, start: int, end: int) -> bool:
     model-ish noun or a size right after ("Gemma 3 model", "Llama 3.1 8B"); not a count ("All 3 models")."""
     if start < 2 or text[start - 1] not in " \u00a0":  # a fast reject of most numbers: _NAME_BEFORE says it too
         return False
+    if _MODEL_AFTER.match(text, end) is None:  # anchored: fails at once after most numbers
+        return False
     name = _NAME_BEFORE.search(text, max(0, start - 21), start)
-    return name is not None and name.group(1).lower() not in _NOT_NAMES and _MODEL_AFTER.match(text, end) is not None
+    return name is not None and name.group(1).lower() not in _NOT_NAMES
 
 
 def _is_option(key: str) -> bool:
