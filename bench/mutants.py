@@ -239,6 +239,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "while False:"),
     ("a possessive owns any number after it", "checks/subjects.py",
      "return k < len(self.q_starts) and self.q_starts[k] == m.end() < start", "return True"),
+    ("a count noun before a count's noun is a subset word", "checks/consistency.py",
+     "if not (is_unit_word(m.group(1)) and canonical_unit(m.group(1)) in COUNT_UNITS):", "if True:"),
     # facts
     ("pair facts carry single-type labels", "evidence/inventory.py", 'words = _pair_labels(a, b) + ("files", "file")',
      'words = _pair_labels(a, b) + _TYPE_LABELS[a] + _TYPE_LABELS[b]'),

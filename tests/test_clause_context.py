@@ -232,6 +232,15 @@ def test_a_count_whose_words_name_an_uncounted_subset_is_never_contradicted() ->
         ("contradicted", "files.by_name.conv_bench")
 
 
+def test_another_count_noun_before_a_counts_noun_names_no_subset() -> None:
+    """"30 CSV benchmark files" counts CSV files, as "101 benchmark files" counts files (the head noun)."""
+    assert verdicts("The corpus holds 30 CSV benchmark files.", KINDS)[0][1:] == ("contradicted", "files.by_type.csv")
+    assert verdicts("The corpus holds 120 total test files.", KINDS)[0][1:] == ("contradicted", "files.total")
+    assert verdicts("The corpus holds 28 CSV benchmark files.", KINDS)[0][1:] == ("supported", "files.by_type.csv")
+    got = check_consistency("The corpus holds 20 compilation benchmark files.", KINDS).numbers[0]
+    assert got.verdict == "unverified" and "'compilation'" in got.explanation
+
+
 def test_a_count_right_after_its_lead_label_is_named_by_it() -> None:
     """"Lead: N files" says what the N counts, as "N lead files" does; the count's own words come first."""
     assert verdicts("- **Compilation Benchmarks (JSON & Markdown):** 20 Files\n", KINDS)[0][1] == "unverified"
