@@ -92,8 +92,12 @@ class Mentions:
         n = len(found)
         self._run_start, self._run_end = list(range(n)), list(range(n))
         self._plain_before, self._plain_after = [-1] * n, [n] * n
+        self._owned_at = [self._possessive_number(m.end) for m in found]  # "B's 300 ms": where B's number starts
+        self._unowned_before = [-1] * n  # the nearest non-contrast mention at or before, with no number of its own
         for i in range(n):
             m = found[i]
+            self._unowned_before[i] = i if not m.contrast and self._owned_at[i] < 0 else \
+                (self._unowned_before[i - 1] if i else -1)
             if i and found[i - 1].contrast == m.contrast and _COORDINATED.fullmatch(text, found[i - 1].end, m.start):
                 self._run_start[i] = self._run_start[i - 1]
             self._plain_before[i] = i if not m.contrast else (self._plain_before[i - 1] if i else -1)
@@ -140,20 +144,20 @@ class Mentions:
                                                                                                 start):
             return self._group(max(first, self._run_start[i]), i)  # "than gemma3:1b's 40 tok/s"
         i = self._plain_before[i] if i >= first else -1
-        while i >= first and self._owned(i, start):  # "beats B's 300 ms with 120 ms": the 120 is not B's
-            i = self._plain_before[i - 1] if i > first else -1
+        if i >= first and 0 <= self._owned_at[i] < start:  # "beats B's 300 ms with 120 ms": the 120 is not B's
+            i = self._unowned_before[i - 1] if i > first else -1
         if i >= first:
             return self._group(max(first, self._run_start[i]), i)
         i = self._plain_after[j] if j < len(found) else len(found)
         return self._group(i, i) if i < last else None
 
-    def _owned(self, i: int, start: int) -> bool:
-        """Whether mention ``i`` hands its own number over by a possessive ("B's 300 ms") before ``start``."""
-        m = _POSSESSIVE.match(self.text, self.found[i].end)
+    def _possessive_number(self, at: int) -> int:
+        """Where the quantity a mention ending at ``at`` takes by a possessive starts ("B's 300 ms"), else -1."""
+        m = _POSSESSIVE.match(self.text, at)
         if m is None:
-            return False
+            return -1
         k = bisect.bisect_left(self.q_starts, m.end())
-        return k < len(self.q_starts) and self.q_starts[k] == m.end() < start
+        return m.end() if k < len(self.q_starts) and self.q_starts[k] == m.end() else -1
 
     def _group(self, a: int, b: int) -> str:
         """The text of mentions ``a`` to ``b``, once per run."""
