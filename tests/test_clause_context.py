@@ -288,6 +288,9 @@ def test_a_model_whose_possessive_took_its_number_is_not_a_later_numbers() -> No
     assert right == [("40 tok/s", "supported", "b1.mean"), ("70 tok/s", "supported", "m270.mean")]
     wrong = verdicts("gemma3:270m beats gemma3:1b's 40 tok/s with 40.5 tok/s.", TWO_MODELS)
     assert wrong[1][1] == "contradicted" and wrong[1][2].startswith("m270.")
+    # a possessive followed by words takes no number: the number after them is that model's
+    assert verdicts("Next to gemma3:270m the gemma3:1b's throughput reached 40 tok/s.", TWO_MODELS)[0][1:] == \
+        ("supported", "b1.mean")
 
 
 def test_a_margin_between_two_models_is_neither_models_figure() -> None:
