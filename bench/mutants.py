@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pytest_chimera"
 TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test_devset.py", "tests/test_check_cli.py",
          "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py",
-         "tests/test_cut_off.py", "tests/test_number_finding.py"]
+         "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -219,6 +219,11 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "or not raw_line.rstrip().endswith(num.raw):", ":"),
     ("cut off with a unit of its own", "checks/claims.py", "if num.unit or text[num.end:].strip() or",
      "if text[num.end:].strip() or"),
+    ("a part's last line takes an earlier line's checks", "checks/consistency.py",
+     "if repeated is not None and not at_end:", "if repeated is not None:"),
+    ("a repeated last line's numbers count against the bound", "checks/consistency.py",
+     "        if repeated is None:  # a repeated line's numbers are free",
+     "        if True:  # a repeated line's numbers are free"),
     ("cut off after a label", "checks/claims.py", 'return not before.endswith((":", "=")) or', "return True or"),
     ("cut off never inside an open bracket", "checks/claims.py", 'or before.count("(") > before.count(")")',
      "or False"),

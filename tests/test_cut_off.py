@@ -157,3 +157,10 @@ def test_a_model_familys_version_is_no_count_of_models() -> None:
     assert result.counts()["contradicted"] == 0  # before: 3 read as a count of models, the fact says 2
     [version] = [n for n in result.numbers if n.raw == "3"]
     assert version.reason == 'a version number in a model\'s name ("Gemma 3 model")'
+
+
+def test_a_last_line_that_repeats_an_earlier_one_is_read_afresh() -> None:
+    """The line memo gives a repeated line the earlier one's checks; the part's last line is read on its own."""
+    result = check_consistency(f"{CUT}\n\n{CUT}", FACTS)
+    assert [(n.line, n.raw, n.kind) for n in result.numbers if n.raw == "27.72"] == [(1, "27.72", "claim"),
+                                                                                   (3, "27.72", "cut_off")]

@@ -265,19 +265,21 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
     repeats = Repeats(max_numbers, text_lines)
     ends = cl.part_ends(parsed)
     for unit in cl.iter_units(parsed):
+        at_end = unit.line in ends  # a part's last line is read afresh: the same words earlier were not cut off
         repeated = repeats.repeat(unit)
-        if repeated is not None:
+        if repeated is not None and not at_end:
             out.extend(repeated)
             continue
         text = unit.text if unit.in_code else cl.BULLET.sub("", cl.clean(unit.text), count=1)
         nums = find_numbers(text)
         if not nums:
             continue
-        repeats.count(len(nums), unit)
+        if repeated is None:  # a repeated line's numbers are free, read afresh or not
+            repeats.count(len(nums), unit)
         first = len(out)
         lead = cl.lead(cl.LINE_LEAD.sub("", text, count=1) if not unit.in_code else text)
         kinds = [cl.classify(num, unit, text[max(0, num.start - 30):num.start], text[num.end:]) for num in nums]
-        if unit.line in ends and not unit.in_code and kinds[-1][0] == "claim" and \
+        if at_end and not unit.in_code and kinds[-1][0] == "claim" and \
                 cl.is_cut_off(nums[-1], text, ends[unit.line]):
             kinds[-1] = ("cut_off", cl.CUT_OFF)
         wanted = {k for k, (kind, _) in enumerate(kinds) if kind in ("claim", "run_metric")}
@@ -333,7 +335,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             elif kind == "cut_off":
                 check.explanation = f"not checked: {cl.CUT_OFF}"
             out.append(check)
-        repeats.keep(out[first:])
+        if not at_end:
+            repeats.keep(out[first:])
     return ConsistencyResult(out)
 
 
