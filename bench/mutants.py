@@ -17,7 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pytest_chimera"
 TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test_devset.py", "tests/test_check_cli.py",
-         "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py"]
+         "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py",
+         "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -213,6 +214,41 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("unit words inside identifiers", "checks/claims.py", "or _in_identifier(clause, m.start(), m.end()):", ":"),
     ("phrase breaks ignored", "checks/claims.py", "and _PHRASE_BREAK.search(clause, offset + len(num.raw), m.start()):",
      "and False:"),
+    ("cut-off numbers are claims", "checks/consistency.py", 'kinds[-1] = ("cut_off", cl.CUT_OFF)', "pass"),
+    ("cut off despite closing markup after it", "checks/claims.py",
+     "or not raw_line.rstrip().endswith(num.raw):", ":"),
+    ("cut off with a unit of its own", "checks/claims.py", "if num.unit or text[num.end:].strip() or",
+     "if text[num.end:].strip() or"),
+    ("a part's last line takes an earlier line's checks", "checks/consistency.py",
+     "if repeated is not None and not at_end:", "if repeated is not None:"),
+    ("a repeated last line's numbers count against the bound", "checks/consistency.py",
+     "        if repeated is None:  # a repeated line's numbers are free",
+     "        if True:  # a repeated line's numbers are free"),
+    ("cut off after a label", "checks/claims.py", 'return not before.endswith((":", "=")) or', "return True or"),
+    ("cut off never inside an open bracket", "checks/claims.py", 'or before.count("(") > before.count(")")',
+     "or False"),
+    ("a cut-off part's end is its last line, blank or not", "checks/claims.py",
+     'while k >= span["line_start"] and _FILLER.match(lines[k - 1]):', "while False:"),
+    ("model family versions are counts", "checks/numbers.py", "and _is_version(text, start, m.end()):",
+     "and False:"),
+    ("a version after any capitalised word", "checks/numbers.py", "and name.group(1).lower() not in _NOT_NAMES",
+     ""),
+    ("a version before any word", "checks/numbers.py", "if _MODEL_AFTER.match(text, end) is None:  # anchored",
+     "if False:  # anchored"),
+    ("a bracketed model after a number is not its", "checks/subjects.py",
+     "and _BRACKET_CLOSE.match(text, found[j].end))) \\", "and False)) \\"),
+    ("a bracketed model owns a number though its bracket goes on", "checks/subjects.py",
+     "and _BRACKET_CLOSE.match(text, found[j].end))) \\", ")) \\"),
+    ("a margin is the nearest model's", "checks/subjects.py", "if last - first > 1 and _MARGIN.search(",
+     "if False and _MARGIN.search("),
+    ("a possessive's model owns later numbers", "checks/subjects.py",
+     "if i >= first and 0 <= self._owned_at[i] < start:", "if False:"),
+    ("a possessive owns the number right after it too", "checks/subjects.py",
+     "if i >= first and 0 <= self._owned_at[i] < start:", "if i >= first and 0 <= self._owned_at[i] <= start:"),
+    ("a possessive owns any number after it", "checks/subjects.py",
+     "return m.end() if k < len(self.q_starts) and self.q_starts[k] == m.end() else -1", "return m.end()"),
+    ("a count noun before a count's noun is a subset word", "checks/consistency.py",
+     "if not (is_unit_word(m.group(1)) and canonical_unit(m.group(1)) in COUNT_UNITS):", "if True:"),
     # facts
     ("pair facts carry single-type labels", "evidence/inventory.py", 'words = _pair_labels(a, b) + ("files", "file")',
      'words = _pair_labels(a, b) + _TYPE_LABELS[a] + _TYPE_LABELS[b]'),

@@ -32,6 +32,9 @@ SHAPES = {
     "unlike": lambda n: " ".join(f"unlike gemma3:1b the gemma3:270m reached {k % 300} tok/s and" for k in range(n)),
     "others": lambda n: "unlike " + " and ".join(f"gemma3:{k}b" for k in range(n)) + " we got "
     + " ".join(f"{k % 90} ms" for k in range(n)),
+    # possessives that took their own numbers, each followed by another number (the walk back past owned mentions)
+    "owned": lambda n: "gemma3:270m beats " + " and ".join(f"gemma3:1b's {k % 300} ms with {k % 90} ms"
+                                                           for k in range(n // 2)),
 }
 
 

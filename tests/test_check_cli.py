@@ -93,6 +93,8 @@ def test_run_json_checks_metrics(tmp_path: Path, corpus: Path, capsys: pytest.Ca
         (["{report}", "--corpus", "{tmp}/txt_only"],
          "--corpus: corpus '{tmp}/txt_only' holds no .csv, .json or .md file"),
         (["{report}", "--corpus", "{corpus}", "--spec", "nope"], "--spec: structure spec 'nope' not found"),
+        (["{report}", "--corpus", "{corpus}", "--spec", "{tmp}/txt_only"],
+         "--spec: structure spec '{tmp}/txt_only' is a folder: pass a built-in name"),
         (["{report}", "--corpus", "{corpus}", "--run", "{tmp}/bad.json"], "--run {tmp}/bad.json: not readable JSON"),
         (["{report}", "--corpus", "{corpus}", "--run", "{tmp}/list.json"], "not a run JSON"),
     ],

@@ -232,6 +232,15 @@ def test_a_count_whose_words_name_an_uncounted_subset_is_never_contradicted() ->
         ("contradicted", "files.by_name.conv_bench")
 
 
+def test_another_count_noun_before_a_counts_noun_names_no_subset() -> None:
+    """"30 CSV benchmark files" counts CSV files, as "101 benchmark files" counts files (the head noun)."""
+    assert verdicts("The corpus holds 30 CSV benchmark files.", KINDS)[0][1:] == ("contradicted", "files.by_type.csv")
+    assert verdicts("The corpus holds 120 total test files.", KINDS)[0][1:] == ("contradicted", "files.total")
+    assert verdicts("The corpus holds 28 CSV benchmark files.", KINDS)[0][1:] == ("supported", "files.by_type.csv")
+    got = check_consistency("The corpus holds 20 compilation benchmark files.", KINDS).numbers[0]
+    assert got.verdict == "unverified" and "'compilation'" in got.explanation
+
+
 def test_a_count_right_after_its_lead_label_is_named_by_it() -> None:
     """"Lead: N files" says what the N counts, as "N lead files" does; the count's own words come first."""
     assert verdicts("- **Compilation Benchmarks (JSON & Markdown):** 20 Files\n", KINDS)[0][1] == "unverified"
@@ -262,3 +271,33 @@ def test_a_claims_candidates_do_not_depend_on_the_claims_checked_before() -> Non
         after = _candidates(q, shared, "files", 1.0, 2)[0]
         assert alone is not None and after is not None
         assert [list(map(float, a)) for a in alone] == [list(map(float, a)) for a in after]
+
+
+def test_a_model_in_brackets_right_after_a_number_owns_it() -> None:
+    right = verdicts("Throughput rose from 40 tok/s (gemma3:1b) to 70 tok/s (gemma3:270m).", TWO_MODELS)
+    assert right == [("40 tok/s", "supported", "b1.mean"), ("70 tok/s", "supported", "m270.mean")]
+    wrong = verdicts("Throughput rose from 70 tok/s (gemma3:1b) to 40 tok/s (gemma3:270m).", TWO_MODELS)
+    assert [(v, key[:3]) for _, v, key in wrong] == [("contradicted", "b1."), ("contradicted", "m27")]
+    # a bracket that goes on after the model labels the next number, not this one
+    assert verdicts("gemma3:1b reached 40 tok/s (gemma3:270m: 70 tok/s).", TWO_MODELS)[0][1:] == \
+        ("supported", "b1.mean")
+
+
+def test_a_model_whose_possessive_took_its_number_is_not_a_later_numbers() -> None:
+    right = verdicts("gemma3:270m beats gemma3:1b's 40 tok/s with 70 tok/s.", TWO_MODELS)
+    assert right == [("40 tok/s", "supported", "b1.mean"), ("70 tok/s", "supported", "m270.mean")]
+    wrong = verdicts("gemma3:270m beats gemma3:1b's 40 tok/s with 40.5 tok/s.", TWO_MODELS)
+    assert wrong[1][1] == "contradicted" and wrong[1][2].startswith("m270.")
+    # a possessive followed by words takes no number: the number after them is that model's
+    assert verdicts("Next to gemma3:270m the gemma3:1b's throughput reached 40 tok/s.", TWO_MODELS)[0][1:] == \
+        ("supported", "b1.mean")
+
+
+def test_a_margin_between_two_models_is_neither_models_figure() -> None:
+    """"A outperformed B by 30 tok/s": a difference (70 - 40), checked against either model, never B's alone."""
+    facts = Facts.from_records([fact("b1", 25.0, "tok/s", "throughput", "gemma3:1b", "1b", "gemma3"),
+                                fact("m270", 40.0, "tok/s", "throughput", "gemma3:270m", "270m", "gemma3")])
+    [(_, got, _)] = verdicts("gemma3:270m outperformed gemma3:1b by 15 tok/s.", facts)
+    assert got != "contradicted"
+    assert verdicts("gemma3:270m outperformed gemma3:1b at 15 tok/s.", facts)[0][1] == "contradicted"
+    assert verdicts("gemma3:1b reached 25 tok/s, beaten by gemma3:270m.", facts)[0][1] == "supported"

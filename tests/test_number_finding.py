@@ -113,3 +113,22 @@ def test_every_field_of_every_number_of_a_line(text: str,
                    for raw, value, unit, tol, form, start, end, key in expected]
     for n in find_numbers(text):
         assert text[n.start:n.end] == n.raw
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a capitalised name word, a version number, then a model-ish noun or a size: part of a name, no count
+    ("the Gemma 3 model reached", [("3", 3.0, "", "version")]),
+    ("Gemma 3 models: 2 of them", [("3", 3.0, "", "version"), ("2", 2.0, "", "quantity")]),
+    ("Llama 3.1 8B and Qwen 2.5-7B", [("3.1", 3.1, "", "version"), ("8B", 8.0, "", "model"),
+                                      ("2.5", 2.5, "", "version"), ("7B", 7.0, "", "model")]),
+    ("the GPT 4 family", [("4", 4.0, "", "version")]),
+    # counts: a sentence-opening word, a lower-case word, no model-ish word after, a model-ish word not right after
+    ("All 3 models ran", [("3 models", 3.0, "models", "quantity")]),
+    ("Only 2 models", [("2 models", 2.0, "models", "quantity")]),
+    ("we ran 3 models", [("3 models", 3.0, "models", "quantity")]),
+    ("Gemma 3 files", [("3 files", 3.0, "files", "quantity")]),
+    ("Gemma 3 of the models", [("3", 3.0, "", "quantity")]),
+    ("Gemma3 3 models", [("3 models", 3.0, "models", "quantity")]),
+])
+def test_a_version_in_a_model_familys_name_is_no_count(text: str, expected: list[tuple[str, float, str, str]]) -> None:
+    assert found(text) == expected

@@ -567,9 +567,9 @@ def test_a_lines_lead_label_names_the_numbers_of_a_clause_without_it() -> None:
     facts = Facts.from_records([fact("md", 29, "files", "markdown", "files"), fact("csv", 28, "files", "csv", "files"),
                                 fact("json", 44, "files", "json", "files")])
     # "Markdown files" is the lead of the line, not in the number's clause: it still names the count
-    assert verdict("- **Markdown files:** varied in size; the corpus holds 29", facts)[:3] == \
+    assert verdict("- **Markdown files:** varied in size; the corpus holds 29.", facts)[:3] == \
         ("supported", "exact fact", "md")
-    assert verdict("- **Markdown files:** varied in size; the corpus holds 28", facts)[0] == "contradicted"
+    assert verdict("- **Markdown files:** varied in size; the corpus holds 28.", facts)[0] == "contradicted"
 
 
 def test_threads_sharing_a_span_check_extremes_without_corrupting_it(monkeypatch: pytest.MonkeyPatch) -> None:

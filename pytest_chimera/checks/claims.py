@@ -316,6 +316,8 @@ def classify(num: Number, unit: _Unit, before: str, after: str) -> tuple[str, st
         return "ordinal", "list, section or step numbering"
     if num.form == "model":
         return "other", "a size inside a model name"
+    if num.form == "version":
+        return "other", "a version number in a model's name (\"Gemma 3 model\")"
     if num.form == "config":
         return "config", f"run option {num.key}={num.raw}"
     if unit.part == "persona_prompt":
@@ -327,6 +329,42 @@ def classify(num: Number, unit: _Unit, before: str, after: str) -> tuple[str, st
     if _MORE_RE.search(before) and after.lstrip().lower().startswith("more"):
         return "other", "a count of items left out of a listing"
     return "claim", "a quantity stated in the report"
+
+
+# the parts a model writes: a generation stopped by ``num_predict`` ends inside one of them
+MODEL_PARTS = ("body", "key_findings", "recommendations")
+CUT_OFF = ("the model's text ends right after it (no unit, no punctuation): the generation may have stopped "
+           "inside the number or before its unit")
+_FILLER = re.compile(r"^\s*(?:[-*_=]{3,}|```.*|~~~.*)?\s*$")
+
+
+def part_ends(parsed: ParsedReport | Outline) -> dict[int, str]:
+    """The last line with text of each model-written part (``MODEL_PARTS``; a plain report is all body), by
+    number: where a generation stopped by its token limit ends. Blank lines, thematic breaks and fences do not
+    count."""
+    lines = parsed.source.split("\n")
+    out: dict[int, str] = {}
+    for name in MODEL_PARTS:
+        span = parsed.parts.get(name)
+        if span is None:
+            continue
+        k = min(span["line_end"], len(lines))
+        while k >= span["line_start"] and _FILLER.match(lines[k - 1]):
+            k -= 1
+        if k >= span["line_start"]:
+            out[k] = lines[k - 1]
+    return out
+
+
+def is_cut_off(num: Number, text: str, raw_line: str) -> bool:
+    """True for a number with no unit of its own that ends both its cleaned ``text`` and its ``raw_line``
+    (a part's last line, ``part_ends``) inside a sentence: "28 CSV (27.72" may be "27.72%" cut short, never
+    "27.72 files". A value after a label ("Total files: 101", "alpha: 7") is a finished line unless a bracket
+    before it is still open."""
+    if num.unit or text[num.end:].strip() or not raw_line.rstrip().endswith(num.raw):
+        return False
+    before = text[:num.start].rstrip()
+    return not before.endswith((":", "=")) or before.count("(") > before.count(")")
 
 
 def infer_unit(num: Number, clause: str, offset: int) -> str:

@@ -62,7 +62,7 @@ from pytest_chimera.checks.report import Outline, ParsedReport, outline
 from pytest_chimera.evidence.facts import Fact, Facts
 
 VERDICTS = ("supported", "contradicted", "unverified")
-KINDS = ("claim", "config", "run_metric", "date", "ordinal", "other")
+KINDS = ("claim", "config", "run_metric", "date", "ordinal", "other", "cut_off")
 RULES = ("exact fact", "derived", "span", "chance guard")
 
 # ---- results ------------------------------------------------------------------------------------------------
@@ -204,7 +204,9 @@ def _qualifier(text: str, end: int, unit: str) -> frozenset[str]:
             return frozenset()
         if is_unit_word(m.group(1)) and canonical_unit(m.group(1)) == unit:
             return frozenset(context(" ".join(words))[1]) if words else frozenset()
-        words.append(m.group(1))
+        if not (is_unit_word(m.group(1)) and canonical_unit(m.group(1)) in COUNT_UNITS):
+            words.append(m.group(1))  # another count noun ("30 CSV benchmark files") is part of the noun, as
+            # ``numbers`` reads "101 benchmark files" as files: no subset
         pos = m.end()
     return frozenset()
 
@@ -261,19 +263,25 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
     source: list[list[str]] = []  # the report's lines, split on first use
     text_lines = parsed.source.count("\n") + (not parsed.source.endswith("\n"))  # as an editor counts them
     repeats = Repeats(max_numbers, text_lines)
+    ends = cl.part_ends(parsed)
     for unit in cl.iter_units(parsed):
+        at_end = unit.line in ends  # a part's last line is read afresh: the same words earlier were not cut off
         repeated = repeats.repeat(unit)
-        if repeated is not None:
+        if repeated is not None and not at_end:
             out.extend(repeated)
             continue
         text = unit.text if unit.in_code else cl.BULLET.sub("", cl.clean(unit.text), count=1)
         nums = find_numbers(text)
         if not nums:
             continue
-        repeats.count(len(nums), unit)
+        if repeated is None:  # a repeated line's numbers are free, read afresh or not
+            repeats.count(len(nums), unit)
         first = len(out)
         lead = cl.lead(cl.LINE_LEAD.sub("", text, count=1) if not unit.in_code else text)
         kinds = [cl.classify(num, unit, text[max(0, num.start - 30):num.start], text[num.end:]) for num in nums]
+        if at_end and not unit.in_code and kinds[-1][0] == "claim" and \
+                cl.is_cut_off(nums[-1], text, ends[unit.line]):
+            kinds[-1] = ("cut_off", cl.CUT_OFF)
         wanted = {k for k, (kind, _) in enumerate(kinds) if kind in ("claim", "run_metric")}
         readings = clauses.read_line(text, nums, lead, wanted) if wanted else [None] * len(nums)
         units: dict[int, str] = {}
@@ -324,8 +332,11 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                     check.explanation = "not checked: no run given (pass a ReportRun, or --run run.json)"
             elif kind == "config":
                 _check_config(check, num, options, run is not None)
+            elif kind == "cut_off":
+                check.explanation = f"not checked: {cl.CUT_OFF}"
             out.append(check)
-        repeats.keep(out[first:])
+        if not at_end:
+            repeats.keep(out[first:])
     return ConsistencyResult(out)
 
 

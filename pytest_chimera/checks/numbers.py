@@ -8,7 +8,8 @@ imply (half a unit of the last digit: "28.3" -> 0.05) and a ``form``:
 - ``date``: part of a date or time ("2025-11-14", "November 14, 2025", "18:53:30");
 - ``ordinal``: list or section numbering ("1. ", "Step 2", "3rd");
 - ``config``: a ``key=value`` run option ("num_ctx=2048");
-- ``model``: a size inside a model name ("270m", "1b" in "gemma3-1b").
+- ``model``: a size inside a model name ("270m", "1b" in "gemma3-1b");
+- ``version``: a version number in a model family's name ("Gemma 3 model", "Llama 3.1 8B", "Qwen 2.5 models").
 
 Digits inside identifiers (file names, ``gemma3``, ``conv_bench_20251002``) are not numbers and are skipped.
 """
@@ -133,7 +134,7 @@ class Number:
     raw: str
     unit: str
     tolerance: float
-    form: str  # quantity | date | ordinal | config | model
+    form: str  # quantity | date | ordinal | config | model | version
     start: int
     end: int
     key: str | None = None  # the option name of a config number
@@ -271,7 +272,8 @@ def find_numbers(text: str) -> list[Number]:
             word = tail.group(0) if tail else ""
             if word.lower() in ("m", "b"):
                 stop = end + len(word)
-                out.append(Number(_value(m)[0], text[m.start("int"):stop], "", 0.0, "model", m.start("int"), stop))
+                out.append(Number(abs(_value(m)[0]), text[m.start("int"):stop], "", 0.0, "model", m.start("int"),
+                                  stop))  # "2.5-7B": the dash joins, no sign
                 pos = stop
                 continue
             if not (ordinals and _inside(start, ordinals)):
@@ -279,6 +281,10 @@ def find_numbers(text: str) -> list[Number]:
                 continue
         if after[:1] in ("_",) or (after[:1] in "-:/." and text[end + 1:end + 2].isalpha() and not unit_written):
             pos = _skip_word(text, m.start())
+            continue
+        if not sign and not scale and not m.group("mult") and _is_version(text, start, m.end()):
+            out.append(Number(_value(m)[0], text[start:m.end()], "", 0.0, "version", start, m.end()))
+            pos = m.end()
             continue
         pos = end
         value, tol = _value(m)
@@ -307,6 +313,31 @@ def find_numbers(text: str) -> list[Number]:
 
 
 _WORDISH = re.compile(r"[\w.:/\-]*")
+# a capitalised name word right before a version number ("Gemma 3", "Llama 3.1", "Qwen 2.5") ...
+_NAME_BEFORE = re.compile(r"(?<![\w.\-/:])([A-Z][A-Za-z]{1,19})[ \u00a0]$")
+# ... and right after it a model-ish noun or a model size ("Gemma 3 model", "Llama 3.1 8B", "Qwen 2.5-7B")
+_MODEL_AFTER = re.compile(r"(?:[ \u00a0]+(?:models?|family|families|series|variants?|checkpoints?|instruct)\b"
+                          r"|[ \u00a0-]+\d+(?:\.\d+)?[bBmM]\b)")
+# capitalised words that open a sentence before a count ("All 3 models", "Only 2 models"): no model's name
+_NOT_NAMES = frozenset({
+    "all", "the", "these", "those", "only", "top", "first", "last", "both", "each", "over", "about", "around",
+    "nearly", "almost", "approximately", "roughly", "exactly", "just", "of", "with", "for", "across", "using",
+    "another", "other", "some", "total", "and", "or", "in", "on", "at", "by", "from", "to", "than", "under",
+    "between", "among", "its", "their", "our", "we", "they", "there", "here", "tested", "compared", "versus",
+    "table", "figure", "fig", "section", "step", "phase", "stage", "part", "round", "rank", "number", "no",
+    "up", "least", "most", "more", "fewer", "less", "remaining", "any", "many", "several",
+})
+
+
+def _is_version(text: str, start: int, end: int) -> bool:
+    """True for a version number in a model family's name: a capitalised name word right before it and a
+    model-ish noun or a size right after ("Gemma 3 model", "Llama 3.1 8B"); not a count ("All 3 models")."""
+    if start < 2 or text[start - 1] not in " \u00a0":  # a fast reject of most numbers: _NAME_BEFORE says it too
+        return False
+    if _MODEL_AFTER.match(text, end) is None:  # anchored: fails at once after most numbers
+        return False
+    name = _NAME_BEFORE.search(text, max(0, start - 21), start)
+    return name is not None and name.group(1).lower() not in _NOT_NAMES
 
 
 def _is_option(key: str) -> bool:

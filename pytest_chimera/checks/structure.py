@@ -113,6 +113,11 @@ def _origin(spec: str | os.PathLike[str] | Mapping[str, Any]) -> str:
 def _read_spec_file(name: str, path: Path) -> Any:
     from pytest_chimera.evidence.formats import decode
 
+    if path.is_dir():
+        raise SpecError(
+            f"structure spec {name!r} is a folder: pass a built-in name ({', '.join(BUILTIN_SPECS)}) "
+            "or the path of one JSON Schema file inside it"
+        )
     if not path.is_file():
         raise SpecError(
             f"structure spec {name!r} not found: pass a built-in name ({', '.join(BUILTIN_SPECS)}) "

@@ -47,6 +47,13 @@ _ATTACHED = re.compile(r"\s*(?:model|variant)?\s*(?:['\u2019]s)?\s*[:=(\[]?\s*"
                        r"(?:~|\u2248|approximately|about|around|roughly|nearly|only|just)?\s*", re.I)
 # between a number and the mention after it that it belongs to ("40 tok/s for gemma3:270m")
 _AFTER = re.compile(r"[^\d;()]{0,40}?\b(?:for|of|by|on|from|with|using)\s+(?:the\s+|a\s+|an\s+)?", re.I)
+# a mention in brackets right after the number, the bracket closed right after it ("40 tok/s (gemma3:270m)")
+_BRACKET_OPEN = re.compile(r"\s*[(\[]\s*(?:the\s+)?", re.I)
+_BRACKET_CLOSE = re.compile(r"\s*[)\]]")
+# a margin: "A outperformed B by 15 tok/s" is about neither model alone
+_MARGIN = re.compile(r"\bby\s+(?:~|\u2248|about|around|roughly|nearly|almost|over|only|just)?\s*$", re.I)
+# a possessive that hands the mention its own number ("B's 300 ms"): a later number is not B's
+_POSSESSIVE = re.compile(r"['\u2019]s\s+(?:~|\u2248|approximately|about|around|roughly|nearly|only|just)?\s*", re.I)
 _JOINED = re.compile(r"\s*(?:&|/|\band\b|\bor\b)\s*(?:the\s+)?", re.I)  # no comma: "Unlike A, B reached ..."
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 
@@ -85,8 +92,12 @@ class Mentions:
         n = len(found)
         self._run_start, self._run_end = list(range(n)), list(range(n))
         self._plain_before, self._plain_after = [-1] * n, [n] * n
+        self._owned_at = [self._possessive_number(m.end) for m in found]  # "B's 300 ms": where B's number starts
+        self._unowned_before = [-1] * n  # the nearest non-contrast mention at or before, with no number of its own
         for i in range(n):
             m = found[i]
+            self._unowned_before[i] = i if not m.contrast and self._owned_at[i] < 0 else \
+                (self._unowned_before[i - 1] if i else -1)
             if i and found[i - 1].contrast == m.contrast and _COORDINATED.fullmatch(text, found[i - 1].end, m.start):
                 self._run_start[i] = self._run_start[i - 1]
             self._plain_before[i] = i if not m.contrast else (self._plain_before[i - 1] if i else -1)
@@ -119,9 +130,13 @@ class Mentions:
         next_start = min(hi, self.q_starts[k]) if k < len(self.q_starts) else hi
         j = bisect.bisect_left(self.starts, end, first, last)  # the first mention after the number
         if j < last and found[j].start < next_start and not found[j].contrast \
-                and _AFTER.fullmatch(text, end, found[j].start) \
+                and (_AFTER.fullmatch(text, end, found[j].start)
+                     or (_BRACKET_OPEN.fullmatch(text, end, found[j].start)
+                         and _BRACKET_CLOSE.match(text, found[j].end))) \
                 and not _CONTRAST_WORD.search(text, end, found[j].start):
             return self._group(j, min(self._run_end[j], last - 1))
+        if last - first > 1 and _MARGIN.search(text, max(prev_end, start - 24), start):
+            return self.subjects(lo, hi) or None  # a margin between the models: either's facts, as before
         i = j - 1
         while i >= first and found[i].end > start:
             i -= 1
@@ -129,10 +144,20 @@ class Mentions:
                                                                                                 start):
             return self._group(max(first, self._run_start[i]), i)  # "than gemma3:1b's 40 tok/s"
         i = self._plain_before[i] if i >= first else -1
+        if i >= first and 0 <= self._owned_at[i] < start:  # "beats B's 300 ms with 120 ms": the 120 is not B's
+            i = self._unowned_before[i - 1] if i > first else -1
         if i >= first:
             return self._group(max(first, self._run_start[i]), i)
         i = self._plain_after[j] if j < len(found) else len(found)
         return self._group(i, i) if i < last else None
+
+    def _possessive_number(self, at: int) -> int:
+        """Where the quantity a mention ending at ``at`` takes by a possessive starts ("B's 300 ms"), else -1."""
+        m = _POSSESSIVE.match(self.text, at)
+        if m is None:
+            return -1
+        k = bisect.bisect_left(self.q_starts, m.end())
+        return m.end() if k < len(self.q_starts) and self.q_starts[k] == m.end() else -1
 
     def _group(self, a: int, b: int) -> str:
         """The text of mentions ``a`` to ``b``, once per run."""
