@@ -292,10 +292,12 @@ def _match(q: Query, index: FactIndex, min_labels: int) -> Decision:
         why = "many facts fit the words around it and none of them has this value" if top else \
             f"no fact with a unit compatible with {q.unit or 'a bare number'} is named by the words around it"
         return or_span(q, index, dims, factor, Decision("unverified", None, why))
-    scores = np.concatenate([p[0] for p in parts])
-    gidx = np.concatenate([p[1] for p in parts])
-    values = np.concatenate([p[2] for p in parts]) / factor
-    named = np.concatenate([p[3] for p in parts])
+    if len(parts) == 1:  # most claims: one dimension's candidates, no copies (none is written to below)
+        scores, gidx, values, named = parts[0]
+    else:
+        scores, gidx, values, named = (np.concatenate([p[k] for p in parts]) for k in range(4))
+    if factor != 1.0:
+        values = values / factor
     agree = agrees(q, values)
     top = max(top, float(scores.max()))
     best = scores >= top - 1e-9
