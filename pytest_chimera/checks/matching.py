@@ -96,7 +96,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
                 ) -> tuple[Part | None, float, Any]:
     """The candidate facts of one dimension (sharing a label with the clause), the top score of common
     words when only such words matched, and then (when some agree) the values of all the facts that carry
-    them (as ``(name, phrases, ids)``, see ``_all_best``): every one of them is a best fit, which the chance
+    them (as ``(name, phrases, ids, key)``, see ``_all_best``): every one of them is a best fit, which the chance
     guard must count."""
     import numpy as np
 
@@ -148,7 +148,9 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     kept = _meant(q, index, name, phrases, local)
     local, scores, hits = local[kept], scores[kept], hits[kept]
     if best_all is not None and local.size:  # the best fits are all the facts carrying the common words:
-        best_all = (name, phrases, ids)  # filtered on demand (``_all_best``), only if one of them agrees
+        # filtered on demand (``_all_best``), only if one of them agrees; the key: all that filter reads
+        best_all = (name, phrases, ids, (name, tuple(phrases), tuple(sorted(common_ph)), not q.unit, q.models,
+                                         q.families, q.qualifier if name == q.unit else None))
     if local.size == 0:
         if key is not None:  # no candidate for these words: remembered too (a model the corpus lacks)
             remember(index.candidates, key, _NONE)
@@ -211,10 +213,17 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
     return keep
 
 
-def _all_best(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]], ids: Any) -> Any:
-    """The values (base unit) of the facts ``ids`` of dimension ``name`` the clause may mean (``_meant``)."""
-    d = index.dims[name]
-    return d.values[ids[_meant(q, index, name, phrases, ids)]]
+def _all_best(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]], ids: Any, key: Any,
+              seen: dict[Any, Any] | None = None) -> Any:
+    """The values (base unit) of the facts ``ids`` of dimension ``name`` the clause may mean (``_meant``);
+    ``seen``: those found before in the same check, by ``key`` (a report repeats its phrasing)."""
+    hit = seen.get(key) if seen is not None else None
+    if hit is None:
+        d = index.dims[name]
+        hit = d.values[ids[_meant(q, index, name, phrases, ids)]]
+        if seen is not None:
+            seen[key] = hit
+    return hit
 
 
 def _model_bound(index: FactIndex, d: Dim) -> np.ndarray:
@@ -231,13 +240,16 @@ def _model_bound(index: FactIndex, d: Dim) -> np.ndarray:
     return mask
 
 
-def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> Decision:
+def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS, seen: dict[Any, Any] | None = None
+          ) -> Decision:
     """The verdict on one claim (see the module docstring for the rules).
 
     ``min_labels``: labels a unique best fact must match to count as named (1 for a run's own metrics,
     whose few labels are curated). A count whose own words name a subset no count of the corpus carries
-    ("20 compilation-benchmark files": ``uncounted``) is never contradicted: ``unverified`` instead."""
-    decided = _match(q, index, min_labels)
+    ("20 compilation-benchmark files": ``uncounted``) is never contradicted: ``unverified`` instead.
+    ``seen``: a dict that lives for one check of ``index`` (never longer: a later check would be flattered),
+    where the facts a clause's common words fit are kept for the next claim of the same words."""
+    decided = _match(q, index, min_labels, seen)
     if decided.verdict == "contradicted" and (q.qualifier or q.subset):
         words = uncounted(q, index)
         words = [w for w in words if not cl.PIECE_RE.search(w)] or words  # "timing", "stat", not "json-timing-stat"
@@ -265,7 +277,7 @@ def _pieces_of(word: str) -> tuple[str, ...]:
     return tuple(cl.stem(p) for p in cl.PIECE_RE.split(word) if p)
 
 
-def _match(q: Query, index: FactIndex, min_labels: int) -> Decision:
+def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | None) -> Decision:
     import numpy as np
 
     compared = ratio_check(q, index)
@@ -316,7 +328,7 @@ def _match(q: Query, index: FactIndex, min_labels: int) -> Decision:
             for part, pool in zip(parts, pools, strict=True):
                 end = start + len(part[0])
                 pieces.append(values[start:end][best[start:end]] if pool is None or not best[start:end].any()
-                              else _all_best(q, index, *pool) / factor)
+                              else _all_best(q, index, *pool, seen) / factor)
                 start = end
             best_values = np.concatenate(pieces)
         doubt = by_chance(q, best_values, int(hit.sum()))
