@@ -215,12 +215,15 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
 
 def _all_best(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]], ids: Any, key: Any,
               seen: dict[Any, Any] | None = None) -> Any:
-    """The values (base unit) of the facts ``ids`` of dimension ``name`` the clause may mean (``_meant``);
-    ``seen``: those found before in the same check, by ``key`` (a report repeats its phrasing)."""
+    """The values (base unit) of the facts ``ids`` of dimension ``name`` the clause may mean (``_meant``), sorted
+    (the chance guard counts their distinct values); ``seen``: those found before in the same check, by ``key``
+    (a report repeats its phrasing)."""
+    import numpy as np
+
     hit = seen.get(key) if seen is not None else None
     if hit is None:
         d = index.dims[name]
-        hit = d.values[ids[_meant(q, index, name, phrases, ids)]]
+        hit = np.sort(d.values[ids[_meant(q, index, name, phrases, ids)]])
         if seen is not None:
             seen[key] = hit
     return hit
@@ -323,6 +326,7 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
     if hit.any():
         k = int(hit.nonzero()[0][distance[hit].argmin()])
         best_values = values[best]
+        ordered = False  # whether best_values is sorted (one pool, ``_all_best``'s order; factor > 0)
         if any(p is not None for p in pools):  # a common-words path keeps only its agreeing facts: count all
             pieces, start = [], 0  # of its best fits instead
             for part, pool in zip(parts, pools, strict=True):
@@ -330,8 +334,9 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
                 pieces.append(values[start:end][best[start:end]] if pool is None or not best[start:end].any()
                               else _all_best(q, index, *pool, seen) / factor)
                 start = end
-            best_values = np.concatenate(pieces)
-        doubt = by_chance(q, best_values, int(hit.sum()))
+            best_values = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+            ordered = len(pieces) == 1 and factor > 0
+        doubt = by_chance(q, best_values, int(hit.sum()), ordered)
         if doubt:
             return Decision("unverified", int(gidx[k]), f"{best_values.size} facts fit the words equally; {doubt}",
                             "chance guard")

@@ -239,12 +239,13 @@ def agrees(q: Query, values: np.ndarray, widen: bool = True) -> np.ndarray:
     return np.asarray((values >= lo) & (values <= hi))
 
 
-def by_chance(q: Query, best_values: np.ndarray, agreeing: int) -> str:
+def by_chance(q: Query, best_values: np.ndarray, agreeing: int, ordered: bool = False) -> str:
     """Why an agreement among several equally fitting facts proves nothing, or "".
 
     A bound ("over 60ms") must hold for every best fit. A value must be rarer than chance: with N distinct
     values among the best fits, spread over a range R, a number written to +/-t hits one by chance when
-    N * 2t / R >= 1 (facts that repeat one value are one target: five 8B models are one 8e9).
+    N * 2t / R >= 1 (facts that repeat one value are one target: five 8B models are one 8e9). ``ordered``:
+    ``best_values`` is sorted already.
     """
     n = best_values.size
     if n <= 1:
@@ -256,8 +257,8 @@ def by_chance(q: Query, best_values: np.ndarray, agreeing: int) -> str:
     tol = approx_tol(q)
     spread = float(best_values.max() - best_values.min())
     if spread > 0 and n * 2 * tol / spread >= 1:  # distinct values only where their count could matter
-        ordered = np.sort(best_values)
-        n = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+        values = best_values if ordered else np.sort(best_values)
+        n = 1 + int(np.count_nonzero(values[1:] != values[:-1]))
     if spread > 0 and n * 2 * tol / spread >= 1:
         return f"one agrees, but at this precision one of {n} values spread over {fmt(spread)} would by chance"
     return ""
