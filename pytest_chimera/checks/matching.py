@@ -96,7 +96,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
                 ) -> tuple[Part | None, float, Any]:
     """The candidate facts of one dimension (sharing a label with the clause), the top score of common
     words when only such words matched, and then (when some agree) the values of all the facts that carry
-    them (as ``(name, phrases, ids, key)``, see ``_all_best``): every one of them is a best fit, which the chance
+    them (as ``(name, phrases, ids, raw, key)``, see ``_all_best``): every one of them is a best fit, which the chance
     guard must count."""
     import numpy as np
 
@@ -149,8 +149,8 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     local, scores, hits = local[kept], scores[kept], hits[kept]
     if best_all is not None and local.size:  # the best fits are all the facts carrying the common words:
         # filtered on demand (``_all_best``), only if one of them agrees; the key: all that filter reads
-        best_all = (name, phrases, ids, (name, tuple(phrases), tuple(sorted(common_ph)), not q.unit, q.models,
-                                         q.families, q.qualifier if name == q.unit else None))
+        best_all = (name, phrases, ids, not q.unit, (name, tuple(phrases), tuple(sorted(common_ph)), not q.unit,
+                                                     q.models, q.families, q.qualifier if name == q.unit else None))
     if local.size == 0:
         if key is not None:  # no candidate for these words: remembered too (a model the corpus lacks)
             remember(index.candidates, key, _NONE)
@@ -213,17 +213,20 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
     return keep
 
 
-def _all_best(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]], ids: Any, key: Any,
+def _all_best(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]], ids: Any, raw: bool, key: Any,
               seen: dict[Any, Any] | None = None) -> Any:
     """The values (base unit) of the facts ``ids`` of dimension ``name`` the clause may mean (``_meant``), sorted
-    (the chance guard counts their distinct values); ``seen``: those found before in the same check, by ``key``
-    (a report repeats its phrasing)."""
+    (the chance guard counts their distinct values): ``ids`` are in the order of their values (``_all_of``), of
+    their ``raw`` values when ``raw``; ``seen``: those found before in the same check, by ``key`` (a report
+    repeats its phrasing)."""
     import numpy as np
 
     hit = seen.get(key) if seen is not None else None
     if hit is None:
         d = index.dims[name]
-        hit = np.sort(d.values[ids[_meant(q, index, name, phrases, ids)]])
+        hit = d.values[ids[_meant(q, index, name, phrases, ids)]]
+        if raw:  # sorted by the values as their facts give them: not by the base unit's
+            hit = np.sort(hit)
         if seen is not None:
             seen[key] = hit
     return hit
