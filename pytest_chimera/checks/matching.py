@@ -335,7 +335,7 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
             for part, pool in zip(parts, pools, strict=True):
                 end = start + len(part[0])
                 pieces.append(values[start:end][best[start:end]] if pool is None or not best[start:end].any()
-                              else _all_best(q, index, *pool, seen) / factor)
+                              else _all_best(q, index, *pool, seen=seen) / factor)
                 start = end
             best_values = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
             ordered = len(pieces) == 1 and factor > 0
