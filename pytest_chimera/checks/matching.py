@@ -213,14 +213,17 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
     return keep
 
 
-def _all_best(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]], ids: Any, raw: bool, key: Any,
-              seen: dict[Any, Any] | None = None) -> Any:
+Pool = tuple[str, list[tuple[str, ...]], Any, bool, Any]  # name, phrases, ids, raw, key (see ``_all_best``)
+
+
+def _all_best(q: Query, index: FactIndex, pool: Pool, seen: dict[Any, Any] | None = None) -> Any:
     """The values (base unit) of the facts ``ids`` of dimension ``name`` the clause may mean (``_meant``), sorted
     (the chance guard counts their distinct values): ``ids`` are in the order of their values (``_all_of``), of
     their ``raw`` values when ``raw``; ``seen``: those found before in the same check, by ``key`` (a report
     repeats its phrasing)."""
     import numpy as np
 
+    name, phrases, ids, raw, key = pool
     hit = seen.get(key) if seen is not None else None
     if hit is None:
         d = index.dims[name]
@@ -298,7 +301,7 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
         return Decision("unverified", None, f"no fact has a unit compatible with {q.unit or 'no unit'}")
     factor = dimension(q.unit)[1] if q.unit and q.unit not in COUNT_UNITS else 1.0
     parts: list[Part] = []
-    pools: list[Any] = []  # per part: the values of all its best fits (a common-words path), or None
+    pools: list[Pool | None] = []  # per part: the values of all its best fits (a common-words path), or None
     top = 0.0
     for name in dims:
         part, part_top, best_all = _candidates(q, index, name, factor, min_labels)
@@ -335,7 +338,7 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
             for part, pool in zip(parts, pools, strict=True):
                 end = start + len(part[0])
                 pieces.append(values[start:end][best[start:end]] if pool is None or not best[start:end].any()
-                              else _all_best(q, index, *pool, seen=seen) / factor)
+                              else _all_best(q, index, pool, seen) / factor)
                 start = end
             best_values = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
             ordered = len(pieces) == 1 and factor > 0
