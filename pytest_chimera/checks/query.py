@@ -74,7 +74,7 @@ class Query:
         """The label phrases of dimension ``name`` the clause's words name (``matched``, once per dimension)."""
         hit = self._found.get((name, False))
         if hit is None:
-            hit = self._found[name, False] = matched(d, self.bag | self.near_bag, self.seq + ["|"] + self.near_seq)
+            hit = self._found[name, False] = matched(d, *self._words())
         found: list[tuple[str, ...]] = hit
         return found
 
@@ -82,10 +82,18 @@ class Query:
         """Every label phrase of dimension ``name`` in the clause, none subsumed by a longer one."""
         hit = self._found.get((name, "all"))
         if hit is None:
-            hit = self._found[name, "all"] = matched(d, self.bag | self.near_bag, self.seq + ["|"] + self.near_seq,
-                                                     subsume=False)
+            hit = self._found[name, "all"] = matched(d, *self._words(), subsume=False)
         found: list[tuple[str, ...]] = hit
         return found
+
+    def _words(self) -> tuple[set[str], list[str], tuple[tuple[str, ...], frozenset[str]]]:
+        """(bag, sequence, their ``matched`` key) of the clause's and the nearest words, built once per claim."""
+        hit = self._found.get(("", "words"))
+        if hit is None:
+            bag, seq = self.bag | self.near_bag, self.seq + ["|"] + self.near_seq
+            hit = self._found["", "words"] = (bag, seq, (tuple(seq), frozenset(bag)))
+        words: tuple[set[str], list[str], tuple[tuple[str, ...], frozenset[str]]] = hit
+        return words
 
     def near_phrases(self, name: str, d: Dim) -> set[tuple[str, ...]]:
         """The label phrases of dimension ``name`` the words nearest the number name."""
@@ -142,9 +150,11 @@ def remember(cache: dict[Any, Any], key: Any, value: T) -> T:
     return value
 
 
-def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list[tuple[str, ...]]:
-    """``_matched``, cached per dimension: a report repeats its phrasing, and numbers are not words."""
-    key = (tuple(seq), frozenset(bag), subsume)
+def matched(d: Dim, bag: set[str], seq: list[str], words: tuple[tuple[str, ...], frozenset[str]] | None = None,
+            subsume: bool = True) -> list[tuple[str, ...]]:
+    """``_matched``, cached per dimension: a report repeats its phrasing, and numbers are not words. ``words``:
+    ``(tuple(seq), frozenset(bag))``, when the caller has them."""
+    key = (*(words or (tuple(seq), frozenset(bag))), subsume)
     hit = d.matched.get(key)
     if hit is None:
         hit = remember(d.matched, key, _matched(d, bag, seq, subsume))
