@@ -55,3 +55,18 @@ def test_the_chance_guard_on_sorted_values_is_the_guard_on_any_order(values: lis
     q = Query(float(values[0]), "ms", tol, bound, set(), [], frozenset())
     given_order = np.array(values, dtype=float)
     assert by_chance(q, np.sort(given_order), 1, ordered=True) == by_chance(q, given_order, 1)
+
+
+def test_the_phrases_of_a_claim_follow_the_order_of_its_nearest_words() -> None:
+    """Two claims whose clauses and nearest words have the same words in another order: a label phrase is
+    found in the order it is written only (the cache of ``matched`` is keyed on the words as a sequence)."""
+    index = FactIndex(Facts.from_records([Fact(f"t.x{k}.ttft", float(k), "ms", f"x{k}", ("time to first token",))
+                                          for k in range(5)]))
+    d = index.dims["time"]  # the dimension of ms
+    seq, bag = context("mean")
+    found = []
+    for near in ("time to first token", "token first to time"):
+        near_seq, near_bag = context(near)
+        found.append(Query(1.0, "ms", 0.5, "", bag, seq, frozenset(), near_bag, near_seq).phrases("time", d))
+    assert ("time", "to", "first", "token") in found[0]
+    assert ("time", "to", "first", "token") not in found[1]
