@@ -74,7 +74,7 @@ class Query:
         """The label phrases of dimension ``name`` the clause's words name (``matched``, once per dimension)."""
         hit = self._found.get((name, False))
         if hit is None:
-            hit = self._found[name, False] = matched(d, *self._words())
+            hit = self._found[name, False] = matched(d, *self.all_words())
         found: list[tuple[str, ...]] = hit
         return found
 
@@ -82,11 +82,11 @@ class Query:
         """Every label phrase of dimension ``name`` in the clause, none subsumed by a longer one."""
         hit = self._found.get((name, "all"))
         if hit is None:
-            hit = self._found[name, "all"] = matched(d, *self._words(), subsume=False)
+            hit = self._found[name, "all"] = matched(d, *self.all_words(), subsume=False)
         found: list[tuple[str, ...]] = hit
         return found
 
-    def _words(self) -> tuple[set[str], list[str], tuple[tuple[str, ...], frozenset[str]]]:
+    def all_words(self) -> tuple[set[str], list[str], tuple[tuple[str, ...], frozenset[str]]]:
         """(bag, sequence, their ``matched`` key) of the clause's and the nearest words, built once per claim."""
         hit = self._found.get(("", "words"))
         if hit is None:
@@ -381,7 +381,7 @@ def stat_kinds(q: Query, sentence: bool = False) -> frozenset[str]:
         seq, bag = context(q.sentence)
         words, bag = seq, bag
     else:
-        words, bag = q.seq + ["|"] + q.near_seq, q.bag | q.near_bag
+        bag, words, _ = q.all_words()
     found = {STAT_KIND[(t,)] for t in bag if (t,) in STAT_KIND}
     found |= {STAT_KIND[p] for k in range(len(words) - 1) if words[k] in _STAT_FIRST
               for p in [(words[k], words[k + 1])] if p in STAT_KIND}
