@@ -4,6 +4,8 @@ unit, sign, range, date or version reading (see ``bench/MUTANTS.md``). Made-up l
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pytest_chimera.checks.numbers import find_numbers, parse_number
 
@@ -132,3 +134,21 @@ def test_every_field_of_every_number_of_a_line(text: str,
 ])
 def test_a_version_in_a_model_familys_name_is_no_count(text: str, expected: list[tuple[str, float, str, str]]) -> None:
     assert found(text) == expected
+
+
+_DATE_PIECES = ["0", "1", "2", "5", "9", "12", "19", "20", "2025", "-", "/", ":", ".", ",", " ", "_", "a", "of ",
+                "st", "nd", "th", "jan", "Feb", "MAR", "may", "sept", "oct", "dec", "ſep", "İ"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_DATE_PIECES), max_size=12).map("".join))
+def test_the_date_hint_in_two_parts_is_the_one_regex(text: str) -> None:
+    """``_dated`` (digit forms, then month forms where a month is written) says what one scan of the lowercased
+    line with every form says."""
+    import re
+
+    from pytest_chimera.checks import numbers
+
+    low = text.lower()
+    one = re.compile(f"{numbers._DATE_DIGITS}|{numbers._DATE_MONTHS}", re.I if len(low) != len(text) else 0)
+    assert numbers._dated(text, low) == (one.search(low) is not None)

@@ -263,6 +263,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
     source: list[list[str]] = []  # the report's lines, split on first use
     text_lines = parsed.source.count("\n") + (not parsed.source.endswith("\n"))  # as an editor counts them
     repeats = Repeats(max_numbers, text_lines)
+    seen: dict[Any, Any] = {}  # what matching keeps for the next claim of this check (``match``), never longer
     ends = cl.part_ends(parsed)
     for unit in cl.iter_units(parsed):
         at_end = unit.line in ends  # a part's last line is read afresh: the same words earlier were not cut off
@@ -325,7 +326,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 if decided is not None:
                     check.decide(decided, index)
                 elif kind == "claim":
-                    check.decide(match(q, index), index)
+                    check.decide(match(q, index, seen=seen), index)
                 elif run_index is not None:
                     check.decide(match(q, run_index, min_labels=1), run_index)
                 else:

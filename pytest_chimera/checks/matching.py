@@ -96,7 +96,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
                 ) -> tuple[Part | None, float, Any]:
     """The candidate facts of one dimension (sharing a label with the clause), the top score of common
     words when only such words matched, and then (when some agree) the values of all the facts that carry
-    them (as ``(name, phrases, ids)``, see ``_all_best``): every one of them is a best fit, which the chance
+    them (as ``(name, phrases, ids, raw, key)``, see ``_all_best``): every one of them is a best fit, which the chance
     guard must count."""
     import numpy as np
 
@@ -148,7 +148,9 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     kept = _meant(q, index, name, phrases, local)
     local, scores, hits = local[kept], scores[kept], hits[kept]
     if best_all is not None and local.size:  # the best fits are all the facts carrying the common words:
-        best_all = (name, phrases, ids)  # filtered on demand (``_all_best``), only if one of them agrees
+        # filtered on demand (``_all_best``), only if one of them agrees; the key: all that filter reads
+        best_all = (name, phrases, ids, not q.unit, (name, tuple(phrases), tuple(sorted(common_ph)), not q.unit,
+                                                     q.models, q.families, q.qualifier if name == q.unit else None))
     if local.size == 0:
         if key is not None:  # no candidate for these words: remembered too (a model the corpus lacks)
             remember(index.candidates, key, _NONE)
@@ -211,10 +213,26 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
     return keep
 
 
-def _all_best(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]], ids: Any) -> Any:
-    """The values (base unit) of the facts ``ids`` of dimension ``name`` the clause may mean (``_meant``)."""
-    d = index.dims[name]
-    return d.values[ids[_meant(q, index, name, phrases, ids)]]
+Pool = tuple[str, list[tuple[str, ...]], Any, bool, Any]  # name, phrases, ids, raw, key (see ``_all_best``)
+
+
+def _all_best(q: Query, index: FactIndex, pool: Pool, seen: dict[Any, Any] | None = None) -> Any:
+    """The values (base unit) of the facts ``ids`` of dimension ``name`` the clause may mean (``_meant``), sorted
+    (the chance guard counts their distinct values): ``ids`` are in the order of their values (``_all_of``), of
+    their ``raw`` values when ``raw``; ``seen``: those found before in the same check, by ``key`` (a report
+    repeats its phrasing)."""
+    import numpy as np
+
+    name, phrases, ids, raw, key = pool
+    hit = seen.get(key) if seen is not None else None
+    if hit is None:
+        d = index.dims[name]
+        hit = d.values[ids[_meant(q, index, name, phrases, ids)]]
+        if raw:  # sorted by the values as their facts give them: not by the base unit's
+            hit = np.sort(hit)
+        if seen is not None:
+            seen[key] = hit
+    return hit
 
 
 def _model_bound(index: FactIndex, d: Dim) -> np.ndarray:
@@ -231,13 +249,16 @@ def _model_bound(index: FactIndex, d: Dim) -> np.ndarray:
     return mask
 
 
-def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS) -> Decision:
+def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS, seen: dict[Any, Any] | None = None
+          ) -> Decision:
     """The verdict on one claim (see the module docstring for the rules).
 
     ``min_labels``: labels a unique best fact must match to count as named (1 for a run's own metrics,
     whose few labels are curated). A count whose own words name a subset no count of the corpus carries
-    ("20 compilation-benchmark files": ``uncounted``) is never contradicted: ``unverified`` instead."""
-    decided = _match(q, index, min_labels)
+    ("20 compilation-benchmark files": ``uncounted``) is never contradicted: ``unverified`` instead.
+    ``seen``: a dict that lives for one check of ``index`` (never longer: a later check would be flattered),
+    where the facts a clause's common words fit are kept for the next claim of the same words."""
+    decided = _match(q, index, min_labels, seen)
     if decided.verdict == "contradicted" and (q.qualifier or q.subset):
         words = uncounted(q, index)
         words = [w for w in words if not cl.PIECE_RE.search(w)] or words  # "timing", "stat", not "json-timing-stat"
@@ -265,7 +286,7 @@ def _pieces_of(word: str) -> tuple[str, ...]:
     return tuple(cl.stem(p) for p in cl.PIECE_RE.split(word) if p)
 
 
-def _match(q: Query, index: FactIndex, min_labels: int) -> Decision:
+def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | None) -> Decision:
     import numpy as np
 
     compared = ratio_check(q, index)
@@ -280,7 +301,7 @@ def _match(q: Query, index: FactIndex, min_labels: int) -> Decision:
         return Decision("unverified", None, f"no fact has a unit compatible with {q.unit or 'no unit'}")
     factor = dimension(q.unit)[1] if q.unit and q.unit not in COUNT_UNITS else 1.0
     parts: list[Part] = []
-    pools: list[Any] = []  # per part: the values of all its best fits (a common-words path), or None
+    pools: list[Pool | None] = []  # per part: the values of all its best fits (a common-words path), or None
     top = 0.0
     for name in dims:
         part, part_top, best_all = _candidates(q, index, name, factor, min_labels)
@@ -292,10 +313,12 @@ def _match(q: Query, index: FactIndex, min_labels: int) -> Decision:
         why = "many facts fit the words around it and none of them has this value" if top else \
             f"no fact with a unit compatible with {q.unit or 'a bare number'} is named by the words around it"
         return or_span(q, index, dims, factor, Decision("unverified", None, why))
-    scores = np.concatenate([p[0] for p in parts])
-    gidx = np.concatenate([p[1] for p in parts])
-    values = np.concatenate([p[2] for p in parts]) / factor
-    named = np.concatenate([p[3] for p in parts])
+    if len(parts) == 1:  # most claims: one dimension's candidates, no copies (none is written to below)
+        scores, gidx, values, named = parts[0]
+    else:
+        scores, gidx, values, named = (np.concatenate([p[k] for p in parts]) for k in range(4))
+    if factor != 1.0:
+        values = values / factor
     agree = agrees(q, values)
     top = max(top, float(scores.max()))
     best = scores >= top - 1e-9
@@ -309,15 +332,17 @@ def _match(q: Query, index: FactIndex, min_labels: int) -> Decision:
     if hit.any():
         k = int(hit.nonzero()[0][distance[hit].argmin()])
         best_values = values[best]
+        ordered = False  # whether best_values is sorted (one pool, ``_all_best``'s order; factor > 0)
         if any(p is not None for p in pools):  # a common-words path keeps only its agreeing facts: count all
             pieces, start = [], 0  # of its best fits instead
             for part, pool in zip(parts, pools, strict=True):
                 end = start + len(part[0])
                 pieces.append(values[start:end][best[start:end]] if pool is None or not best[start:end].any()
-                              else _all_best(q, index, *pool) / factor)
+                              else _all_best(q, index, pool, seen) / factor)
                 start = end
-            best_values = np.concatenate(pieces)
-        doubt = by_chance(q, best_values, int(hit.sum()))
+            best_values = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+            ordered = len(pieces) == 1 and factor > 0
+        doubt = by_chance(q, best_values, int(hit.sum()), ordered)
         if doubt:
             return Decision("unverified", int(gidx[k]), f"{best_values.size} facts fit the words equally; {doubt}",
                             "chance guard")

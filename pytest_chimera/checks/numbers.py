@@ -203,11 +203,25 @@ def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
 
 _ANY_DIGIT = re.compile(r"\d")
 # what a date or time needs somewhere in the line (a digit run of its own shape: "gemma3:270m" is none)
-_DATE_HINT = re.compile(r"(?<![\w.])(?:\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}:\d{2}(?!\w))"
-                        r"|\b(?:19[5-9]\d|20[0-3]\d)\b(?![.,]\d)|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
-                        r"[a-z]*\.?\s+\d|\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
-                        re.I)
-_DATE_HINT_LOW = re.compile(_DATE_HINT.pattern)  # the same on lowercased text (faster without re.I)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_DATE_DIGITS = (r"(?<![\w.])(?:\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}:\d{2}(?!\w))"
+                r"|\b(?:19[5-9]\d|20[0-3]\d)\b(?![.,]\d)")
+_DATE_MONTHS = (rf"(?:{'|'.join(_MONTHS)})[a-z]*\.?\s+\d|\d(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{'|'.join(_MONTHS)})")
+_DATE_HINT = re.compile(f"{_DATE_DIGITS}|{_DATE_MONTHS}", re.I)
+# the same in two parts on lowercased text (faster without re.I): the digit forms, each starting with a digit (the
+# lookahead lets the scan skip other characters at once), then the forms with a month, where one is written
+_DATE_DIGITS_LOW = re.compile(rf"(?=\d)(?:{_DATE_DIGITS})")
+_DATE_MONTHS_LOW = re.compile(_DATE_MONTHS)
+
+
+def _dated(text: str, low: str) -> bool:
+    """Whether a line (``low``: lowercased) has a date or time somewhere (``_DATE_HINT``)."""
+    if len(low) != len(text):
+        return _DATE_HINT.search(low) is not None
+    return _DATE_DIGITS_LOW.search(low) is not None or \
+        (any(m in low for m in _MONTHS) and _DATE_MONTHS_LOW.search(low) is not None)
+
+
 _ORDINAL_SUFFIX = re.compile(r"\d(?:st|nd|rd|th)\b", re.I)
 _ORDINAL_WORDS = ("step", "section", "phase", "stage", "part", "round", "rank", "no.", "number", "#")
 
@@ -217,7 +231,7 @@ def find_numbers(text: str) -> list[Number]:
     if _ANY_DIGIT.search(text) is None:
         return []
     low = text.lower()
-    dated = (_DATE_HINT_LOW if len(low) == len(text) else _DATE_HINT).search(low) is not None
+    dated = _dated(text, low)
     ordinal_hint = any(w in low for w in _ORDINAL_WORDS) or _ORDINAL_SUFFIX.search(text) is not None
     ordinals = _spans(_ORDINAL_WORD_RE, text) if ordinal_hint else []
     lm = _LIST_NUMBER_RE.match(text)

@@ -74,7 +74,7 @@ class Query:
         """The label phrases of dimension ``name`` the clause's words name (``matched``, once per dimension)."""
         hit = self._found.get((name, False))
         if hit is None:
-            hit = self._found[name, False] = matched(d, self.bag | self.near_bag, self.seq + ["|"] + self.near_seq)
+            hit = self._found[name, False] = matched(d, *self.all_words())
         found: list[tuple[str, ...]] = hit
         return found
 
@@ -82,10 +82,18 @@ class Query:
         """Every label phrase of dimension ``name`` in the clause, none subsumed by a longer one."""
         hit = self._found.get((name, "all"))
         if hit is None:
-            hit = self._found[name, "all"] = matched(d, self.bag | self.near_bag, self.seq + ["|"] + self.near_seq,
-                                                     subsume=False)
+            hit = self._found[name, "all"] = matched(d, *self.all_words(), subsume=False)
         found: list[tuple[str, ...]] = hit
         return found
+
+    def all_words(self) -> tuple[set[str], list[str], tuple[tuple[str, ...], frozenset[str]]]:
+        """(bag, sequence, their ``matched`` key) of the clause's and the nearest words, built once per claim."""
+        hit = self._found.get(("", "words"))
+        if hit is None:
+            bag, seq = self.bag | self.near_bag, self.seq + ["|"] + self.near_seq
+            hit = self._found["", "words"] = (bag, seq, (tuple(seq), frozenset(bag)))
+        words: tuple[set[str], list[str], tuple[tuple[str, ...], frozenset[str]]] = hit
+        return words
 
     def near_phrases(self, name: str, d: Dim) -> set[tuple[str, ...]]:
         """The label phrases of dimension ``name`` the words nearest the number name."""
@@ -142,9 +150,11 @@ def remember(cache: dict[Any, Any], key: Any, value: T) -> T:
     return value
 
 
-def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True) -> list[tuple[str, ...]]:
-    """``_matched``, cached per dimension: a report repeats its phrasing, and numbers are not words."""
-    key = (tuple(seq), frozenset(bag), subsume)
+def matched(d: Dim, bag: set[str], seq: list[str], words: tuple[tuple[str, ...], frozenset[str]] | None = None,
+            subsume: bool = True) -> list[tuple[str, ...]]:
+    """``_matched``, cached per dimension: a report repeats its phrasing, and numbers are not words. ``words``:
+    ``(tuple(seq), frozenset(bag))``, when the caller has them."""
+    key = (*(words or (tuple(seq), frozenset(bag))), subsume)
     hit = d.matched.get(key)
     if hit is None:
         hit = remember(d.matched, key, _matched(d, bag, seq, subsume))
@@ -239,12 +249,13 @@ def agrees(q: Query, values: np.ndarray, widen: bool = True) -> np.ndarray:
     return np.asarray((values >= lo) & (values <= hi))
 
 
-def by_chance(q: Query, best_values: np.ndarray, agreeing: int) -> str:
+def by_chance(q: Query, best_values: np.ndarray, agreeing: int, ordered: bool = False) -> str:
     """Why an agreement among several equally fitting facts proves nothing, or "".
 
     A bound ("over 60ms") must hold for every best fit. A value must be rarer than chance: with N distinct
     values among the best fits, spread over a range R, a number written to +/-t hits one by chance when
-    N * 2t / R >= 1 (facts that repeat one value are one target: five 8B models are one 8e9).
+    N * 2t / R >= 1 (facts that repeat one value are one target: five 8B models are one 8e9). ``ordered``:
+    ``best_values`` is sorted already.
     """
     n = best_values.size
     if n <= 1:
@@ -256,8 +267,8 @@ def by_chance(q: Query, best_values: np.ndarray, agreeing: int) -> str:
     tol = approx_tol(q)
     spread = float(best_values.max() - best_values.min())
     if spread > 0 and n * 2 * tol / spread >= 1:  # distinct values only where their count could matter
-        ordered = np.sort(best_values)
-        n = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))
+        values = best_values if ordered else np.sort(best_values)
+        n = 1 + int(np.count_nonzero(values[1:] != values[:-1]))
     if spread > 0 and n * 2 * tol / spread >= 1:
         return f"one agrees, but at this precision one of {n} values spread over {fmt(spread)} would by chance"
     return ""
@@ -370,7 +381,7 @@ def stat_kinds(q: Query, sentence: bool = False) -> frozenset[str]:
         seq, bag = context(q.sentence)
         words, bag = seq, bag
     else:
-        words, bag = q.seq + ["|"] + q.near_seq, q.bag | q.near_bag
+        bag, words, _ = q.all_words()
     found = {STAT_KIND[(t,)] for t in bag if (t,) in STAT_KIND}
     found |= {STAT_KIND[p] for k in range(len(words) - 1) if words[k] in _STAT_FIRST
               for p in [(words[k], words[k + 1])] if p in STAT_KIND}
