@@ -22,8 +22,8 @@ _TOKEN_RE = re.compile(r"[a-z0-9%]+(?:[._:/\-][a-z0-9%]+)*")
 PIECE_RE = re.compile(r"[._:/\-]")
 NUMERIC_RE = re.compile(r"^[\d.,]+%?$")
 _NUMERIC_START = frozenset("0123456789.,")
-STOP = _STOP = frozenset({"the", "of", "and", "per", "in", "to", "for", "a", "an", "is", "at", "on", "by", "with", "or",
-                   "are", "was", "be", "as", "it", "its", "this", "that", "from", "all"})
+STOP = frozenset({"the", "of", "and", "per", "in", "to", "for", "a", "an", "is", "at", "on", "by", "with", "or",
+                  "are", "was", "be", "as", "it", "its", "this", "that", "from", "all"})
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
 _DIGITS = re.compile(r"\d")
 _MARKUP = re.compile(r"\*\*|__|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w)|~~|\[|\]\([^)]*\)|<[^>\n]{1,40}>")
@@ -73,7 +73,7 @@ def tokens(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def phrase(label: str) -> tuple[str, ...]:
     toks = tuple(tokens(label))
-    if len(toks) == 1 and (toks[0] in _STOP or len(toks[0]) < 2):
+    if len(toks) == 1 and (toks[0] in STOP or len(toks[0]) < 2):
         return ()
     return toks
 

@@ -378,8 +378,7 @@ def stat_kinds(q: Query, sentence: bool = False) -> frozenset[str]:
     """The statistics a claim names ("average" -> mean, "p95"/"95th percentile" -> p95; counts aside); with
     ``sentence``, those its whole sentence names."""
     if sentence:
-        seq, bag = context(q.sentence)
-        words, bag = seq, bag
+        words, bag = context(q.sentence)
     else:
         bag, words, _ = q.all_words()
     found = {STAT_KIND[(t,)] for t in bag if (t,) in STAT_KIND}

@@ -41,10 +41,11 @@ _QUOTES = "\"'\u2018\u201c\u2039("  # may open a mention
 _SKIPPED = frozenset({"the", "a", "an", "both", "either"})  # between a contrast word and the model it marks
 _CONTRAST_WORD = re.compile(r"\b(?:unlike|than|versus|vs|compared|relative|contrast|opposed|against)\b", re.I)
 _COORDINATED = re.compile(r"\s*(?:,|&|/|\band\b|\bor\b)\s*(?:(?:and|or)\s+)?(?:the\s+)?", re.I)
+# a hedge between a model and its own number ("gemma3:1b's about 40 tok/s"), in _ATTACHED and _POSSESSIVE
+_HEDGE = r"(?:~|\u2248|approximately|about|around|roughly|nearly|only|just)?\s*"
 # between a mention and the number it is attached to ("gemma3:1b's 40 tok/s", "gemma3:1b (40 tok/s", "B: 40"); not
 # "at"/"with": "A was faster than B with 40 tok/s" says it of A
-_ATTACHED = re.compile(r"\s*(?:model|variant)?\s*(?:['\u2019]s)?\s*[:=(\[]?\s*"
-                       r"(?:~|\u2248|approximately|about|around|roughly|nearly|only|just)?\s*", re.I)
+_ATTACHED = re.compile(r"\s*(?:model|variant)?\s*(?:['\u2019]s)?\s*[:=(\[]?\s*" + _HEDGE, re.I)
 # between a number and the mention after it that it belongs to ("40 tok/s for gemma3:270m")
 _AFTER = re.compile(r"[^\d;()]{0,40}?\b(?:for|of|by|on|from|with|using)\s+(?:the\s+|a\s+|an\s+)?", re.I)
 # a mention in brackets right after the number, the bracket closed right after it ("40 tok/s (gemma3:270m)")
@@ -53,7 +54,7 @@ _BRACKET_CLOSE = re.compile(r"\s*[)\]]")
 # a margin: "A outperformed B by 15 tok/s" is about neither model alone
 _MARGIN = re.compile(r"\bby\s+(?:~|\u2248|about|around|roughly|nearly|almost|over|only|just)?\s*$", re.I)
 # a possessive that hands the mention its own number ("B's 300 ms"): a later number is not B's
-_POSSESSIVE = re.compile(r"['\u2019]s\s+(?:~|\u2248|approximately|about|around|roughly|nearly|only|just)?\s*", re.I)
+_POSSESSIVE = re.compile(r"['\u2019]s\s+" + _HEDGE, re.I)
 _JOINED = re.compile(r"\s*(?:&|/|\band\b|\bor\b)\s*(?:the\s+)?", re.I)  # no comma: "Unlike A, B reached ..."
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 
