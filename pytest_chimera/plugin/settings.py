@@ -149,8 +149,10 @@ def path_taken_for_rootdir(config: pytest.Config) -> str | None:
         return None
     args = list(params.args)
     for flag, value in zip(args, args[1:], strict=False):
+        if flag not in _PATH_FLAGS:
+            continue
         path = (params.dir / value).resolve()
-        if flag not in _PATH_FLAGS or not path.exists():
+        if not path.exists():
             continue
         folder = path if path.is_dir() else path.parent
         if root == folder or folder in root.parents or (config.inipath is None and root in folder.parents):
