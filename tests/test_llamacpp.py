@@ -247,8 +247,51 @@ def test_missing_model_path_names_the_path(tmp_path: Path) -> None:
 def test_a_file_that_is_not_gguf_is_a_clear_error(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.gguf"
     bogus.write_bytes(b"not a model")
-    with pytest.raises(BackendError, match=f"llama.cpp could not load {bogus}.*GGUF"):
+    with pytest.raises(BackendError, match=f"llama.cpp could not load {bogus}.*invalid magic characters.*GGUF"):
         LlamaCppBackend(model_path=bogus)
+
+
+def test_a_load_prints_nothing_of_llama_cpps_log(capfd: pytest.CaptureFixture[str]) -> None:
+    """gemma3's load makes llama.cpp log "using full-size SWA cache" as an error, which llama-cpp-python prints
+    even with verbose=False; the backend keeps it off the terminal."""
+    LlamaCppBackend(options={"num_ctx": 256}).close()
+    out, err = capfd.readouterr()
+    assert "llama" not in out + err
+
+
+def test_the_captured_log_sets_llama_cpp_pythons_callback_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    import llama_cpp
+    from llama_cpp._logger import llama_log_callback
+
+    from pytest_chimera.backends.llamalog import captured_log
+
+    set_to: list[Any] = []
+    monkeypatch.setattr(llama_cpp, "llama_log_set", lambda callback, _user: set_to.append(callback))
+    with captured_log(), captured_log():
+        assert set_to[-1] is not llama_log_callback
+    assert set_to[-1] is llama_log_callback
+
+
+def test_the_captured_log_keeps_the_error_lines_whole() -> None:
+    """ggml's levels: 3 is a warning, 4 an error, 5 continues the line before; llama.cpp writes a line in
+    pieces."""
+    from pytest_chimera.backends.llamalog import _receive, captured_log
+
+    with captured_log() as said:
+        for level, piece in ((3, b"llama_kv_cache_iswa: using full-size SWA cache\n"), (4, b"gguf: bad "),
+                             (5, b"GGUF version: 0\n"), (2, b"an info line with an error word\n"), (1, b"debug\n")):
+            _receive(level, piece, None)
+    assert said == ["gguf: bad GGUF version: 0"]
+
+
+def test_the_cause_of_a_failed_load_is_the_line_that_names_a_failure() -> None:
+    from pytest_chimera.backends.llamalog import cause
+
+    notice = "llama_kv_cache_iswa: using full-size SWA cache (ref: ...)"
+    assert cause([notice, "gguf_init_from_reader: bad GGUF version: 0", "llama_model_load: error"]) == (
+        "gguf_init_from_reader: bad GGUF version: 0")
+    assert cause([notice, "something else"]) == "something else"
+    assert cause([]) is None
 
 
 def test_unknown_model_name_points_to_model_path() -> None:

@@ -33,6 +33,7 @@ from typing import Any
 from pytest_chimera.backends import gguf
 from pytest_chimera.backends.base import BackendError, CallMetrics, Generation, Message, TokenCallback, check_input
 from pytest_chimera.backends.host import cpu_model
+from pytest_chimera.backends.llamalog import captured_log, cause
 from pytest_chimera.backends.prompting import StopScanner, render_gemma3
 
 NAME = "llama-cpp"
@@ -232,11 +233,12 @@ class LlamaCppBackend:
         self.extra_bufts = _extra_buffer_types_enabled()
         start = time.perf_counter()
         try:
-            with _model_params(self.extra_bufts):
+            with _model_params(self.extra_bufts), captured_log() as said:
                 self._llm = llama_cpp.Llama(model_path=str(self.file.path), verbose=False, **kwargs)
         except (ValueError, RuntimeError, OSError) as exc:
+            told = f" (llama.cpp: {why})" if (why := cause(said)) else ""
             raise BackendError(
-                f"llama.cpp could not load {self.file.path}: {exc}; check that it is a GGUF model file "
+                f"llama.cpp could not load {self.file.path}: {exc}{told}; check that it is a GGUF model file "
                 "llama.cpp supports and that num_ctx/num_batch fit in memory"
             ) from None
         self.load_ms = (time.perf_counter() - start) * 1000
