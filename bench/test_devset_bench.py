@@ -1,6 +1,7 @@
 """The checker on the annotated development set: the four rates the README quotes, dev and held out.
 
-Run: ``cd bench && pytest test_devset_bench.py -s`` (prints the figures and the time to check all 24 reports),
+The third row is the unseen set (``tests/data/unseen``: reports by the same agents that the checker's
+method never saw, annotated blind). Run: ``cd bench && pytest test_devset_bench.py -s`` (prints the figures and the time to check all 24 reports),
 or ``python bench/test_devset_bench.py`` from the repository root (the figures only). Needs ``../shared``
 (the real reports and the chimeraforge corpus) beside the repository.
 """
@@ -19,14 +20,17 @@ from pytest_chimera.evidence.facts import Facts, compute_facts
 
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "tests" / "data" / "devset"
+UNSEEN = ROOT / "tests" / "data" / "unseen"
 SHARED = ROOT.parent / "shared"
 
 
 def figures(facts: Facts) -> dict[str, Scores]:
     dev, held = split(DEVSET.glob("*.json"))
     reports = SHARED / "real_reports"
+    unseen = sorted((UNSEEN / "annotations").glob("*.json"))
     return {"dev (18 reports)": total(score_set(dev, reports, facts)),
-            "held out (6 reports)": total(score_set(held, reports, facts))}
+            "held out (6 reports)": total(score_set(held, reports, facts)),
+            f"unseen ({len(unseen)} reports)": total(score_set(unseen, UNSEEN / "reports", facts))}
 
 
 def table(results: dict[str, Scores]) -> str:
