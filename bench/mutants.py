@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "pytest_chimera"
 TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test_devset.py", "tests/test_check_cli.py",
          "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py",
-         "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py"]
+         "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py",
+         "tests/test_matching_seen.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -70,7 +71,7 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("models named together do not share a number", "checks/subjects.py",
      "self._run_start[i] = self._run_start[i - 1]", "pass"),
     ("a model behind a preposition does not own the number before it", "checks/subjects.py",
-     "and _AFTER.fullmatch(text, end, found[j].start) \\\n", "and False \\\n"),
+     "and (_AFTER.fullmatch(text, end, found[j].start)\n", "and (False\n"),
     ("the clause's subject model ignored", "checks/consistency.py",
      "if reading.about is not None:  #", "if False:  #"),
     ("the sentence's contrast models are subjects too", "checks/subjects.py",
@@ -142,7 +143,9 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("chance of a precise value: neighbours of either sign", "checks/query.py",
      " & (np.sign(values) == np.sign(q.value))]", "]"),
     ("chance guard counts facts, not values", "checks/query.py",
-     "n = 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1]))", "n = int(ordered.size)"),
+     "n = 1 + int(np.count_nonzero(values[1:] != values[:-1]))", "n = int(values.size)"),
+    ("two dimensions' pools taken as sorted together", "checks/matching.py",
+     "ordered = len(pieces) == 1 and factor > 0", "ordered = factor > 0"),
     ("common-words best fits hidden from the guard", "checks/matching.py",
      "if any(p is not None for p in pools):", "if False:"),
     # JSON snippets
@@ -176,8 +179,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "if claimed <= 0 or lo / (1 + SPAN_MARGIN) <= claimed <= hi * (1 + SPAN_MARGIN):",
      "if claimed <= 0 or lo <= claimed <= hi:"),
     ("truncation not allowed", "checks/query.py", "hi = v + (2 * tol if v >= 0 else tol)", "hi = v + tol"),
-    ("subsumption off", "checks/query.py", "def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = True)",
-     "def matched(d: Dim, bag: set[str], seq: list[str], subsume: bool = False)"),
+    ("subsumption off", "checks/query.py", "            subsume: bool = True) -> list[tuple[str, ...]]:",
+     "            subsume: bool = False) -> list[tuple[str, ...]]:"),
     # reading
     ("no fallback for lines the parser skips", "checks/claims.py", "missed = [k for k in range(1, len(lines) + 1)",
      "missed = [k for k in range(0)"),

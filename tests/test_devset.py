@@ -16,9 +16,10 @@ import pytest
 from pytest_chimera.checks.consistency import NumberCheck
 from pytest_chimera.checks.scoring import Annotated, Scored, Scores, load_annotations, locate, score_set, split, total
 from pytest_chimera.evidence.corpus import load_corpus
-from pytest_chimera.evidence.facts import compute_facts
+from pytest_chimera.evidence.facts import Facts, compute_facts
 
 DEVSET = Path(__file__).resolve().parent / "data" / "devset"
+UNSEEN = Path(__file__).resolve().parent / "data" / "unseen"
 REPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "real_reports"
 
 
@@ -76,20 +77,43 @@ def test_annotation_files_are_valid_and_name_numbers_on_their_lines(tmp_path: Pa
         load_annotations(bad)
 
 
+def test_the_unseen_annotations_are_valid_and_their_reports_are_in_the_repository() -> None:
+    paths = sorted((UNSEEN / "annotations").glob("*.json"))
+    assert len(paths) == 12
+    decided = 0
+    for path in paths:
+        report, numbers = load_annotations(path)
+        assert path.stem + ".md" == report and (UNSEEN / "reports" / report).is_file()
+        decided += sum(n.label != "undecidable" for n in numbers)
+    assert decided >= 200
+
+
 # ---- the checker's figures on the real reports --------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def scored(chimeraforge_corpus: Path) -> tuple[Scores, Scores]:
+def facts(chimeraforge_corpus: Path) -> Facts:
+    return compute_facts(load_corpus(chimeraforge_corpus))
+
+
+@pytest.fixture(scope="module")
+def scored(facts: Facts) -> tuple[Scores, Scores]:
     if not REPORTS.is_dir():
         pytest.skip(f"real reports not found at {REPORTS} (they live in ../shared beside the repo)")
-    facts = compute_facts(load_corpus(chimeraforge_corpus))
     dev, held = split(DEVSET.glob("*.json"))
     return total(score_set(dev, REPORTS, facts)), total(score_set(held, REPORTS, facts))
 
 
-def test_every_annotated_number_is_found_on_its_line(scored: tuple[Scores, Scores]) -> None:
-    for scores in scored:
+@pytest.fixture(scope="module")
+def unseen(facts: Facts) -> tuple[Scores, Scores]:
+    """The unseen set's halves: A (read for classes of failure after the first look), B (seen as totals only)."""
+    read, blind = split((UNSEEN / "annotations").glob("*.json"), every=2)
+    return total(score_set(read, UNSEEN / "reports", facts)), total(score_set(blind, UNSEEN / "reports", facts))
+
+
+def test_every_annotated_number_is_found_on_its_line(scored: tuple[Scores, Scores], unseen: tuple[Scores, Scores]
+                                                    ) -> None:
+    for scores in (*scored, *unseen):
         missing = [s for s in scores.items if s.check is None and s.number.label != "undecidable"]
         assert not missing, missing[:3]
 

@@ -70,3 +70,16 @@ def test_the_phrases_of_a_claim_follow_the_order_of_its_nearest_words() -> None:
         found.append(Query(1.0, "ms", 0.5, "", bag, seq, frozenset(), near_bag, near_seq).phrases("time", d))
     assert ("time", "to", "first", "token") in found[0]
     assert ("time", "to", "first", "token") not in found[1]
+
+
+def test_the_pools_of_two_dimensions_are_sorted_together_for_the_chance_guard() -> None:
+    """A bare number's facts come from several dimensions (plain numbers and counts); each dimension's pool of
+    best fits is sorted, their concatenation is not, and the chance guard counts distinct values by comparing
+    neighbours: 10 distinct values (50, 52, ..., 68) over both pools, not 20."""
+    records = [Fact(f"t.{unit or 'plain'}{k}.score", 50.0 + 2 * (k % 10), unit, f"s{k}", ("score",))
+               for unit in ("", "rows") for k in range(N_PER_MODEL)]
+    index = FactIndex(Facts.from_records(records))
+    assert {"", "rows"} <= set(index.dims)
+    seq, bag = context("score")
+    decision = match(Query(50.0, "", 0.5, "", bag, seq, frozenset()), index)  # 10 values x 1 / 18 < 1: no chance
+    assert decision.verdict == "supported", decision
