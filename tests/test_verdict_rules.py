@@ -686,3 +686,116 @@ def test_the_words_between_a_count_and_its_noun_say_which_count_it_is() -> None:
     assert verdict("The dataset has 35 CSV files.", facts)[0] != "supported"
     assert verdict("The corpus holds 101 data files.", facts)[::2] == ("supported", "files.total")
     assert verdict("The corpus holds 101 files.", facts)[::2] == ("supported", "files.total")
+
+
+# ---- classes of failure of the unseen set's first look (tests/data/unseen, half A) -------------------------
+
+
+def small_corpus(root: Path) -> Facts:
+    """2 CSV, 3 JSON and 1 Markdown file: 5 under reports/, 1 under csv_data/; models of 270M, 1B, 8B parameters."""
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    (root / "reports").mkdir()
+    (root / "csv_data").mkdir()
+    (root / "csv_data" / "a.csv").write_text("model,tokens_s\ngemma3:270m,280\ngemma3:1b,180\nllama3.1:8b,80\n")
+    (root / "reports" / "b.csv").write_text("x,y\n1,2\n")
+    for k in range(3):
+        (root / "reports" / f"r{k}.json").write_text(json.dumps({"n": k}))
+    (root / "reports" / "notes.md").write_text("# notes\n")
+    return compute_facts(load_corpus(root))
+
+
+def test_a_list_of_single_words_is_one_phrase(tmp_path: Path) -> None:
+    """"CSV, JSON, and Markdown" names every file type: the total, not the CSV count its first word names (its
+    commas split no clause, and no nearest words stop inside it)."""
+    facts = small_corpus(tmp_path)
+    assert verdict("6 files in CSV, JSON, and Markdown formats.", facts)[:2] == ("supported", "exact fact")
+    assert verdict("There are over 5 files spanning CSV, JSON and Markdown.", facts)[0] == "supported"
+    assert verdict("CSV, JSON and Markdown files: 6", facts)[2] == "files.total"
+    assert verdict("JSON and Markdown files: 4", facts)[2] == "files.by_type.json+md"  # the pair as before
+
+
+def test_a_list_ends_no_quantity_it_does_not_hold() -> None:
+    from pytest_chimera.checks.claims import clause_splits
+
+    sentence = "Throughput was 40 tok/s, latency 20 ms, and TTFT 0.5 s"
+    assert len(clause_splits(sentence)) == 2  # quantities, not a list of words: both commas split
+    assert len(clause_splits("Throughput reached 40 tok/s, memory, and TTFT stayed flat")) == 2  # "s" is a unit
+    assert clause_splits("CSV, JSON, and Markdown files: 6") == []
+    assert len(clause_splits("It covers CSV, JSON, and Markdown; 6 files")) == 1  # the ";" still splits
+
+
+def test_the_document_itself_is_no_directory(tmp_path: Path) -> None:
+    """A top-level directory of a prose name ("reports") is named by "reports directory" or "reports folder",
+    never by the word alone: "this report" is the document."""
+    facts = small_corpus(tmp_path)
+    assert verdict("This report analyzes the 6 files of the dataset.", facts)[2] == "files.total"
+    assert verdict("This report analyzes 6 files.", facts)[0] != "contradicted"  # was: "the fact it names is 5"
+    assert verdict("The reports directory holds 5 files.", facts)[2] == "files.by_dir.reports"
+    assert not {"reports", "reports/"} & set(next(f for f in facts if f.key == "files.by_dir.reports").labels)
+
+
+def test_a_model_size_said_to_be_a_size_is_a_claim(tmp_path: Path) -> None:
+    facts = small_corpus(tmp_path)
+    checked = {n.raw: n for n in check_consistency("The dataset includes a range of sizes - 270M, 1B, 7B, and 13B.",
+                                                   facts).numbers}
+    assert checked["7B"].verdict == "unverified" and "nearest 8,000,000,000 parameters" in checked["7B"].explanation
+    assert (checked["270M"].kind, checked["270M"].verdict, checked["270M"].unit) == ("claim", "supported",
+                                                                                     "parameters")
+    assert checked["1B"].verdict == "supported"  # a nominal size is exact: no chance guard over +/-0.5B
+    assert checked["13B"].verdict == "contradicted" and checked["13B"].rule == "span"
+    ranged = {n.raw: (n.verdict, n.rule) for n in check_consistency("From 270M to 13B parameters", facts).numbers}
+    assert ranged == {"270M": ("supported", "derived"), "13B": ("contradicted", "span")}  # not "names 270M"
+    gemma = {n.raw: n.verdict for n in check_consistency("The gemma3 model sizes (1B, 270M) differ.", facts).numbers}
+    assert gemma == {"1B": "supported", "270M": "supported"}  # exact: within +/-0.5B both would be chance
+    for line in ("Sizes: gemma3 270M reached 280 tok/s.", "Model sizes: Gemma 3 1B reached 180 tok/s.",
+                 "The 1B model is slower.", "gemma3:1b and the 270M model, 7B too"):  # names, not sizes
+        sizes = [n.kind for n in check_consistency(line, facts).numbers if n.raw[-1] in "MB"]
+        assert sizes and set(sizes) == {"other"}, line
+
+
+def test_a_unit_a_table_row_states_in_brackets_is_its_cells_unit() -> None:
+    """"GPU Utilization (%)" in a row's first cell makes its bare cells percentages: not the plain 60 of a
+    num_gpu option."""
+    facts = Facts.from_records([fact("opt", 60, "", "num_gpu", "gpu"),
+                                *(fact(f"u{k}", 30.0 + k, "%", "gpu", "utilization") for k in range(4))])
+    table = "| Metric | Mean | Range |\n|---|---|---|\n| GPU Utilization (%) | 31.0 | 60.0 |\n"
+    checked = {n.raw: n for n in check_consistency(table, facts).numbers}
+    assert checked["60.0"].unit == "%" and checked["60.0"].verdict != "supported"
+    assert checked["31.0"].verdict == "supported"
+
+
+def test_a_model_written_as_a_file_name_writes_it_is_that_model(tmp_path: Path) -> None:
+    """"gemma3_270m" and "gemma3-270m" are gemma3:270m (as file names write it), not the family alone."""
+    from pytest_chimera.checks.claims import models_named
+
+    assert models_named("gemma3_270m") == models_named("gemma3-270m") == models_named("gemma3:270m")
+    facts = small_corpus(tmp_path)
+    line = "Models range from 270 million parameters (gemma3_270m) to 1 billion parameters (gemma3_1b)."
+    assert {n.raw: n.verdict for n in check_consistency(line, facts).numbers} == {
+        "270 million parameters": "supported", "1 billion parameters": "supported"}
+
+
+def test_a_file_name_short_form_is_named_by_its_full_word(tmp_path: Path) -> None:
+    """Files named "param_tuning" are the "parameter tuning files" of prose; and "parameter", singular before
+    another word, modifies the noun after it: "10 parameter tuning files" counts files, not parameters."""
+    small_corpus(tmp_path)
+    for k in range(2):
+        (tmp_path / "reports" / f"gemma3_param_tuning_{k}.csv").write_text("x,y\n1,2\n")
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    facts = compute_facts(load_corpus(tmp_path))
+    assert verdict("There are 2 parameter tuning files.", facts)[:3] == ("supported", "derived",
+                                                                         "files.by_name.param_tuning")
+    assert verdict("Parameter tuning: 5 files are dedicated to parameter tuning.", facts)[0] == "contradicted"
+    [n] = [n for n in check_consistency("There are 2 parameter tuning files.", facts).numbers]
+    assert n.unit == "files"
+
+
+def test_what_most_counted_things_are_does_not_name_the_count(tmp_path: Path) -> None:
+    facts = small_corpus(tmp_path)
+    assert verdict("The data, comprising 6 files (primarily JSON and Markdown), shows a focus.", facts)[2] == \
+        "files.total"
+    assert verdict("The corpus is mostly JSON (3 files).", facts)[2] == "files.by_type.json"  # said before it

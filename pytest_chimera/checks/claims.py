@@ -32,6 +32,20 @@ BULLET = re.compile(r"^\s*(?:#{1,6}\s+|>\s*)*(?:[-*+]\s+)?")
 _LEAD_LABEL = re.compile(r"^\s*([^:\n]{2,60}?):\s")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'*])")
 _CLAUSE_SPLIT = re.compile(r"[;,]\s+|\s+(?:while|whereas|but|however)\s+", re.I)
+# a list of single words ("CSV, JSON, and Markdown"): one noun phrase, whose commas split no clause; its first
+# word is no unit after a number ("40 tok/s, latency, and TTFT": there the comma ends a quantity)
+_WORD = r"[A-Za-z][A-Za-z\-]*"
+WORD_LIST = re.compile(rf"(?<![\d/.])(?<!\d )\b{_WORD}(?:,\s+{_WORD})+,?\s+(?:and|or)\s+{_WORD}\b")
+
+
+def clause_splits(sentence: str) -> list[tuple[int, int]]:
+    """(start, end) of each clause boundary of ``sentence``: a ``;`` or ``,``, or a contrast word, but no comma
+    inside a list of single words."""
+    found = [(m.start(), m.end()) for m in _CLAUSE_SPLIT.finditer(sentence)]
+    if not found or "," not in sentence:
+        return found
+    lists = [(m.start(), m.end()) for m in WORD_LIST.finditer(sentence)]
+    return [(a, b) for a, b in found if not any(lo < a < hi for lo, hi in lists)]
 _MORE_RE = re.compile(r"(?:and|plus)\s+$", re.I)
 # the words right before a number that widen or bound it ("approximately 30%", "over 100 files", "under 5 ms")
 _BOUND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -43,6 +57,7 @@ _BOUND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _BOUND_OF = {w: kind for kind, words in _BOUND_WORDS for w in words}
 _SIZE_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[bm](?![\w])", re.I)
+_JOINED_SIZE = re.compile(r"[-_](?=\d+(?:\.\d+)?[bm]$)")
 _UNIT_WORD_RE = re.compile(r"[A-Za-z][A-Za-z/%]*(?:\s+per\s+second)?", re.I)
 _NEXT_WORD = re.compile(r"\s+([A-Za-z]+)\b")
 _HEAD_BEFORE_BRACKET = re.compile(r"([A-Za-z][A-Za-z/%]*)\s*[(\[]\s*(?:~|≈|approx\.?|approximately|about|around|"
@@ -120,6 +135,7 @@ def models_named(text: str) -> frozenset[str]:
         return frozenset()
     out: set[str] = set()
     for m in lb.models_in_text(text):
+        m = _JOINED_SIZE.sub(":", m)  # "gemma3_270m", "gemma3-270m": the model gemma3:270m, as file names write it
         family = lb.family_of(m)
         out.update(_norm_model(f) for f in lb.model_forms(m) if f != family)
     out.update(s.lower() for s in _SIZE_RE.findall(text))
@@ -300,12 +316,21 @@ def sentences(text: str) -> list[tuple[int, str]]:
 def clause(sentence: str, offset: int) -> tuple[str, int]:
     """The clause of ``sentence`` around ``offset`` and where it starts."""
     start = 0
-    for m in _CLAUSE_SPLIT.finditer(sentence):
-        if m.end() <= offset:
-            start = m.end()
-        elif m.start() >= offset:
-            return sentence[start:m.start()], start
+    for m_start, m_end in clause_splits(sentence):
+        if m_end <= offset:
+            start = m_end
+        elif m_start >= offset:
+            return sentence[start:m_start], start
     return sentence[start:], start
+
+
+# a model size ("270M", "7B") is part of a model's name ("gemma3 270M", "Gemma 3 1B", "gemma3:1b", "Qwen 2.5-7B",
+# "the 1B model"), unless it stands after no model word and is said to be a size: "13B parameters", "from
+# 270M to 13B parameters", "a range of sizes - 270M, 7B, and 13B"
+_MODEL_BEFORE = re.compile(r"(?:[A-Za-z][\w.]*\d[\w.]*|[A-Za-z]+\s+\d+(?:\.\d+)?)[\s:_\-]*$")
+_SIZE_AFTER = re.compile(r"(?:\s*(?:to|-|–|and|or|,)\s*\d+(?:\.\d+)?\s*[MBmb]\b)*\s*(?:parameters?|params?)\b",
+                         re.I)
+_SIZE_BEFORE = re.compile(r"\b(?:sizes?|parameter counts?)\b[^.;:|]*$", re.I)
 
 
 def classify(num: Number, unit: _Unit, before: str, after: str) -> tuple[str, str]:
@@ -315,7 +340,9 @@ def classify(num: Number, unit: _Unit, before: str, after: str) -> tuple[str, st
     if num.form == "ordinal":
         return "ordinal", "list, section or step numbering"
     if num.form == "model":
-        return "other", "a size inside a model name"
+        if _MODEL_BEFORE.search(before) or not (_SIZE_AFTER.match(after) or _SIZE_BEFORE.search(before)):
+            return "other", "a size inside a model name"
+        return "claim", "a model size"
     if num.form == "version":
         return "other", "a version number in a model's name (\"Gemma 3 model\")"
     if num.form == "config":
@@ -378,8 +405,8 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
     "Min" column: not minutes), else its words are read in order, "Min" last ("Tokens/Second" under "Min")."""
     end = len(clause)
     if offset < 0:  # a table cell: a unit its row label or header states in brackets ("Latency (ms)") is its unit
-        for m in _BRACKET_UNIT.finditer(clause):
-            if is_unit_word(m.group(1)) and len(m.group(1)) > 1:
+        for m in _BRACKET_UNIT.finditer(clause):  # "(%)" too; no other one-letter unit ("(s)": a plural)
+            if is_unit_word(m.group(1)) and (len(m.group(1)) > 1 or m.group(1) == "%"):
                 return canonical_unit(m.group(1))
     if offset >= 0:
         head_word = _HEAD_BEFORE_BRACKET.search(clause, 0, offset)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pytest_chimera.checks.claims import _BRACKET_ONLY, _CLAUSE_SPLIT, sentences, tokens
+from pytest_chimera.checks.claims import _BRACKET_ONLY, WORD_LIST, clause_splits, sentences, tokens
 from pytest_chimera.checks.numbers import Number
 from pytest_chimera.checks.subjects import Mentions
 
@@ -42,6 +42,10 @@ class Stops:
         low = text.lower()
         found = _NEAR_STOP_LOW.finditer(low) if len(low) == len(text) else _NEAR_STOP.finditer(text)
         self.found = [(m.start(), m.end(), m.group(0), m.group(0).lower() in _CONJUNCTIONS) for m in found]
+        if "," in text and self.found:  # a list of single words is one phrase: no stop inside it
+            lists = [(m.start(), m.end()) for m in WORD_LIST.finditer(text)]
+            if lists:
+                self.found = [f for f in self.found if not any(lo < f[0] < hi for lo, hi in lists)]
         self.starts = [f[0] for f in self.found]
         self.ends = [f[1] for f in self.found]
 
@@ -268,7 +272,7 @@ def read_line(text: str, nums: list[Number], lead_text: str = "", wanted: set[in
         si = max(0, bisect.bisect_right(sent_starts, num.start) - 1)
         s_at, sentence = sents[si]
         if si not in splits:
-            found = [(m.start(), m.end()) for m in _CLAUSE_SPLIT.finditer(sentence)]
+            found = clause_splits(sentence)
             splits[si] = ([a for a, _ in found], [b for _, b in found])
         starts, ends = splits[si]
         offset = num.start - s_at

@@ -189,6 +189,9 @@ def _run_parts(run: RunLike | Mapping[str, Any]) -> tuple[Mapping[str, Any], Map
 
 
 _NEXT_WORD = re.compile(r"\s+([^\W\d_][\w+-]*)")
+# what most of the counted things are, said after the count: no name of the counted set itself
+_MAJORITY = re.compile(r"\b(?:primarily|predominantly|mainly|mostly|largely|chiefly|principally)\b[^)\].;]*", re.I)
+_SIZES = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[MBmb]\b")  # model sizes: "270M", "7B"
 
 
 def _qualifier(text: str, end: int, unit: str) -> frozenset[str]:
@@ -294,20 +297,29 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             check = NumberCheck(unit.line, excerpt, num.raw, num.value, num.unit, kind, reason, unit.part)
             if reading is not None:
                 near, own = reading.near, reading.own
-                unit_name = num.unit or cl.infer_unit(num, reading.clause, reading.offset) or \
-                    cl.infer_unit(num, unit.hint or unit.context, -1)
+                unit_name = "parameters" if num.form == "model" else (
+                    num.unit or cl.infer_unit(num, reading.clause, reading.offset)
+                    or cl.infer_unit(num, unit.hint or unit.context, -1))
                 if reading.total_of is not None:  # "(44 out of 101)": the total of what the 44 counts
                     unit_name = num.unit or units.get(reading.total_of, "") or unit_name
                 units[k] = check.unit = unit_name
                 ctx = f"{lead} {own} {unit.context}" if lead and not reading.lead_in_clause else f"{own} {unit.context}"
                 if reading.total_of is not None:
                     ctx = own
+                if num.form == "model":  # a model size: a count of parameters, whatever other sizes its clause has
+                    ctx = f"{_SIZES.sub(' ', ctx)} parameters"
+                elif unit_name in COUNT_UNITS and (most := _MAJORITY.search(reading.clause, reading.offset)):
+                    ctx = ctx.replace(most.group(0), " ")  # "101 files (primarily JSON and Markdown)": not their count
                 seq, bag = context(ctx)
                 if unit.parents and reading.total_of is None:  # a nested item's parents' leads, a phrase apart
                     parent_seq, parent_bag = context(unit.parents)
                     seq, bag = [*seq, "|", *parent_seq], bag | parent_bag
                 near_seq, near_bag = context(f"{near} {unit.context}")
-                if reading.about is not None:  # the model its clause says it is about (``subjects``)
+                if num.form == "model":
+                    near_seq, near_bag = context(_SIZES.sub(" ", f"{near} {unit.context}"))
+                    models = families = frozenset[str]()  # no model: its clause's other sizes are claims too (the
+                    # family, "gemma3 sizes", is read below)
+                elif reading.about is not None:  # the model its clause says it is about (``subjects``)
                     models, families = cl.models_named(reading.about), cl.families_named(reading.about)
                 else:
                     models = (cl.models_named(unit.context) or cl.models_named(unit.subject)

@@ -75,6 +75,8 @@ for _noun in COUNT_NOUNS:
     _ALIASES[_noun[:-1]] = _noun
 _COUNT_WORDS = frozenset(COUNT_NOUNS) | frozenset(n[:-1] for n in COUNT_NOUNS)
 _COUNT_HEAD = re.compile(r"[ \u00a0]+([A-Za-z]+)\b")
+_COUNT_HEAD_2 = re.compile(r"[ \u00a0]+[A-Za-z]+[ \u00a0]+([A-Za-z]+)\b")
+_SINGULAR_COUNT_WORDS = frozenset(n[:-1] for n in COUNT_NOUNS)
 
 _SEP = "[,\u00a0\u202f\u2009'_]"
 _NUM = rf"(?P<int>\d{{1,3}}(?:(?P<sep>{_SEP})\d{{3}})(?:(?P=sep)\d{{3}})*|\d+)(?:\.(?P<frac>\d+))?"
@@ -96,6 +98,10 @@ def _unit_at(text: str, pos: int) -> tuple[str, int] | None:
         head = _COUNT_HEAD.match(text, m.end()) if word.lower() in _COUNT_WORDS else None
         if head is not None and head.group(1).lower() in _COUNT_WORDS:  # "101 benchmark files": the head noun
             return head.group(1), head.end()
+        if word.lower() in _SINGULAR_COUNT_WORDS:  # "10 parameter tuning files": a singular noun before a word
+            head = _COUNT_HEAD_2.match(text, m.end())  # modifies it; the count is of the noun after
+            if head and head.group(1).lower() in _COUNT_WORDS:
+                return head.group(1), head.end()
         return word, m.end()
     first = re.match(r"[A-Za-zµμ×%][A-Za-z/]*", word)  # "tokens per thing": try the first word alone
     if first and first.group(0) != word and first.group(0).lower() in _ALIASES:
@@ -286,8 +292,11 @@ def find_numbers(text: str) -> list[Number]:
             word = tail.group(0) if tail else ""
             if word.lower() in ("m", "b"):
                 stop = end + len(word)
-                out.append(Number(abs(_value(m)[0]), text[m.start("int"):stop], "", 0.0, "model", m.start("int"),
-                                  stop))  # "2.5-7B": the dash joins, no sign
+                # parameters, read as a claim where it is a size; a nominal size names models of exactly that
+                # size ("1B" is no measurement within half a billion), so no tolerance
+                per = 1e6 if word.lower() == "m" else 1e9
+                out.append(Number(abs(_value(m)[0]) * per, text[m.start("int"):stop], "", 0.0, "model",
+                                  m.start("int"), stop))  # "2.5-7B": the dash joins, no sign
                 pos = stop
                 continue
             if not (ordinals and _inside(start, ordinals)):

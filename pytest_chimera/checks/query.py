@@ -409,6 +409,8 @@ def fmt(value: float) -> str:
 
 
 def fmt_in(value: float, q: Query) -> str:
+    if q.tolerance == 0 and abs(value) >= 1e6:  # an exact large number (a model size): its own digits
+        return f"{fmt(value)} {q.unit}".rstrip()
     decimals = max(0, -int(round(math.log10(q.tolerance * 2)))) if q.tolerance > 0 else 2
     shown = f"{value:.{decimals}f}"
     if math.isclose(float(shown), q.value):

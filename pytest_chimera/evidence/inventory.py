@@ -66,7 +66,7 @@ def file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
         if model:
             of_model[model, f.kind] = of_model.get((model, f.kind), 0) + 1
     rows.append(("files.total", float(total), "files", "count of .csv/.json/.md files under the corpus root",
-                 _TOTAL_LABELS))
+                 _TOTAL_LABELS + _ALL_TYPES))
     counts = {kind: of_kind.get(kind, 0) for kind in ("csv", "json", "md")}
     for kind, n in counts.items():
         rows.append((f"files.by_type.{kind}", float(n), "files", f"count of .{kind} files",
@@ -91,12 +91,14 @@ def file_facts(corpus: Corpus, rows: list[Row], lb: Any) -> None:
     for d in sorted(dirs):
         name = d.rsplit("/", 1)[-1]
         # a directory is named by its path, or by its name with "directory"/"folder"; its bare name only
-        # when that is an identifier ("csv_data", "gemma3"), not a word of prose ("reports", "compilation")
+        # when that is an identifier ("csv_data", "gemma3"), not a word of prose ("reports", "compilation").
+        # "reports/" reads as the word "reports" (labels and claims lose the slash alike), so a top-level
+        # directory of a prose name has no such label: "this report analyzes 101 files" names no directory
         bare = (name,) if re.search(r"[\d_\-.]", name) else ()
         path = (d,) if "/" in d else bare  # "reports/compilation" is a path; a top-level "reports" a word
         rows.append((f"files.by_dir.{d}", float(dirs[d]), "files", f"count of files under {d}/",
-                     (*path, f"{d}/", *(bare if "/" in d else ()), f"{name} directory", f"{name} folder",
-                      f"{name} dir", "directory", "folder", "files", "file")))
+                     (*path, *((f"{d}/",) if path else ()), *(bare if "/" in d else ()), f"{name} directory",
+                      f"{name} folder", f"{name} dir", "directory", "folder", "files", "file")))
     for m in sorted(models):
         rows.append((f"files.by_model.{m}", float(models[m]), "files",
                      f"count of files whose name names model {m}", lb.model_forms(m) + ("files", "file", "model")))
@@ -128,6 +130,24 @@ def _type_pairs(counts: dict[str, int], total: int, rows: list[Row]) -> None:
                          words + _PCT_LABELS))
 
 
+def _all_types_labels() -> tuple[str, ...]:
+    """How prose names every file type together, which is all files: "CSV, JSON, and Markdown" in any order
+    (the commas are no part of a label's words), so that "101 files in CSV, JSON, and Markdown formats" is
+    the total and not the CSV count its nearest type word would name."""
+    from itertools import permutations, product
+
+    forms = [dict.fromkeys((k, _KIND_NAMES[k].lower())) for k in _KIND_NAMES]
+    out: dict[str, None] = {}
+    for order in permutations(forms):
+        for x, y, z in product(*order):
+            for joint in (" and ", " or ", " & "):
+                out[f"{x}, {y}{joint}{z}"] = None
+    return tuple(out)
+
+
+_ALL_TYPES = _all_types_labels()
+
+
 def _pair_labels(a: str, b: str) -> tuple[str, ...]:
     """How prose names two file types together: "JSON and Markdown", "markdown & json", "CSV/JSON", ...
 
@@ -142,6 +162,8 @@ def _pair_labels(a: str, b: str) -> tuple[str, ...]:
 
 
 _NAME_SPLIT = re.compile(r"[^a-z0-9]+")
+_SPELLED = {"param": "parameter", "params": "parameters", "config": "configuration", "configs": "configurations",
+            "perf": "performance", "quant": "quantization", "gen": "generation"}  # file-name short forms
 
 
 def _name_facts(corpus: Corpus, total: int, rows: list[Row]) -> None:
@@ -168,7 +190,9 @@ def _name_facts(corpus: Corpus, total: int, rows: list[Row]) -> None:
         n = found[name]
         if n < 2 or n >= total:
             continue
-        forms = (name, name.replace("_", " "), name.replace("_", "-"))
+        words = name.split("_")
+        spelled = " ".join(_SPELLED.get(w, w) for w in words)  # "param tuning": "parameter tuning" in prose
+        forms = tuple(dict.fromkeys((name, " ".join(words), "-".join(words), spelled)))
         rows.append((f"files.by_name.{name}", float(n), "files",
                      f"derived: count of files whose name contains {name!r}", forms + ("files", "file")))
         rows.append((f"files.by_name.{name}.pct", 100.0 * n / total, "%",
