@@ -1,8 +1,8 @@
 """The checker on the annotated real reports: the four rates the README quotes, for the development set (dev
-and held out, ``tests/data/devset``) and the unseen set in its two halves (``tests/data/unseen``: A, read for
-classes of failure after the first look; B, seen only as totals; see its README).
+and held out, ``tests/data/devset``) and the unseen sets: ``tests/data/unseen`` in its two halves (A and B, both read for classes of failure
+after their first look) and ``tests/data/unseen_c`` (see their READMEs).
 
-Run: ``cd bench && pytest test_devset_bench.py -s`` (prints the figures and the time to check all 36 reports),
+Run: ``cd bench && pytest test_devset_bench.py -s`` (prints the figures and the time to check all 48 reports),
 or ``python bench/test_devset_bench.py`` from the repository root (the figures only). Needs ``../shared``
 (the 24 real reports and the chimeraforge corpus) beside the repository.
 """
@@ -22,6 +22,7 @@ from pytest_chimera.evidence.facts import Facts, compute_facts
 ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "tests" / "data" / "devset"
 UNSEEN = ROOT / "tests" / "data" / "unseen"
+UNSEEN_C = ROOT / "tests" / "data" / "unseen_c"
 SHARED = ROOT.parent / "shared"
 
 
@@ -32,7 +33,9 @@ def figures(facts: Facts) -> dict[str, Scores]:
     return {"dev (18 reports)": total(score_set(dev, reports, facts)),
             "held out (6 reports)": total(score_set(held, reports, facts)),
             f"unseen A ({len(read)} reports)": total(score_set(read, UNSEEN / "reports", facts)),
-            f"unseen B ({len(blind)} reports)": total(score_set(blind, UNSEEN / "reports", facts))}
+            f"unseen B ({len(blind)} reports)": total(score_set(blind, UNSEEN / "reports", facts)),
+            "unseen C (12 reports)": total(score_set(sorted((UNSEEN_C / "annotations").glob("*.json")),
+                                                     UNSEEN_C / "reports", facts))}
 
 
 def table(results: dict[str, Scores]) -> str:

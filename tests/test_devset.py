@@ -20,6 +20,7 @@ from pytest_chimera.evidence.facts import Facts, compute_facts
 
 DEVSET = Path(__file__).resolve().parent / "data" / "devset"
 UNSEEN = Path(__file__).resolve().parent / "data" / "unseen"
+UNSEEN_C = Path(__file__).resolve().parent / "data" / "unseen_c"
 REPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "real_reports"
 
 
@@ -77,13 +78,14 @@ def test_annotation_files_are_valid_and_name_numbers_on_their_lines(tmp_path: Pa
         load_annotations(bad)
 
 
-def test_the_unseen_annotations_are_valid_and_their_reports_are_in_the_repository() -> None:
-    paths = sorted((UNSEEN / "annotations").glob("*.json"))
+@pytest.mark.parametrize("folder", [UNSEEN, UNSEEN_C], ids=["unseen", "unseen_c"])
+def test_the_unseen_annotations_are_valid_and_their_reports_are_in_the_repository(folder: Path) -> None:
+    paths = sorted((folder / "annotations").glob("*.json"))
     assert len(paths) == 12
     decided = 0
     for path in paths:
         report, numbers = load_annotations(path)
-        assert path.stem + ".md" == report and (UNSEEN / "reports" / report).is_file()
+        assert path.stem + ".md" == report and (folder / "reports" / report).is_file()
         decided += sum(n.label != "undecidable" for n in numbers)
     assert decided >= 200
 
