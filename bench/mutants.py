@@ -178,6 +178,11 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "if word.lower() in _SINGULAR_COUNT_WORDS:", "if False:"),
     ("what most counted things are names the count", "checks/consistency.py",
      'ctx = ctx.replace(most.group(0), " ")', "pass"),
+    ("a participle before per second drops the unit", "checks/numbers.py",
+     'return _PARTICIPLE.sub(" ", re.sub(r"\\s+", " ", written.strip().lower()))',
+     'return re.sub(r"\\s+", " ", written.strip().lower())'),
+    ("a row's statistic yields to an average column", "checks/claims.py",
+     "ctx = label  # \"Latency (p50)\" under", "ctx = ctx  # \"Latency (p50)\" under"),
     ("common-words best fits hidden from the guard", "checks/matching.py",
      "if any(p is not None for p in pools):", "if False:"),
     # JSON snippets

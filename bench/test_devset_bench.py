@@ -1,6 +1,6 @@
 """The checker on the annotated real reports: the four rates the README quotes, for the development set (dev
-and held out, ``tests/data/devset``) and the unseen sets: ``tests/data/unseen`` in its two halves (A and B, both read for classes of failure
-after their first look) and ``tests/data/unseen_c`` (see their READMEs).
+and held out, ``tests/data/devset``) and the unseen sets: ``tests/data/unseen`` in its two halves (A and B,
+both read for classes of failure after their first look) and ``tests/data/unseen_c`` (see their READMEs).
 
 Run: ``cd bench && pytest test_devset_bench.py -s`` (prints the figures and the time to check all 48 reports),
 or ``python bench/test_devset_bench.py`` from the repository root (the figures only). Needs ``../shared``

@@ -799,3 +799,26 @@ def test_what_most_counted_things_are_does_not_name_the_count(tmp_path: Path) ->
     assert verdict("The data, comprising 6 files (primarily JSON and Markdown), shows a focus.", facts)[2] == \
         "files.total"
     assert verdict("The corpus is mostly JSON (3 files).", facts)[2] == "files.by_type.json"  # said before it
+
+
+def test_a_participle_before_per_second_keeps_the_unit() -> None:
+    from pytest_chimera.checks.numbers import canonical_unit
+
+    assert canonical_unit("Tokens Generated Per Second") == canonical_unit("tokens processed per second") == "tok/s"
+    facts = Facts.from_records([fact("tps", 14.1063399029013, "tok/s", "tokens", "per second"),
+                                *(fact(f"n{k}", 19.4 + k, "tokens", "tokens", "generated") for k in range(3))])
+    table = "| Metric | Value |\n|---|---|\n| Tokens Generated Per Second | 14.1063399029013 |\n"
+    [n] = check_consistency(table, facts).numbers
+    assert (n.unit, n.verdict) == ("tok/s", "supported")
+
+
+def test_a_row_that_names_its_statistic_is_that_statistic_under_an_average_column() -> None:
+    """"Latency p99 (ms)" under "Average Value" is the p99 latency, not an average of p99s that a column
+    statistic's words fit better."""
+    facts = Facts.from_records([fact("p99", 15.584, "ms", "latency", "p99", "percentile"),
+                                fact("colstat", 3.0, "ms", "mean", "average", "latency", "p99", "median"),
+                                *(fact(f"x{k}", 40.0 + k, "ms", "latency", "run") for k in range(4))])
+    table = "| Metric | Average Value |\n|---|---|\n| Latency p99 (ms) | 15.58 |\n| Latency (ms) | 3.0 |\n"
+    checked = {n.raw: n for n in check_consistency(table, facts).numbers}
+    assert checked["15.58"].verdict == "supported" and checked["15.58"].fact.key == "p99"
+    assert checked["3.0"].fact is not None and checked["3.0"].fact.key == "colstat"  # no statistic: the average

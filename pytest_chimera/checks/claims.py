@@ -58,7 +58,8 @@ _BOUND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 _BOUND_OF = {w: kind for kind, words in _BOUND_WORDS for w in words}
 _SIZE_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[bm](?![\w])", re.I)
 _JOINED_SIZE = re.compile(r"[-_](?=\d+(?:\.\d+)?[bm]$)")
-_UNIT_WORD_RE = re.compile(r"[A-Za-z][A-Za-z/%]*(?:\s+per\s+second)?", re.I)
+_UNIT_WORD_RE = re.compile(r"[A-Za-z][A-Za-z/%]*(?:(?:\s+(?:generated|processed|produced|decoded|served|handled))?"
+                           r"\s+per\s+second)?", re.I)
 _NEXT_WORD = re.compile(r"\s+([A-Za-z]+)\b")
 _HEAD_BEFORE_BRACKET = re.compile(r"([A-Za-z][A-Za-z/%]*)\s*[(\[]\s*(?:~|≈|approx\.?|approximately|about|around|"
                                   r"roughly|nearly|over|under|up to)?\s*$", re.I)
@@ -284,6 +285,11 @@ _UNIT_HEADERS = frozenset({"unit", "units"})
 _SUBJECT_HEADER = re.compile(r"\b(?:model|variant|size|name|file)", re.I)
 
 
+_AVERAGE_HEAD = re.compile(r"\s*(?:average|avg\.?|mean)(?:\s+value)?\s*", re.I)
+_ROW_STATISTIC = re.compile(r"\b(?:p\d{1,2}|median|max(?:imum)?|min(?:imum)?|\d{1,2}(?:st|nd|rd|th)\s+percentile)\b",
+                            re.I)
+
+
 def _table_units(table: Any, part: str) -> Iterator[_Unit]:
     """One unit per cell; its context is the row label (with the first column's header, which says what the
     labels are: "File Type") and the column header; a "Units" column gives the row's numbers their unit."""
@@ -299,6 +305,8 @@ def _table_units(table: Any, part: str) -> Iterator[_Unit]:
         for j, cell in enumerate(row):
             head = header[j] if j < len(header) else ""
             ctx = f"{label} {head}" if j else head
+            if j and _AVERAGE_HEAD.fullmatch(head) and _ROW_STATISTIC.search(label):
+                ctx = label  # "Latency (p50)" under "Average Value": the row's own statistic is what its cells are
             hint = f"{unit_cell} {head} {label} {first}" if j else head
             yield _Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint, subject)
 

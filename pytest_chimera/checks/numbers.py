@@ -146,17 +146,25 @@ class Number:
     key: str | None = None  # the option name of a config number
 
 
+_PARTICIPLE = re.compile(r" (?:generated|processed|produced|decoded|served|handled) (?=per )")
+
+
+def _unit_key(written: str) -> str:
+    """A written unit lowercased, its spaces single, "tokens generated per second" as "tokens per second"."""
+    return _PARTICIPLE.sub(" ", re.sub(r"\s+", " ", written.strip().lower()))
+
+
 @lru_cache(maxsize=1024)
 def canonical_unit(written: str) -> str:
     """The canonical unit of a written unit ("seconds" -> "s", "Tokens/Sec" -> "tok/s"); unknown: as is."""
-    key = re.sub(r"\s+", " ", written.strip().lower())
+    key = _unit_key(written)
     return _ALIASES.get(key, _ALIASES.get(key.replace("per ", "/"), written.strip()))
 
 
 @lru_cache(maxsize=4096)
 def is_unit_word(word: str) -> bool:
     """True when ``word`` is a written unit this module knows ("ms", "seconds", "files", "tokens per second")."""
-    return re.sub(r"\s+", " ", word.strip().lower()) in _ALIASES
+    return _unit_key(word) in _ALIASES
 
 
 def dimension(unit: str) -> tuple[str, float]:
