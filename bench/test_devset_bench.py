@@ -1,8 +1,9 @@
 """The checker on the annotated real reports: the four rates the README quotes, for the development set (dev
 and held out, ``tests/data/devset``) and the unseen sets: ``tests/data/unseen`` in its two halves (A and B,
-both read for classes of failure after their first look) and ``tests/data/unseen_c`` (see their READMEs).
+both read for classes of failure after their first look), ``tests/data/unseen_c`` and ``tests/data/unseen_d``
+(see their READMEs).
 
-Run: ``cd bench && pytest test_devset_bench.py -s`` (prints the figures and the time to check all 48 reports),
+Run: ``cd bench && pytest test_devset_bench.py -s`` (prints the figures and the time to check all 60 reports),
 or ``python bench/test_devset_bench.py`` from the repository root (the figures only). Needs ``../shared``
 (the 24 real reports and the chimeraforge corpus) beside the repository.
 """
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEVSET = ROOT / "tests" / "data" / "devset"
 UNSEEN = ROOT / "tests" / "data" / "unseen"
 UNSEEN_C = ROOT / "tests" / "data" / "unseen_c"
+UNSEEN_D = ROOT / "tests" / "data" / "unseen_d"
 SHARED = ROOT.parent / "shared"
 
 
@@ -34,8 +36,9 @@ def figures(facts: Facts) -> dict[str, Scores]:
             "held out (6 reports)": total(score_set(held, reports, facts)),
             f"unseen A ({len(read)} reports)": total(score_set(read, UNSEEN / "reports", facts)),
             f"unseen B ({len(blind)} reports)": total(score_set(blind, UNSEEN / "reports", facts)),
-            "unseen C (12 reports)": total(score_set(sorted((UNSEEN_C / "annotations").glob("*.json")),
-                                                     UNSEEN_C / "reports", facts))}
+            **{f"unseen {folder.name[-1].upper()} (12 reports)": total(score_set(
+                sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
+               for folder in (UNSEEN_C, UNSEEN_D)}}
 
 
 def table(results: dict[str, Scores]) -> str:
