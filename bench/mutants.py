@@ -183,6 +183,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      'return re.sub(r"\\s+", " ", written.strip().lower())'),
     ("a row's statistic yields to an average column", "checks/claims.py",
      "ctx = label  # \"Latency (p50)\" under", "ctx = ctx  # \"Latency (p50)\" under"),
+    ("a total's words run past its verb", "checks/clauses.py",
+     'near_text = "total " + _PREDICATE.split(tail, 1)[0]', 'near_text = "total " + tail'),
     ("common-words best fits hidden from the guard", "checks/matching.py",
      "if any(p is not None for p in pools):", "if False:"),
     # JSON snippets

@@ -822,3 +822,12 @@ def test_a_row_that_names_its_statistic_is_that_statistic_under_an_average_colum
     checked = {n.raw: n for n in check_consistency(table, facts).numbers}
     assert checked["15.58"].verdict == "supported" and checked["15.58"].fact.key == "p99"
     assert checked["3.0"].fact is not None and checked["3.0"].fact.key == "colstat"  # no statistic: the average
+
+
+def test_a_total_s_words_end_at_its_verb(tmp_path: Path) -> None:
+    """"3 out of 6 files are JSON files": what follows the verb says what the 3 are, not the 6."""
+    facts = small_corpus(tmp_path)
+    checked = {n.raw: n for n in check_consistency("JSON Dominance: 3 out of 6 files are JSON files.",
+                                                   facts).numbers}
+    assert checked["6 files"].verdict == "supported" and checked["6 files"].fact.key == "files.total"
+    assert checked["3"].fact is not None and checked["3"].fact.key == "files.by_type.json"

@@ -252,6 +252,8 @@ class Reading:
     subjects: str = ""  # the sentence's models that no contrast word marks as the other side
 
 
+_PREDICATE = re.compile(r"\b(?:are|is|were|was|have|has|had|contain\w*|consist\w*|include\w*|represent\w*)\b",
+                        re.I)
 _TOTAL_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the|all|a\s+total\s+of)?\s*(?:total\s+)?|/", re.I)
 
 
@@ -304,8 +306,9 @@ def read_line(text: str, nums: list[Number], lead_text: str = "", wanted: set[in
         lead_in = lead_at >= 0 and lo <= lead_at and lead_at + len(lead_text) <= hi
         total_of = k - 1 if k and _TOTAL_OF.fullmatch(text, nums[k - 1].end, num.start) else None
         own = owns[k]
-        if total_of is not None:  # the total's words: "total" and what follows it ("101 files", "101 total")
-            near_text = "total " + text[num.end:_near_span(text, nums, k, lo, hi, stops)[1]]
+        if total_of is not None:  # the total's words: "total" and what follows it ("101 files", "101 total"), up
+            tail = text[num.end:_near_span(text, nums, k, lo, hi, stops)[1]]  # to a verb: "44 out of 101 files
+            near_text = "total " + _PREDICATE.split(tail, 1)[0]  # are JSON files" says what the 44 are
             own = near_text
         about, subjects = None, ""
         if mentions.found:
