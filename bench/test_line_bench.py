@@ -2,7 +2,8 @@
 
 Run: ``cd bench && pytest test_line_bench.py -s``. Prints the time per number for lines of 1,000, 2,000 and
 4,000 numbers in five shapes (one clause joined by "and", a comma list, numbers separated by spaces only, and
-two where the clause names models: "unlike A the B reached N" repeated, and thousands of contrast models first):
+two where the clause names models: "unlike A the B reached N" repeated, and thousands of contrast models first;
+then a model's own number among them, and a comma list of thousands of words before the numbers):
 linear time keeps it flat (it was quadratic: 13 s for 1,000 and 435 s for 4,000). Then a 10 MB report of
 the seed's sentences, checked end to end (time and peak memory of a child process).
 """
@@ -33,6 +34,8 @@ SHAPES = {
     "others": lambda n: "unlike " + " and ".join(f"gemma3:{k}b" for k in range(n)) + " we got "
     + " ".join(f"{k % 90} ms" for k in range(n)),
     # possessives that took their own numbers, each followed by another number (the walk back past owned mentions)
+    "words": lambda n: "CSV and JSON: " + ", ".join("alpha" for _ in range(n)) + " " + " ".join(
+        f"{k % 90} ms" for k in range(n)),  # a long comma list of words, read once (``claims.word_lists``)
     "owned": lambda n: "gemma3:270m beats " + " and ".join(f"gemma3:1b's {k % 300} ms with {k % 90} ms"
                                                            for k in range(n // 2)),
 }

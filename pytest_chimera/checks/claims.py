@@ -35,16 +35,34 @@ _CLAUSE_SPLIT = re.compile(r"[;,]\s+|\s+(?:while|whereas|but|however)\s+", re.I)
 # a list of single words ("CSV, JSON, and Markdown"): one noun phrase, whose commas split no clause; its first
 # word is no unit after a number ("40 tok/s, latency, and TTFT": there the comma ends a quantity)
 _WORD = r"[A-Za-z][A-Za-z\-]*"
-WORD_LIST = re.compile(rf"(?<![\d/.])(?<!\d )\b{_WORD}(?:,\s+{_WORD})+,?\s+(?:and|or)\s+{_WORD}\b")
+# a run of comma-separated words (possessive: each run is read once, so a line of thousands costs linear time),
+# then its last item after "and"/"or"
+_LIST_RUN = re.compile(rf"(?<![\d/.])(?<!\d )\b{_WORD}(?:,\s+(?!(?:and|or)\b){_WORD})++")
+_LIST_END = re.compile(rf",?\s+(?:and|or)\s+{_WORD}\b")
+
+
+def word_lists(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each list of single words in ``text`` ("CSV, JSON, and Markdown")."""
+    out = []
+    for m in _LIST_RUN.finditer(text):
+        end = _LIST_END.match(text, m.end())
+        if end is not None:
+            out.append((m.start(), end.end()))
+    return out
+
+
+def may_list(text: str) -> bool:
+    """Whether ``text`` may hold a list of words: a comma and a lowercase "and" or "or" (a cheap test first)."""
+    return "," in text and (" and " in text or " or " in text)
 
 
 def clause_splits(sentence: str) -> list[tuple[int, int]]:
     """(start, end) of each clause boundary of ``sentence``: a ``;`` or ``,``, or a contrast word, but no comma
     inside a list of single words."""
     found = [(m.start(), m.end()) for m in _CLAUSE_SPLIT.finditer(sentence)]
-    if not found or "," not in sentence:
+    if not found or not may_list(sentence):
         return found
-    lists = [(m.start(), m.end()) for m in WORD_LIST.finditer(sentence)]
+    lists = word_lists(sentence)
     return [(a, b) for a, b in found if not any(lo < a < hi for lo, hi in lists)]
 _MORE_RE = re.compile(r"(?:and|plus)\s+$", re.I)
 # the words right before a number that widen or bound it ("approximately 30%", "over 100 files", "under 5 ms")

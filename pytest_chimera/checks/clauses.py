@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pytest_chimera.checks.claims import _BRACKET_ONLY, WORD_LIST, clause_splits, sentences, tokens
+from pytest_chimera.checks.claims import _BRACKET_ONLY, clause_splits, may_list, sentences, tokens, word_lists
 from pytest_chimera.checks.numbers import Number
 from pytest_chimera.checks.subjects import Mentions
 
@@ -42,8 +42,8 @@ class Stops:
         low = text.lower()
         found = _NEAR_STOP_LOW.finditer(low) if len(low) == len(text) else _NEAR_STOP.finditer(text)
         self.found = [(m.start(), m.end(), m.group(0), m.group(0).lower() in _CONJUNCTIONS) for m in found]
-        if "," in text and self.found:  # a list of single words is one phrase: no stop inside it
-            lists = [(m.start(), m.end()) for m in WORD_LIST.finditer(text)]
+        if self.found and may_list(text):  # a list of single words is one phrase: no stop inside it
+            lists = word_lists(text)
             if lists:
                 self.found = [f for f in self.found if not any(lo < f[0] < hi for lo, hi in lists)]
         self.starts = [f[0] for f in self.found]
