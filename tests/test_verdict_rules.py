@@ -831,3 +831,18 @@ def test_a_total_s_words_end_at_its_verb(tmp_path: Path) -> None:
                                                    facts).numbers}
     assert checked["6 files"].verdict == "supported" and checked["6 files"].fact.key == "files.total"
     assert checked["3"].fact is not None and checked["3"].fact.key == "files.by_type.json"
+
+
+def test_the_corpus_files_are_no_model_s(tmp_path: Path) -> None:
+    """A share of the corpus's files is about the corpus, whatever model or family its clause names, as the
+    counts are: "CSV (33%) contains gemma3 model variations"."""
+    facts = small_corpus(tmp_path)
+    assert verdict("CSV (33%) contains gemma3 model variations.", facts)[:3] == (
+        "supported", "exact fact", "files.by_type.csv.pct")
+    assert verdict("CSV (33%) contains gemma3:270m results.", facts)[2] == "files.by_type.csv.pct"
+
+
+def test_what_most_counted_things_are_may_be_said_with_a_noun(tmp_path: Path) -> None:
+    facts = small_corpus(tmp_path)
+    assert verdict("Data Volume & Type: the number of files (6) and the predominance of JSON suggest detail.",
+                   facts)[2] == "files.total"

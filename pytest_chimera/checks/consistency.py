@@ -190,7 +190,8 @@ def _run_parts(run: RunLike | Mapping[str, Any]) -> tuple[Mapping[str, Any], Map
 
 _NEXT_WORD = re.compile(r"\s+([^\W\d_][\w+-]*)")
 # what most of the counted things are, said after the count: no name of the counted set itself
-_MAJORITY = re.compile(r"\b(?:primarily|predominantly|mainly|mostly|largely|chiefly|principally)\b[^)\].;]*", re.I)
+_MAJORITY = re.compile(r"\b(?:primarily|predominantly|mainly|mostly|largely|chiefly|principally|(?:the\s+)?"
+                       r"(?:predominance|dominance|prevalence|majority)\s+of)\b[^)\].;]*", re.I)
 _SIZES = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[MBmb]\b")  # model sizes: "270M", "7B"
 
 
