@@ -1,11 +1,12 @@
 """One line of thousands of numbers (a model stuck in a repetition loop) and a 10 MB report.
 
 Run: ``cd bench && pytest test_line_bench.py -s``. Prints the time per number for lines of 1,000, 2,000 and
-4,000 numbers in five shapes (one clause joined by "and", a comma list, numbers separated by spaces only, and
+4,000 numbers in nine shapes (one clause joined by "and", a comma list, numbers separated by spaces only;
 two where the clause names models: "unlike A the B reached N" repeated, and thousands of contrast models first;
-then a model's own number among them, and a comma list of thousands of words before the numbers):
-linear time keeps it flat (it was quadratic: 13 s for 1,000 and 435 s for 4,000). Then a 10 MB report of
-the seed's sentences, checked end to end (time and peak memory of a child process).
+a model's own number among them; a comma list of thousands of words before the numbers, thousands of short lists
+of words between them, and thousands of model sizes): linear time keeps it flat (it was quadratic: 13 s for
+1,000 and 435 s for 4,000). Then a 10 MB report of the seed's sentences, checked end to end (time and peak
+memory of a child process).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ SHAPES = {
     # possessives that took their own numbers, each followed by another number (the walk back past owned mentions)
     "words": lambda n: "CSV and JSON: " + ", ".join("alpha" for _ in range(n)) + " " + " ".join(
         f"{k % 90} ms" for k in range(n)),  # a long comma list of words, read once (``claims.word_lists``)
+    "lists": lambda n: "Latency " + "; ".join(f"alpha, beta and gamma with {k % 90} ms" for k in range(n)),
+    "sizes": lambda n: "Model sizes of " + ", ".join(f"{k % 9 + 1}B" for k in range(n)) + " parameters.",
     "owned": lambda n: "gemma3:270m beats " + " and ".join(f"gemma3:1b's {k % 300} ms with {k % 90} ms"
                                                            for k in range(n // 2)),
 }

@@ -263,13 +263,29 @@ def test_the_captured_log_sets_llama_cpp_pythons_callback_back(monkeypatch: pyte
     import llama_cpp
     from llama_cpp._logger import llama_log_callback
 
-    from pytest_chimera.backends.llamalog import captured_log
+    from pytest_chimera.backends.llamalog import _receive, captured_log
 
     set_to: list[Any] = []
     monkeypatch.setattr(llama_cpp, "llama_log_set", lambda callback, _user: set_to.append(callback))
-    with captured_log(), captured_log():
-        assert set_to[-1] is not llama_log_callback
+    with captured_log() as outer:
+        with captured_log():
+            pass
+        assert set_to[-1] is not llama_log_callback  # the inner block's end leaves the outer one capturing
+        _receive(4, b"outer error\n", None)
+    assert outer == ["outer error"]
     assert set_to[-1] is llama_log_callback
+
+
+def test_the_captured_log_lets_an_error_through_without_llama_cpp_pythons_logger(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import llama_cpp
+
+    from pytest_chimera.backends.llamalog import captured_log
+
+    monkeypatch.setattr(llama_cpp, "llama_log_set", lambda callback, _user: None)
+    monkeypatch.setitem(sys.modules, "llama_cpp._logger", None)  # importing it raises ImportError
+    with pytest.raises(ValueError, match="the load failed"), captured_log():
+        raise ValueError("the load failed")
 
 
 def test_the_captured_log_keeps_the_error_lines_whole() -> None:

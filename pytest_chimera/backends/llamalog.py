@@ -75,10 +75,15 @@ def captured_log() -> Iterator[list[str]]:
         try:
             yield lines
         finally:
-            _SINKS.remove(lines)
-            _PARTIAL.clear()
-            try:
-                from llama_cpp._logger import llama_log_callback as own
-            except ImportError:  # a llama-cpp-python without it: ours stays, and only logs at DEBUG
-                return
-            _set(own)
+            del _SINKS[next(k for k in range(len(_SINKS) - 1, -1, -1) if _SINKS[k] is lines)]
+            if not _SINKS:  # the outermost block: llama-cpp-python's own callback back
+                _PARTIAL.clear()
+                _restore()
+
+
+def _restore() -> None:
+    try:
+        from llama_cpp._logger import llama_log_callback as own
+    except ImportError:  # a llama-cpp-python without it: ours stays, and only logs at DEBUG
+        return
+    _set(own)

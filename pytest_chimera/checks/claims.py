@@ -8,7 +8,7 @@ normalised here (``tokens``) the same way the fact index normalises the facts' l
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -41,6 +41,19 @@ _LIST_RUN = re.compile(rf"(?<![\d/.])(?<!\d )\b{_WORD}(?:,\s+(?!(?:and|or)\b){_W
 _LIST_END = re.compile(rf",?\s+(?:and|or)\s+{_WORD}\b")
 
 
+def in_lists(lists: list[tuple[int, int]]) -> Callable[[int], bool]:
+    """Whether an offset lies inside one of ``lists`` (sorted spans that do not overlap), by bisection."""
+    import bisect
+
+    starts = [lo for lo, _ in lists]
+
+    def inside(at: int) -> bool:
+        k = bisect.bisect_left(starts, at) - 1
+        return k >= 0 and at < lists[k][1]
+
+    return inside
+
+
 def word_lists(text: str) -> list[tuple[int, int]]:
     """(start, end) of each list of single words in ``text`` ("CSV, JSON, and Markdown")."""
     out = []
@@ -62,8 +75,8 @@ def clause_splits(sentence: str) -> list[tuple[int, int]]:
     found = [(m.start(), m.end()) for m in _CLAUSE_SPLIT.finditer(sentence)]
     if not found or not may_list(sentence):
         return found
-    lists = word_lists(sentence)
-    return [(a, b) for a, b in found if not any(lo < a < hi for lo, hi in lists)]
+    inside = in_lists(word_lists(sentence))
+    return [(a, b) for a, b in found if not inside(a)]
 _MORE_RE = re.compile(r"(?:and|plus)\s+$", re.I)
 # the words right before a number that widen or bound it ("approximately 30%", "over 100 files", "under 5 ms")
 _BOUND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -304,8 +317,8 @@ _SUBJECT_HEADER = re.compile(r"\b(?:model|variant|size|name|file)", re.I)
 
 
 _AVERAGE_HEAD = re.compile(r"\s*(?:average|avg\.?|mean)(?:\s+value)?\s*", re.I)
-_ROW_STATISTIC = re.compile(r"\b(?:p\d{1,2}|median|max(?:imum)?|min(?:imum)?|\d{1,2}(?:st|nd|rd|th)\s+percentile)\b",
-                            re.I)
+# a percentile or the median: "min" and "max" are also minutes and limits ("Duration (min)", "Max Tokens")
+_ROW_STATISTIC = re.compile(r"\b(?:p\d{2}|median|\d{1,2}(?:st|nd|rd|th)\s+percentile)\b", re.I)
 
 
 def _table_units(table: Any, part: str) -> Iterator[_Unit]:
@@ -351,12 +364,12 @@ def clause(sentence: str, offset: int) -> tuple[str, int]:
 
 
 # a model size ("270M", "7B") is part of a model's name ("gemma3 270M", "Gemma 3 1B", "gemma3:1b", "Qwen 2.5-7B",
-# "the 1B model"), unless it stands after no model word and is said to be a size: "13B parameters", "from
-# 270M to 13B parameters", "a range of sizes - 270M, 7B, and 13B"
+# "the 1B model"), unless it stands after no model word and is said to be a model's size: "13B parameters",
+# "from 270M to 13B parameters", "model sizes (1B, 270M)"; not "File sizes of 1M", nor "13B parameter models"
 _MODEL_BEFORE = re.compile(r"(?:[A-Za-z][\w.]*\d[\w.]*|[A-Za-z]+\s+\d+(?:\.\d+)?)[\s:_\-]*$")
-_SIZE_AFTER = re.compile(r"(?:\s*(?:to|-|–|and|or|,)\s*\d+(?:\.\d+)?\s*[MBmb]\b)*\s*(?:parameters?|params?)\b",
-                         re.I)
-_SIZE_BEFORE = re.compile(r"\b(?:sizes?|parameter counts?)\b[^.;:|]*$", re.I)
+_SIZE_AFTER = re.compile(r"(?:\s*(?:to|-|–|and|or|,)\s*\d+(?:\.\d+)?\s*[MBmb]\b){0,3}\s*(?:parameters|params)\b",
+                         re.I)  # "13B parameters"; "13B parameter models" (singular) is a class of models
+_SIZE_BEFORE = re.compile(r"\b(?:model\s+sizes?|parameter\s+counts?)\b[^.;:|]*$", re.I)
 
 
 def classify(num: Number, unit: _Unit, before: str, after: str) -> tuple[str, str]:
@@ -366,6 +379,7 @@ def classify(num: Number, unit: _Unit, before: str, after: str) -> tuple[str, st
     if num.form == "ordinal":
         return "ordinal", "list, section or step numbering"
     if num.form == "model":
+        before, after = before[-60:], after[:80]  # the words next to it, in constant time per number
         if _MODEL_BEFORE.search(before) or not (_SIZE_AFTER.match(after) or _SIZE_BEFORE.search(before)):
             return "other", "a size inside a model name"
         return "claim", "a model size"

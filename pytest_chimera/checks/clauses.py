@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pytest_chimera.checks.claims import _BRACKET_ONLY, clause_splits, may_list, sentences, tokens, word_lists
+from pytest_chimera.checks.claims import _BRACKET_ONLY, clause_splits, in_lists, may_list, sentences, tokens, word_lists
 from pytest_chimera.checks.numbers import Number
 from pytest_chimera.checks.subjects import Mentions
 
@@ -45,7 +45,8 @@ class Stops:
         if self.found and may_list(text):  # a list of single words is one phrase: no stop inside it
             lists = word_lists(text)
             if lists:
-                self.found = [f for f in self.found if not any(lo < f[0] < hi for lo, hi in lists)]
+                inside = in_lists(lists)
+                self.found = [f for f in self.found if not inside(f[0])]
         self.starts = [f[0] for f in self.found]
         self.ends = [f[1] for f in self.found]
 

@@ -189,10 +189,32 @@ def _run_parts(run: RunLike | Mapping[str, Any]) -> tuple[Mapping[str, Any], Map
 
 
 _NEXT_WORD = re.compile(r"\s+([^\W\d_][\w+-]*)")
+_LIST_ITEM_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+
+
+def _paired(text: str, nums: list[Number], kinds: list[tuple[str, str]]) -> dict[int, tuple[str, str]]:
+    """{index of a claim: (a list of words, its item)} where one list of words before a line's claims has as many
+    items as there are claims after it: "CSV, JSON and Markdown files: 28, 44 and 29" pairs 28 with CSV, 44
+    with JSON and 29 with Markdown, in order, instead of giving all three the whole list (every type: the
+    total)."""
+    claims = [k for k, (kind, _) in enumerate(kinds) if kind == "claim"]
+    if len(claims) < 2 or not cl.may_list(text):
+        return {}
+    spans = cl.word_lists(text[:nums[claims[0]].start])
+    if len(spans) != 1:
+        return {}
+    words = text[spans[0][0]:spans[0][1]]
+    items = [item for item in _LIST_ITEM_SPLIT.split(words) if item]
+    if len(items) != len(claims):
+        return {}
+    return {k: (words, item) for k, item in zip(claims, items, strict=True)}
+
+
 # what most of the counted things are, said after the count: no name of the counted set itself
 _MAJORITY = re.compile(r"\b(?:primarily|predominantly|mainly|mostly|largely|chiefly|principally|(?:the\s+)?"
                        r"(?:predominance|dominance|prevalence|majority)\s+of)\b[^)\].;]*", re.I)
-_SIZES = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[MBmb]\b")  # model sizes: "270M", "7B"
+_SIZES = re.compile(r"(?<![\w.:\-])\d+(?:\.\d+)?\s?[MBmb]\b")  # model sizes alone: "270M", "7B" (not in "llama3.1:8b")
+_SIZE_ONLY = re.compile(r"\d+(?:\.\d+)?[bm]")  # a model form that is a size alone
 
 
 def _qualifier(text: str, end: int, unit: str) -> frozenset[str]:
@@ -283,13 +305,14 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             repeats.count(len(nums), unit)
         first = len(out)
         lead = cl.lead(cl.LINE_LEAD.sub("", text, count=1) if not unit.in_code else text)
-        kinds = [cl.classify(num, unit, text[max(0, num.start - 30):num.start], text[num.end:]) for num in nums]
+        kinds = [cl.classify(num, unit, text[max(0, num.start - 60):num.start], text[num.end:]) for num in nums]
         if at_end and not unit.in_code and kinds[-1][0] == "claim" and \
                 cl.is_cut_off(nums[-1], text, ends[unit.line]):
             kinds[-1] = ("cut_off", cl.CUT_OFF)
         wanted = {k for k, (kind, _) in enumerate(kinds) if kind in ("claim", "run_metric")}
         readings = clauses.read_line(text, nums, lead, wanted) if wanted else [None] * len(nums)
         units: dict[int, str] = {}
+        paired = _paired(text, nums, kinds) if wanted else {}
         for k, num in enumerate(nums):
             reading = readings[k]
             before = text[max(0, num.start - 30):num.start]
@@ -307,6 +330,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 ctx = f"{lead} {own} {unit.context}" if lead and not reading.lead_in_clause else f"{own} {unit.context}"
                 if reading.total_of is not None:
                     ctx = own
+                if k in paired:  # "CSV, JSON and Markdown files: 28, 44 and 29": the list's item of this number
+                    ctx = ctx.replace(*paired[k])
                 if num.form == "model":  # a model size: a count of parameters, whatever other sizes its clause has
                     ctx = f"{_SIZES.sub(' ', ctx)} parameters"
                 elif unit_name in COUNT_UNITS and (most := _MAJORITY.search(reading.clause, reading.offset)):
@@ -315,17 +340,19 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 if unit.parents and reading.total_of is None:  # a nested item's parents' leads, a phrase apart
                     parent_seq, parent_bag = context(unit.parents)
                     seq, bag = [*seq, "|", *parent_seq], bag | parent_bag
+                if k in paired:
+                    near = near.replace(*paired[k])
                 near_seq, near_bag = context(f"{near} {unit.context}")
-                if num.form == "model":
+                if num.form == "model":  # its clause's other sizes are claims too, no words or models of it
                     near_seq, near_bag = context(_SIZES.sub(" ", f"{near} {unit.context}"))
-                    models = families = frozenset[str]()  # no model: its clause's other sizes are claims too (the
-                    # family, "gemma3 sizes", is read below)
-                elif reading.about is not None:  # the model its clause says it is about (``subjects``)
+                if reading.about is not None:  # the model its clause says it is about (``subjects``)
                     models, families = cl.models_named(reading.about), cl.families_named(reading.about)
                 else:
                     models = (cl.models_named(unit.context) or cl.models_named(unit.subject)
                               or cl.models_named(reading.subjects) or cl.models_named(unit.parents))
                     families = frozenset()
+                if num.form == "model":
+                    models = frozenset(m for m in models if not _SIZE_ONLY.fullmatch(m))
                 # a family written without digits ("Gemma 3") is no mention's family: read from the clause
                 families = families or (cl.families_named(near) or cl.families_named(own)
                                         or cl.families_named(unit.context) or cl.families_named(unit.subject)

@@ -42,7 +42,6 @@ from pytest_chimera.checks.query import (
     fmt_in,
     in_posting,
     interval,
-    inventory,
     of_family,
     remember,
     rule_of,
@@ -189,10 +188,9 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
     else:
         keep = np.ones(local.size, dtype=bool)
     if q.models and local.size:
-        keep &= allowed(d, q.models, name not in FILE_DIMS)[local] if name in FILE_DIMS else \
-            (allowed(d, q.models, True) | (inventory(index, d) & allowed(d, q.models, False)))[local]
+        keep &= allowed(d, q.models, name not in FILE_DIMS)[local]
     elif q.families and local.size and name not in FILE_DIMS:
-        keep &= (of_family(d, q.families) | inventory(index, d))[local]
+        keep &= of_family(d, q.families)[local]
     if name in FILE_DIMS and local.size:
         # a count of the files of a model counts a subset the sentence must name: "75 JSON files" is no
         # claim about gemma3's JSON files

@@ -329,21 +329,6 @@ def allowed(d: Dim, models: frozenset[str], strict: bool) -> np.ndarray:
     return mask
 
 
-def inventory(index: FactIndex, d: Dim) -> np.ndarray:
-    """Which facts of ``d`` describe the corpus's files (``files.`` keys, counts and shares alike): about the
-    corpus whatever model or family a clause names ("CSV (28%) contains Gemma model variations"), as the
-    counts of ``FILE_DIMS`` are."""
-    import numpy as np
-
-    mask = d.model_ok.get("inventory")
-    if mask is None:
-        keys = index.keys
-        mask = d.model_ok["inventory"] = np.fromiter((keys[i].startswith("files.") for i in d.facts), dtype=bool,
-                                                      count=len(d.facts))
-    result: np.ndarray = mask
-    return result
-
-
 def of_family(d: Dim, families: frozenset[str]) -> np.ndarray:
     """Which facts of ``d`` are about a model of one of ``families`` (they carry the family's name): a clause
     that names only a family ("gemma3 averaged 14 tok/s") claims something about that family."""

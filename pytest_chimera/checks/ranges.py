@@ -31,7 +31,6 @@ from pytest_chimera.checks.query import (
     has_phrase,
     in_posting,
     interval,
-    inventory,
     of_family,
     remember,
     rule_of,
@@ -77,10 +76,9 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float, co
             pool += [vals[a:b] / factor, vals[c:e] / factor]
         ids = sorted_unique(np.concatenate(found))
         if q.models and ids.size:
-            ids = ids[allowed(d, q.models, name not in FILE_DIMS)[ids]] if name in FILE_DIMS else \
-                ids[(allowed(d, q.models, True) | (inventory(index, d) & allowed(d, q.models, False)))[ids]]
+            ids = ids[allowed(d, q.models, name not in FILE_DIMS)[ids]]
         elif q.families and ids.size and name not in FILE_DIMS:
-            ids = ids[(of_family(d, q.families) | inventory(index, d))[ids]]
+            ids = ids[of_family(d, q.families)[ids]]
         for i in ids.tolist():
             at = int(d.facts_array[i])
             if stats and not stats & fact_stats(index, at):
