@@ -138,7 +138,7 @@ def test_development_figures(scored: tuple[Scores, Scores]) -> None:
 def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
     """The six reports held out (looked at three times since, for classes of failure): recall, contradicted-right
     and the share of wrong numbers contradicted (30 of 60) hold; false alarms (2 of 34) do not reach the target
-    (see README "Numbers and verdicts")."""
+    (see `bench/VERDICT_ROUNDS.md`)."""
     _, held = scored
     assert held.recall_wrong is not None and held.recall_wrong >= 0.95
     assert held.contradicted_right is not None and held.contradicted_right <= 0.01
