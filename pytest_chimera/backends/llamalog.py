@@ -3,11 +3,12 @@
 llama-cpp-python prints llama.cpp's log lines on stderr from its own callback, and with ``verbose=False`` it
 still prints the ones it ranks as errors. Its table of levels is ggml's old one (3 was error; ggml now has 3
 for a warning, 4 for an error), so it prints warnings such as "llama_kv_cache_iswa: using full-size SWA
-cache", which every gemma3 load writes. A pytest run or ``pytest-chimera run`` then shows a stray llama.cpp line in the
-middle of its output. ``captured_log()`` routes the lines to a list for the block instead: every line goes to the
-``pytest_chimera.llama_cpp`` logger at DEBUG, and the error lines to a list, so that a failed load can say
-what llama.cpp said ("gguf_init_from_reader: invalid magic characters"); then llama-cpp-python's own
-callback is set back.
+cache", which every gemma3 load writes: a stray line in the middle of a pytest run's output.
+
+``captured_log()`` takes the lines for the block instead: every line goes to the ``pytest_chimera.llama_cpp``
+logger at DEBUG, and the error lines to the list it yields, so that a failed load can say what llama.cpp said
+("gguf_init_from_reader: invalid magic characters"). Blocks nest; when the outermost ends, llama-cpp-python's
+own callback is set back.
 """
 
 from __future__ import annotations

@@ -77,6 +77,8 @@ def clause_splits(sentence: str) -> list[tuple[int, int]]:
         return found
     inside = in_lists(word_lists(sentence))
     return [(a, b) for a, b in found if not inside(a)]
+
+
 _MORE_RE = re.compile(r"(?:and|plus)\s+$", re.I)
 # the words right before a number that widen or bound it ("approximately 30%", "over 100 files", "under 5 ms")
 _BOUND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
