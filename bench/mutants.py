@@ -197,6 +197,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      'near_text = "total " + _PREDICATE.split(tail, 1)[0]', 'near_text = "total " + tail'),
     ("majority nouns name the count", "checks/consistency.py",
      "r\"(?:predominance|dominance|prevalence|majority)\\s+of)", "r\"(?:xpredominance)\\s+of)"),
+    ("a header's bracketed unit beats a Units column", "checks/claims.py",
+     "if j and is_unit_word(unit_cell):  # a row's own unit", "if False:  # a row's own unit"),
     ("common-words best fits hidden from the guard", "checks/matching.py",
      "if any(p is not None for p in pools):", "if False:"),
     # JSON snippets

@@ -23,6 +23,7 @@ UNSEEN = Path(__file__).resolve().parent / "data" / "unseen"
 UNSEEN_C = Path(__file__).resolve().parent / "data" / "unseen_c"
 UNSEEN_D = Path(__file__).resolve().parent / "data" / "unseen_d"
 UNSEEN_E = Path(__file__).resolve().parent / "data" / "unseen_e"
+UNSEEN_F = Path(__file__).resolve().parent / "data" / "unseen_f"
 REPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "real_reports"
 
 
@@ -80,8 +81,8 @@ def test_annotation_files_are_valid_and_name_numbers_on_their_lines(tmp_path: Pa
         load_annotations(bad)
 
 
-@pytest.mark.parametrize("folder", [UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E],
-                         ids=["unseen", "unseen_c", "unseen_d", "unseen_e"])
+@pytest.mark.parametrize("folder", [UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F],
+                         ids=["unseen", "unseen_c", "unseen_d", "unseen_e", "unseen_f"])
 def test_the_unseen_annotations_are_valid_and_their_reports_are_in_the_repository(folder: Path) -> None:
     paths = sorted((folder / "annotations").glob("*.json"))
     assert len(paths) == 12
@@ -147,14 +148,15 @@ def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
 
 
 def test_unseen_figures(facts: Facts) -> None:
-    """The 48 reports of the four unseen sets together (README "Numbers and verdicts": A and B, C and D were read
-    for classes of failure after their first look, E only scored): 474 of 510 wrong numbers flagged, 259
-    contradicted; 31 of 343 right numbers flagged, 5 contradicted. These are levels to keep, not the targets."""
+    """The 60 reports of the five unseen sets together (README "Numbers and verdicts": A and B, C and D were read
+    for classes of failure after their first look, E only scored, F read for one fault): 606 of 655 wrong numbers
+    flagged, 327 contradicted; 43 of 437 right numbers flagged, 7 contradicted. These are levels to keep, not the
+    targets."""
     parts = [total(score_set(sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
-             for folder in (UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E)]
+             for folder in (UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F)]
     every = total(parts)
-    assert (every.count("wrong"), every.count("right")) == (510, 343)
-    assert every.recall_wrong is not None and every.recall_wrong >= 0.929
-    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.507
-    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.091
-    assert every.contradicted_right is not None and every.contradicted_right <= 0.015
+    assert (every.count("wrong"), every.count("right")) == (655, 437)
+    assert every.recall_wrong is not None and every.recall_wrong >= 0.925
+    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.499
+    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.099
+    assert every.contradicted_right is not None and every.contradicted_right <= 0.017

@@ -859,3 +859,14 @@ def test_what_the_new_rules_leave_alone(tmp_path: Path) -> None:
               for n in check_consistency("CSV, JSON and Markdown files: 2, 3 and 1.", facts).numbers}
     assert paired == {"2": ("supported", "files.by_type.csv"), "3": ("supported", "files.by_type.json"),
                       "1": ("supported", "files.by_type.md")}  # in order: not each the total
+
+
+def test_a_units_column_beats_a_header_s_bracketed_unit() -> None:
+    """"| Value (Bytes) | Units |" with "Seconds" in the row's Units cell: the cell is in seconds."""
+    facts = Facts.from_records([fact("t", 0.0703272, "s", "ttft", "ttft_s", "results"),
+                                fact("b", 429472.0, "B", "bytes", "size", "total")])
+    table = ("| Metric | Value (Bytes) | Units |\n|---|---|---|\n| results[4].ttft_s | 0.0703272 | Seconds |\n"
+             "| Total size | 429472 | Bytes |\n")
+    checked = {n.raw: n for n in check_consistency(table, facts).numbers}
+    assert (checked["0.0703272"].unit, checked["0.0703272"].verdict) == ("s", "supported")
+    assert (checked["429472"].unit, checked["429472"].verdict) == ("B", "supported")

@@ -341,6 +341,8 @@ def _table_units(table: Any, part: str) -> Iterator[_Unit]:
             if j and _AVERAGE_HEAD.fullmatch(head) and _ROW_STATISTIC.search(label):
                 ctx = label  # "Latency (p50)" under "Average Value": the row's own statistic is what its cells are
             hint = f"{unit_cell} {head} {label} {first}" if j else head
+            if j and is_unit_word(unit_cell):  # a row's own unit beats a header's bracket ("Value (Bytes)")
+                hint = unit_cell
             yield _Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint, subject)
 
 
