@@ -870,3 +870,22 @@ def test_a_units_column_beats_a_header_s_bracketed_unit() -> None:
     checked = {n.raw: n for n in check_consistency(table, facts).numbers}
     assert (checked["0.0703272"].unit, checked["0.0703272"].verdict) == ("s", "supported")
     assert (checked["429472"].unit, checked["429472"].verdict) == ("B", "supported")
+
+
+def test_what_a_second_review_found(tmp_path: Path) -> None:
+    """A model size is checked against every model's size, whichever model its clause is about (its clause's
+    subject is often another model); a list pairs only with a list of numbers; a Units cell beats only a value
+    column's bracketed unit."""
+    facts = small_corpus(tmp_path)
+    for line in ("gemma3:270m is smaller than llama3.1:8b, which has 8B parameters.",
+                 "gemma3:270m is faster than llama3.1 8B (8B parameters).",
+                 "gemma3:270m (270M parameters) is faster than the 8B model (8B parameters)."):
+        assert {n.raw: n.verdict for n in check_consistency(line, facts).numbers if n.kind == "claim"}["8B"] == \
+            "supported", line
+    counted = {n.raw: n.fact.key if n.fact else "" for n in check_consistency(
+        "CSV, JSON and Markdown files: 6 files, 2 of them CSV, 3 of them JSON.", facts).numbers}
+    assert counted["6 files"] == "files.total"  # no list of numbers: nothing paired
+    both = Facts.from_records([fact("lat", 5.0, "ms", "latency", "mean"), fact("chg", 10.0, "%", "latency", "change")])
+    table = "| Metric | Value | Units | Change (%) |\n|---|---|---|---|\n| Latency | 5 | ms | 10 |\n"
+    assert {n.raw: (n.unit, n.verdict) for n in check_consistency(table, both).numbers} == {
+        "5": ("ms", "supported"), "10": ("%", "supported")}

@@ -318,6 +318,8 @@ _UNIT_HEADERS = frozenset({"unit", "units"})
 _SUBJECT_HEADER = re.compile(r"\b(?:model|variant|size|name|file)", re.I)
 
 
+_VALUE_HEAD = re.compile(r"\s*(?:values?|results?|measurements?|mean|average|avg|median|min|max|minimum|maximum|"
+                         r"p\d{2}|total)\b", re.I)  # a column of the metric's own values
 _AVERAGE_HEAD = re.compile(r"\s*(?:average|avg\.?|mean)(?:\s+value)?\s*", re.I)
 # a percentile or the median: "min" and "max" are also minutes and limits ("Duration (min)", "Max Tokens")
 _ROW_STATISTIC = re.compile(r"\b(?:p\d{2}|median|\d{1,2}(?:st|nd|rd|th)\s+percentile)\b", re.I)
@@ -341,8 +343,8 @@ def _table_units(table: Any, part: str) -> Iterator[_Unit]:
             if j and _AVERAGE_HEAD.fullmatch(head) and _ROW_STATISTIC.search(label):
                 ctx = label  # "Latency (p50)" under "Average Value": the row's own statistic is what its cells are
             hint = f"{unit_cell} {head} {label} {first}" if j else head
-            if j and is_unit_word(unit_cell):  # a row's own unit beats a header's bracket ("Value (Bytes)")
-                hint = unit_cell
+            if j and is_unit_word(unit_cell) and (not _BRACKET_UNIT.search(head) or _VALUE_HEAD.match(head)):
+                hint = unit_cell  # a row's own unit beats a value column's bracket ("Value (Bytes)"), not "Change (%)"
             yield _Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint, subject)
 
 
@@ -371,7 +373,7 @@ def clause(sentence: str, offset: int) -> tuple[str, int]:
 # "the 1B model"), unless it stands after no model word and is said to be a model's size: "13B parameters",
 # "from 270M to 13B parameters", "model sizes (1B, 270M)"; not "File sizes of 1M", nor "13B parameter models"
 _MODEL_BEFORE = re.compile(r"(?:[A-Za-z][\w.]*\d[\w.]*|[A-Za-z]+\s+\d+(?:\.\d+)?)[\s:_\-]*$")
-_SIZE_AFTER = re.compile(r"(?:\s*(?:to|-|–|and|or|,)\s*\d+(?:\.\d+)?\s*[MBmb]\b){0,3}\s*(?:parameters|params)\b",
+_SIZE_AFTER = re.compile(r"(?:\s*(?:to|-|–|and|or|,)\s*\d+(?:\.\d+)?\s*[MBmb]\b){0,8}\s*(?:parameters|params)\b",
                          re.I)  # "13B parameters"; "13B parameter models" (singular) is a class of models
 _SIZE_BEFORE = re.compile(r"\b(?:model\s+sizes?|parameter\s+counts?)\b[^.;:|]*$", re.I)
 

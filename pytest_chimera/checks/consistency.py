@@ -190,6 +190,7 @@ def _run_parts(run: RunLike | Mapping[str, Any]) -> tuple[Mapping[str, Any], Map
 
 _NEXT_WORD = re.compile(r"\s+([^\W\d_][\w+-]*)")
 _LIST_ITEM_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+_LIST_GAP = re.compile(r"\s*(?:[A-Za-z%/]+\s*)?(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)\s*", re.I)
 
 
 def _paired(text: str, nums: list[Number], kinds: list[tuple[str, str]]) -> dict[int, tuple[str, str]]:
@@ -200,6 +201,9 @@ def _paired(text: str, nums: list[Number], kinds: list[tuple[str, str]]) -> dict
     claims = [k for k, (kind, _) in enumerate(kinds) if kind == "claim"]
     if len(claims) < 2 or not cl.may_list(text):
         return {}
+    if not all(_LIST_GAP.fullmatch(text, nums[a].end, nums[b].start)
+               for a, b in zip(claims, claims[1:], strict=False)):
+        return {}  # "6 files, 2 of them CSV, 3 of them JSON": no list of numbers, nothing to pair
     spans = cl.word_lists(text[:nums[claims[0]].start])
     if len(spans) != 1:
         return {}
@@ -213,8 +217,11 @@ def _paired(text: str, nums: list[Number], kinds: list[tuple[str, str]]) -> dict
 # what most of the counted things are, said after the count: no name of the counted set itself
 _MAJORITY = re.compile(r"\b(?:primarily|predominantly|mainly|mostly|largely|chiefly|principally|(?:the\s+)?"
                        r"(?:predominance|dominance|prevalence|majority)\s+of)\b[^)\].;]*", re.I)
-_SIZES = re.compile(r"(?<![\w.:\-])\d+(?:\.\d+)?\s?[MBmb]\b")  # model sizes alone: "270M", "7B" (not in "llama3.1:8b")
-_SIZE_ONLY = re.compile(r"\d+(?:\.\d+)?[bm]")  # a model form that is a size alone
+# a model size ("13B parameters") is checked against the sizes of all the corpus's models, whichever its clause
+# names: supported when one has it, contradicted outside their span, else unverified. Which model a size is of is
+# not read: a clause that names two models often gives the second one's size ("A is faster than B (8B
+# parameters)", "than B, which has 8B parameters"), and reading it as the first's contradicted right sizes
+_SIZE_WORDS = "model size parameters"
 
 
 def _qualifier(text: str, end: int, unit: str) -> frozenset[str]:
@@ -332,8 +339,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                     ctx = own
                 if k in paired:  # "CSV, JSON and Markdown files: 28, 44 and 29": the list's item of this number
                     ctx = ctx.replace(*paired[k])
-                if num.form == "model":  # a model size: a count of parameters, whatever other sizes its clause has
-                    ctx = f"{_SIZES.sub(' ', ctx)} parameters"
+                if num.form == "model":  # a model size: see _SIZE_WORDS
+                    ctx = _SIZE_WORDS
                 elif unit_name in COUNT_UNITS and (most := _MAJORITY.search(reading.clause, reading.offset)):
                     ctx = ctx.replace(most.group(0), " ")  # "101 files (primarily JSON and Markdown)": not their count
                 seq, bag = context(ctx)
@@ -343,20 +350,20 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 if k in paired:
                     near = near.replace(*paired[k])
                 near_seq, near_bag = context(f"{near} {unit.context}")
-                if num.form == "model":  # its clause's other sizes are claims too, no words or models of it
-                    near_seq, near_bag = context(_SIZES.sub(" ", f"{near} {unit.context}"))
+                if num.form == "model":
+                    near_seq, near_bag = [], set()
                 if reading.about is not None:  # the model its clause says it is about (``subjects``)
                     models, families = cl.models_named(reading.about), cl.families_named(reading.about)
                 else:
                     models = (cl.models_named(unit.context) or cl.models_named(unit.subject)
                               or cl.models_named(reading.subjects) or cl.models_named(unit.parents))
                     families = frozenset()
-                if num.form == "model":
-                    models = frozenset(m for m in models if not _SIZE_ONLY.fullmatch(m))
                 # a family written without digits ("Gemma 3") is no mention's family: read from the clause
                 families = families or (cl.families_named(near) or cl.families_named(own)
                                         or cl.families_named(unit.context) or cl.families_named(unit.subject)
                                         or cl.families_named(unit.parents))
+                if num.form == "model":
+                    models = families = frozenset()
                 q_words = _qualifier(text, num.end, unit_name)
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
                           families, own, qualifier=q_words, sentence=reading.sentence,
