@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pytest_chimera.checks.claims import _BRACKET_ONLY, clause_splits, in_lists, may_list, sentences, tokens, word_lists
+from pytest_chimera.checks.claims import _BRACKET_ONLY, clause_splits, in_lists, sentences, tokens
 from pytest_chimera.checks.numbers import Number
 from pytest_chimera.checks.subjects import Mentions
 
@@ -42,11 +42,9 @@ class Stops:
         low = text.lower()
         found = _NEAR_STOP_LOW.finditer(low) if len(low) == len(text) else _NEAR_STOP.finditer(text)
         self.found = [(m.start(), m.end(), m.group(0), m.group(0).lower() in _CONJUNCTIONS) for m in found]
-        if self.found and may_list(text):  # a list of single words is one phrase: no stop inside it
-            lists = word_lists(text)
-            if lists:
-                inside = in_lists(lists)
-                self.found = [f for f in self.found if not inside(f[0])]
+        inside = in_lists(text) if self.found else None  # a list of single words is one phrase: no stop inside it
+        if inside is not None:
+            self.found = [f for f in self.found if not inside(f[0])]
         self.starts = [f[0] for f in self.found]
         self.ends = [f[1] for f in self.found]
 

@@ -224,6 +224,22 @@ _MAJORITY = re.compile(r"\b(?:primarily|predominantly|mainly|mostly|largely|chie
 _SIZE_WORDS = "model size parameters"
 
 
+def _models_of(reading: clauses.Reading, unit: cl._Unit, near: str, own: str
+               ) -> tuple[frozenset[str], frozenset[str]]:
+    """(models, families) a claim is about: the model its clause says it is about (``subjects``), else the ones
+    its context names; a family written without digits ("Gemma 3") is no mention's family: read from the
+    clause."""
+    if reading.about is not None:
+        models, families = cl.models_named(reading.about), cl.families_named(reading.about)
+    else:
+        models = (cl.models_named(unit.context) or cl.models_named(unit.subject)
+                  or cl.models_named(reading.subjects) or cl.models_named(unit.parents))
+        families = frozenset()
+    families = families or (cl.families_named(near) or cl.families_named(own) or cl.families_named(unit.context)
+                            or cl.families_named(unit.subject) or cl.families_named(unit.parents))
+    return models, families
+
+
 def _qualifier(text: str, end: int, unit: str) -> frozenset[str]:
     """The words between a count and its count noun, as label words ("28 CSV files": {"csv"}); empty when the
     noun does not follow within three words or the number is no count."""
@@ -312,7 +328,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             repeats.count(len(nums), unit)
         first = len(out)
         lead = cl.lead(cl.LINE_LEAD.sub("", text, count=1) if not unit.in_code else text)
-        kinds = [cl.classify(num, unit, text[max(0, num.start - 60):num.start], text[num.end:]) for num in nums]
+        kinds = [cl.classify(num, unit, text[max(0, num.start - 60):num.start], text[num.end:num.end + 80])
+                 for num in nums]  # the words next to each number, not the rest of a long line
         if at_end and not unit.in_code and kinds[-1][0] == "claim" and \
                 cl.is_cut_off(nums[-1], text, ends[unit.line]):
             kinds[-1] = ("cut_off", cl.CUT_OFF)
@@ -334,36 +351,29 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 if reading.total_of is not None:  # "(44 out of 101)": the total of what the 44 counts
                     unit_name = num.unit or units.get(reading.total_of, "") or unit_name
                 units[k] = check.unit = unit_name
-                ctx = f"{lead} {own} {unit.context}" if lead and not reading.lead_in_clause else f"{own} {unit.context}"
-                if reading.total_of is not None:
-                    ctx = own
-                if k in paired:  # "CSV, JSON and Markdown files: 28, 44 and 29": the list's item of this number
-                    ctx = ctx.replace(*paired[k])
                 if num.form == "model":  # a model size: see _SIZE_WORDS
                     ctx = _SIZE_WORDS
-                elif unit_name in COUNT_UNITS and (most := _MAJORITY.search(reading.clause, reading.offset)):
-                    ctx = ctx.replace(most.group(0), " ")  # "101 files (primarily JSON and Markdown)": not their count
+                else:
+                    ctx = f"{lead} {own} {unit.context}" if lead and not reading.lead_in_clause else \
+                        f"{own} {unit.context}"
+                    if reading.total_of is not None:
+                        ctx = own
+                    if k in paired:  # "CSV, JSON and Markdown files: 28, 44 and 29": the list's item of this number
+                        ctx = ctx.replace(*paired[k])
+                    if unit_name in COUNT_UNITS and (most := _MAJORITY.search(reading.clause, reading.offset)):
+                        ctx = ctx.replace(most.group(0), " ")  # "101 files (primarily JSON and Markdown)"
                 seq, bag = context(ctx)
                 if unit.parents and reading.total_of is None:  # a nested item's parents' leads, a phrase apart
                     parent_seq, parent_bag = context(unit.parents)
                     seq, bag = [*seq, "|", *parent_seq], bag | parent_bag
-                if k in paired:
-                    near = near.replace(*paired[k])
-                near_seq, near_bag = context(f"{near} {unit.context}")
-                if num.form == "model":
-                    near_seq, near_bag = [], set()
-                if reading.about is not None:  # the model its clause says it is about (``subjects``)
-                    models, families = cl.models_named(reading.about), cl.families_named(reading.about)
-                else:
-                    models = (cl.models_named(unit.context) or cl.models_named(unit.subject)
-                              or cl.models_named(reading.subjects) or cl.models_named(unit.parents))
-                    families = frozenset()
-                # a family written without digits ("Gemma 3") is no mention's family: read from the clause
-                families = families or (cl.families_named(near) or cl.families_named(own)
-                                        or cl.families_named(unit.context) or cl.families_named(unit.subject)
-                                        or cl.families_named(unit.parents))
-                if num.form == "model":
-                    models = families = frozenset()
+                near_seq: list[str] = []
+                near_bag: set[str] = set()
+                models = families = frozenset[str]()  # a model size: of no model (see _SIZE_WORDS)
+                if num.form != "model":
+                    if k in paired:
+                        near = near.replace(*paired[k])
+                    near_seq, near_bag = context(f"{near} {unit.context}")
+                    models, families = _models_of(reading, unit, near, own)
                 q_words = _qualifier(text, num.end, unit_name)
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
                           families, own, qualifier=q_words, sentence=reading.sentence,

@@ -73,11 +73,11 @@ COUNT_NOUNS = (
 for _noun in COUNT_NOUNS:
     _ALIASES[_noun] = _noun
     _ALIASES[_noun[:-1]] = _noun
-_COUNT_WORDS = frozenset(COUNT_NOUNS) | frozenset(n[:-1] for n in COUNT_NOUNS)
+_SINGULAR_COUNT_WORDS = frozenset(n[:-1] for n in COUNT_NOUNS)
+_COUNT_WORDS = frozenset(COUNT_NOUNS) | _SINGULAR_COUNT_WORDS
 _COUNT_HEAD = re.compile(r"[ \u00a0]+([A-Za-z]+)\b")
 _COUNT_HEAD_2 = re.compile(r"[ \u00a0]+(?!(?:per|or|and|of|for|with|in|on|at|to|from|by|each|a|an|the|than|vs)\b)"
                            r"[A-Za-z]+[ \u00a0]+([A-Za-z]+)\b", re.I)  # "1 file per model": files
-_SINGULAR_COUNT_WORDS = frozenset(n[:-1] for n in COUNT_NOUNS)
 
 _SEP = "[,\u00a0\u202f\u2009'_]"
 _NUM = rf"(?P<int>\d{{1,3}}(?:(?P<sep>{_SEP})\d{{3}})(?:(?P=sep)\d{{3}})*|\d+)(?:\.(?P<frac>\d+))?"
