@@ -320,6 +320,12 @@ _UNIT_HEADERS = frozenset({"unit", "units"})
 _SUBJECT_HEADER = re.compile(r"\b(?:model|variant|size|name|file)", re.I)
 
 
+# a row that is one file ("benchmark_001.json"): its cells are that file's values, not counts of the files the
+# first column's header names ("File Name")
+_FILE_NAME = re.compile(r"\.(?:csv|json|jsonl|md|txt|ya?ml|log)\s*$", re.I)
+# a count column's header says what its cells count ("Number of Files": files); the row says which: "JSON | 44"
+# is the JSON files, not the "number of files" (the corpus's total) that header would name in prose
+_COUNT_HEAD = re.compile(r"\s*(?:(?:total\s+)?(?:number|no\.|count)\s+of\s+|#\s*)([A-Za-z]+)\s*", re.I)
 _VALUE_HEAD = re.compile(r"\s*(?:values?|results?|measurements?|mean|average|avg|median|min|max|minimum|maximum|"
                          r"p\d{2}|total)\b", re.I)  # a column of the metric's own values
 _AVERAGE_HEAD = re.compile(r"\s*(?:average|avg\.?|mean)(?:\s+value)?\s*", re.I)
@@ -332,8 +338,10 @@ def _table_units(table: Any, part: str) -> Iterator[_Unit]:
     labels are: "File Type") and the column header; a "Units" column gives the row's numbers their unit."""
     header = [clean(h).strip() for h in table.header]
     units_col = next((j for j, h in enumerate(header) if h.lower() in _UNIT_HEADERS), None)
+    counted = [m.group(1) if (m := _COUNT_HEAD.fullmatch(h)) else h for h in header]  # "Number of Files": files
     for r, row in enumerate(table.rows):
         label = clean(row[0]) if row else ""
+        one_file = _FILE_NAME.search(label) is not None
         unit_cell = clean(row[units_col]) if units_col is not None and units_col < len(row) else ""
         first = header[0] if header else ""
         excerpt = " | ".join(clean(c).strip() for c in row)
@@ -341,10 +349,10 @@ def _table_units(table: Any, part: str) -> Iterator[_Unit]:
                                       if j and j < len(row) and _SUBJECT_HEADER.search(h)]).replace("_", " ")
         for j, cell in enumerate(row):
             head = header[j] if j < len(header) else ""
-            ctx = f"{label} {head}" if j else head
+            ctx = f"{label} {counted[j] if j < len(counted) and label.strip() else head}" if j else head
             if j and _AVERAGE_HEAD.fullmatch(head) and _ROW_STATISTIC.search(label):
                 ctx = label  # "Latency (p50)" under "Average Value": the row's own statistic is what its cells are
-            hint = f"{unit_cell} {head} {label} {first}" if j else head
+            hint = f"{unit_cell} {head} {label} {'' if one_file else first}" if j else head
             if j and is_unit_word(unit_cell) and (not _BRACKET_UNIT.search(head) or _VALUE_HEAD.match(head)):
                 hint = unit_cell  # a row's own unit beats a value column's bracket ("Value (Bytes)"), not "Change (%)"
             yield _Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint, subject)

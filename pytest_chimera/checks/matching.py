@@ -28,6 +28,7 @@ from pytest_chimera.checks.query import (
     COMMON_SHARE,
     COUNT_UNITS,
     FILE_DIMS,
+    METRIC_KIND,
     MIN_NAMING_LABELS,
     NEAR_WEIGHT,
     SPECIFIC_DF,
@@ -42,6 +43,7 @@ from pytest_chimera.checks.query import (
     fmt_in,
     in_posting,
     interval,
+    metric_kinds,
     of_family,
     remember,
     rule_of,
@@ -112,7 +114,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     best_all: Any = None
     if rare_ph:
         key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name),
-               q.qualifier if name == q.unit else None)
+               q.qualifier if name == q.unit else None, metric_kinds(q))
         cached = index.candidates.get(key)
         if cached is not None:
             return (None if cached is _NONE else cached), 0.0, None
@@ -150,7 +152,8 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     if best_all is not None and local.size:  # the best fits are all the facts carrying the common words:
         # filtered on demand (``_all_best``), only if one of them agrees; the key: all that filter reads
         best_all = (name, phrases, ids, not q.unit, (name, tuple(phrases), tuple(sorted(common_ph)), not q.unit,
-                                                     q.models, q.families, q.qualifier if name == q.unit else None))
+                                                     q.models, q.families, q.qualifier if name == q.unit else None,
+                                                     metric_kinds(q)))
     if local.size == 0:
         if key is not None:  # no candidate for these words: remembered too (a model the corpus lacks)
             remember(index.candidates, key, _NONE)
@@ -201,6 +204,9 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
         if not q.models:  # "gemma3" names the family's files, not those of gemma3:270m
             bound &= d.model_id[local] < 0
         keep &= bound
+    measures = metric_kinds(q)
+    if measures and local.size:  # "compilation time (2.3189992 s)": not the TTFT that has this value
+        keep &= ~_measures_other(d, measures)[local]
     if q.qualifier and name == q.unit and local.size:
         # "The corpus holds 28 CSV files": the words between a count and its noun say which count it is; a fact
         # without them (the total, named by "corpus") is not meant when a fact with them is
@@ -233,6 +239,24 @@ def _all_best(q: Query, index: FactIndex, pool: Pool, seen: dict[Any, Any] | Non
         if seen is not None:
             seen[key] = hit
     return hit
+
+
+def _measures_other(d: Dim, measures: frozenset[str]) -> np.ndarray:
+    """Which facts of ``d`` measure something (``METRIC_KIND``) and none of ``measures``."""
+    import numpy as np
+
+    key = ("measures", measures)
+    mask = d.model_ok.get(key)
+    if mask is None:
+        some, named = np.zeros(len(d.facts), dtype=bool), np.zeros(len(d.facts), dtype=bool)
+        for p, kind in METRIC_KIND.items():
+            if p in d.postings:
+                some[d.postings[p]] = True
+                if kind in measures:
+                    named[d.postings[p]] = True
+        mask = d.model_ok[key] = some & ~named
+    result: np.ndarray = mask
+    return result
 
 
 def _model_bound(index: FactIndex, d: Dim) -> np.ndarray:

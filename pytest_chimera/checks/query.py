@@ -377,14 +377,18 @@ STAT_KIND.pop((), None)
 def stat_kinds(q: Query, sentence: bool = False) -> frozenset[str]:
     """The statistics a claim names ("average" -> mean, "p95"/"95th percentile" -> p95; counts aside); with
     ``sentence``, those its whole sentence names."""
-    if sentence:
-        words, bag = context(q.sentence)
-    else:
-        bag, words, _ = q.all_words()
-    found = {STAT_KIND[(t,)] for t in bag if (t,) in STAT_KIND}
-    found |= {STAT_KIND[p] for k in range(len(words) - 1) if words[k] in _STAT_FIRST
-              for p in [(words[k], words[k + 1])] if p in STAT_KIND}
-    return frozenset(found)
+    hit = q._found.get(("stats", sentence))
+    if hit is None:
+        if sentence:
+            words, bag = context(q.sentence)
+        else:
+            bag, words, _ = q.all_words()
+        found = {STAT_KIND[(t,)] for t in bag if (t,) in STAT_KIND}
+        found |= {STAT_KIND[p] for k in range(len(words) - 1) if words[k] in _STAT_FIRST
+                  for p in [(words[k], words[k + 1])] if p in STAT_KIND}
+        hit = q._found["stats", sentence] = frozenset(found)
+    stats: frozenset[str] = hit
+    return stats
 
 
 _STAT_FIRST = frozenset(p[0] for p in STAT_KIND if len(p) == 2)  # a word pair can name a statistic only after these
@@ -392,6 +396,41 @@ _STAT_FIRST = frozenset(p[0] for p in STAT_KIND if len(p) == 2)  # a word pair c
 
 def fact_stats(index: FactIndex, at: int) -> frozenset[str]:
     return frozenset(STAT_KIND[p] for p in map(cl.phrase, index.labels[at]) if p in STAT_KIND)
+
+
+# what a figure measures, where reports confuse them: a TTFT is no throughput, a compile time no TTFT
+METRIC_KIND: dict[tuple[str, ...], str] = {cl.phrase(w): kind for kind, words in (
+    ("ttft", ("ttft", "time to first token", "first token")),
+    ("throughput", ("throughput", "tokens per second", "tokens/s", "tok/s", "tokens/second", "tokens/sec",
+                    "tokens per sec", "tps")),
+    ("compile", ("compile", "compile time", "compilation time", "build time"))) for w in words}
+_METRIC_SINGLE = frozenset(p[0] for p in METRIC_KIND if len(p) == 1)
+_METRIC_MULTI = [(p, kind, frozenset(p)) for p, kind in METRIC_KIND.items() if len(p) > 1]
+
+
+def _has_run(seq: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether ``phrase`` stands in ``seq`` word after word."""
+    n = len(phrase)
+    return any(seq[k:k + n] == list(phrase) for k, w in enumerate(seq) if w == phrase[0])
+
+
+def metric_kinds(q: Query) -> frozenset[str]:
+    """The measures a claim's words name (``METRIC_KIND``): "mean_ttft_s" -> ttft, "Compilation Time" ->
+    compile."""
+    hit = q._found.get(("", "measures"))
+    if hit is None:
+        bag, seq, _ = q.all_words()
+        found = {METRIC_KIND[(t,)] for t in _METRIC_SINGLE.intersection(bag)}
+        for p, kind, words in _METRIC_MULTI:
+            if kind not in found and words <= bag and _has_run(seq, p):
+                found.add(kind)
+        hit = q._found["", "measures"] = frozenset(found)
+    measures: frozenset[str] = hit
+    return measures
+
+
+def fact_metrics(index: FactIndex, at: int) -> frozenset[str]:
+    return frozenset(METRIC_KIND[p] for p in map(cl.phrase, index.labels[at]) if p in METRIC_KIND)
 
 
 def rule_of(index: FactIndex, at: int) -> str:

@@ -1,10 +1,12 @@
 """What the corpus says about a quantity as a whole: the span of every value it gives the quantity a claim
-names (``span_of``, deciding ``contradicted`` outside it by more than ``SPAN_MARGIN``, and for a claimed
-maximum or minimum that is none of its values: an extreme is an observed value), and precise values that no
-chance explains (``precise``)."""
+names (``span_of``, deciding ``contradicted`` outside it by more than ``SPAN_MARGIN``, or, for a measure,
+more than ``SPAN_MARGIN`` from each of its values (``_apart``: the span is a union of margins, not a hull),
+and for a claimed maximum or minimum that is none of its values: an extreme is an observed value), and
+precise values that no chance explains (``precise``)."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -26,11 +28,13 @@ from pytest_chimera.checks.query import (
     allowed,
     by_value,
     chance_of,
+    fact_metrics,
     fact_stats,
     fmt_in,
     has_phrase,
     in_posting,
     interval,
+    metric_kinds,
     of_family,
     remember,
     rule_of,
@@ -57,6 +61,7 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float, co
     lo, hi = interval(q, factor, widen=False)
     v = abs(q.value * factor)
     stats = stat_kinds(q) | stat_kinds(q, sentence=True) if copied else stat_kinds(q)
+    measures = metric_kinds(q)
     best: tuple[float, int] | None = None
     pool: list[Any] = []
     for name in dims:
@@ -83,6 +88,8 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float, co
             at = int(d.facts_array[i])
             if stats and not stats & fact_stats(index, at):
                 continue
+            if measures and (other := fact_metrics(index, at)) and not measures & other:
+                continue  # "Compilation Time: 0.0941341 s" is a TTFT's value: copied, but not of what it names
             weight = sum(d.weights[p] for p in phrases if has_phrase(d, p, i))
             if best is None or weight > best[0]:
                 best = (weight, at)
@@ -239,15 +246,76 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
             f"the lowest {span.what} in the corpus is {fmt_in(lo, q)} ({span.n} facts); {q.value:g} is below it"),
             "derived")
     if b < low or a > high:  # before the extreme rule: the span says more ("a maximum of 5" under 212-304)
+        if dims[0] in FILE_DIMS and (q.models or q.families) and _corpus_total(index, dims[0], a * factor,
+                                                                                b * factor):
+            return fallback  # "101 files related to an LLM (likely gemma3)": the corpus, whatever model
         at = span.lo_fact if b < low else span.hi_fact
         return Decision("contradicted", at, (
             f"every {span.what} in the corpus lies between {fmt_in(lo, q)} and {fmt_in(hi, q)} ({span.n} "
             f"facts); {q.value:g} is outside it by more than the {SPAN_MARGIN:.0%} margin"), "span")
+    if not extreme and dims[0] and dims[0] not in COUNT_UNITS:  # a measure: no count, no unitless figure
+        apart = _apart(q, span, factor)  # inside the span, but in a gap between its values
+        if apart is not None:
+            return apart
     if len(extreme) == 1 and dims[0] not in COUNT_UNITS:  # "the top 3 configurations" is no extreme value
         unseen = _unobserved(q, span, factor, "maximum" if extreme == {"max"} else "minimum")
         if unseen is not None:
             return unseen
     return fallback
+
+
+def _corpus_total(index: FactIndex, name: str, lo: float, hi: float) -> bool:
+    """Whether the corpus's total count (the largest count of ``name`` about no model) lies in [lo, hi]: the
+    whole corpus is about whatever model a clause names ("101 files related to an LLM (likely gemma3)"), so a
+    model's few files do not contradict it; a type's or a folder's count said of a model still is."""
+    d = index.dims[name]
+    total = d.model_ok.get("corpus total")
+    if total is None:
+        total = d.model_ok["corpus total"] = float(d.values[d.model_id < 0].max(initial=-1.0))
+    return bool(lo <= total <= hi)
+
+
+def _ordered(span: Span) -> tuple[Any, Any]:
+    """(global ids, base-unit values) of every fact a span is taken from before narrowing, sorted by value on
+    first use: a span is cached, and its claims recur."""
+    import numpy as np
+
+    d, where, _, ordered, _ = span.observed
+    if ordered is None:
+        ids = _in_scope(d, *where)
+        order = np.argsort(d.values[ids], kind="stable")
+        ordered = span.observed[3] = (d.facts_array[ids[order]], d.values[ids[order]])
+    result: tuple[Any, Any] = ordered
+    return result
+
+
+def _apart(q: Query, span: Span, factor: float) -> Decision | None:
+    """``contradicted`` when a positive value inside a span lies more than ``SPAN_MARGIN`` from each of its
+    values (every level of the quantity the clause's metric words name in its scope, before narrowing): "14.24
+    tok/s for gemma3" where its figures are 180-190 and 60-78. The span is a union of margins, not a hull."""
+    v = q.value * factor
+    if v <= 0 or not math.isfinite(v):
+        return None
+    seen = span.observed[4]
+    key = (q.value, q.tolerance, q.bound, q.unit, factor, "apart")  # a report repeats its figures
+    found = seen.get(key, seen)  # the dict itself: not looked at yet
+    if found is not seen:
+        cached: Decision | None = found
+        return cached
+    return remember(seen, key, _apart_in(q, span, factor, v))
+
+
+def _apart_in(q: Query, span: Span, factor: float, v: float) -> Decision | None:
+    facts, values = _ordered(span)
+    lo, hi = interval(q, factor)
+    a = int(values.searchsorted(min(lo, v / (1 + SPAN_MARGIN)), "left"))
+    if a < values.size and values[a] <= max(hi, v / (1 - SPAN_MARGIN)):
+        return None
+    near = min(range(max(a - 1, 0), min(a + 1, values.size)), key=lambda k: abs(float(values[k]) - v))
+    return Decision("contradicted", int(facts[near]), (
+        f"no {span.observed[2]} in the corpus lies within {SPAN_MARGIN:.0%} of {q.value:g} ({values.size} facts "
+        f"between {fmt_in(span.lo / factor, q)} and {fmt_in(span.hi / factor, q)}, nearest "
+        f"{fmt_in(float(values[near]) / factor, q)})"), "span")
 
 
 def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | None:
@@ -256,13 +324,8 @@ def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | No
     it names), the span's facts before narrowing to the best fits, so a maximum of a wider set than the one
     the words fit best is still seen. A value agrees within its written precision ("approximately" and bounds
     included) or the rounding its significant digits allow ("300" for 303.9: 250-350)."""
-    import numpy as np
-
-    d, where, what, ordered, seen = span.observed
-    if ordered is None:  # sorted by value on first use: a span is cached, and extremes recur
-        ids = _in_scope(d, *where)
-        order = np.argsort(d.values[ids], kind="stable")
-        ordered = span.observed[3] = (d.facts_array[ids[order]], d.values[ids[order]])
+    _, _, what, _, seen = span.observed
+    ordered = _ordered(span)
     key = (q.value, q.tolerance, q.bound, q.unit, factor, word)  # a report repeats its figures
     found = seen.get(key, seen)  # the dict itself: not looked at yet (another thread may clear it meanwhile)
     if found is not seen:
@@ -273,8 +336,6 @@ def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | No
 
 def _unobserved_in(q: Query, facts: Any, values: Any, what: str, factor: float, word: str) -> Decision | None:
     """``_unobserved`` on the facts of a span sorted by value."""
-    import math
-
     lo, hi = interval(q, factor)
     v = q.value * factor
     digits = significant_digits(q)
