@@ -1,7 +1,7 @@
 """The checker on the annotated real reports: the four rates the README quotes, for the development set (dev
 and held out, ``tests/data/devset``) and the unseen sets: ``tests/data/unseen`` in its two halves (A and B,
-both read for classes of failure after their first look), ``tests/data/unseen_c``, ``_d``, ``_e``, ``_f``, ``_g`` and ``_h``
-(see their READMEs).
+both read for classes of failure after their first look), ``tests/data/unseen_c``, ``_d``, ``_e``, ``_f``, ``_g``
+and ``_h`` (see their READMEs).
 
 Run: ``cd bench && pytest test_devset_bench.py -s`` (prints the figures and the time to check all 108 reports),
 or ``python bench/test_devset_bench.py`` from the repository root (the figures only). Needs ``../shared``

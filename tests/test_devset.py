@@ -152,15 +152,15 @@ def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
 def test_unseen_figures(facts: Facts) -> None:
     """The 60 reports of the five unseen sets together (README "Numbers and verdicts": A and B, C and D were read
     for classes of failure after their first look, E only scored, F read for one fault): 608 of 655 wrong numbers
-    flagged, 327 contradicted; 42 of 437 right numbers flagged, 3 contradicted. These are levels to keep, not the
+    flagged, 324 contradicted; 40 of 437 right numbers flagged, 3 contradicted. These are levels to keep, not the
     targets."""
     parts = [total(score_set(sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
              for folder in (UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F)]
     every = total(parts)
     assert (every.count("wrong"), every.count("right")) == (655, 437)
     assert every.recall_wrong is not None and every.recall_wrong >= 0.928
-    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.499
-    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.097
+    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.494
+    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.092
     assert every.contradicted_right is not None and every.contradicted_right <= 0.007
 
 

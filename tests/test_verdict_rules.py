@@ -984,3 +984,21 @@ def test_a_gap_is_read_among_levels_not_spreads(chimeraforge_corpus: Path) -> No
                                 "highlights the need for in-depth investigation into the causes of this variability.",
                                 facts).numbers
     assert [n.verdict for n in checked] == ["unverified", "unverified"]
+
+
+def test_a_time_header_s_bracketed_s_is_seconds() -> None:
+    """"Latency (s)" is in seconds; "(s)" after any other word is a plural ("Score(s)")."""
+    facts = Facts.from_records([fact("lat", 15.6, "s", "latency", "mean"), fact("n", 15.6, "", "score", "mean")])
+    table = "| Config | Latency (s) | Score(s) |\n|---|---|---|\n| a | 15.6 | 15.6 |\n"
+    assert [n.unit for n in check_consistency(table, facts).numbers] == ["s", ""]
+
+
+def test_a_key_prefixed_with_its_file_type_names_the_key(chimeraforge_corpus: Path) -> None:
+    """"json_total_tokens: 225.0": the agents flatten the data with its type first; the key is "total_tokens" (on
+    the real corpus, the words "json" and "total" alone fit a unitless "total_improvement" better)."""
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    facts = compute_facts(load_corpus(chimeraforge_corpus))
+    assert verdict("*   `json_total_tokens`: 225.0", facts)[:3] == (
+        "supported", "exact fact", "json.csv_data/baseline_test_results_1759098967.json.total_tokens")

@@ -464,6 +464,8 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
         for m in _BRACKET_UNIT.finditer(clause):  # "(%)" too; no other one-letter unit ("(s)": a plural)
             if is_unit_word(m.group(1)) and (len(m.group(1)) > 1 or m.group(1) == "%"):
                 return canonical_unit(m.group(1))
+            if m.group(1) == "s" and _TIMED_BEFORE.search(clause, 0, m.start()):
+                return "s"  # "Latency (s)", "Compile Time (s)": seconds after a time word, not a plural
     if offset >= 0:
         head_word = _HEAD_BEFORE_BRACKET.search(clause, 0, offset)
         if head_word and is_unit_word(head_word.group(1)) and len(head_word.group(1)) > 1:
@@ -491,6 +493,7 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
     return best[1] if best else ""
 
 
+_TIMED_BEFORE = re.compile(r"\b(?:latency|time|ttft|duration|delay|elapsed)\s*$", re.I)
 _BRACKET_UNIT = re.compile(r"[(\[]\s*([A-Za-z%][A-Za-z/% ]{0,24}?)\s*[)\]]")
 
 

@@ -131,12 +131,17 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(cl.tokens(text))
 
 
+_TYPE_PREFIXES = ("json-", "csv-", "md-")
+
+
 def _context(text: str) -> tuple[list[str], set[str]]:
     seq = list(_words(text))
     bag = set(seq)
     for t in seq:
         if "-" in t or "." in t or "/" in t:
             bag.update(_pieces(t))
+            if t.startswith(_TYPE_PREFIXES):  # "json_total_tokens": the JSON data's "total_tokens"
+                bag.add(t[t.index("-") + 1:])
     bag -= GENERIC  # words that name no quantity match no fact on their own
     return seq, bag
 
