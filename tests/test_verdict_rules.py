@@ -947,6 +947,9 @@ def test_a_measure_is_named_by_its_words_in_a_row() -> None:
     assert measures("tokens per second and `mean_ttft_s`") == {"throughput", "ttft"}
     assert measures("per second, the tokens") == frozenset()
     assert measures("compilation time") == {"compile"} and measures("compilation benchmarks") == frozenset()
+    assert measures("12 tps on average") == {"throughput"}
+    assert "total-tokens" in query.context("`csv_total_tokens` and `md_sections`")[1]
+    assert "sections" in query.context("`md_sections`")[1]
 
 
 def test_a_value_in_a_gap_of_its_span_is_contradicted() -> None:
@@ -959,7 +962,7 @@ def test_a_value_in_a_gap_of_its_span_is_contradicted() -> None:
     assert verdict("gemma3:270m throughput was 97 tok/s.", facts)[0] == "unverified"
     assert verdict("gemma3:270m throughput was 133 tok/s.", facts)[0] == "contradicted"  # 180 * 0.75 = 135
     assert verdict("gemma3:270m throughput was 136 tok/s.", facts)[0] == "unverified"
-    assert verdict("gemma3:270m reached a maximum throughput of 120 tok/s.", facts)[0] != "supported"
+    assert verdict("gemma3:270m reached a maximum throughput of 120 tok/s.", facts)[:2] == ("contradicted", "derived")
 
 
 def test_a_gap_contradicts_only_a_measure() -> None:
@@ -1002,3 +1005,43 @@ def test_a_key_prefixed_with_its_file_type_names_the_key(chimeraforge_corpus: Pa
     facts = compute_facts(load_corpus(chimeraforge_corpus))
     assert verdict("*   `json_total_tokens`: 225.0", facts)[:3] == (
         "supported", "exact fact", "json.csv_data/baseline_test_results_1759098967.json.total_tokens")
+
+
+def test_what_a_third_review_found(chimeraforge_corpus: Path) -> None:
+    """A gap is no reason against a mean or a median (a report's own mean of two clusters lies between them), nor
+    against a value of a file that names only the model's family; it is measured from the written value's whole
+    interval ("0.3 s" may be a cut 0.38); the measures are part of the candidates' cache key; a bare extension or a
+    glob is a file type, not one file."""
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    real = compute_facts(load_corpus(chimeraforge_corpus))
+    for line in ("In the baseline runs, the mean TTFT of gemma3:latest was 0.567 s.",  # a gemma3_baseline.csv mean
+                 "Across all runs, gemma3:latest averaged a TTFT of 0.675 s.",  # the runs' own mean
+                 "gemma3:latest TTFT was 0.567 s in the baseline runs."):
+        assert verdict(line, real)[0] == "unverified", line
+    assert verdict("gemma3 reached 14.24 tok/s.", real)[:2] == ("contradicted", "span")
+    gaps = Facts.from_records([fact(f"t{k}", v, "s", "ttft", "gemma3:270m", "gemma3") for k, v in
+                               enumerate((0.054, 0.5, 1.0, 2.0))])
+    assert verdict("gemma3:270m TTFT was 0.3 s.", gaps)[0] == "unverified"  # 0.3 may be 0.38: within 25% of 0.5
+    assert verdict("gemma3:270m TTFT was 0.30 s.", gaps)[:2] == ("contradicted", "span")
+    assert verdict("gemma3:270m TTFT was 0.04 s.", gaps)[0] == "unverified"  # 0.049 is within 25% of 0.054
+    low = Facts.from_records([fact(f"t{k}", v, "s", "ttft", "gemma3:270m", "gemma3") for k, v in
+                              enumerate((0.054, 0.46, 2.0, 3.0))])
+    assert verdict("gemma3:270m TTFT was 0.6 s.", low)[0] == "unverified"  # 0.55 is within 25% of 0.46
+    assert verdict("The mean TTFT of gemma3:270m was 1.1 s.", low)[0] == "unverified"  # a mean of two clusters
+    assert verdict("The TTFT of gemma3:270m was 1.1 s.", low)[:2] == ("contradicted", "span")
+    family = Facts.from_records([*(fact(f"l{k}", v, "s", "ttft", "gemma3:latest", "gemma3") for k, v in
+                                   enumerate((0.1, 0.13, 29.9))), fact("f", 0.5667, "s", "ttft", "gemma3", "baseline")])
+    assert verdict("gemma3:latest TTFT was 0.567 s in the baseline runs.", family)[0] != "contradicted"
+    assert verdict("gemma3:latest TTFT was 5.67 s in the baseline runs.", family)[:2] == ("contradicted", "span")
+    deltas = Facts.from_records([fact(f"d{k}", v, "ms", "ttft", "delta") for k, v in enumerate((-60, -10, 40, 50))])
+    assert verdict("The TTFT delta was -30 ms.", deltas)[0] == "unverified"  # no gap below zero: margins flip there
+    leak = Facts.from_records([fact("ttft", 0.0941341, "s", "ttft", "gemma3:1b", "delay"),
+                               fact("compile", 40.5, "s", "compile", "gemma3:1b", "delay"),
+                               fact("ttft2", 2.5, "s", "ttft", "gemma3:1b", "delay")])
+    both = check_consistency("gemma3:1b delay: 0.0941341 s\n\ngemma3:1b throughput-run delay: 0.0941341 s\n", leak)
+    alone = check_consistency("gemma3:1b throughput-run delay: 0.0941341 s\n", leak)
+    assert [n.verdict for n in both.numbers][1] == alone.numbers[0].verdict != "supported"
+    types = "| File Type | Count |\n|---|---|\n| .json | 50 |\n| *.csv | 20 |\n| bench_001.json | 44 |\n"
+    assert [n.unit for n in check_consistency(types, real).numbers] == ["files", "files", ""]

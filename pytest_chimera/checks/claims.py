@@ -322,7 +322,7 @@ _SUBJECT_HEADER = re.compile(r"\b(?:model|variant|size|name|file)", re.I)
 
 # a row that is one file ("benchmark_001.json"): its cells are that file's values, not counts of the files the
 # first column's header names ("File Name")
-_FILE_NAME = re.compile(r"\.(?:csv|json|jsonl|md|txt|ya?ml|log)\s*$", re.I)
+_FILE_NAME = re.compile(r"\s*[`'\"‘]?[A-Za-z0-9][\w\-./]*\.(?:csv|json|jsonl|md|txt|ya?ml|log)[`'\"’]?\s*", re.I)
 # a count column's header says what its cells count ("Number of Files": files); the row says which: "JSON | 44"
 # is the JSON files, not the "number of files" (the corpus's total) that header would name in prose
 _COUNT_HEAD = re.compile(r"\s*(?:(?:total\s+)?(?:number|no\.|count)\s+of\s+|#\s*)([A-Za-z]+)\s*", re.I)
@@ -341,7 +341,7 @@ def _table_units(table: Any, part: str) -> Iterator[_Unit]:
     counted = [m.group(1) if (m := _COUNT_HEAD.fullmatch(h)) else h for h in header]  # "Number of Files": files
     for r, row in enumerate(table.rows):
         label = clean(row[0]) if row else ""
-        one_file = _FILE_NAME.search(label) is not None
+        one_file = _FILE_NAME.fullmatch(label) is not None  # a file's name: no "*.json", no bare ".json"
         unit_cell = clean(row[units_col]) if units_col is not None and units_col < len(row) else ""
         first = header[0] if header else ""
         excerpt = " | ".join(clean(c).strip() for c in row)

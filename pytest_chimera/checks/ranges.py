@@ -41,6 +41,7 @@ from pytest_chimera.checks.query import (
     significant_digits,
     stat_kinds,
 )
+from pytest_chimera.evidence.labels import family_of
 
 if TYPE_CHECKING:
     pass
@@ -291,30 +292,50 @@ def _ordered(span: Span) -> tuple[Any, Any]:
 
 def _apart(q: Query, span: Span, factor: float) -> Decision | None:
     """``contradicted`` when a positive value inside a span lies more than ``SPAN_MARGIN`` from each of its
-    values (every level of the quantity the clause's metric words name in its scope, before narrowing): "14.24
-    tok/s for gemma3" where its figures are 180-190 and 60-78. The span is a union of margins, not a hull."""
+    values: "14.24 tok/s for gemma3" where its figures are 180-190 and 60-78. The span is a union of margins,
+    not a hull. Not for a mean or a median (a report's own mean of two clusters lies between them), and the
+    values are those of the whole family of the models the clause names (a file of gemma3 runs that names no
+    one model is still gemma3:latest's)."""
     v = q.value * factor
-    if v <= 0 or not math.isfinite(v):
+    if v <= 0 or not math.isfinite(v) or stat_kinds(q) & _CENTRAL:
         return None
     seen = span.observed[4]
-    key = (q.value, q.tolerance, q.bound, q.unit, factor, "apart")  # a report repeats its figures
+    key = (q.value, q.tolerance, q.bound, q.unit, factor, q.models, "apart")  # a report repeats its figures
     found = seen.get(key, seen)  # the dict itself: not looked at yet
     if found is not seen:
         cached: Decision | None = found
         return cached
-    return remember(seen, key, _apart_in(q, span, factor, v))
+    return remember(seen, key, _apart_in(q, span, factor))
 
 
-def _apart_in(q: Query, span: Span, factor: float, v: float) -> Decision | None:
-    facts, values = _ordered(span)
-    lo, hi = interval(q, factor)
-    a = int(values.searchsorted(min(lo, v / (1 + SPAN_MARGIN)), "left"))
-    if a < values.size and values[a] <= max(hi, v / (1 - SPAN_MARGIN)):
+_CENTRAL = frozenset({"mean", "median"})
+
+
+def _apart_in(q: Query, span: Span, factor: float) -> Decision | None:
+    import numpy as np
+
+    d, (name, metric, models, families, spread) = span.observed[0], span.observed[1]
+    if models:  # the family's levels, each model's and those of files that name only the family
+        families = families | frozenset(family_of(m) for m in models)
+    seen = span.observed[4]
+    scope = ("family levels", families)
+    ordered = seen.get(scope)
+    if ordered is None:
+        ids = _in_scope(d, name, metric, frozenset(), families, spread)
+        order = np.argsort(d.values[ids], kind="stable")
+        ordered = seen[scope] = (d.facts_array[ids[order]], d.values[ids[order]])
+    facts, values = ordered
+    if not values.size:
         return None
+    lo, hi = interval(q, factor)  # the written value's whole interval, each end widened by the margin
+    a = int(values.searchsorted(lo / (1 + SPAN_MARGIN), "left"))
+    if a < values.size and values[a] <= hi / (1 - SPAN_MARGIN):
+        return None
+    v = q.value * factor
     near = min(range(max(a - 1, 0), min(a + 1, values.size)), key=lambda k: abs(float(values[k]) - v))
     return Decision("contradicted", int(facts[near]), (
         f"no {span.observed[2]} in the corpus lies within {SPAN_MARGIN:.0%} of {q.value:g} ({values.size} facts "
-        f"between {fmt_in(span.lo / factor, q)} and {fmt_in(span.hi / factor, q)}, nearest "
+        f"between {fmt_in(float(values[0]) / factor, q)} and {fmt_in(float(values[-1]) / factor, q)}, nearest "
         f"{fmt_in(float(values[near]) / factor, q)})"), "span")
 
 
