@@ -117,8 +117,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     # the unit's part and the count's own words both tell count claims apart (either alone suffices for counts)
     ("candidate cache key without the unit and a count's words", "checks/matching.py",
      "key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name),\n"
-     "               q.qualifier if name == q.unit else None)",
-     "key = (name, weights, q.models, q.families, min_labels)"),
+     "               q.qualifier if name == q.unit else None, metric_kinds(q))",
+     "key = (name, weights, q.models, q.families, min_labels, metric_kinds(q))"),
     ("a count's own words ignored", "checks/matching.py", "        if (keep & own).any():", "        if False:"),
     ("file-type counts not named by type words", "evidence/inventory.py", "_TYPE_LABELS[kind] + _KIND_LABELS))",
      "_TYPE_LABELS[kind]))"),
@@ -239,7 +239,11 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("a gap against a mean", "checks/ranges.py", "or not math.isfinite(v) or stat_kinds(q) & _CENTRAL:",
      "or not math.isfinite(v):"),
     ("a gap among the named model's facts only", "checks/ranges.py",
-     "families = families | frozenset(family_of(m) for m in models)", "pass"),
+     "ids = _in_scope(d, name, metric, frozenset(), families, spread)",
+     "ids = _in_scope(d, name, metric, models, families, spread)"),
+    ("a gap among every model's facts", "checks/ranges.py",
+     "ids = _in_scope(d, name, metric, frozenset(), families, spread)",
+     "ids = _in_scope(d, name, metric, frozenset(), frozenset(), spread)"),
     ("a gap from the value's centre", "checks/ranges.py", "values.searchsorted(lo / (1 + SPAN_MARGIN)",
      "values.searchsorted(q.value * factor / (1 + SPAN_MARGIN)"),
     ("a gap below zero", "checks/ranges.py", "if v <= 0 or not math.isfinite(v)", "if not math.isfinite(v)"),
