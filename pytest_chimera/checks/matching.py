@@ -28,7 +28,6 @@ from pytest_chimera.checks.query import (
     COMMON_SHARE,
     COUNT_UNITS,
     FILE_DIMS,
-    METRIC_KIND,
     MIN_NAMING_LABELS,
     NEAR_WEIGHT,
     SPECIFIC_DF,
@@ -43,6 +42,7 @@ from pytest_chimera.checks.query import (
     fmt_in,
     in_posting,
     interval,
+    measures_other,
     metric_kinds,
     of_family,
     remember,
@@ -206,7 +206,7 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
         keep &= bound
     measures = metric_kinds(q)
     if measures and local.size:  # "compilation time (2.3189992 s)": not the TTFT that has this value
-        keep &= ~_measures_other(d, measures)[local]
+        keep &= ~measures_other(d, measures)[local]
     if q.qualifier and name == q.unit and local.size:
         # "The corpus holds 28 CSV files": the words between a count and its noun say which count it is; a fact
         # without them (the total, named by "corpus") is not meant when a fact with them is
@@ -239,24 +239,6 @@ def _all_best(q: Query, index: FactIndex, pool: Pool, seen: dict[Any, Any] | Non
         if seen is not None:
             seen[key] = hit
     return hit
-
-
-def _measures_other(d: Dim, measures: frozenset[str]) -> np.ndarray:
-    """Which facts of ``d`` measure something (``METRIC_KIND``) and none of ``measures``."""
-    import numpy as np
-
-    key = ("measures", measures)
-    mask = d.model_ok.get(key)
-    if mask is None:
-        some, named = np.zeros(len(d.facts), dtype=bool), np.zeros(len(d.facts), dtype=bool)
-        for p, kind in METRIC_KIND.items():
-            if p in d.postings:
-                some[d.postings[p]] = True
-                if kind in measures:
-                    named[d.postings[p]] = True
-        mask = d.model_ok[key] = some & ~named
-    result: np.ndarray = mask
-    return result
 
 
 def _model_bound(index: FactIndex, d: Dim) -> np.ndarray:

@@ -379,6 +379,36 @@ STAT_KIND.update({cl.phrase(w): f"p{n}" for n in (90, 95, 99) for w in (f"p{n}",
 STAT_KIND.pop((), None)
 
 
+_Vocabulary = tuple[dict[str, str], list[tuple[tuple[str, ...], str, frozenset[str]]]]
+
+
+def _vocabulary(kinds: dict[tuple[str, ...], str]) -> _Vocabulary:
+    """A phrase -> kind table as ``_kinds_named`` reads it: one-word phrases by their word, the longer ones with
+    the set of their words."""
+    return ({p[0]: k for p, k in kinds.items() if len(p) == 1},
+            [(p, k, frozenset(p)) for p, k in kinds.items() if len(p) > 1])
+
+
+def _has_run(seq: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether ``phrase`` stands in ``seq`` word after word."""
+    n = len(phrase)
+    return any(seq[k:k + n] == list(phrase) for k, w in enumerate(seq) if w == phrase[0])
+
+
+def _kinds_named(vocabulary: _Vocabulary, bag: set[str], seq: list[str]) -> frozenset[str]:
+    """The kinds a clause's words name: a one-word phrase anywhere among them, a longer one only word after word
+    ("first token", not "token ... first")."""
+    single, multi = vocabulary
+    found = {single[t] for t in single.keys() & bag}
+    for p, kind, words in multi:
+        if kind not in found and words <= bag and _has_run(seq, p):
+            found.add(kind)
+    return frozenset(found)
+
+
+_STATS = _vocabulary(STAT_KIND)
+
+
 def stat_kinds(q: Query, sentence: bool = False) -> frozenset[str]:
     """The statistics a claim names ("average" -> mean, "p95"/"95th percentile" -> p95; counts aside); with
     ``sentence``, those its whole sentence names."""
@@ -388,15 +418,9 @@ def stat_kinds(q: Query, sentence: bool = False) -> frozenset[str]:
             words, bag = context(q.sentence)
         else:
             bag, words, _ = q.all_words()
-        found = {STAT_KIND[(t,)] for t in bag if (t,) in STAT_KIND}
-        found |= {STAT_KIND[p] for k in range(len(words) - 1) if words[k] in _STAT_FIRST
-                  for p in [(words[k], words[k + 1])] if p in STAT_KIND}
-        hit = q._found["stats", sentence] = frozenset(found)
+        hit = q._found["stats", sentence] = _kinds_named(_STATS, bag, words)
     stats: frozenset[str] = hit
     return stats
-
-
-_STAT_FIRST = frozenset(p[0] for p in STAT_KIND if len(p) == 2)  # a word pair can name a statistic only after these
 
 
 def fact_stats(index: FactIndex, at: int) -> frozenset[str]:
@@ -409,14 +433,7 @@ METRIC_KIND: dict[tuple[str, ...], str] = {cl.phrase(w): kind for kind, words in
     ("throughput", ("throughput", "tokens per second", "tokens/s", "tok/s", "tokens/second", "tokens/sec",
                     "tokens per sec", "tps")),
     ("compile", ("compile", "compile time", "compilation time", "build time"))) for w in words}
-_METRIC_SINGLE = frozenset(p[0] for p in METRIC_KIND if len(p) == 1)
-_METRIC_MULTI = [(p, kind, frozenset(p)) for p, kind in METRIC_KIND.items() if len(p) > 1]
-
-
-def _has_run(seq: list[str], phrase: tuple[str, ...]) -> bool:
-    """Whether ``phrase`` stands in ``seq`` word after word."""
-    n = len(phrase)
-    return any(seq[k:k + n] == list(phrase) for k, w in enumerate(seq) if w == phrase[0])
+_MEASURES = _vocabulary(METRIC_KIND)
 
 
 def metric_kinds(q: Query) -> frozenset[str]:
@@ -425,17 +442,27 @@ def metric_kinds(q: Query) -> frozenset[str]:
     hit = q._found.get(("", "measures"))
     if hit is None:
         bag, seq, _ = q.all_words()
-        found = {METRIC_KIND[(t,)] for t in _METRIC_SINGLE.intersection(bag)}
-        for p, kind, words in _METRIC_MULTI:
-            if kind not in found and words <= bag and _has_run(seq, p):
-                found.add(kind)
-        hit = q._found["", "measures"] = frozenset(found)
+        hit = q._found["", "measures"] = _kinds_named(_MEASURES, bag, seq)
     measures: frozenset[str] = hit
     return measures
 
 
-def fact_metrics(index: FactIndex, at: int) -> frozenset[str]:
-    return frozenset(METRIC_KIND[p] for p in map(cl.phrase, index.labels[at]) if p in METRIC_KIND)
+def measures_other(d: Dim, measures: frozenset[str]) -> np.ndarray:
+    """Which facts of ``d`` measure something (``METRIC_KIND``) and none of ``measures``, computed on first use."""
+    import numpy as np
+
+    key = ("measures", measures)
+    mask = d.model_ok.get(key)
+    if mask is None:
+        some, named = np.zeros(len(d.facts), dtype=bool), np.zeros(len(d.facts), dtype=bool)
+        for p, kind in METRIC_KIND.items():
+            if p in d.postings:
+                some[d.postings[p]] = True
+                if kind in measures:
+                    named[d.postings[p]] = True
+        mask = d.model_ok[key] = some & ~named
+    result: np.ndarray = mask
+    return result
 
 
 def rule_of(index: FactIndex, at: int) -> str:

@@ -28,12 +28,12 @@ from pytest_chimera.checks.query import (
     allowed,
     by_value,
     chance_of,
-    fact_metrics,
     fact_stats,
     fmt_in,
     has_phrase,
     in_posting,
     interval,
+    measures_other,
     metric_kinds,
     of_family,
     remember,
@@ -85,11 +85,12 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float, co
             ids = ids[allowed(d, q.models, name not in FILE_DIMS)[ids]]
         elif q.families and ids.size and name not in FILE_DIMS:
             ids = ids[of_family(d, q.families)[ids]]
+        other = measures_other(d, measures) if measures else None
         for i in ids.tolist():
             at = int(d.facts_array[i])
             if stats and not stats & fact_stats(index, at):
                 continue
-            if measures and (other := fact_metrics(index, at)) and not measures & other:
+            if other is not None and other[i]:
                 continue  # "Compilation Time: 0.0941341 s" is a TTFT's value: copied, but not of what it names
             weight = sum(d.weights[p] for p in phrases if has_phrase(d, p, i))
             if best is None or weight > best[0]:
@@ -279,15 +280,19 @@ def _corpus_total(index: FactIndex, name: str, lo: float, hi: float) -> bool:
 def _ordered(span: Span) -> tuple[Any, Any]:
     """(global ids, base-unit values) of every fact a span is taken from before narrowing, sorted by value on
     first use: a span is cached, and its claims recur."""
-    import numpy as np
-
     d, where, _, ordered, _ = span.observed
     if ordered is None:
-        ids = _in_scope(d, *where)
-        order = np.argsort(d.values[ids], kind="stable")
-        ordered = span.observed[3] = (d.facts_array[ids[order]], d.values[ids[order]])
+        ordered = span.observed[3] = _by_value(d, _in_scope(d, *where))
     result: tuple[Any, Any] = ordered
     return result
+
+
+def _by_value(d: Any, ids: Any) -> tuple[Any, Any]:
+    """(global ids, base-unit values) of the facts ``ids`` of ``d``, sorted by value."""
+    import numpy as np
+
+    order = np.argsort(d.values[ids], kind="stable")
+    return d.facts_array[ids[order]], d.values[ids[order]]
 
 
 def _apart(q: Query, span: Span, factor: float) -> Decision | None:
@@ -300,7 +305,7 @@ def _apart(q: Query, span: Span, factor: float) -> Decision | None:
     if v <= 0 or not math.isfinite(v) or stat_kinds(q) & _CENTRAL:
         return None
     seen = span.observed[4]
-    key = (q.value, q.tolerance, q.bound, q.unit, factor, q.models, "apart")  # a report repeats its figures
+    key = (q.value, q.tolerance, q.bound, q.unit, factor, "apart")  # a report repeats its figures (a span: one scope)
     found = seen.get(key, seen)  # the dict itself: not looked at yet
     if found is not seen:
         cached: Decision | None = found
@@ -312,7 +317,6 @@ _CENTRAL = frozenset({"mean", "median"})
 
 
 def _apart_in(q: Query, span: Span, factor: float) -> Decision | None:
-    import numpy as np
 
     d, (name, metric, models, families, spread) = span.observed[0], span.observed[1]
     if models:  # the family's levels, each model's and those of files that name only the family
@@ -321,9 +325,7 @@ def _apart_in(q: Query, span: Span, factor: float) -> Decision | None:
     scope = ("family levels", families)
     ordered = seen.get(scope)
     if ordered is None:
-        ids = _in_scope(d, name, metric, frozenset(), families, spread)
-        order = np.argsort(d.values[ids], kind="stable")
-        ordered = seen[scope] = (d.facts_array[ids[order]], d.values[ids[order]])
+        ordered = seen[scope] = _by_value(d, _in_scope(d, name, metric, frozenset(), families, spread))
     facts, values = ordered
     if not values.size:
         return None
