@@ -11,8 +11,9 @@ fresh ``Facts`` object, so nothing is cached from an earlier session), then the 
 that ingest, the ranking and the key figures, the first token counts) and ``LATER`` runs on the same corpus
 and facts (cached ranking and token counts). ``SESSIONS`` sessions; medians of the first runs and of the
 later ones, with ``overhead_ms`` checked against the plain ``wall - sum(call wall_ms)``. The key figures'
-store across processes is off here (the root conftest's setting), so each first run computes them, as the
-first session on a corpus does.
+store across processes is off (the root conftest's setting), so each first run computes them, as the first
+session on a corpus does, except in ``grounded-stored``, where the warm-up session fills the store and each
+later session's first run reads its figures there, as a later session on the corpus does.
 
 ``test_cli_overhead_in_a_fresh_process``: ``pytest-chimera run`` in ``CLI_RUNS`` fresh processes over
 cassettes recorded once with the embedded model (``--backend replay``: no model load, the calls replayed),
@@ -129,10 +130,16 @@ def _timed_run(corpus: Any, model: Any, facts: Any, grounding: bool) -> dict[str
             "ingest_ms": run.stages["ingest_ms"], "tokens": run.metrics["eval_count"]}
 
 
-@pytest.mark.parametrize("grounding", [True, False], ids=["grounded", "ungrounded"])
+@pytest.mark.parametrize(("grounding", "stored"), [(True, False), (True, True), (False, False)],
+                         ids=["grounded", "grounded-stored", "ungrounded"])
 def test_agent_overhead_in_a_session(chimeraforge_corpus: Path, model: Any, benchmark: BenchmarkFixture,
-                                     grounding: bool) -> None:
+                                     grounding: bool, stored: bool, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     from pytest_chimera.agent.chimera import TimedCorpus
+
+    if stored:  # the key figures' store on, in a folder the warm-up session fills
+        monkeypatch.setenv("PYTEST_CHIMERA_CACHE", str(tmp_path / "cache"))
+        monkeypatch.setenv("PYTEST_CHIMERA_FIGURES_CACHE", "1")
     from pytest_chimera.evidence.corpus import load_corpus
     from pytest_chimera.evidence.facts import compute_facts
 
@@ -151,7 +158,7 @@ def test_agent_overhead_in_a_session(chimeraforge_corpus: Path, model: Any, benc
     first.clear()
     later.clear()
     benchmark.pedantic(one_session, rounds=SESSIONS, warmup_rounds=0, iterations=1)
-    name = "grounded" if grounding else "ungrounded"
+    name = ("grounded, key figures from the store" if stored else "grounded") if grounding else "ungrounded"
     print(f"\n{name}: run    overhead_ms  wall-calls_ms  ingest_ms   wall_ms  tokens")
     for label, rows in (("first", first), ("later", later)):
         for r in rows:
