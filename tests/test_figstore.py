@@ -215,3 +215,20 @@ def test_pytest_chimera_run_reads_the_store(store: Path, tmp_path: Path, monkeyp
     entry.write_text(json.dumps({"format": figstore.FORMAT, "sentences": [MARK]}))
     assert main(["run", str(corpus), "--quiet", "--out", out]) == 0
     assert MARK in backends[1].prompts[0] and stored[0] not in backends[1].prompts[0]
+
+
+def test_the_code_stamp_follows_numpy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "a.py").write_text("A = 1\n")
+    fake = tmp_path / "numpy" / "__init__.py"
+    fake.parent.mkdir()
+    fake.write_text("version = 1\n")
+
+    class Spec:
+        origin = str(fake)
+
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: Spec() if name == "numpy" else None)
+    before = figstore.code_stamp.__wrapped__(package)
+    fake.write_text("version = 22\n")  # another numpy installed
+    assert figstore.code_stamp.__wrapped__(package) != before

@@ -12,7 +12,8 @@ else ``$XDG_CACHE_HOME/pytest-chimera``, else ``~/.cache/pytest-chimera``).
   an object as shared by its reference count, so the same facts gave other bytes where something else still
   held one of their strings; a pickle's memo would make the bytes follow which equal strings are one object.)
 - The code is named by this package's version and the size and modification time of every ``.py`` file of
-  it, so an edited checker (or a mutant) never reads figures an older one chose.
+  it, so an edited checker (or a mutant) never reads figures an older one chose, and of numpy's
+  ``__init__.py`` (found, not imported), which the checker's index computes with.
 - A missing, unreadable or malformed entry is computed again; an entry that cannot be written is skipped:
   the store never fails a run. ``PYTEST_CHIMERA_FIGURES_CACHE=0`` turns it off.
 """
@@ -44,10 +45,17 @@ def enabled() -> bool:
 
 @lru_cache(maxsize=4)
 def code_stamp(package: Path = PACKAGE) -> str:
-    """A digest of this package's version and the (path, size, mtime) of each of its ``.py`` files."""
+    """A digest of this package's version, the (path, size, mtime) of each of its ``.py`` files and of
+    numpy's ``__init__.py`` (an upgraded numpy is another installation)."""
+    from importlib.util import find_spec
+
     from pytest_chimera.version import __version__
 
     digest = hashlib.sha1(f"{FORMAT} {__version__} {sys.version_info[:2]}".encode(), usedforsecurity=False)
+    numpy = find_spec("numpy")
+    if numpy is not None and numpy.origin:
+        info = os.stat(numpy.origin)
+        digest.update(f"{numpy.origin} {info.st_size} {info.st_mtime_ns}\n".encode())
     for folder, dirs, files in os.walk(package):  # top down, each folder's subfolders in name order
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
