@@ -16,8 +16,8 @@ from pytest_chimera.backends.gguf import cache_dir
 # instead of assembling 253 MB again per test. Tests of the cache itself set their own folder.
 os.environ.setdefault("PYTEST_CHIMERA_CACHE", str(cache_dir()))
 # tests replace the checker's parts in memory, which the key figures' store (keyed by the code's files) cannot
-# see: it is off here; tests/test_figstore.py turns it on, in a folder of its own
-os.environ.setdefault("PYTEST_CHIMERA_FIGURES_CACHE", "0")
+# see: it is off here, whatever the caller's setting; tests/test_figstore.py turns it on, in a folder of its own
+os.environ["PYTEST_CHIMERA_FIGURES_CACHE"] = "0"
 
 SHARED = Path(__file__).resolve().parent.parent / "shared"
 

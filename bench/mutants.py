@@ -392,6 +392,13 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("store: every entry kept", "agent/figstore.py", "if len(entries) > KEEP:", "if False:"),
     ("store: code stamp of the top folder only", "agent/figstore.py",
      "dirs[:] = sorted(d for d in dirs if d != \"__pycache__\")", "dirs[:] = []"),
+    ("store: a frame-made table's digest remembered", "agent/figures.py",
+     "if isinstance(facts, Facts) and facts.made_of_rows:", "if isinstance(facts, Facts):"),
+    ("store: an iterator read twice", "agent/figures.py", "computed = _compute(table, persona)",
+     "computed = _compute(facts, persona)"),
+    ("store: its own failures fail the run", "agent/figures.py",
+     "    except Exception:  # noqa: BLE001 - the store is an optimisation; see the docstring",
+     "    except OSError:"),
     ("store: a failed write fails the run", "agent/figstore.py", "    except OSError:\n        pass",
      "    except ValueError:\n        pass"),
 ]

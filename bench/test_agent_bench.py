@@ -19,10 +19,11 @@ later session's first run reads its figures there, as a later session on the cor
 cassettes recorded once with the embedded model (``--backend replay``: no model load, the calls replayed),
 so its ``overhead_ms - ingest_ms`` is the rest of issue 18's table: everything but the ingest and the model
 calls (key figures with the checker's imports and fact index, prompt fitting, assembly). Processes that read
-the key figures from the store kept across processes (``agent.figstore``, filled by the recording run)
-alternate with processes that compute them (``PYTEST_CHIMERA_FIGURES_CACHE=0``), as a first run on a corpus
-does. The replay backend
-counts tokens approximately (characters / 4), which the real tokenizer does in ~0.1 ms per text.
+the key figures from the store kept across processes (``agent.figstore``, in a folder of the bench's own,
+filled by the first process of the warm-up round and checked to be read, never written, since) alternate
+with processes that compute them (``PYTEST_CHIMERA_FIGURES_CACHE=0``), as a first run on a corpus does. The
+replay backend counts tokens approximately (characters / 4), which the real tokenizer does in ~0.1 ms per
+text.
 
 ``test_key_figures_cpu``: what the first run of a session pays for its key figures, in CPU time on a fresh
 ``Facts`` of the corpus (``KEY_ROUNDS`` rounds, medians): the facts ``cite`` can write and their ranking
@@ -137,9 +138,10 @@ def test_agent_overhead_in_a_session(chimeraforge_corpus: Path, model: Any, benc
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from pytest_chimera.agent.chimera import TimedCorpus
 
-    if stored:  # the key figures' store on, in a folder the warm-up session fills
+    # the key figures' store off (each first run computes them), or on in a folder the warm-up session fills
+    monkeypatch.setenv("PYTEST_CHIMERA_FIGURES_CACHE", "1" if stored else "0")
+    if stored:
         monkeypatch.setenv("PYTEST_CHIMERA_CACHE", str(tmp_path / "cache"))
-        monkeypatch.setenv("PYTEST_CHIMERA_FIGURES_CACHE", "1")
     from pytest_chimera.evidence.corpus import load_corpus
     from pytest_chimera.evidence.facts import compute_facts
 
@@ -157,7 +159,11 @@ def test_agent_overhead_in_a_session(chimeraforge_corpus: Path, model: Any, benc
     one_session()  # warm-up: imports, the model's first calls
     first.clear()
     later.clear()
+    entries = sorted((tmp_path / "cache" / "key-figures").glob("*.json"))
+    written = [e.stat().st_mtime_ns for e in entries]
+    assert len(entries) == int(stored)  # the warm-up wrote the one entry the sessions read
     benchmark.pedantic(one_session, rounds=SESSIONS, warmup_rounds=0, iterations=1)
+    assert [e.stat().st_mtime_ns for e in entries] == written  # read, never written again
     name = ("grounded, key figures from the store" if stored else "grounded") if grounding else "ungrounded"
     print(f"\n{name}: run    overhead_ms  wall-calls_ms  ingest_ms   wall_ms  tokens")
     for label, rows in (("first", first), ("later", later)):
@@ -185,10 +191,13 @@ def test_cli_overhead_in_a_fresh_process(chimeraforge_corpus: Path, tmp_path: Pa
                    "--quiet", "--out", str(out.with_suffix(".md")), "--json", str(out)]
         env = fresh_env(tmp_path / "pyc")
         env["PYTEST_CHIMERA_FIGURES_CACHE"] = "1" if store else "0"
+        if mode == "replay":  # no model file needed: the store in a folder of this bench's own
+            env["PYTEST_CHIMERA_CACHE"] = str(store_dir.parent)
         subprocess.run(command, check=True, capture_output=True, text=True, env=env)
         return json.loads(out.read_text())
 
-    cli("record", tmp_path / "recorded.json")  # the embedded model, once; it also fills the figures' store
+    store_dir = tmp_path / "cache" / "key-figures"
+    cli("record", tmp_path / "recorded.json", store=False)  # the embedded model, once
     rows: dict[bool, list[dict[str, float]]] = {True: [], False: []}
 
     def one_process() -> None:
@@ -198,7 +207,15 @@ def test_cli_overhead_in_a_fresh_process(chimeraforge_corpus: Path, tmp_path: Pa
             rows[store].append({"overhead_ms": run["overhead_ms"], "ingest_ms": run["stages"]["ingest_ms"],
                                 "rest_ms": run["overhead_ms"] - run["stages"]["ingest_ms"]})
 
-    benchmark.pedantic(one_process, rounds=CLI_RUNS, warmup_rounds=1, iterations=1)
+    written: list[int] = []
+
+    def one_process_then_stamp() -> None:
+        one_process()
+        if not written:  # after the warm-up round: the one entry its first process wrote
+            written.extend(e.stat().st_mtime_ns for e in store_dir.glob("*.json"))
+
+    benchmark.pedantic(one_process_then_stamp, rounds=CLI_RUNS, warmup_rounds=1, iterations=1)
+    assert len(written) == 1 and [e.stat().st_mtime_ns for e in store_dir.glob("*.json")] == written  # read since
     for store, title in ((True, "key figures from the store"), (False, "key figures computed (store off)")):
         counted = rows[store][1:]
         print(f"\npytest-chimera run (fresh process, replayed calls), {title}: overhead_ms  ingest_ms  rest_ms")

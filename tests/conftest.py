@@ -7,23 +7,28 @@ from collections.abc import Iterator
 
 import pytest
 from ollama_fakes import FakeBackend
+from xdist_env import WORKER_ENV
 
 from pytest_chimera.backends.ollama_server import Faults, OllamaServer
 
 MODEL = "gemma3:270m"
-XDIST_WORKER_ENV = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID")
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _not_an_xdist_worker_inside() -> Iterator[None]:
-    """Under ``pytest -n``, xdist sets these in each worker's environment; a ``pytester`` session or a
-    subprocess run by a test would inherit them and act as a worker (no timing, no gate, no files). The outer
-    worker does not need them: the plugin knows it by ``config.workerinput``. A test of worker behaviour sets
-    them itself."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name in XDIST_WORKER_ENV:
-            patch.delenv(name, raising=False)
-        yield
+@pytest.fixture(autouse=True)
+def _not_an_xdist_worker_inside(request: pytest.FixtureRequest) -> None:
+    """Under ``pytest -n``, a test's ``pytester`` session would inherit xdist's worker variables and act as a
+    worker; they are removed for such tests only (the worker itself reads them: its llama.cpp threads, its
+    host). Tests that start pytest in a subprocess build its environment with ``xdist_env.inner_env``; a test
+    of how this process behaves outside xdist asks for ``not_a_worker``."""
+    if "pytester" in request.fixturenames:
+        request.getfixturevalue("not_a_worker")
+
+
+@pytest.fixture
+def not_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test runs as outside xdist, whether or not the suite runs under ``pytest -n``."""
+    for name in WORKER_ENV:
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="module")

@@ -128,6 +128,7 @@ class FakeBenchmark:
         return result
 
 
+@pytest.mark.usefixtures("not_a_worker")
 def test_capture_returns_the_last_counted_run_and_validates_input() -> None:
     runs = iter([fake_run(900, 10), fake_run(100, 50), fake_run(110, 52)])
     fake = FakeBenchmark()

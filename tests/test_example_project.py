@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from xdist_env import inner_env
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "example_project"
 
 
@@ -16,6 +18,7 @@ def _outcomes(args: list[str], tmp_path: Path) -> dict[str, int]:
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "--chimera-output", str(tmp_path / "out"), *args],
         cwd=EXAMPLE,
+        env=inner_env(),
         capture_output=True,
         text=True,
         timeout=300,

@@ -232,3 +232,45 @@ def test_the_code_stamp_follows_numpy(tmp_path: Path, monkeypatch: pytest.Monkey
     before = figstore.code_stamp.__wrapped__(package)
     fake.write_text("version = 22\n")  # another numpy installed
     assert figstore.code_stamp.__wrapped__(package) != before
+
+
+def test_an_iterator_of_facts_is_read_once_for_both_name_and_figures(store: Path) -> None:
+    expected = fg._compute(fresh(), INSIGHT)
+    assert fg.key_figures(iter(FACTS), INSIGHT) == expected  # a generator: nothing left to compute from after
+    assert fg.key_figures((f for f in FACTS), INSIGHT) == expected  # naming it, had it been read twice
+    [entry] = store.glob("*.json")
+    assert json.loads(entry.read_text())["sentences"] == expected
+
+
+def test_a_table_whose_frame_changes_is_named_by_what_it_holds_now(store: Path) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame([(f.key, float(f.value), f.unit, f.source, tuple(f.labels)) for f in FACTS[:2]],
+                         columns=["key", "value", "unit", "source", "labels"])
+    facts = Facts(frame)
+    assert fg.key_figures(facts, INSIGHT) == ["The corpus holds 3 files: 3 CSV."]
+    last = FACTS[2]
+    frame.loc[2] = [last.key, float(last.value), last.unit, last.source, tuple(last.labels)]  # its owner adds one
+    now = fg._compute(Facts.from_records(FACTS), COLLECTOR)
+    assert fg.key_figures(facts, COLLECTOR) == now  # another persona: named by the three rows, not the two
+    two = Facts.from_records(FACTS[:2])
+    assert fg.key_figures(two, COLLECTOR) == fg._compute(two, COLLECTOR)  # the two rows' entry: their own
+
+
+def test_a_store_with_no_home_to_live_in_fails_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTEST_CHIMERA_CACHE", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("PYTEST_CHIMERA_FIGURES_CACHE", "1")
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert fg.key_figures(fresh(), INSIGHT) == fg._compute(fresh(), INSIGHT)
+
+
+def test_an_entry_nested_beyond_the_parsers_depth_is_computed_again(store: Path) -> None:
+    first = fg.key_figures(fresh(), INSIGHT)
+    [entry] = store.glob("*.json")
+    entry.write_text("[" * 100_000 + "]" * 100_000)
+    assert fg.key_figures(fresh(), INSIGHT) == first

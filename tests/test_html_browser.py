@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from xdist_env import inner_env
 
 from pytest_chimera import ReportRun, check_consistency, compute_facts, load_corpus, parse_report
 from pytest_chimera.agent.artifacts import sanitize_test_id
@@ -51,7 +52,7 @@ def _needs() -> Any:
 
 
 def _pytest(project: Path, *args: str, slowdown: str = "1") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "CHIMERA_FAKE_SLOWDOWN": slowdown}
+    env = inner_env(PYTHONPATH=str(ROOT / "tests"), CHIMERA_FAKE_SLOWDOWN=slowdown)
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "fake_model_plugin", "--chimera", *args],
                           cwd=project, env=env, capture_output=True, text=True, timeout=600)
 

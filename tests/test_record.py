@@ -273,6 +273,7 @@ class _Benchmark:
         return [target() for _ in range(kwargs["rounds"] + kwargs["warmup_rounds"])][-1]
 
 
+@pytest.mark.usefixtures("not_a_worker")
 def test_an_xdist_worker_never_times_even_when_pytest_benchmark_does_not_disable_itself(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -66,7 +66,7 @@ def code_stamp(package: Path = PACKAGE) -> str:
 
 
 def facts_digest(rows: Sequence[Row]) -> str | None:
-    """A digest of the facts' content, or None for rows that are not plain data (numpy numbers, say)."""
+    """A digest of the facts' content, or None for rows that cannot be pickled (an object of a local class)."""
     try:  # the C pickler alone: ``pickle`` adds ~1 ms of imports to a fresh process
         from _pickle import Pickler, PicklingError
     except ImportError:  # pragma: no cover - an interpreter without it
@@ -104,8 +104,8 @@ def load(path: Path) -> list[str] | None:
 
 
 def save(path: Path, sentences: Sequence[str], persona: Persona) -> None:
-    """Store the sentences at ``path`` (whole or not at all), then keep the ``KEEP`` newest entries; any
-    failure to write is ignored."""
+    """Store the sentences at ``path`` (whole or not at all), then keep the ``KEEP`` most recently written
+    entries; any failure to write is ignored."""
     from pytest_chimera.atomic import write_atomic
 
     try:

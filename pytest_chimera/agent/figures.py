@@ -144,25 +144,39 @@ _DIGESTS: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary
 
 
 def _stored_or_computed(facts: Facts | Iterable[Fact], persona: Persona) -> list[str]:
-    """The key figures from the store kept across processes (``figstore``), else computed and stored."""
+    """The key figures from the store kept across processes (``figstore``), else computed and stored.
+
+    The entry is named and the figures computed from one reading of the facts: a table made from rows (which
+    never change) as it is, with its digest remembered; anything else (a DataFrame its owner may change, an
+    iterator that can be read once) as a snapshot of its rows, digested each time. Whatever goes wrong in the
+    store (no home folder to put it in, an entry nested beyond the parser's depth) leaves the figures to be
+    computed: the store never fails a run."""
     from pytest_chimera.agent import figstore
+    from pytest_chimera.evidence.facts import Facts
 
     if not figstore.enabled():
         return _compute(facts, persona)
-    rows = rows_of(facts)
+    if isinstance(facts, Facts) and facts.made_of_rows:
+        table, fixed = facts, True
+    else:  # one snapshot: a frame's owner may change it, an iterator is read once
+        table, fixed = Facts(rows=[(k, v, u, s, tuple(words)) for k, v, u, s, words in rows_of(facts)]), False
     with _LOCK:
-        digest = _DIGESTS.get(facts, "")
+        digest = _DIGESTS.get(table, "") if fixed else ""
     if digest == "":
-        digest = figstore.facts_digest(rows)
-        with _LOCK:
-            _DIGESTS[facts] = digest
+        digest = figstore.facts_digest(table.rows)
+        if fixed:
+            with _LOCK:
+                _DIGESTS[table] = digest
     if digest is None:
-        return _compute(facts, persona)
-    path = figstore.entry(digest, persona)
-    stored = figstore.load(path)
+        return _compute(table, persona)
+    try:
+        path = figstore.entry(digest, persona)
+        stored = figstore.load(path)
+    except Exception:  # noqa: BLE001 - the store is an optimisation; see the docstring
+        return _compute(table, persona)
     if stored is not None:
         return stored
-    computed = _compute(facts, persona)
+    computed = _compute(table, persona)
     figstore.save(path, computed, persona)
     return computed
 

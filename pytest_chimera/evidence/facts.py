@@ -89,6 +89,11 @@ class Facts:
         return [(key, float(value), unit, source, tuple(labels))
                 for key, value, unit, source, labels in self.frame.itertuples(index=False, name=None)]
 
+    @property
+    def made_of_rows(self) -> bool:
+        """Whether the table was made from rows (which never change), not from a DataFrame its owner may change."""
+        return self._rows is not None
+
     def __len__(self) -> int:
         return len(self._rows) if self._rows is not None else len(self.frame)
 
