@@ -362,6 +362,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "if i >= first and 0 <= self._owned_at[i] < start:", "if i >= first and 0 <= self._owned_at[i] <= start:"),
     ("a possessive owns any number after it", "checks/subjects.py",
      "return m.end() if k < len(self.q_starts) and self.q_starts[k] == m.end() else -1", "return m.end()"),
+    ("a bracketed count's noun phrase unread", "checks/consistency.py",
+     'pos = end + 1 if text.startswith((")", "]"), end) else end', "pos = end"),
     ("a count noun before a count's noun is a subset word", "checks/consistency.py",
      "if not (is_unit_word(m.group(1)) and canonical_unit(m.group(1)) in COUNT_UNITS):", "if True:"),
     # facts

@@ -152,14 +152,16 @@ def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
 def test_unseen_figures(facts: Facts) -> None:
     """The 60 reports of the five unseen sets together (README "Numbers and verdicts": A and B, C and D were read
     for classes of failure after their first look, E only scored, F read for one fault): 608 of 655 wrong numbers
-    flagged, 317 contradicted; 40 of 437 right numbers flagged, 3 contradicted. These are levels to keep, not the
+    flagged, 316 contradicted (317 until a bracketed count read its own noun phrase: C's "the files (81) are
+    documentation files" names a subset no count carries, so it is `unverified` instead of contradicted by the
+    JSON + Markdown count); 40 of 437 right numbers flagged, 3 contradicted. These are levels to keep, not the
     targets."""
     parts = [total(score_set(sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
              for folder in (UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F)]
     every = total(parts)
     assert (every.count("wrong"), every.count("right")) == (655, 437)
     assert every.recall_wrong is not None and every.recall_wrong >= 0.928
-    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.483
+    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.482  # 316 of 655
     assert every.false_alarm_right is not None and every.false_alarm_right <= 0.092
     assert every.contradicted_right is not None and every.contradicted_right <= 0.007
 
@@ -167,11 +169,13 @@ def test_unseen_figures(facts: Facts) -> None:
 def test_unseen_g_figures(facts: Facts) -> None:
     """Set G (12 reports, annotated blind this session): its first look on the method of 400a651 flagged 112 of
     121 wrong numbers (79 contradicted) and 6 of 71 right ones (4 contradicted); only its contradicted right
-    numbers were read since, and one rule changed (no gap among spreads): 78 and 3 now."""
+    numbers were read since, and two rules changed (no gap among spreads; a bracketed count's own noun phrase,
+    "A notable number of files (28) are CSV files"): 78 contradicted wrong, 5 flagged and 2 contradicted right
+    now."""
     g = total(score_set(sorted((UNSEEN_G / "annotations").glob("*.json")), UNSEEN_G / "reports", facts))
     assert (g.count("wrong"), g.count("right")) == (121, 71)
     assert g.count("wrong", ["contradicted", "unverified"]) >= 112 and g.count("wrong", ["contradicted"]) >= 78
-    assert g.count("right", ["contradicted", "unverified"]) <= 6 and g.count("right", ["contradicted"]) <= 3
+    assert g.count("right", ["contradicted", "unverified"]) <= 5 and g.count("right", ["contradicted"]) <= 2
 
 
 def test_unseen_h_figures(facts: Facts) -> None:

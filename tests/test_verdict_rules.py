@@ -686,6 +686,12 @@ def test_the_words_between_a_count_and_its_noun_say_which_count_it_is() -> None:
     assert verdict("The dataset has 35 CSV files.", facts)[0] != "supported"
     assert verdict("The corpus holds 101 data files.", facts)[::2] == ("supported", "files.total")
     assert verdict("The corpus holds 101 files.", facts)[::2] == ("supported", "files.total")
+    # a count in brackets after words that name the total ("number of files", as the real corpus's total has
+    # it): its own noun phrase follows the bracket
+    facts = Facts.from_records([*facts, fact("files.total.named", 101, "files", "number of files", "files")])
+    assert verdict("A notable number of files (28) are CSV files.", facts)[::2] == ("supported", "files.by_type.csv")
+    assert verdict("A notable number of files (35) are CSV files.", facts)[0] != "supported"
+    assert verdict("The number of files (101) is large.", facts)[0] == "supported"
 
 
 # ---- classes of failure of the unseen set's first look (tests/data/unseen, half A) -------------------------

@@ -246,7 +246,7 @@ def _qualifier(text: str, end: int, unit: str) -> frozenset[str]:
     if unit not in COUNT_UNITS:
         return frozenset()
     words: list[str] = []
-    pos = end
+    pos = end + 1 if text.startswith((")", "]"), end) else end  # "A notable number of files (28) are CSV files"
     for _ in range(4):
         m = _NEXT_WORD.match(text, pos)
         if m is None:
