@@ -366,6 +366,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      'pos = end + 1 if text.startswith((")", "]"), end) else end', "pos = end"),
     ("a count noun before a count's noun is a subset word", "checks/consistency.py",
      "if not (is_unit_word(m.group(1)) and canonical_unit(m.group(1)) in COUNT_UNITS):", "if True:"),
+    ("a leaf's unit from a sibling is no label", "evidence/jsonfacts.py",
+     "labels if units[value] in labels else labels + (units[value],))", "labels)"),
     # facts
     ("pair facts carry single-type labels", "evidence/inventory.py", 'words = _pair_labels(a, b) + ("files", "file")',
      'words = _pair_labels(a, b) + _TYPE_LABELS[a] + _TYPE_LABELS[b]'),

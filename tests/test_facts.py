@@ -319,6 +319,7 @@ def test_a_unitless_json_leaf_repeating_a_measured_value_takes_its_unit(tmp_path
     p95 = facts.get("json.r.json.percentiles.p95")
     assert p95.unit == "ms"
     assert p95.source == "r.json: percentiles.p95 (unit ms: the same value as a ms leaf of this file)"
+    assert p95.labels[-1] == "ms" and list(p95.labels).count("ms") == 1  # its unit names it, as "mean_ms"'s does
     assert facts.get("json.r.json.percentiles.x").unit == ""  # an integer repeats by chance
     assert [(f.unit, f.source) for f in facts if f.key.startswith("json.s.json")] == [
         ("ms", "s.json: mean_ms"), ("s", "s.json: ttft_s")]

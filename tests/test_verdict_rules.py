@@ -1051,3 +1051,17 @@ def test_what_a_third_review_found(chimeraforge_corpus: Path) -> None:
     assert [n.verdict for n in both.numbers][1] == alone.numbers[0].verdict != "supported"
     types = "| File Type | Count |\n|---|---|\n| .json | 50 |\n| *.csv | 20 |\n| bench_001.json | 44 |\n"
     assert [n.unit for n in check_consistency(types, real).numbers] == ["files", "files", ""]
+
+
+def test_a_leaf_that_takes_its_unit_from_a_sibling_is_named_by_it(chimeraforge_corpus: Path) -> None:
+    """"latency_percentiles.p50" has no unit of its own: it repeats a "mean_ms" leaf, so it is in ms and carries
+    "ms" like that leaf; "The p50 latency was 15.50 ms" was unverified (the ms-named p50s of other files fit
+    better, none with 15.50) though the corpus's p50 of 15.502 ms is the one it copies."""
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    facts = compute_facts(load_corpus(chimeraforge_corpus))
+    assert verdict("The p50 latency was 15.50 ms.", facts) == (
+        "supported", "exact fact",
+        "json.csv_data/baselines/comprehensive_baseline_1759186313.json.timing_stats.latency_percentiles.p50")
+    assert verdict("The p50 latency was 17.50 ms.", facts)[0] != "supported"

@@ -72,7 +72,7 @@ def json_facts(corpus: Corpus, rows: list[Row], lb: Any, named: set[str] | None 
 def _same_value_units(rows: list[Row], start: int) -> None:
     """A unitless leaf of one JSON file that repeats, digit for digit, a non-integer value the same file gives
     a unit is that measurement again ("latency_percentiles.p95" = "run_results[2].mean_ms"): it takes the unit,
-    and its source says so."""
+    and its source says so; the unit's word becomes one of its labels, as "ms" is one of "mean_ms"'s."""
     added = rows[start:]
     if all(map(_UNIT, added)) or not any(map(_UNIT, added)):  # no leaf without a unit, or none with one
         return
@@ -86,4 +86,4 @@ def _same_value_units(rows: list[Row], start: int) -> None:
         key, value, unit, source, labels = rows[k]
         if not unit and units.get(value) and not float(value).is_integer():
             rows[k] = (key, value, units[value], f"{source} (unit {units[value]}: the same value as a {units[value]} "
-                       "leaf of this file)", labels)
+                       "leaf of this file)", labels if units[value] in labels else labels + (units[value],))
