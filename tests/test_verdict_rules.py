@@ -1065,3 +1065,23 @@ def test_a_leaf_that_takes_its_unit_from_a_sibling_is_named_by_it(chimeraforge_c
         "supported", "exact fact",
         "json.csv_data/baselines/comprehensive_baseline_1759186313.json.timing_stats.latency_percentiles.p50")
     assert verdict("The p50 latency was 17.50 ms.", facts)[0] != "supported"
+
+
+def test_a_value_of_four_digits_overrules_a_best_fit_the_words_do_not_name() -> None:
+    """"| P50 Latency (ms) | 15.50 |": the median of a "latency (ms)" column fits the words best, but "p50",
+    "latency" and "ms" are each on too many facts to name it; a p50 of 15.502 ms is named by "p50" too, and
+    four written digits make a chance match unlikely. Three digits ("15.5") do not overrule the best fit, nor
+    does any value overrule a best fit the words name (``test_one_best_fit_with_another_value_is_not_overruled_
+    by_a_coincidence``). From the read sets' right numbers: the p50 the agents copy as "15.50"."""
+    facts = Facts.from_records([
+        fact("median", 1.138, "ms", "latency", "ms", "p50", "median", "triton"),
+        *(fact(f"lat{k}", v, "ms", "latency", "ms") for k, v in enumerate((1, 5, 10, 14, 17, 20))),
+        *(fact(f"p{k}", 20 + k, "ms", "p50", "median") for k in range(6)),
+        fact("percentiles.p50", 15.502165, "ms", "p50", "percentiles")])
+    table = "| Metric | Value |\n|---|---|\n| P50 Latency (ms) | {} |\n"
+    assert verdict(table.format("15.50"), facts) == ("supported", "exact fact", "percentiles.p50")
+    assert verdict("The p50 latency was 15.50 ms.", facts) == ("supported", "exact fact", "percentiles.p50")
+    assert verdict("The p50 latency was 15.5 ms.", facts)[::2] == ("unverified", "median")
+    assert verdict("The p50 latency was 15.60 ms.", facts)[::2] == ("unverified", "median")
+    # "triton" is on that median alone: the words name it, and no copied value elsewhere overrules it
+    assert verdict("The triton p50 latency was 15.50 ms.", facts)[::2] == ("contradicted", "median")

@@ -30,6 +30,7 @@ from pytest_chimera.checks.query import (
     FILE_DIMS,
     MIN_NAMING_LABELS,
     NEAR_WEIGHT,
+    PRECISE_DIGITS,
     SPECIFIC_DF,
     SPREAD_NAMES,
     Decision,
@@ -47,6 +48,7 @@ from pytest_chimera.checks.query import (
     of_family,
     remember,
     rule_of,
+    significant_digits,
     stat_kinds,
     unmistakable,
 )
@@ -367,8 +369,10 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
                         f"written precision ({n_best} facts fit the words better, none with this value)",
                         rule_of(index, int(gidx[k])))
     # a precise value found among facts the words name less well: only when the words name no single fact
-    # (one best fit with another value points at that fact; a coincidence elsewhere proves nothing)
-    precise = precise_value(q, index, dims if q.unit else sorted(index.dims), factor) if n_best > 1 else None
+    # (one best fit with another value points at that fact; a coincidence elsewhere proves nothing), or where
+    # the one best fit is not named (the return above) and the value has more digits than a precise one needs
+    precise = precise_value(q, index, dims if q.unit else sorted(index.dims), factor) \
+        if n_best > 1 or significant_digits(q) > PRECISE_DIGITS else None
     if precise is not None:
         return precise
     why = "several facts fit the words equally" if n_best > 1 else "the words name no specific fact"
