@@ -19,7 +19,7 @@ PKG = ROOT / "pytest_chimera"
 TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test_devset.py", "tests/test_check_cli.py",
          "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py",
          "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py",
-         "tests/test_matching_seen.py", "tests/test_figstore.py"]
+         "tests/test_matching_seen.py", "tests/test_figstore.py", "tests/test_named_paths.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -376,6 +376,26 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      'pos = end + 1 if text.startswith((")", "]"), end) else end', "pos = end"),
     ("a count noun before a count's noun is a subset word", "checks/consistency.py",
      "if not (is_unit_word(m.group(1)) and canonical_unit(m.group(1)) in COUNT_UNITS):", "if True:"),
+    ("path: no path decides", "checks/consistency.py", "decided = paths.decide(path, q, index)", "pass"),
+    ("path: another leaf of the item's value contradicted", "checks/paths.py",
+     "return None  # another leaf of the item has it", "pass  # another leaf of the item has it"),
+    ("path: no other key of the same measure", "checks/paths.py",
+     "if key == leaf or (kinds and kinds & _kinds(index.labels[at]))", "if key == leaf"),
+    ("path: any key of the item is of the same measure", "checks/paths.py",
+     "if key == leaf or (kinds and kinds & _kinds(index.labels[at]))", "if True"),
+    ("path: another measure's unit supported", "checks/paths.py",
+     "if hit is not None and not _same_measure(q.unit, index.units[hit]):", "if False:"),
+    ("path: two paths, the first decides", "checks/paths.py",
+     "return found.pop() if len(found) == 1 else \"\"", "return found.pop() if found else \"\""),
+    ("path: a row of two numbers named by its first cell", "checks/claims.py",
+     "if row and sum(1 for c in row[1:] if _DIGIT.search(c)) == 1 else", "if row else"),
+    ("path: a line of several numbers named", "checks/consistency.py",
+     "if numbers == 1 and not unit.context else", "if not unit.context else"),
+    ("path: the unit's prefixes kept", "checks/paths.py", "(?:(?:json|csv|md)_)?([A-Za-z_]", "([A-Za-z_]"),
+    ("path: only leaves of a list item itself", "checks/paths.py", 'if "[" not in head:',
+     'if not head.endswith("]"):'),
+    ("path: the value to any precision", "checks/paths.py", "lo, hi = interval(q, widen=False)",
+     "lo, hi = q.value - 1, q.value + 1"),
     ("a leaf's unit from a sibling is no label", "evidence/jsonfacts.py",
      "labels if units[value] in labels else labels + (units[value],))", "labels)"),
     # facts

@@ -151,19 +151,24 @@ def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
 
 def test_unseen_figures(facts: Facts) -> None:
     """The 60 reports of the five unseen sets together (README "Numbers and verdicts": A and B, C and D were read
-    for classes of failure after their first look, E only scored, F read for one fault): 607 of 655 wrong numbers
-    flagged, 315 contradicted (317 until a bracketed count read its own noun phrase: C's "the files (81) are
-    documentation files" names a subset no count carries, so it is `unverified` instead of contradicted by the
-    JSON + Markdown count; 316 until a value of four digits could overrule a best fit the words do not name: C's
-    "average latency of 15.58ms" is a run's mean, not the overall one of 15.51 ms); 38 of 437 right numbers
-    flagged (40 before that rule), 3 contradicted. These are levels to keep, not the targets."""
+    for classes of failure after their first look, E only scored, F read for one fault): 613 of 655 wrong numbers
+    flagged, 324 contradicted; 34 of 437 right numbers flagged, 3 contradicted. These are levels to keep, not the
+    targets. How they moved lately:
+    - a named JSON path decides its number (``checks.paths``): 607 -> 613 flagged and 315 -> 324 contradicted
+      wrong (D's and F's "json_results[2].tokens_per_second: 14.244" copy another run's value), 38 -> 34 right
+      flagged;
+    - a value of four digits may overrule a best fit the words do not name: 316 -> 315 contradicted (C's
+      "average latency of 15.58ms" is a run's mean, not the overall one of 15.51 ms), 40 -> 38 right flagged;
+    - a bracketed count reads its own noun phrase: 317 -> 316 contradicted (C's "the files (81) are
+      documentation files" names a subset no count carries: `unverified` instead of contradicted by the JSON +
+      Markdown count)."""
     parts = [total(score_set(sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
              for folder in (UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F)]
     every = total(parts)
     assert (every.count("wrong"), every.count("right")) == (655, 437)
-    assert every.recall_wrong is not None and every.recall_wrong >= 0.926  # 607 of 655
-    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.480  # 315 of 655
-    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.087  # 38 of 437
+    assert every.recall_wrong is not None and every.recall_wrong >= 0.935  # 613 of 655
+    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.494  # 324 of 655
+    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.078  # 34 of 437
     assert every.contradicted_right is not None and every.contradicted_right <= 0.007
 
 
@@ -172,19 +177,20 @@ def test_unseen_g_figures(facts: Facts) -> None:
     121 wrong numbers (79 contradicted) and 6 of 71 right ones (4 contradicted); only its contradicted right
     numbers were read since, and two rules changed (no gap among spreads; a bracketed count's own noun phrase,
     "A notable number of files (28) are CSV files"): 78 contradicted wrong, 5 flagged and 2 contradicted right
-    now."""
+    then; 4 flagged since a named JSON path decides ("json_results[2].ttft_s" was 0.1380218)."""
     g = total(score_set(sorted((UNSEEN_G / "annotations").glob("*.json")), UNSEEN_G / "reports", facts))
     assert (g.count("wrong"), g.count("right")) == (121, 71)
     assert g.count("wrong", ["contradicted", "unverified"]) >= 112 and g.count("wrong", ["contradicted"]) >= 78
-    assert g.count("right", ["contradicted", "unverified"]) <= 5 and g.count("right", ["contradicted"]) <= 2
+    assert g.count("right", ["contradicted", "unverified"]) <= 4 and g.count("right", ["contradicted"]) <= 2
 
 
 def test_unseen_h_figures(facts: Facts) -> None:
     """Set H (12 reports, annotated blind this session, none of its failures read): its first look on the method
     of d7d5e45 flagged 121 of 136 wrong numbers (59 contradicted) and 7 of 73 right ones (none contradicted); after
     a review's fixes (no gap against a mean, a gap among the family's values), 57 contradicted; 6 right ones
-    flagged since a value of four digits may overrule a best fit the words do not name."""
+    flagged since a value of four digits may overrule a best fit the words do not name; 122 flagged and 58
+    contradicted wrong, 3 flagged right since a named JSON path decides its number (scored, not read)."""
     h = total(score_set(sorted((UNSEEN_H / "annotations").glob("*.json")), UNSEEN_H / "reports", facts))
     assert (h.count("wrong"), h.count("right")) == (136, 73)
-    assert h.count("wrong", ["contradicted", "unverified"]) >= 121 and h.count("wrong", ["contradicted"]) >= 57
-    assert h.count("right", ["contradicted", "unverified"]) <= 6 and h.count("right", ["contradicted"]) == 0
+    assert h.count("wrong", ["contradicted", "unverified"]) >= 122 and h.count("wrong", ["contradicted"]) >= 58
+    assert h.count("right", ["contradicted", "unverified"]) <= 3 and h.count("right", ["contradicted"]) == 0

@@ -198,6 +198,7 @@ class _Unit:
     hint: str = ""
     subject: str = ""  # a table row's label and model cells: the model they name is the row's
     parents: str = ""  # the lead words of the list items the line is nested in (``ListLeads``)
+    row_label: str = ""  # a table row's first cell as written, where it is the row's one number's label (``paths``)
 
 
 def clean(line: str) -> str:
@@ -347,6 +348,7 @@ def _table_units(table: Any, part: str) -> Iterator[_Unit]:
         excerpt = " | ".join(clean(c).strip() for c in row)
         subject = " ".join([label] + [clean(row[j]) for j, h in enumerate(header)
                                       if j and j < len(row) and _SUBJECT_HEADER.search(h)]).replace("_", " ")
+        row_label = row[0] if row and sum(1 for c in row[1:] if _DIGIT.search(c)) == 1 else ""
         for j, cell in enumerate(row):
             head = header[j] if j < len(header) else ""
             ctx = f"{label} {counted[j] if j < len(counted) and label.strip() else head}" if j else head
@@ -355,7 +357,8 @@ def _table_units(table: Any, part: str) -> Iterator[_Unit]:
             hint = f"{unit_cell} {head} {label} {'' if one_file else first}" if j else head
             if j and is_unit_word(unit_cell) and (not _BRACKET_UNIT.search(head) or _VALUE_HEAD.match(head)):
                 hint = unit_cell  # a row's own unit beats a value column's bracket ("Value (Bytes)"), not "Change (%)"
-            yield _Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint, subject)
+            yield _Unit(table.line + 2 + r, clean(cell), part, False, ctx, excerpt, hint, subject,
+                        row_label=row_label if j else "")
 
 
 def sentences(text: str) -> list[tuple[int, str]]:

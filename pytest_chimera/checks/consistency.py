@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pytest_chimera.checks import claims as cl
-from pytest_chimera.checks import clauses, fields
+from pytest_chimera.checks import clauses, fields, paths
 from pytest_chimera.checks.index import FactIndex, index_of
 from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.memo import Repeats
@@ -380,6 +380,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                           subset=_lead_subset(text, lead, num, unit_name) if not q_words else frozenset())
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
                 decided = _snippet_field(field, unit.line, parsed, index, source) if field else None
+                if decided is None and kind == "claim" and (path := _named_path(unit, len(nums))):
+                    decided = paths.decide(path, q, index)
                 if decided is not None:
                     check.decide(decided, index)
                 elif kind == "claim":
@@ -410,6 +412,13 @@ def _snippet_field(field: str, line: int, parsed: ParsedReport | Outline, index:
         source.append(parsed.source.split("\n"))
     named, taken = fields.snippet_source(source[0], line, known.by_file)
     return fields.check_field(field, named, known) if taken else None
+
+
+def _named_path(unit: cl._Unit, numbers: int) -> str:
+    """The indexed JSON path that names the one number of a line, or of a table row (its first cell), or ""."""
+    if unit.row_label:
+        return paths.named_path(unit.row_label)
+    return paths.named_path(unit.text) if numbers == 1 and not unit.context else ""
 
 
 def _excerpt(text: str, num: Number) -> str:
