@@ -152,8 +152,10 @@ def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
 def test_unseen_figures(facts: Facts) -> None:
     """The 60 reports of the five unseen sets together (README "Numbers and verdicts": A and B, C and D were read
     for classes of failure after their first look, E only scored, F read for one fault): 613 of 655 wrong numbers
-    flagged, 324 contradicted; 34 of 437 right numbers flagged, 3 contradicted. These are levels to keep, not the
+    flagged, 324 contradicted; 33 of 437 right numbers flagged, 3 contradicted. These are levels to keep, not the
     targets. How they moved lately:
+    - the corpus's total file count said of a model is supported by the total: 34 -> 33 right flagged (A's "101
+      files related to an LLM (likely gemma3)");
     - a named JSON path decides its number (``checks.paths``): 607 -> 613 flagged and 315 -> 324 contradicted
       wrong (D's and F's "json_results[2].tokens_per_second: 14.244" copy another run's value), 38 -> 34 right
       flagged;
@@ -168,7 +170,7 @@ def test_unseen_figures(facts: Facts) -> None:
     assert (every.count("wrong"), every.count("right")) == (655, 437)
     assert every.recall_wrong is not None and every.recall_wrong >= 0.935  # 613 of 655
     assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.494  # 324 of 655
-    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.078  # 34 of 437
+    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.076  # 33 of 437
     assert every.contradicted_right is not None and every.contradicted_right <= 0.007
 
 
@@ -189,8 +191,9 @@ def test_unseen_h_figures(facts: Facts) -> None:
     of d7d5e45 flagged 121 of 136 wrong numbers (59 contradicted) and 7 of 73 right ones (none contradicted); after
     a review's fixes (no gap against a mean, a gap among the family's values), 57 contradicted; 6 right ones
     flagged since a value of four digits may overrule a best fit the words do not name; 122 flagged and 58
-    contradicted wrong, 3 flagged right since a named JSON path decides its number (scored, not read)."""
+    contradicted wrong, 3 flagged right since a named JSON path decides its number, 2 since the corpus's total
+    file count said of a model is supported by the total (scored, not read)."""
     h = total(score_set(sorted((UNSEEN_H / "annotations").glob("*.json")), UNSEEN_H / "reports", facts))
     assert (h.count("wrong"), h.count("right")) == (136, 73)
     assert h.count("wrong", ["contradicted", "unverified"]) >= 122 and h.count("wrong", ["contradicted"]) >= 58
-    assert h.count("right", ["contradicted", "unverified"]) <= 3 and h.count("right", ["contradicted"]) == 0
+    assert h.count("right", ["contradicted", "unverified"]) <= 2 and h.count("right", ["contradicted"]) == 0

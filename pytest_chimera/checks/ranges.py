@@ -248,9 +248,13 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
             f"the lowest {span.what} in the corpus is {fmt_in(lo, q)} ({span.n} facts); {q.value:g} is below it"),
             "derived")
     if b < low or a > high:  # before the extreme rule: the span says more ("a maximum of 5" under 212-304)
-        if dims[0] in FILE_DIMS and (q.models or q.families) and _corpus_total(index, dims[0], a * factor,
-                                                                                b * factor):
-            return fallback  # "101 files related to an LLM (likely gemma3)": the corpus, whatever model
+        if dims[0] in FILE_DIMS and (q.models or q.families):
+            total = _corpus_total(index, dims[0], a * factor, b * factor)
+            if total is not None:  # "101 files related to an LLM (likely gemma3)": the corpus, whatever model
+                if q.qualifier or q.subset:  # "101 CSV files" of gemma3: a subset, which the total is not
+                    return fallback
+                return Decision("supported", total, f"the corpus's total is {index.raw_values[total]:g} {q.unit}: "
+                                "the whole corpus is about the model the clause names", rule_of(index, total))
         at = span.lo_fact if b < low else span.hi_fact
         return Decision("contradicted", at, (
             f"every {span.what} in the corpus lies between {fmt_in(lo, q)} and {fmt_in(hi, q)} ({span.n} "
@@ -266,15 +270,19 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
     return fallback
 
 
-def _corpus_total(index: FactIndex, name: str, lo: float, hi: float) -> bool:
-    """Whether the corpus's total count (the largest count of ``name`` about no model) lies in [lo, hi]: the
+def _corpus_total(index: FactIndex, name: str, lo: float, hi: float) -> int | None:
+    """The corpus's total count (the largest count of ``name`` about no model) when it lies in [lo, hi]: the
     whole corpus is about whatever model a clause names ("101 files related to an LLM (likely gemma3)"), so a
     model's few files do not contradict it; a type's or a folder's count said of a model still is."""
     d = index.dims[name]
     total = d.model_ok.get("corpus total")
     if total is None:
-        total = d.model_ok["corpus total"] = float(d.values[d.model_id < 0].max(initial=-1.0))
-    return bool(lo <= total <= hi)
+        free = (d.model_id < 0).nonzero()[0]
+        at = int(free[d.values[free].argmax()]) if free.size else -1
+        total = d.model_ok["corpus total"] = (float(d.values[at]), int(d.facts_array[at])) if at >= 0 else \
+            (-1.0, -1)
+    value, fact = total
+    return fact if fact >= 0 and lo <= value <= hi else None
 
 
 def _ordered(span: Span) -> tuple[Any, Any]:
