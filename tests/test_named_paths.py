@@ -74,7 +74,8 @@ def test_a_value_at_another_key_of_the_item_is_left_to_the_words() -> None:
     """"`json_results[0].tokens_per_second`: 40.0": 40 is results[0].tokens (a mislabelled key, not a wrong
     number for sure): no contradiction from the path."""
     facts = corpus()
-    assert decided("* `json_results[0].tokens_per_second`: 40.0", facts)[0][1] != "contradicted"
+    [n] = check_consistency("* `json_results[0].tokens_per_second`: 40.0", facts).numbers
+    assert n.verdict != "contradicted" and "results[0].tokens_per_second" not in n.explanation
     # nor does a leaf of another measure support it: 0.1 s is results[0]'s TTFT
     assert decided("* `json_results[0].tokens_per_second`: 0.1", facts)[0][1] == "unverified"
     assert decided("* `json_results[0].tokens_per_second`: 47.0", facts)[0][1] == "contradicted"
@@ -85,15 +86,23 @@ def test_a_path_the_corpus_lacks_or_two_paths_decide_nothing() -> None:
     assert decided("* `json_results[9].tokens_per_second`: 14.0123456", facts)[0][1] != "contradicted"
     both = "* `json_results[0].tokens_per_second` & `json_results[1].tokens_per_second`: 14.0123456"
     assert decided(both, facts)[0][1] != "contradicted"
-    # a line of two numbers: which one the path names is not read
-    assert decided("* `json_results[3].tokens_per_second`: 14.0123456, then 2.1", facts)[0][1] != "contradicted"
-    assert decided("* `json_results[3].tokens_per_second`: 14.0123456", facts)[0][1] == "contradicted"
+    # a path names the number right after it, and no other
+    first, then = [n for n in check_consistency("* `json_results[3].tokens_per_second`: 14.0123456, then 2.1 tok/s",
+                                                facts).numbers if n.kind == "claim"]
+    assert first.verdict == "contradicted" and "results[3]" in first.explanation
+    assert "results[3]" not in then.explanation  # the words decide it (here: a gap in the throughputs' span)
+    for other in ("* We examined `json_results[3].tokens_per_second` across the data, which spans 14.0123456 runs.",
+                  "* `json_results[3].tokens_per_second` was the fastest of the 14.0123456 runs.",
+                  "* Reduce `json_results[3].tokens_per_second` to below 14.0123456.",
+                  "* We examined `json_results[3].tokens_per_second` across the data, overall 14.0123456."):
+        assert decided(other, facts)[0][1] != "contradicted", other
+    assert decided("* `csv_results[3].tokens_per_second`: 14.0123456", facts)[0][1] != "contradicted"  # no JSON
 
 
 NAMES = st.from_regex(r"[a-z][a-z_]{0,7}", fullmatch=True).filter(lambda n: not n.startswith(("json_", "csv_", "md_")))
 
 
-@given(st.sampled_from(["", "json_", "csv_", "md_", "timing_stats.", "json_timing_stats."]), NAMES,
+@given(st.sampled_from(["", "json_", "timing_stats.", "json_timing_stats."]), NAMES,
        st.integers(0, 99), st.lists(NAMES, min_size=1, max_size=3), st.sampled_from(["", "`", "**"]))
 def test_a_path_is_read_as_written_without_its_prefixes(prefix: str, name: str, index: int, keys: list[str],
                                                         quote: str) -> None:
@@ -101,10 +110,12 @@ def test_a_path_is_read_as_written_without_its_prefixes(prefix: str, name: str, 
     "run_results[0].mean_ms", as ``paths._items`` names the corpus's), without the agents' type prefix."""
     path = f"{name}[{index}]." + ".".join(keys)
     text = f"The {quote}{prefix}{path}{quote} was 5."
-    assert named_path(text) == path
-    assert named_path(f"| {prefix}{path} |") == path
-    assert named_path(text + f" and {name}[{index + 1}].{keys[0]} was 6.") == ""  # two paths: none
-    assert named_path(f"The {name}.{keys[0]} was 5.") == ""  # no index: no one value
+    named = named_path(text)
+    assert named is not None and named.path == path and named.after == f"{quote} was 5."
+    assert getattr(named_path(f"| {prefix.upper()}{path} |"), "path", None) == path
+    assert named_path(text + f" and {name}[{index + 1}].{keys[0]} was 6.") is None  # two paths: none
+    assert named_path(f"The {name}.{keys[0]} was 5.") is None  # no index: no one value
+    assert named_path(f"The csv_{path} was 5.") is None and named_path(f"The md_{path} was 5.") is None  # no JSON
 
 
 def test_a_path_through_an_object_of_a_list_item_is_named_too() -> None:
@@ -113,3 +124,27 @@ def test_a_path_through_an_object_of_a_list_item_is_named_too() -> None:
     assert decided(line.format(0), facts)[0][1:] == (
         "supported", "json.data/d.json.actions_taken[0].metrics_after.latency_ms")
     assert decided(line.format(1), facts)[0][1] == "contradicted"
+
+
+def test_the_claim_s_unit_is_converted_to_the_fact_s() -> None:
+    """The value is compared in the fact's unit: the claim's unit converted, else the one its key implies; a
+    unit of another measure (a count, seconds for a throughput) decides nothing; approximately, and a bound that
+    holds, are no contradiction."""
+    facts = corpus()
+    assert decided("* `json_results[0].ttft_s`: 100 ms", facts)[0][1:] == (
+        "supported", "json.data/a.json.results[0].ttft_s")
+    assert decided("* `json_results[0].ttft_s`: 250 ms", facts)[0][1] == "contradicted"
+    assert decided("* `json_results[0].ttft_ms`: 100.0", facts)[0][1] == "supported"  # the key's ms
+    assert decided("* `json_results[0].ttft_ms`: 0.1", facts)[0][1] != "supported"
+    [n] = check_consistency("* `JSON_Results[0].TTFT_s`: 0.1 s", facts).numbers  # the agents' capitals
+    assert n.verdict == "supported" and "at results[0].ttft_s" in n.explanation
+    # a count noun the number is written with is another measure: no support from a throughput's digits
+    assert decided("* `json_results[1].tokens_s`: 181.4567 files", facts)[0][1] != "supported"
+    table = "| Key | Value |\n|---|---|\n| json_results[2].tokens_per_second | {} |\n"
+    assert decided(table.format("approximately 14 tok/s"), facts)[0][1] != "contradicted"
+    ttft = "| Key | Value |\n|---|---|\n| json_results[0].ttft_s | {} |\n"
+    assert decided(ttft.format("approximately 97 ms"), facts)[0][1] != "contradicted"  # 100 ms, converted
+    assert decided(ttft.format("< 150 ms"), facts)[0][1] != "contradicted"
+    assert decided(ttft.format("< 50 ms"), facts)[0][1] == "contradicted"
+    assert decided(table.format("< 20 tok/s"), facts)[0][1] != "contradicted"
+    assert decided(table.format("> 200 tok/s"), facts)[0][1] == "contradicted"  # c.json's 182.46 the highest

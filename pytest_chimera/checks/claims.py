@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pytest_chimera.checks.numbers import COUNT_NOUNS, Number, canonical_unit, dimension, is_unit_word
+from pytest_chimera.checks.numbers import COUNT_NOUNS, Number, canonical_unit, dimension, find_numbers, is_unit_word
 from pytest_chimera.checks.report import Outline, ParsedReport
 
 # ---- text helpers -------------------------------------------------------------------------------------------
@@ -348,7 +348,8 @@ def _table_units(table: Any, part: str) -> Iterator[_Unit]:
         excerpt = " | ".join(clean(c).strip() for c in row)
         subject = " ".join([label] + [clean(row[j]) for j, h in enumerate(header)
                                       if j and j < len(row) and _SUBJECT_HEADER.search(h)]).replace("_", " ")
-        row_label = row[0] if row and sum(1 for c in row[1:] if _DIGIT.search(c)) == 1 else ""
+        row_label = row[0] if row and "[" in row[0] and sum(len(find_numbers(clean(c))) for c in row[1:]) == 1 \
+            else ""  # a path in the first cell ("json_results[2].ttft_s") names the row's one number
         for j, cell in enumerate(row):
             head = header[j] if j < len(header) else ""
             ctx = f"{label} {counted[j] if j < len(counted) and label.strip() else head}" if j else head

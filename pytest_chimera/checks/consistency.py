@@ -337,6 +337,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
         readings = clauses.read_line(text, nums, lead, wanted) if wanted else [None] * len(nums)
         units: dict[int, str] = {}
         paired = _paired(text, nums, kinds) if wanted else {}
+        path_of = _named_path(unit, nums) if wanted else None
         for k, num in enumerate(nums):
             reading = readings[k]
             before = text[max(0, num.start - 30):num.start]
@@ -380,8 +381,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                           subset=_lead_subset(text, lead, num, unit_name) if not q_words else frozenset())
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
                 decided = _snippet_field(field, unit.line, parsed, index, source) if field else None
-                if decided is None and kind == "claim" and (path := _named_path(unit, len(nums))):
-                    decided = paths.decide(path, q, index)
+                if decided is None and kind == "claim" and path_of is not None and k == path_of[1]:
+                    decided = paths.decide(path_of[0], q, index, unit_inferred=not num.unit)
                 if decided is not None:
                     check.decide(decided, index)
                 elif kind == "claim":
@@ -414,11 +415,17 @@ def _snippet_field(field: str, line: int, parsed: ParsedReport | Outline, index:
     return fields.check_field(field, named, known) if taken else None
 
 
-def _named_path(unit: cl._Unit, numbers: int) -> str:
-    """The indexed JSON path that names the one number of a line, or of a table row (its first cell), or ""."""
+def _named_path(unit: cl._Unit, nums: list[Number]) -> tuple[str, int] | None:
+    """(the indexed JSON path, the number of ``nums`` it names): the number right after the path on a line, or
+    a table row's one number when the row's first cell names it (``paths``); ``None`` when there is none."""
     if unit.row_label:
-        return paths.named_path(unit.row_label)
-    return paths.named_path(unit.text) if numbers == 1 and not unit.context else ""
+        named = paths.named_path(unit.row_label)
+        return (named.path, 0) if named is not None and len(nums) == 1 else None
+    named = paths.named_path(unit.text) if not unit.context else None
+    if named is None:
+        return None
+    k = next((k for k, num in enumerate(nums) if paths.names_number(named, num.raw)), None)
+    return (named.path, k) if k is not None else None
 
 
 def _excerpt(text: str, num: Number) -> str:

@@ -3,18 +3,22 @@
 The agents flatten the corpus's JSON into paths with a list index and quote them beside the value. The index
 says which item of the list the value is of, so the facts at that path (in any JSON file of the corpus) decide:
 
-- ``supported`` when one of them has the value (to its written digits, in the fact's own unit: the agents copy
-  the digits), or one at the same list item whose key names the same measure (``tokens_s`` for
-  ``tokens_per_second``: a TTFT, a throughput or a compile time, ``query.METRIC_KIND``); not when the claim
-  gives the digits another measure's unit (a throughput "in seconds"): then the other rules decide;
-- ``contradicted`` when none of those has it and no other leaf of that list item has it either ("results[2]"
-  holds 14.11 and 14.30 tok/s, and 14.244 is the throughput of results[0]);
-- no decision (the other rules decide) when no fact of the corpus is at that path, or another leaf of the same
-  item has the value (a mislabelled key: "`json_results[0].tokens_s`: 44.0 - the total number of tokens").
+- ``supported`` when one of them has the value to its written digits, or one at the same list item whose key
+  names the same measure (``tokens_s`` for ``tokens_per_second``: a TTFT, a throughput or a compile time,
+  ``query.METRIC_KIND``). The value is compared in the fact's unit: the claim's unit converted ("2319 ms" for
+  2.319 s), else the unit the written key implies ("ttft_ms: 2319.0"), else its digits as they are;
+- ``contradicted`` when none of those has it, even widened by "approximately", and no other leaf of that
+  list item has it either ("results[2]" holds 14.11 and 14.30 tok/s, and 14.244 is the throughput of
+  results[0]);
+- no decision (the other rules decide) when no fact of the corpus is at that path, when the claim's unit is
+  of another measure than the facts' (a throughput "in seconds", "182 files"), when a bound it states holds
+  ("< 10 s") or another leaf of the item has the value (a mislabelled key: "`json_results[0].tokens_s`: 44.0 -
+  the total number of tokens").
 
-Only a path with a list index names one value: "`mean_ttft_s`: 0.6" is a key of many files and statistics,
-which the label words already weigh. A line or table row that names two paths, or holds two numbers, is left
-to the other rules: which path is which number's is not read.
+A path names the number right after it ("`...ttft_s`: 0.094", "... was 0.094"), or the one number of its table
+row (the path in the first cell). Only a path with a list index names one value: "`mean_ttft_s`: 0.6" is a key
+of many files and statistics, which the label words already weigh. A line or row that names two paths is left
+to the other rules.
 """
 
 from __future__ import annotations
@@ -27,14 +31,25 @@ from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks.index import FactIndex
 from pytest_chimera.checks.numbers import canonical_unit, dimension
 from pytest_chimera.checks.query import COUNT_UNITS, METRIC_KIND, Decision, Query, fmt, interval
-from pytest_chimera.evidence.labels import name_labels
+from pytest_chimera.evidence.labels import name_labels, unit_of
 
 # an indexed JSON path as the agents write it: "json_results[2].tokens_per_second", "metrics[0].gpu[0].fan_speed",
 # "timing_stats.run_results[0].mean_ms"; group 1 from the last key before the first index on, as ``_items`` names
-# the corpus's items
-PATH = re.compile(r"(?<![\w.\]])(?:[A-Za-z_]\w*\.)*(?:(?:json|csv|md)_)?"
+# the corpus's items; a csv_ or md_ prefix is kept (no JSON path: ``named_path`` drops it)
+PATH = re.compile(r"(?<![\w.\]])(?:[A-Za-z_]\w*\.)*(?:(?i:json)_)?"
                   r"([A-Za-z_]\w*\[\d+\](?:\.[A-Za-z_]\w*(?:\[\d+\])*)+)")
+# what may stand between a path and the number it names: closing quotes and markup, a colon, "=", a verb
+_TO_VALUE = re.compile(r"[\s`'\"\u2018\u2019\u201c\u201d*_)\]]*(?:[:=]|\b(?:was|is|were|are|of|equals?|at)\b)?"
+                       r"[\s`'\"\u2018\u2019\u201c\u201d*_:]*")
 _SHOWN = 6  # the values an explanation lists
+
+
+@dataclass(frozen=True)
+class Named:
+    """A path a text names and the text right after it (where the number it names starts)."""
+
+    path: str
+    after: str
 
 
 @dataclass(frozen=True)
@@ -47,37 +62,70 @@ class _Item:
 _CACHE: weakref.WeakKeyDictionary[FactIndex, dict[str, _Item]] = weakref.WeakKeyDictionary()
 
 
-def named_path(raw: str) -> str:
-    """The one indexed JSON path ``raw`` names, without a file-type prefix ("results[2].tokens_per_second"), or
-    "" when it names none or several."""
+def named_path(raw: str) -> Named | None:
+    """The one indexed JSON path ``raw`` names, lowercase and without its ``json_`` prefix
+    ("results[2].tokens_per_second"), and the text after it; ``None`` when it names none or several, or a CSV or
+    Markdown one ("csv_rows[0].x")."""
     if "[" not in raw:
-        return ""
-    found = {m.group(1) for m in PATH.finditer(raw)}
-    return found.pop() if len(found) == 1 else ""
+        return None
+    found = {(m.group(1), m.end()) for m in PATH.finditer(raw)}
+    if len({path for path, _ in found}) != 1:
+        return None
+    path, end = min(found, key=lambda f: f[1])
+    path = path.lower()  # "JSON_Metrics[0]...": the agents' capitals; the corpus's keys are lowercase
+    if path.startswith(("csv_", "md_")):
+        return None
+    return Named(path, raw[end:])
 
 
-def decide(path: str, q: Query, index: FactIndex) -> Decision | None:
-    """The verdict the facts at ``path`` give the claim ``q`` (see the module docstring), or ``None``."""
+def names_number(named: Named, raw_number: str) -> bool:
+    """Whether the number written ``raw_number`` comes right after the path: "`...tokens_s`: 181.9",
+    "... was 0.138", not "`...ttft_s` across the dataset, which spans 28 CSV files"."""
+    start = _TO_VALUE.match(named.after)
+    rest = named.after[start.end():] if start else named.after
+    return rest.startswith(raw_number)
+
+
+def decide(path: str, q: Query, index: FactIndex, unit_inferred: bool = False) -> Decision | None:
+    """The verdict the facts at ``path`` give the claim ``q`` (see the module docstring), or ``None``.
+    ``unit_inferred``: the claim's unit was read from its words, not written with the number (a count noun
+    read from "Time To First Token" says nothing of a TTFT's value)."""
     item_path, _, leaf = path.rpartition(".")
     item = _items(index).get(item_path)
     if item is None:
         return None
     kinds = _kinds(name_labels(leaf))
-    named = [at for at, key in item.leaves if key == leaf or (kinds and kinds & _kinds(index.labels[at]))]
+    written = "" if unit_inferred and q.unit in COUNT_UNITS else q.unit or unit_of(leaf)
+    named = []  # (fact, the factor from the claim's unit to the fact's)
+    for at, key in item.leaves:
+        if key == leaf or (kinds and kinds & _kinds(index.labels[at])):
+            factor = _factor(written, index.units[at])
+            if factor is not None:
+                named.append((at, factor))
     if not named:
         return None
     lo, hi = interval(q, widen=False)
-    hit = next((at for at in named if lo <= index.raw_values[at] <= hi), None)
-    if hit is not None and not _same_measure(q.unit, index.units[hit]):
-        return None  # the digits, given another measure's unit: "results[4].tokens_s: 182.85 seconds"
+    hit = next((at for at, f in named if lo * f <= index.raw_values[at] <= hi * f), None)
     if hit is not None:
         return Decision("supported", hit, f"the corpus has this value at {path}", "exact fact")
+    lo, hi = interval(q)  # "approximately 180 tok/s" is 181.97, "< 10 s" holds for 2.3 s
+    if any(lo * f <= index.raw_values[at] <= hi * f for at, f in named):
+        return None
     if any(lo <= index.raw_values[at] <= hi for at, _ in item.leaves):
         return None  # another leaf of the item has it: a mislabelled key, left to the words
-    values = sorted({index.raw_values[at] for at in named})
+    values = sorted({index.raw_values[at] for at, _ in named})
     shown = ", ".join(fmt(v) for v in values[:_SHOWN]) + (", ..." if len(values) > _SHOWN else "")
-    return Decision("contradicted", named[0], f"the corpus's {len(named)} facts at {path} (or its measure's "
+    return Decision("contradicted", named[0][0], f"the corpus's {len(named)} facts at {path} (or its measure's "
                     f"other keys of {item_path}) are {shown}; {fmt(q.value)} is none of them", "exact fact")
+
+
+def _factor(written: str, unit: str) -> float | None:
+    """The factor that takes a value in unit ``written`` to unit ``unit`` (1 when either is none), or ``None``
+    when they are units of different things ("182 files" for a throughput, seconds for a throughput)."""
+    if not written or not unit:
+        return 1.0
+    (have, to_base), (want, from_base) = dimension(canonical_unit(written)), dimension(canonical_unit(unit))
+    return to_base / from_base if have == want else None
 
 
 def _items(index: FactIndex) -> dict[str, _Item]:
@@ -97,18 +145,11 @@ def _items(index: FactIndex) -> dict[str, _Item]:
             continue
         # the item as a report names it: from the last key before its first index ("a.results[2]" -> "results[2]")
         start = head.rfind(".", 0, head.find("[")) + 1
-        found.setdefault(head[start:], []).append((at, leaf))
+        if start:  # an item of a top-level list ("[0]") has no name a report could give it
+            found.setdefault(head[start:].lower(), []).append((at, leaf.lower()))
     out = {path: _Item(tuple(leaves)) for path, leaves in found.items()}
     _CACHE[index] = out
     return out
-
-
-def _same_measure(written: str, unit: str) -> bool:
-    """Whether a claim's unit (inferred or written) may be of a fact's: the same dimension, or either is no
-    measure (no unit, a count such as "tokens", which the words "Time To First Token" also give)."""
-    if not written or not unit or written in COUNT_UNITS:
-        return True
-    return dimension(canonical_unit(written))[0] == dimension(canonical_unit(unit))[0]
 
 
 def _kinds(labels: tuple[str, ...]) -> frozenset[str]:
