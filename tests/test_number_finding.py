@@ -152,3 +152,25 @@ def test_the_date_hint_in_two_parts_is_the_one_regex(text: str) -> None:
     low = text.lower()
     one = re.compile(f"{numbers._DATE_DIGITS}|{numbers._DATE_MONTHS}", re.I if len(low) != len(text) else 0)
     assert numbers._dated(text, low) == (one.search(low) is not None)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # scientific notation is one number (it read "1.759e" as a word, then "+09" as 9)
+    ("The timestamp was 1.759e+09.", [("1.759e+09", 1.759e9, "", "quantity")]),
+    ("memory_total_mb: 1.228e+04 MB", [("1.228e+04 MB", 12280.0, "MB", "quantity")]),
+    ("a TTFT of 1.5E-3 s", [("1.5E-3 s", 0.0015, "s", "quantity")]),
+    ("2e5 tokens", [("2e5 tokens", 200000.0, "tokens", "quantity")]),
+    # no exponent: an identifier, a word, a value beyond a float
+    ("gemma3e4b ran", []), ("the 3e edition", []), ("1.0e400 overflows", []),
+])
+def test_scientific_notation_is_one_number(text: str, expected: list[tuple[str, float, str, str]]) -> None:
+    assert found(text) == expected
+
+
+@given(st.floats(min_value=1e-12, max_value=1e12, allow_nan=False), st.integers(1, 8), st.sampled_from("eE"))
+def test_a_number_in_scientific_notation_agrees_with_its_value(x: float, digits: int, e: str) -> None:
+    written = f"{x:.{digits}e}".replace("e", e)
+    [n] = find_numbers(f"The value was {written} ms.")
+    assert n.raw == f"{written} ms" and n.unit == "ms"
+    assert abs(n.value - float(written)) <= 1e-9 * abs(float(written))
+    assert n.tolerance == pytest.approx(0.5 * 10 ** (int(written.lower().split("e")[1]) - digits))

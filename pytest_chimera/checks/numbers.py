@@ -80,7 +80,8 @@ _COUNT_HEAD_2 = re.compile(r"[ \u00a0]+(?!(?:per|or|and|of|for|with|in|on|at|to|
                            r"[A-Za-z]+[ \u00a0]+([A-Za-z]+)\b", re.I)  # "1 file per model": files
 
 _SEP = "[,\u00a0\u202f\u2009'_]"
-_NUM = rf"(?P<int>\d{{1,3}}(?:(?P<sep>{_SEP})\d{{3}})(?:(?P=sep)\d{{3}})*|\d+)(?:\.(?P<frac>\d+))?"
+_NUM = rf"(?P<int>\d{{1,3}}(?:(?P<sep>{_SEP})\d{{3}})(?:(?P=sep)\d{{3}})*|\d+)(?:\.(?P<frac>\d+))?" \
+    r"(?:[eE](?P<exp>[-+]?\d{1,3})(?!\w|\.\d))?"  # "1.759e+09": scientific notation, not "1.759e" then "+09"
 _NUMBER_RE = re.compile(rf"(?P<sign>[-+\u2212])?{_NUM}(?P<mult>[kK](?![A-Za-z0-9]))?")
 # the word after a number, checked against the known units in Python (one dict look-up, not a regex
 # alternation of every spelling)
@@ -186,9 +187,10 @@ def _value(m: re.Match[str]) -> tuple[float, float]:
     if m.group("sep"):
         digits = digits.replace(m.group("sep"), "")
     frac = m.group("frac") or ""
-    value = float(f"{digits}.{frac}" if frac else digits)
+    exp = int(m.group("exp") or 0)  # "1.228e+04": float() reads the exponent; beyond a float, inf (dropped)
+    value = float(f"{digits}.{frac}e{exp}" if frac else f"{digits}e{exp}")
     mult = 1000.0 if m.group("mult") else 1.0
-    tol = 0.5 * 10 ** (-len(frac)) * mult
+    tol = float(f"5e{exp - len(frac) - 1}") * mult
     if m.group("sign") in ("-", "\u2212"):
         value = -value
     return value * mult, tol
