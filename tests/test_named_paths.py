@@ -136,6 +136,11 @@ def test_the_claim_s_unit_is_converted_to_the_fact_s() -> None:
     assert decided("* `json_results[0].ttft_s`: 250 ms", facts)[0][1] == "contradicted"
     assert decided("* `json_results[0].ttft_ms`: 100.0", facts)[0][1] == "supported"  # the key's ms
     assert decided("* `json_results[0].ttft_ms`: 0.1", facts)[0][1] != "supported"
+    # the key's unit, also where the words give a count noun ("Time To First Token": tokens)
+    assert decided("* Time To First Token: `json_results[0].ttft_ms` = 100.0", facts)[0][1] == "supported"
+    # the named facts, compared in their unit, are not "another leaf" with the same digits: 0.1 ms is no 0.1 s
+    [n] = check_consistency("* `json_results[0].ttft_s`: 0.1 ms", facts).numbers
+    assert n.verdict == "contradicted" and "at results[0].ttft_s" in n.explanation
     [n] = check_consistency("* `JSON_Results[0].TTFT_s`: 0.1 s", facts).numbers  # the agents' capitals
     assert n.verdict == "supported" and "at results[0].ttft_s" in n.explanation
     # a count noun the number is written with is another measure: no support from a throughput's digits

@@ -7,18 +7,19 @@ says which item of the list the value is of, so the facts at that path (in any J
   names the same measure (``tokens_s`` for ``tokens_per_second``: a TTFT, a throughput or a compile time,
   ``query.METRIC_KIND``). The value is compared in the fact's unit: the claim's unit converted ("2319 ms" for
   2.319 s), else the unit the written key implies ("ttft_ms: 2319.0"), else its digits as they are;
-- ``contradicted`` when none of those has it, even widened by "approximately", and no other leaf of that
-  list item has it either ("results[2]" holds 14.11 and 14.30 tok/s, and 14.244 is the throughput of
-  results[0]);
+- ``contradicted`` when none of those has it, even widened by "approximately" or as a bound, and no other
+  leaf of that list item has its digits either ("results[2]" holds 14.11 and 14.30 tok/s, and 14.244 is the
+  throughput of results[0]);
 - no decision (the other rules decide) when no fact of the corpus is at that path, when the claim's unit is
   of another measure than the facts' (a throughput "in seconds", "182 files"), when a bound it states holds
-  ("< 10 s") or another leaf of the item has the value (a mislabelled key: "`json_results[0].tokens_s`: 44.0 -
-  the total number of tokens").
+  ("< 10 s") or another leaf of the item has its digits (a mislabelled key: "`json_results[0].tokens_s`: 44.0
+  - the total number of tokens").
 
-A path names the number right after it ("`...ttft_s`: 0.094", "... was 0.094"), or the one number of its table
-row (the path in the first cell). Only a path with a list index names one value: "`mean_ttft_s`: 0.6" is a key
-of many files and statistics, which the label words already weigh. A line or row that names two paths is left
-to the other rules.
+A path names the number right after it ("`...ttft_s`: 0.094", "... was 0.094": closing quotes and markup, a
+colon, "=" or one of "was", "is", "were", "are", "of", "equals", "at" may stand between), or the one number of
+its table row (the path in the first cell). Only a path with a list index names one value: "`mean_ttft_s`: 0.6"
+is a key of many files and statistics, which the label words already weigh. A line or row that names two paths
+is left to the other rules.
 """
 
 from __future__ import annotations
@@ -27,16 +28,15 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks.index import FactIndex
 from pytest_chimera.checks.numbers import canonical_unit, dimension
-from pytest_chimera.checks.query import COUNT_UNITS, METRIC_KIND, Decision, Query, fmt, interval
+from pytest_chimera.checks.query import COUNT_UNITS, Decision, Query, fact_kinds, fmt, interval
 from pytest_chimera.evidence.labels import name_labels, unit_of
 
 # an indexed JSON path as the agents write it: "json_results[2].tokens_per_second", "metrics[0].gpu[0].fan_speed",
 # "timing_stats.run_results[0].mean_ms"; group 1 from the last key before the first index on, as ``_items`` names
 # the corpus's items; a csv_ or md_ prefix is kept (no JSON path: ``named_path`` drops it)
-PATH = re.compile(r"(?<![\w.\]])(?:[A-Za-z_]\w*\.)*(?:(?i:json)_)?"
+_PATH = re.compile(r"(?<![\w.\]])(?:[A-Za-z_]\w*\.)*(?:(?i:json)_)?"
                   r"([A-Za-z_]\w*\[\d+\](?:\.[A-Za-z_]\w*(?:\[\d+\])*)+)")
 # what may stand between a path and the number it names: closing quotes and markup, a colon, "=", a verb
 _TO_VALUE = re.compile(r"[\s`'\"\u2018\u2019\u201c\u201d*_)\]]*(?:[:=]|\b(?:was|is|were|are|of|equals?|at)\b)?"
@@ -52,14 +52,8 @@ class Named:
     after: str
 
 
-@dataclass(frozen=True)
-class _Item:
-    """The facts of one list item of the corpus's JSON ("results[2]"): (fact, leaf key) of each of its leaves."""
-
-    leaves: tuple[tuple[int, str], ...]
-
-
-_CACHE: weakref.WeakKeyDictionary[FactIndex, dict[str, _Item]] = weakref.WeakKeyDictionary()
+# each list item of the corpus's JSON ("results[2]") -> (fact, leaf key) of each of its leaves
+_CACHE: weakref.WeakKeyDictionary[FactIndex, dict[str, tuple[tuple[int, str], ...]]] = weakref.WeakKeyDictionary()
 
 
 def named_path(raw: str) -> Named | None:
@@ -68,7 +62,7 @@ def named_path(raw: str) -> Named | None:
     Markdown one ("csv_rows[0].x")."""
     if "[" not in raw:
         return None
-    found = {(m.group(1), m.end()) for m in PATH.finditer(raw)}
+    found = {(m.group(1), m.end()) for m in _PATH.finditer(raw)}
     if len({path for path, _ in found}) != 1:
         return None
     path, end = min(found, key=lambda f: f[1])
@@ -81,9 +75,9 @@ def named_path(raw: str) -> Named | None:
 def names_number(named: Named, raw_number: str) -> bool:
     """Whether the number written ``raw_number`` comes right after the path: "`...tokens_s`: 181.9",
     "... was 0.138", not "`...ttft_s` across the dataset, which spans 28 CSV files"."""
-    start = _TO_VALUE.match(named.after)
-    rest = named.after[start.end():] if start else named.after
-    return rest.startswith(raw_number)
+    lead = _TO_VALUE.match(named.after)
+    assert lead is not None  # it matches the empty string
+    return named.after[lead.end():].startswith(raw_number)
 
 
 def decide(path: str, q: Query, index: FactIndex, unit_inferred: bool = False) -> Decision | None:
@@ -91,32 +85,37 @@ def decide(path: str, q: Query, index: FactIndex, unit_inferred: bool = False) -
     ``unit_inferred``: the claim's unit was read from its words, not written with the number (a count noun
     read from "Time To First Token" says nothing of a TTFT's value)."""
     item_path, _, leaf = path.rpartition(".")
-    item = _items(index).get(item_path)
-    if item is None:
+    leaves = _items(index).get(item_path)
+    if leaves is None:
         return None
-    kinds = _kinds(name_labels(leaf))
-    written = "" if unit_inferred and q.unit in COUNT_UNITS else q.unit or unit_of(leaf)
-    named = []  # (fact, the factor from the claim's unit to the fact's)
-    for at, key in item.leaves:
-        if key == leaf or (kinds and kinds & _kinds(index.labels[at])):
+    kinds = fact_kinds(name_labels(leaf))
+    # the unit the number is written with, else the one its key implies ("ttft_ms"); a count noun read from
+    # the words ("Time To First Token": tokens) is neither
+    written = ("" if unit_inferred and q.unit in COUNT_UNITS else q.unit) or unit_of(leaf)
+    named: list[tuple[int, float]] = []  # (fact, the factor from the claim's unit to the fact's)
+    for at, key in leaves:
+        if key == leaf or (kinds and kinds & fact_kinds(index.labels[at])):
             factor = _factor(written, index.units[at])
             if factor is not None:
                 named.append((at, factor))
     if not named:
         return None
-    lo, hi = interval(q, widen=False)
-    hit = next((at for at, f in named if lo * f <= index.raw_values[at] <= hi * f), None)
+    hit = next((at for at, f in named if _agrees(index.raw_values[at], interval(q, f, widen=False))), None)
     if hit is not None:
         return Decision("supported", hit, f"the corpus has this value at {path}", "exact fact")
-    lo, hi = interval(q)  # "approximately 180 tok/s" is 181.97, "< 10 s" holds for 2.3 s
-    if any(lo * f <= index.raw_values[at] <= hi * f for at, f in named):
-        return None
-    if any(lo <= index.raw_values[at] <= hi for at, _ in item.leaves):
-        return None  # another leaf of the item has it: a mislabelled key, left to the words
+    if any(_agrees(index.raw_values[at], interval(q, f)) for at, f in named):
+        return None  # "approximately 180 tok/s" is 181.97, "< 10 s" holds for 2.3 s
+    mine = {at for at, _ in named}
+    if any(_agrees(index.raw_values[at], interval(q)) for at, _ in leaves if at not in mine):
+        return None  # another leaf of the item has the digits: a mislabelled key, left to the words
     values = sorted({index.raw_values[at] for at, _ in named})
     shown = ", ".join(fmt(v) for v in values[:_SHOWN]) + (", ..." if len(values) > _SHOWN else "")
     return Decision("contradicted", named[0][0], f"the corpus's {len(named)} facts at {path} (or its measure's "
                     f"other keys of {item_path}) are {shown}; {fmt(q.value)} is none of them", "exact fact")
+
+
+def _agrees(value: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= value <= bounds[1]
 
 
 def _factor(written: str, unit: str) -> float | None:
@@ -128,7 +127,7 @@ def _factor(written: str, unit: str) -> float | None:
     return to_base / from_base if have == want else None
 
 
-def _items(index: FactIndex) -> dict[str, _Item]:
+def _items(index: FactIndex) -> dict[str, tuple[tuple[int, str], ...]]:
     """Every list item of the corpus's JSON facts ("results[2]", "metrics[0].gpu[0]", or an object in one:
     "actions_taken[1].metrics_after") and its leaves, once per index: a fact
     ``json.<file>.json.<...>results[2].tokens_s`` is a leaf ``tokens_s`` of ``results[2]``."""
@@ -147,11 +146,6 @@ def _items(index: FactIndex) -> dict[str, _Item]:
         start = head.rfind(".", 0, head.find("[")) + 1
         if start:  # an item of a top-level list ("[0]") has no name a report could give it
             found.setdefault(head[start:].lower(), []).append((at, leaf.lower()))
-    out = {path: _Item(tuple(leaves)) for path, leaves in found.items()}
+    out = {path: tuple(leaves) for path, leaves in found.items()}
     _CACHE[index] = out
     return out
-
-
-def _kinds(labels: tuple[str, ...]) -> frozenset[str]:
-    """The measures (``query.METRIC_KIND``) labels name (a key's labels: "tokens_s" has "throughput")."""
-    return frozenset(METRIC_KIND[p] for p in map(cl.phrase, labels) if p in METRIC_KIND)

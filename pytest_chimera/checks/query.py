@@ -436,6 +436,11 @@ METRIC_KIND: dict[tuple[str, ...], str] = {cl.phrase(w): kind for kind, words in
 _MEASURES = _vocabulary(METRIC_KIND)
 
 
+def fact_kinds(labels: tuple[str, ...]) -> frozenset[str]:
+    """The measures (``METRIC_KIND``) a fact's labels name (a key's labels: "tokens_s" has "throughput")."""
+    return frozenset(METRIC_KIND[p] for p in map(cl.phrase, labels) if p in METRIC_KIND)
+
+
 def metric_kinds(q: Query) -> frozenset[str]:
     """The measures a claim's words name (``METRIC_KIND``): "mean_ttft_s" -> ttft, "Compilation Time" ->
     compile."""

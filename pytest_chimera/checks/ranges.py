@@ -271,18 +271,16 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
 
 
 def _corpus_total(index: FactIndex, name: str, lo: float, hi: float) -> int | None:
-    """The corpus's total count (the largest count of ``name`` about no model) when it lies in [lo, hi]: the
-    whole corpus is about whatever model a clause names ("101 files related to an LLM (likely gemma3)"), so a
-    model's few files do not contradict it; a type's or a folder's count said of a model still is."""
+    """The fact of the corpus's total count (the largest count of ``name`` about no model) when its value lies
+    in [lo, hi], else ``None``: the whole corpus is about whatever model a clause names ("101 files related to
+    an LLM (likely gemma3)"), so a model's few files do not contradict it; a type's or a folder's count said of
+    a model still is."""
     d = index.dims[name]
-    total = d.model_ok.get("corpus total")
-    if total is None:
+    at = d.model_ok.get("corpus total")  # the total's position in the dimension, -1 when no count is free
+    if at is None:
         free = (d.model_id < 0).nonzero()[0]
-        at = int(free[d.values[free].argmax()]) if free.size else -1
-        total = d.model_ok["corpus total"] = (float(d.values[at]), int(d.facts_array[at])) if at >= 0 else \
-            (-1.0, -1)
-    value, fact = total
-    return fact if fact >= 0 and lo <= value <= hi else None
+        at = d.model_ok["corpus total"] = int(free[d.values[free].argmax()]) if free.size else -1
+    return int(d.facts_array[at]) if at >= 0 and lo <= d.values[at] <= hi else None
 
 
 def _ordered(span: Span) -> tuple[Any, Any]:
