@@ -383,7 +383,7 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "if not (is_unit_word(m.group(1)) and canonical_unit(m.group(1)) in COUNT_UNITS):", "if True:"),
     ("scientific notation unread", "checks/numbers.py", 'r"(?:[eE](?P<exp>[-+]?\\d{1,3})(?!\\w|\\.\\d))?"',
      'r"(?P<exp>(?!))?"'),
-    ("an exponent's tolerance ignored", "checks/numbers.py", 'tol = float(f"5e{exp - len(frac) - 1}") * mult',
+    ("an exponent's tolerance ignored", "checks/numbers.py", 'tol = float(f"5e{int(exp) - len(frac) - 1}") * mult',
      'tol = float(f"5e{-len(frac) - 1}") * mult'),
     ("path: no path decides", "checks/consistency.py",
      "decided = paths.decide(path_of[0], q, index, unit_inferred=not num.unit)", "pass"),

@@ -187,10 +187,14 @@ def _value(m: re.Match[str]) -> tuple[float, float]:
     if m.group("sep"):
         digits = digits.replace(m.group("sep"), "")
     frac = m.group("frac") or ""
-    exp = int(m.group("exp") or 0)  # "1.228e+04": float() reads the exponent; beyond a float, inf (dropped)
-    value = float(f"{digits}.{frac}e{exp}" if frac else f"{digits}e{exp}")
     mult = 1000.0 if m.group("mult") else 1.0
-    tol = float(f"5e{exp - len(frac) - 1}") * mult
+    exp = m.group("exp")
+    if exp is None:
+        value = float(f"{digits}.{frac}" if frac else digits)
+        tol = 0.5 * 10 ** (-len(frac)) * mult
+    else:  # "1.228e+04": float() reads the exponent (beyond a float: inf, dropped by the caller)
+        value = float(f"{digits}.{frac}e{exp}" if frac else f"{digits}e{exp}")
+        tol = float(f"5e{int(exp) - len(frac) - 1}") * mult
     if m.group("sign") in ("-", "\u2212"):
         value = -value
     return value * mult, tol
