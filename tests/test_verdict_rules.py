@@ -1087,3 +1087,14 @@ def test_a_value_of_four_digits_overrules_a_best_fit_the_words_do_not_name() -> 
     assert verdict("The p50 latency was 15.60 ms.", facts)[::2] == ("unverified", "median")
     # "triton" is on that median alone: the words name it, and no copied value elsewhere overrules it
     assert verdict("The triton p50 latency was 15.50 ms.", facts)[::2] == ("contradicted", "median")
+
+
+def test_a_table_cell_keeps_its_leading_bound_sign() -> None:
+    """"| p99 latency | > 1000 ms |": a cell has no quote or bullet marker to strip, so its ">" is the bound
+    (the line's marker strip took it, and 1000 was held to 1024 exactly)."""
+    facts = Facts.from_records([fact("p99", 1024.0, "ms", "p99", "latency"),
+                                fact("p50", 15.5, "ms", "p50", "latency")])
+    table = "| Metric | Value |\n|---|---|\n| p99 latency | {} |\n"
+    assert verdict(table.format("> 1000 ms"), facts)[0] == "supported"
+    assert verdict(table.format("> 2000 ms"), facts)[0] == "contradicted"
+    assert verdict(table.format("1000 ms"), facts)[0] == "contradicted"

@@ -320,7 +320,9 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
         if repeated is not None and not at_end:
             out.extend(repeated)
             continue
-        text = unit.text if unit.in_code else cl.BULLET.sub("", cl.clean(unit.text), count=1)
+        # a line's heading, quote and bullet markers go; a table cell has none ("> 1000 ms" is a bound)
+        text = unit.text if unit.in_code else cl.clean(unit.text) if unit.context else \
+            cl.BULLET.sub("", cl.clean(unit.text), count=1)
         nums = find_numbers(text)
         if not nums:
             continue
