@@ -420,6 +420,10 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      'if not head.endswith("]"):'),
     ("path: the value to any precision", "checks/paths.py", "interval(q, f, widen=False)",
      "(q.value * f - 1, q.value * f + 1)"),
+    ("chance of a precise value among no facts", "checks/ranges.py",
+     "kept = [x for i, x in near if all(has_phrase(d, p, i) for p in carried)]", "kept: list[float] = []"),
+    ("chance of a precise value among a word's facts only", "checks/ranges.py",
+     "kept = [x for i, x in near if all(has_phrase(d, p, i) for p in carried)]", "kept = [x for i, x in near]"),
     ("a leaf's unit from a sibling is no label", "evidence/jsonfacts.py",
      "labels if units[value] in labels else labels + (units[value],))", "labels)"),
     # facts

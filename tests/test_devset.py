@@ -152,8 +152,10 @@ def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
 def test_unseen_figures(facts: Facts) -> None:
     """The 60 reports of the five unseen sets together (README "Numbers and verdicts": A and B, C and D were read
     for classes of failure after their first look, E only scored, F read for one fault and in the twelfth round):
-    613 of 655 wrong numbers flagged, 322 contradicted; 33 of 437 right numbers flagged, 3 contradicted. These
+    613 of 655 wrong numbers flagged, 322 contradicted; 28 of 437 right numbers flagged, 3 contradicted. These
     are levels to keep, not the targets. How they moved lately:
+    - a precise value's chance is counted among the facts named as well as the one that has it: 33 -> 28 right
+      flagged ("| **Latency (p50)** | 15.50 |", the p50 of 15.502 ms, four times);
     - the corpus's total file count said of a model is supported by the total: 34 -> 33 right flagged (A's "101
       files related to an LLM (likely gemma3)");
     - a named JSON path decides its number (``checks.paths``): 607 -> 613 flagged and 315 -> 322 contradicted
@@ -172,7 +174,7 @@ def test_unseen_figures(facts: Facts) -> None:
     assert (every.count("wrong"), every.count("right")) == (655, 437)
     assert every.recall_wrong is not None and every.recall_wrong >= 0.935  # 613 of 655
     assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.491  # 322 of 655
-    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.076  # 33 of 437
+    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.065  # 28 of 437
     assert every.contradicted_right is not None and every.contradicted_right <= 0.007
 
 

@@ -1098,3 +1098,28 @@ def test_a_table_cell_keeps_its_leading_bound_sign() -> None:
     assert verdict(table.format("> 1000 ms"), facts)[0] == "supported"
     assert verdict(table.format("> 2000 ms"), facts)[0] == "contradicted"
     assert verdict(table.format("1000 ms"), facts)[0] == "contradicted"
+
+
+def test_the_chance_of_a_precise_value_is_among_the_facts_named_as_well(chimeraforge_corpus: Path) -> None:
+    """A precise value found among facts the words name less well: its chance is counted among the facts named
+    as well as the one that has it (every clause word it carries), not among every fact any one word names.
+    "| **Latency (p50)** | 15.50 |" is the p50 of 15.502 ms: few p50 latencies lie near 15.5, though hundreds
+    of latencies do (unverified while those counted). Where the facts named as well crowd near the value, the
+    guard still holds."""
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    real = compute_facts(load_corpus(chimeraforge_corpus))
+    table = "| Metric | Value | Std Dev |\n|---|---|---|\n| **Latency (p50)** | {} | 1.88 |\n"
+    assert check_consistency(table.format("15.50"), real).numbers[0].verdict == "supported"
+    crowd = Facts.from_records([fact("p50", 15.502, "ms", "p50", "latency"),
+                                fact("p50b", 30.0, "ms", "p50", "latency", "other"),
+                                fact("p50c", 31.0, "ms", "p50", "latency", "other"),
+                                *(fact(f"l{k}", 8 + k * 0.23, "ms", "latency", "p50", "crowd") for k in range(100))])
+    assert verdict("The p50 latency of the other runs was 15.50 ms.", crowd)[0] == "unverified"
+    # two words each on a crowd of facts near the value, together on few: the few are the population
+    pair = Facts.from_records([fact("target", 15.502, "ms", "alpha", "beta"),
+                               *(fact(f"best{k}", 30.0 + k, "ms", "alpha", "beta", "gamma") for k in range(3)),
+                               *(fact(f"a{k}", 8 + k * 0.23, "ms", "alpha") for k in range(100)),
+                               *(fact(f"b{k}", 8 + k * 0.23, "ms", "beta") for k in range(100))])
+    assert verdict("The alpha beta gamma figure was 15.50 ms.", pair)[::2] == ("supported", "target")

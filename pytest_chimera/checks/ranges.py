@@ -51,20 +51,19 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float, co
                   ) -> Decision | None:
     """``supported`` when the claim is written with at least ``PRECISE_DIGITS`` significant digits, a fact
     carrying one of the clause's label words (any, common ones included) has the value to its written
-    precision, is of the statistic the clause names, and a number written like this one would hit one of
-    those facts by chance less than ``VALUE_CHANCE`` times (see ``chance_of``). ``copied``: a value no chance
-    explains (``unmistakable``) may be of any statistic its sentence names ("The 50th, 95th and 99th
-    percentiles are around A, B and C" leaves to the values which number is which statistic)."""
+    precision, is of the statistic the clause names, and a number written like this one would hit by chance
+    less than ``VALUE_CHANCE`` times one of the facts named as well as that one (carrying every clause word it
+    carries; see ``chance_of``). ``copied``: a value no chance explains (``unmistakable``) may be of any
+    statistic its sentence names ("The 50th, 95th and 99th percentiles are around A, B and C" leaves to the
+    values which number is which statistic)."""
     import numpy as np
 
     if q.bound not in ("", "approx") or q.value == 0 or significant_digits(q) < PRECISE_DIGITS:
         return None
     lo, hi = interval(q, factor, widen=False)
-    v = abs(q.value * factor)
     stats = stat_kinds(q) | stat_kinds(q, sentence=True) if copied else stat_kinds(q)
     measures = metric_kinds(q)
-    best: tuple[float, int] | None = None
-    pool: list[Any] = []
+    best: tuple[float, int, Any, list[tuple[str, ...]]] | None = None  # (weight, fact, its Dim, its words)
     for name in dims:
         d = index.dims[name]
         phrases = q.phrases(name, d)
@@ -76,10 +75,6 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float, co
                 found.append(ids[a:b])
         if not found:
             continue
-        for p in phrases:  # the facts these words name near the value: how often would it hit one by chance?
-            ids, vals = by_value(d, p, raw=not q.unit)
-            a, b, c, e = vals.searchsorted((-2 * v, -v / 2, v / 2, 2 * v))
-            pool += [vals[a:b] / factor, vals[c:e] / factor]
         ids = sorted_unique(np.concatenate(found))
         if q.models and ids.size:
             ids = ids[allowed(d, q.models, name not in FILE_DIMS)[ids]]
@@ -92,17 +87,35 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float, co
                 continue
             if other is not None and other[i]:
                 continue  # "Compilation Time: 0.0941341 s" is a TTFT's value: copied, but not of what it names
-            weight = sum(d.weights[p] for p in phrases if has_phrase(d, p, i))
+            carried = [p for p in phrases if has_phrase(d, p, i)]
+            weight = sum(d.weights[p] for p in carried)
             if best is None or weight > best[0]:
-                best = (weight, at)
+                best = (weight, at, d, carried)
     if best is None:
         return None
-    chance = chance_of(q, np.unique(np.concatenate(pool)) if pool else np.zeros(0))
+    _, at, d, carried = best
+    chance = chance_of(q, _named_as_well(q, d, carried, factor))
     if chance >= VALUE_CHANCE:
         return None
-    return Decision("supported", best[1], f"a fact named by some of the same words has this exact value; at this "
+    return Decision("supported", at, f"a fact named by some of the same words has this exact value; at this "
                     f"precision a chance match among the facts those words name is unlikely (expected {chance:.2g})",
-                    rule_of(index, best[1]))
+                    rule_of(index, at))
+
+
+def _named_as_well(q: Query, d: Any, carried: list[tuple[str, ...]], factor: float) -> Any:
+    """The values (the claim's unit) of the facts of ``d`` within a factor of 2 of the claim's value that carry
+    every phrase in ``carried``: those the words name as well as the fact that has the value ("p50 latency"
+    names the p50s of latency, not every latency and every p50). A number written like the claim would hit one
+    of these by chance."""
+    import numpy as np
+
+    v = abs(q.value * factor)
+    ids, vals = by_value(d, min(carried, key=lambda p: d.df[p]), raw=not q.unit)
+    a, b, c, e = vals.searchsorted((-2 * v, -v / 2, v / 2, 2 * v))
+    near = [(int(i), float(x)) for i, x in zip(np.concatenate([ids[a:b], ids[c:e]]).tolist(),
+                                                 np.concatenate([vals[a:b], vals[c:e]]).tolist(), strict=True)]
+    kept = [x for i, x in near if all(has_phrase(d, p, i) for p in carried)]
+    return np.unique(np.array(kept, dtype=float) / factor)
 
 
 @dataclass(frozen=True)
