@@ -421,9 +421,9 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("path: the value to any precision", "checks/paths.py", "interval(q, f, widen=False)",
      "(q.value * f - 1, q.value * f + 1)"),
     ("chance of a precise value among no facts", "checks/ranges.py",
-     "kept = [x for i, x in near if all(has_phrase(d, p, i) for p in carried)]", "kept: list[float] = []"),
+     "kept = np.ones(near.size, dtype=bool)", "kept = np.zeros(near.size, dtype=bool)"),
     ("chance of a precise value among a word's facts only", "checks/ranges.py",
-     "kept = [x for i, x in near if all(has_phrase(d, p, i) for p in carried)]", "kept = [x for i, x in near]"),
+     "kept &= in_posting(d.postings[p], near).astype(bool)", "pass"),
     ("a leaf's unit from a sibling is no label", "evidence/jsonfacts.py",
      "labels if units[value] in labels else labels + (units[value],))", "labels)"),
     # facts

@@ -112,10 +112,13 @@ def _named_as_well(q: Query, d: Any, carried: list[tuple[str, ...]], factor: flo
     v = abs(q.value * factor)
     ids, vals = by_value(d, min(carried, key=lambda p: d.df[p]), raw=not q.unit)
     a, b, c, e = vals.searchsorted((-2 * v, -v / 2, v / 2, 2 * v))
-    near = [(int(i), float(x)) for i, x in zip(np.concatenate([ids[a:b], ids[c:e]]).tolist(),
-                                                 np.concatenate([vals[a:b], vals[c:e]]).tolist(), strict=True)]
-    kept = [x for i, x in near if all(has_phrase(d, p, i) for p in carried)]
-    return np.unique(np.array(kept, dtype=float) / factor)
+    near, values = np.concatenate([ids[a:b], ids[c:e]]), np.concatenate([vals[a:b], vals[c:e]])
+    order = np.argsort(near)  # ``in_posting`` reads sorted ids
+    near, values = near[order], values[order]
+    kept = np.ones(near.size, dtype=bool)
+    for p in carried:
+        kept &= in_posting(d.postings[p], near).astype(bool)
+    return np.unique(values[kept] / factor)
 
 
 @dataclass(frozen=True)
@@ -336,7 +339,6 @@ _CENTRAL = frozenset({"mean", "median"})
 
 
 def _apart_in(q: Query, span: Span, factor: float) -> Decision | None:
-
     d, (name, metric, models, families, spread) = span.observed[0], span.observed[1]
     if models:  # the family's levels, each model's and those of files that name only the family
         families = families | frozenset(family_of(m) for m in models)
