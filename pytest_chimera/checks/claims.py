@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from pytest_chimera.checks.countwords import counted_noun
 from pytest_chimera.checks.numbers import COUNT_NOUNS, Number, canonical_unit, dimension, find_numbers, is_unit_word
 from pytest_chimera.checks.report import Outline, ParsedReport
 
@@ -480,13 +481,18 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
     offset = max(offset, 0)
     best: tuple[int, str] | None = None
     for m in _UNIT_WORD_RE.finditer(clause, 0, end):
-        if not is_unit_word(m.group(0)) or len(m.group(0)) < 2 or _in_identifier(clause, m.start(), m.end()):
+        if not is_unit_word(m.group(0)) or len(m.group(0)) < 2:
             continue
+        counted = ""
+        if _in_identifier(clause, m.start(), m.end()):
+            counted = counted_noun(clause, m.start(), m.end())
+            if not counted:
+                continue
         if m.start() >= offset and end == len(clause) and clause[offset:offset + len(num.raw)] == num.raw \
                 and _PHRASE_BREAK.search(clause, offset + len(num.raw), m.start()):
             continue
-        unit = canonical_unit(m.group(0))
-        head = _NEXT_WORD.match(clause, m.end())
+        unit = counted or canonical_unit(m.group(0))
+        head = None if counted else _NEXT_WORD.match(clause, m.end())
         if unit in COUNT_NOUNS and head and canonical_unit(head.group(1)) in COUNT_NOUNS:
             unit = canonical_unit(head.group(1))  # "benchmark files": the head noun counts
         distance = m.start() - offset if m.start() >= offset else (offset - m.end()) + 1000

@@ -48,11 +48,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks import clauses, fields, paths
+from pytest_chimera.checks.countwords import in_english, latin_words
 from pytest_chimera.checks.index import FactIndex, index_of
 from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.memo import Repeats
@@ -314,18 +315,27 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
     repeats = Repeats(max_numbers, text_lines)
     seen: dict[Any, Any] = {}  # what matching keeps for the next claim of this check (``match``), never longer
     ends = cl.part_ends(parsed)
+    latin = latin_words(parsed.source)  # "Archivos JSON: 44": ASCII lines are read for "file" words too
     for unit in cl.iter_units(parsed):
+        written = None  # the unit as written, where another language's word for "file" was read in English
+        if latin or not (unit.text.isascii() and unit.context.isascii() and unit.parents.isascii()):
+            english = replace(unit, text=in_english(unit.text, latin), context=in_english(unit.context, latin),
+                              parents=in_english(unit.parents, latin))  # "файлов": files, at the same offsets
+            if english != unit:
+                written, unit = unit, english
         at_end = unit.line in ends  # a part's last line is read afresh: the same words earlier were not cut off
         repeated = repeats.repeat(unit)
         if repeated is not None and not at_end:
             out.extend(repeated)
             continue
         # a line's heading, quote and bullet markers go; a table cell has none ("> 1000 ms" is a bound)
-        text = unit.text if unit.in_code else cl.clean(unit.text) if unit.context else \
-            cl.BULLET.sub("", cl.clean(unit.text), count=1)
+        text = _cleaned(unit)
         nums = find_numbers(text)
         if not nums:
             continue
+        shown = _cleaned(written) if written is not None else None
+        if shown is not None and len(shown) != len(text):
+            shown = None
         if repeated is None:  # a repeated line's numbers are free, read afresh or not
             repeats.count(len(nums), unit)
         first = len(out)
@@ -344,8 +354,12 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             reading = readings[k]
             before = text[max(0, num.start - 30):num.start]
             kind, reason = kinds[k]
-            excerpt = unit.excerpt or (reading.excerpt.strip() if reading is not None else _excerpt(text, num))
-            check = NumberCheck(unit.line, excerpt, num.raw, num.value, num.unit, kind, reason, unit.part)
+            if shown is None:
+                excerpt = unit.excerpt or (reading.excerpt.strip() if reading is not None else _excerpt(text, num))
+                raw = num.raw
+            else:  # the words and the number as written
+                excerpt, raw = unit.excerpt or _excerpt(shown, num), _as_written(shown, num)
+            check = NumberCheck(unit.line, excerpt, raw, num.value, num.unit, kind, reason, unit.part)
             if reading is not None:
                 near, own = reading.near, reading.own
                 unit_name = "parameters" if num.form == "model" else (
@@ -402,6 +416,23 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             repeats.keep(out[first:])
     return ConsistencyResult(out)
 
+
+
+def _cleaned(unit: cl._Unit) -> str:
+    """A unit's text as its numbers are read from: a line's heading, quote and bullet markers go; a table cell has
+    none ("> 1000 ms" is a bound); code is as written."""
+    if unit.in_code:
+        return unit.text
+    return cl.clean(unit.text) if unit.context else cl.BULLET.sub("", cl.clean(unit.text), count=1)
+
+
+def _as_written(shown: str, num: Number) -> str:
+    """``num``'s text as ``shown`` writes it at the same offsets, its unit word whole ("101 файлов", read as
+    "101 files")."""
+    end = num.end
+    while end < len(shown) and shown[end].isalnum():
+        end += 1
+    return shown[num.start:end]
 
 
 def _snippet_field(field: str, line: int, parsed: ParsedReport | Outline, index: FactIndex, source: list[list[str]]

@@ -18,6 +18,7 @@ Rules, tried in this order (``consistency``'s module docstring has the method in
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks import claims as cl
@@ -52,7 +53,7 @@ from pytest_chimera.checks.query import (
     stat_kinds,
     unmistakable,
 )
-from pytest_chimera.checks.ranges import or_span, precise_value, ratio_check
+from pytest_chimera.checks.ranges import corpus_total_at, or_span, precise_value, ratio_check
 
 if TYPE_CHECKING:
     import numpy as np
@@ -116,7 +117,8 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     best_all: Any = None
     if rare_ph:
         key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name),
-               q.qualifier if name == q.unit else None, metric_kinds(q))
+               q.qualifier if name == q.unit else None, metric_kinds(q), _of_total(q, name, d),
+               _files_named(q, index, name, phrases))
         cached = index.candidates.get(key)
         if cached is not None:
             return (None if cached is _NONE else cached), 0.0, None
@@ -155,7 +157,8 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         # filtered on demand (``_all_best``), only if one of them agrees; the key: all that filter reads
         best_all = (name, phrases, ids, not q.unit, (name, tuple(phrases), tuple(sorted(common_ph)), not q.unit,
                                                      q.models, q.families, q.qualifier if name == q.unit else None,
-                                                     metric_kinds(q)))
+                                                     metric_kinds(q), _of_total(q, name, d),
+                                                     _files_named(q, index, name, phrases)))
     if local.size == 0:
         if key is not None:  # no candidate for these words: remembered too (a model the corpus lacks)
             remember(index.candidates, key, _NONE)
@@ -195,7 +198,10 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
     if q.models and local.size:
         keep &= allowed(d, q.models, name not in FILE_DIMS)[local]
     elif q.families and local.size and name not in FILE_DIMS:
-        keep &= of_family(d, q.families)[local]
+        ok = of_family(d, q.families)
+        if _files_named(q, index, name, phrases):  # "CSV (28%): Gemma model variations": the CSV files' share
+            ok = ok | _of_corpus_files(index, d)
+        keep &= ok[local]
     if name in FILE_DIMS and local.size:
         # a count of the files of a model counts a subset the sentence must name: "75 JSON files" is no
         # claim about gemma3's JSON files
@@ -206,6 +212,8 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
         if not q.models:  # "gemma3" names the family's files, not those of gemma3:270m
             bound &= d.model_id[local] < 0
         keep &= bound
+        if _of_total(q, name, d):  # "Files: 2", "the dataset's 101 files": the whole corpus
+            keep &= local == corpus_total_at(d)
     measures = metric_kinds(q)
     if measures and local.size:  # "compilation time (2.3189992 s)": not the TTFT that has this value
         keep &= ~measures_other(d, measures)[local]
@@ -219,6 +227,61 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
         if (keep & own).any():
             keep &= own
     return keep
+
+
+_ANY_FILES = frozenset({("files",), ("file",), ("percent",), ("percentage",), ("share",)})  # name no group of files
+
+
+def _files_named(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]) -> bool:
+    """Whether a clause that names a model family also names, in words of their own, a group of the corpus's
+    files that facts of dimension ``name`` are about (a file type, a file name's stem): then those facts,
+    which are no family's, stay candidates."""
+    if not q.families or name in FILE_DIMS:
+        return False
+    d = index.dims[name]
+    return any(p not in _ANY_FILES and _of_corpus_files(index, d)[d.postings[p]].any() and _standalone(p, q.text)
+               for p in phrases)
+
+
+def _standalone(phrase: tuple[str, ...], text: str) -> bool:
+    """Whether each word of ``phrase`` is written in ``text`` as a word of its own, not as a file name's extension
+    or a piece of an identifier ("csv" in "CSV (28%)", not in "param_tuning.csv")."""
+    return all(re.search(rf"(?<![\w.\-]){re.escape(w)}(?![\w.\-]\w)", text, re.I) is not None for w in phrase)
+
+
+def _of_corpus_files(index: FactIndex, d: Dim) -> np.ndarray:
+    """Which facts of ``d`` are about the corpus's files ("files.by_type.csv.pct": 27.7% of the files are CSV),
+    computed once per dimension: "CSV (28%): Gemma model variations" names a family, not a share of its files."""
+    import numpy as np
+
+    mask = d.model_ok.get("corpus files")
+    if mask is None:
+        mask = d.model_ok["corpus files"] = np.array([index.keys[g].startswith("files.") for g in d.facts],
+                                                     dtype=bool)
+    result: np.ndarray = mask
+    return result
+
+
+_HOW_MANY = frozenset({"count", "number", "num", "total", "amount"})  # ask how many, of no subset
+
+
+def _of_total(q: Query, name: str, d: Dim) -> bool:
+    """Whether a count of ``name`` (files) names no subset and no model, every word of its clause but the stop
+    words and ``_HOW_MANY`` being a label word of the corpus's total ("files", "dataset", "analyzed"): it counts
+    them all."""
+    if q.unit != name or q.models or q.families or q.qualifier or name not in FILE_DIMS:
+        return False
+    at = corpus_total_at(d)
+    if at < 0:
+        return False
+    for w in q.bag | q.subset:
+        if w in cl.STOP or w in _HOW_MANY:
+            continue
+        posting = d.postings.get((w,))
+        k = posting.searchsorted(at) if posting is not None else 0
+        if posting is None or k >= posting.size or posting[k] != at:
+            return False
+    return True
 
 
 Pool = tuple[str, list[tuple[str, ...]], Any, bool, Any]  # name, phrases, ids, raw, key (see ``_all_best``)

@@ -292,11 +292,19 @@ def _corpus_total(index: FactIndex, name: str, lo: float, hi: float) -> int | No
     an LLM (likely gemma3)"), so a model's few files do not contradict it; a type's or a folder's count said of
     a model still is."""
     d = index.dims[name]
-    at = d.model_ok.get("corpus total")  # the total's position in the dimension, -1 when no count is free
+    at = corpus_total_at(d)
+    return int(d.facts_array[at]) if at >= 0 and lo <= d.values[at] <= hi else None
+
+
+def corpus_total_at(d: Any) -> int:
+    """The position in count dimension ``d`` of the corpus's total (its largest count about no model), -1 when
+    every count is a model's; found once per dimension."""
+    at = d.model_ok.get("corpus total")
     if at is None:
         free = (d.model_id < 0).nonzero()[0]
         at = d.model_ok["corpus total"] = int(free[d.values[free].argmax()]) if free.size else -1
-    return int(d.facts_array[at]) if at >= 0 and lo <= d.values[at] <= hi else None
+    result: int = at
+    return result
 
 
 def _ordered(span: Span) -> tuple[Any, Any]:

@@ -1,0 +1,68 @@
+"""The words that say what a count counts, where the checker's English reading would miss them: an identifier
+that counts one noun ("file_count"), and the word "file" in the other languages the agents write reports in.
+
+The checker reads English words. A report in Russian or Arabic states the corpus's file counts the way an
+English one does ("Общее количество файлов: 101", "عدد الملفات: 101"), but without the word "files" the count
+has no unit: a true total is left ``unverified`` and a wrong type count ("81 файл - JSON") is never held to the
+corpus's 44 JSON files. Each such word is replaced by "file" or "files", padded with spaces to its own length,
+so every offset and column a check reports is still that of the written text. A word shorter than "file"
+(Arabic "ملف", Chinese "文件") cannot be replaced so and is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pytest_chimera.checks.numbers import COUNT_NOUNS, canonical_unit
+
+# Russian, Ukrainian, Arabic, Spanish, French, German, Portuguese and Turkish forms (case endings included)
+_FILE_WORD = re.compile(
+    r"(?<!\w)(?:файл(?:ы|ов|а|ах|ами|ам|у|ом|е|и|ів)?|(?:ال)?ملف(?:ات|ا)?|archivos?|ficheros?|fichiers?|"
+    r"dateien|datei|arquivos?|dosya(?:lar|ları|sı|nın)?)(?!\w)",
+    re.I,
+)
+
+
+# the Latin-script words above are ASCII: a report is searched for them once, not each ASCII line
+_LATIN_STEMS = ("archivo", "fichero", "fichier", "datei", "arquivo", "dosya")
+
+
+def latin_words(source: str) -> bool:
+    """Whether ``source`` may hold one of the ASCII words for "file" (then ASCII lines are read too)."""
+    low = source.lower()
+    return any(stem in low for stem in _LATIN_STEMS)
+
+
+def _english(m: re.Match[str]) -> str:
+    word = m.group(0)
+    if len(word) < 4:
+        return word
+    return ("files" if len(word) >= 5 else "file").ljust(len(word))
+
+
+def in_english(text: str, ascii_too: bool = False) -> str:
+    """``text`` with each other-language word for "file" written as "file"/"files" of the same length; an
+    ASCII text is returned as it is, at the cost of one ``isascii``, unless ``ascii_too`` (``latin_words``)."""
+    if not ascii_too and text.isascii():
+        return text
+    return _FILE_WORD.sub(_english, text)
+
+
+# an identifier that counts one noun ("file_count", "total_files", "num_models"): the noun is its unit; its other
+# parts may only say where the count comes from; "avg_tokens_per_second" or "prompt_eval_count" count nothing
+_COUNT_MARKS = frozenset({"count", "num", "number", "n", "total"})
+_SOURCE_MARKS = frozenset({"json", "csv", "md", "markdown", "analyzed", "analysed", "processed", "scanned"})
+
+
+def counted_noun(text: str, start: int, end: int) -> str:
+    """The count noun the identifier around ``text[start:end]`` counts ("files" for "total_file_count"), else ""."""
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    parts = text[start:end].lower().split("_")
+    if not _COUNT_MARKS.intersection(parts):
+        return ""
+    nouns = {canonical_unit(p) for p in parts if p and p not in _COUNT_MARKS and p not in _SOURCE_MARKS}
+    noun = nouns.pop() if len(nouns) == 1 else ""
+    return noun if noun in COUNT_NOUNS else ""

@@ -1,0 +1,196 @@
+"""How a count says what it counts: an identifier ("file_count"), another language's word for "file", a clause
+that names no subset (the whole corpus), a file type's share beside a model family's name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_chimera.checks.consistency import check_consistency
+from pytest_chimera.checks.countwords import in_english
+from pytest_chimera.evidence.facts import Fact, Facts
+
+
+def fact(key: str, value: float, unit: str, *labels: str) -> Fact:
+    return Fact(key, value, unit, f"test: {key}", labels)
+
+
+FILE_LABELS = ("files", "file")
+
+
+def corpus() -> Facts:
+    """A corpus's file counts and shares, a family's GPU figures, two token counts (a fresh ``Facts``: its own
+    fact index)."""
+    return Facts.from_records([
+    fact("files.total", 101, "files", *FILE_LABELS, "total", "total files", "dataset", "corpus", "analyzed"),
+    fact("files.by_type.csv", 28, "files", "csv", "csv files", *FILE_LABELS, "type"),
+    fact("files.by_type.json", 44, "files", "json", "json files", *FILE_LABELS, "type"),
+    fact("files.by_type.md", 29, "files", "markdown", "md", "markdown files", *FILE_LABELS, "type"),
+    *(fact(f"files.by_dir.d{k}", 2, "files", f"d{k} directory", "directory", *FILE_LABELS) for k in range(4)),
+    fact("files.by_dir.reports", 7, "files", "reports directory", "directory", *FILE_LABELS),
+    fact("files.by_type.csv.pct", 27.722772, "%", "csv", "csv files", *FILE_LABELS, "percent", "share"),
+    fact("files.by_type.json.pct", 43.564356, "%", "json", "json files", *FILE_LABELS, "percent", "share"),
+    fact("gpu.gemma3", 61.0, "%", "gemma3:270m", "gemma3", "gpu", "utilization", "percent"),
+    fact("gpu.gemma3.mem", 35.0, "%", "gemma3:270m", "gemma3", "memory", "utilization", "percent"),
+    fact("tokens.json.total_tokens", 225.0, "tokens", "total_tokens", "total tokens", "tokens"),
+    fact("prompt.eval", 20.0, "tokens", "prompt_eval_count", "prompt eval count", "eval", "count", "tokens"),
+    ])
+
+
+CORPUS = corpus()
+
+
+def checks(markdown: str, facts: Facts = CORPUS) -> dict[str, tuple[str, str | None]]:
+    """{raw: (unit, verdict)} of the claims of ``markdown``."""
+    return {n.raw: (n.unit, n.verdict) for n in check_consistency(markdown, facts).numbers if n.kind == "claim"}
+
+
+@pytest.fixture(scope="module")
+def real(chimeraforge_corpus: Path) -> Facts:
+    """The real corpus's facts: its labels decide which identifiers read as a key (skips without ../shared)."""
+    from pytest_chimera.evidence.corpus import load_corpus
+    from pytest_chimera.evidence.facts import compute_facts
+
+    return compute_facts(load_corpus(chimeraforge_corpus))
+
+
+# ---- an identifier that counts one noun ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["* file_count: 101", "* `total_file_count`: 101", "* `num_files`: 101",
+                                  "* total_files_analyzed: 101"])
+def test_an_identifier_that_counts_files_gives_its_number_that_unit(line: str, real: Facts) -> None:
+    """"file_count: 101" is a count of files, as "File count: 101" is (it was unverified: a bare number); a word
+    inside an identifier is otherwise no unit ("tokens" in "avg_tokens_per_second")."""
+    assert checks(f"# R\n\n{line}\n", real) == {"101": ("files", "supported")}
+    wrong = checks(f"# R\n\n{line.replace('101', '81')}\n", real)
+    assert wrong["81"][0] == "files" and wrong["81"][1] in ("contradicted", "unverified")
+
+
+@pytest.mark.parametrize("line", ["* `avg_tokens_per_second`: 14.1", "* `prompt_eval_count`: 20",
+                                  "* `total_duration_ns`: 20", "* `file_name_count_ms`: 20"])
+def test_an_identifier_of_other_words_counts_nothing(line: str, real: Facts) -> None:
+    """Only an identifier made of one count noun, count words ("count", "num", "total") and source words
+    ("json", "analyzed") counts that noun: "prompt_eval_count" is a number of tokens its words do not say."""
+    [(unit, _)] = checks(f"# R\n\n{line}\n", real).values()
+    assert unit == ""
+
+
+# ---- the word "file" in other languages ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "raw", "expected"), [
+    ("* **Общее количество файлов:** 101", "101", "supported"),
+    ("Общий объем данных составляет 101 файл.", "101 файл", "supported"),
+    ("* **Доминирование:** 81 файл - JSON, что указывает на отчеты.", "81 файл", "contradicted"),
+    ("*   **عدد الملفات المُحللة:** 101", "101", "supported"),
+    ("* Archivos JSON: 44", "44", "supported"),
+    ("* Fichiers CSV : 35", "35", "contradicted"),
+    ("* Dateien insgesamt: 101", "101", "supported"),
+])
+def test_another_language_s_word_for_file_makes_a_count_of_files(line: str, raw: str, expected: str,
+                                                                 real: Facts) -> None:
+    """A Russian or Arabic report states the counts an English one does; the number is reported as written
+    ("81 файл"), the explanation names the files."""
+    assert checks(f"# R\n\n{line}\n", real) == {raw: ("files", expected)}
+    [shown] = [n.text for n in check_consistency(f"# R\n\n{line}\n", real).numbers if n.kind == "claim"]
+    assert "files" not in shown.lower()  # the excerpt a user reads is the line as written
+
+
+def test_a_report_without_the_word_keeps_its_bare_numbers(real: Facts) -> None:
+    """The same lines without a word for "file" give no count: the words, not the script, decide."""
+    assert checks("# R\n\n* **Общее количество:** 101\n", real) == {"101": ("", "unverified")}
+
+
+@given(st.text(alphabet=st.sampled_from(list("файлов ملفات archivos Dateien datei.,:-_ 0123456789x")), max_size=60))
+def test_the_english_reading_keeps_every_offset(text: str) -> None:
+    """Each replaced word keeps its length (padded with spaces), so the offsets a check reports are the
+    written text's; every character that is not part of such a word is unchanged; ASCII text is untouched."""
+    english = in_english(text)
+    assert len(english) == len(text)
+    assert all(a == b for a, b in zip(text, english, strict=True) if a.isascii() and not a.isalpha())
+    assert in_english(text.encode("ascii", "ignore").decode()) == text.encode("ascii", "ignore").decode()
+
+
+def test_a_word_too_short_for_file_is_left() -> None:
+    """Arabic "ملف" (3 letters) cannot become "file" at the same offsets: it stays as written."""
+    assert in_english("ملف 12") == "ملف 12"
+    assert in_english("12 файлов.") == "12 files ."
+    assert in_english("12 archivos") == "12 archivos" and in_english("12 archivos", ascii_too=True) == "12 files   "
+
+
+# ---- a count that names no subset counts the whole corpus ---------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("* **Files:** 101", "supported"),
+    ("* **Files:** 2", "unverified"),  # one directory's 2 files, hit by chance: the words name all of them
+    ("* **Files analyzed:** 7", "contradicted"),  # "files analyzed" names the total itself
+    ("* **File count:** 2", "unverified"),  # "count", "number", "total" ask how many: of no subset
+    ("The dataset: 101 files", "supported"),
+])
+def test_a_count_whose_words_all_describe_the_whole_corpus_is_of_the_total(line: str, expected: str) -> None:
+    """"Files: 2" says the corpus has 2 files; among dozens of directory and name counts one of 2 is no
+    support (it was `supported`)."""
+    [(unit, got)] = checks(f"# R\n\n{line}\n").values()
+    assert (unit, got) == ("files", expected)
+
+
+def test_a_count_with_words_of_its_own_is_not_the_total() -> None:
+    """"2 files relate to profiling", "the reports directory has 7 files": other words, other counts."""
+    assert checks("# R\n\nThe reports directory has 7 files.\n") == {"7 files": ("files", "supported")}
+    assert checks("# R\n\nOnly 2 files relate to profiling.\n")["2 files"][0] == "files"
+    assert checks("# R\n\nOnly 2 files relate to profiling.\n")["2 files"][1] != "contradicted"
+
+
+# ---- a file type's share beside a model family's name -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("* **CSV (28%):** Contains Gemma model variations.", "supported"),
+    ("* **CSV (35%):** Contains Gemma model variations.", "contradicted"),
+    ("* **CSV (28% - 28 files):** Contains Gemma model variations.", "supported"),
+])
+def test_a_file_type_s_share_is_no_family_s(line: str, expected: str) -> None:
+    """The shares of the corpus's files are about no model: a line that names a file type and a family
+    ("Gemma model variations") still means the type's share (it was "no fact ... is named")."""
+    found = checks(f"# R\n\n{line}\n")
+    assert found[next(raw for raw in found if raw.endswith("%"))] == ("%", expected)
+
+
+def test_a_file_name_s_extension_names_no_file_type() -> None:
+    """"by 18% in the `gemma3_1b_param_tuning.csv` file" is a speed-up, not the CSV files' share: the type
+    must be written as a word of its own."""
+    line = "Batch size improved gemma3 inference speed by 35% in the `gemma3_1b_param_tuning.csv` file."
+    assert checks(f"# R\n\n{line}\n")["35%"][1] != "contradicted"
+
+
+def test_the_real_corpus_s_counts_named_by_their_words_alone(real: Facts) -> None:
+    """On the real corpus (dozens of directory and name counts of 1-22 files): "Files: 2" is no longer supported
+    by one of them, and a type's share beside a family's name is the type's."""
+    assert checks("# R\n\n* **Files:** 2\n", real) == {"2": ("files", "unverified")}
+    assert checks("# R\n\n* **Files:** 101\n", real) == {"101": ("files", "supported")}
+    assert checks("# R\n\n* **CSV (28%):** Gemma model variations.\n", real) == {"28%": ("%", "supported")}
+
+
+@pytest.mark.parametrize(("earlier", "later"), [
+    ("* **Files:** 2", "Only 2 files relate to the d1 directory."),
+    ("Only 2 files relate to the d1 directory.", "* **Files:** 2"),
+    ("* **CSV (28%):** Contains Gemma model variations.", "* **CSV (28%):** Contains Gemma models."),
+    ("* CSV in gemma3 files: 28%", "* **CSV (28%):** Contains Gemma model variations."),
+    ("* Gemma model variations: x.csv (28%)", "* Gemma model variations: CSV (28%)"),
+    ("* Gemma model variations: CSV (28%)", "* Gemma model variations: x.csv (28%)"),
+])
+def test_a_claim_s_verdict_does_not_depend_on_the_claims_checked_before(earlier: str, later: str) -> None:
+    """The candidates of a set of words are remembered per fact index; whether a count is the whole corpus's
+    and whether a share is a file type's are part of what is remembered: a line checked after another on the
+    same facts gets the verdict it gets alone."""
+    alone = checks(f"# R\n\n{later}\n", corpus())
+    facts = corpus()
+    checks(f"# R\n\n{earlier}\n", facts)
+    assert checks(f"# R\n\n{later}\n", facts) == alone
+    both = check_consistency(f"# R\n\n{earlier}\n\n{later}\n", corpus()).numbers
+    assert {n.raw: (n.unit, n.verdict) for n in both if n.kind == "claim" and n.line == 5} == alone
