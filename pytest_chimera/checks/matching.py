@@ -239,8 +239,14 @@ def _files_named(q: Query, index: FactIndex, name: str, phrases: list[tuple[str,
     if not q.families or name in FILE_DIMS:
         return False
     d = index.dims[name]
-    return any(p not in _ANY_FILES and _of_corpus_files(index, d)[d.postings[p]].any() and _standalone(p, q.text)
-               for p in phrases)
+    group: dict[tuple[str, ...], bool] = d.model_ok.setdefault("file groups", {})  # phrase -> whether a fact
+    for p in phrases:  # about the corpus's files carries it, looked up once per dimension
+        named = group.get(p)
+        if named is None:
+            named = group[p] = p not in _ANY_FILES and bool(_of_corpus_files(index, d)[d.postings[p]].any())
+        if named and _standalone(p, q.text):
+            return True
+    return False
 
 
 def _standalone(phrase: tuple[str, ...], text: str) -> bool:
