@@ -152,15 +152,17 @@ def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
 def test_unseen_figures(facts: Facts) -> None:
     """The 60 reports of the five unseen sets together (README "Numbers and verdicts": A and B, C and D were read
     for classes of failure after their first look, E only scored, F read for one fault and in the twelfth round):
-    612 of 655 wrong numbers flagged, 327 contradicted; 23 of 437 right numbers flagged, 3 contradicted. These
+    612 of 655 wrong numbers flagged, 326 contradicted; 23 of 437 right numbers flagged, 3 contradicted. These
     are levels to keep, not the targets. How they moved lately:
-    - the thirteenth round (how a count says what it counts): 613 -> 612 flagged and 322 -> 327 contradicted
+    - the thirteenth round (how a count says what it counts): 613 -> 612 flagged and 322 -> 326 contradicted
       wrong, 28 -> 23 right flagged. Another language's word for "file" makes a count of files (C's Russian and
       Arabic totals supported, "81 файл - JSON" contradicted); an identifier that counts one noun gives that
       unit ("file_count": 101 supported; F's "token_count" range end "20.0" is now supported by a median
       prompt_eval_count of 20: the one wrong number lost); a count whose words all describe the whole corpus is
       the total's (C's Arabic "2" files no longer supported); a file type's share beside a family's name is
-      the type's (D's "CSV (28% - 28 files): Gemma model variations" supported);
+      the type's when written right beside the type's word (D's "CSV (28% - 28 files): Gemma model variations"
+      supported; a first version, which took any file group the line named, also contradicted D's wrong "CSV: 7
+      (6.9%)" by the CSV share, and a review found it contradicting true shares of a family's own files);
     - a precise value's chance is counted among the facts named as well as the one that has it: 33 -> 28 right
       flagged ("| **Latency (p50)** | 15.50 |", the p50 of 15.502 ms, four times);
     - the corpus's total file count said of a model is supported by the total: 34 -> 33 right flagged (A's "101
@@ -180,7 +182,7 @@ def test_unseen_figures(facts: Facts) -> None:
     every = total(parts)
     assert (every.count("wrong"), every.count("right")) == (655, 437)
     assert every.recall_wrong is not None and every.recall_wrong >= 0.934  # 612 of 655
-    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.499  # 327 of 655
+    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.497  # 326 of 655
     assert every.false_alarm_right is not None and every.false_alarm_right <= 0.053  # 23 of 437
     assert every.contradicted_right is not None and every.contradicted_right <= 0.007
 

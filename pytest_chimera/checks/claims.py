@@ -485,7 +485,7 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
             continue
         counted = ""
         if _in_identifier(clause, m.start(), m.end()):
-            counted = counted_noun(clause, m.start(), m.end())
+            counted = counted_noun(clause, m.start(), m.end(), -1 if cell else offset)
             if not counted:
                 continue
         if m.start() >= offset and end == len(clause) and clause[offset:offset + len(num.raw)] == num.raw \

@@ -265,6 +265,18 @@ _LEAD_GAP = re.compile(r"\s*(?:~|≈|approx\.?|approximately|about|around|roughl
                        re.I)
 
 
+_TYPES = {"csv": "csv", "json": "json", "markdown": "md", "md": "md"}
+_TYPE_BEFORE = re.compile(r"\b(csv|json|markdown|md)(?:\s+files?)?\s*[(:=\-\u2013]?\s*$", re.I)
+_TYPE_AFTER = re.compile(r"\s*(?:of\s+(?:the\s+|all\s+)?files\s+(?:are\s+|is\s+)?)?(csv|json|markdown|md)\b", re.I)
+
+
+def _share_of(text: str, num: Number) -> str:
+    """The file type ("csv", "json", "md") written right beside a share: before it ("CSV (28%)", "CSV files:
+    28%") or after it ("28% CSV", "28% of the files are CSV"), else ""."""
+    m = _TYPE_BEFORE.search(text, max(0, num.start - 24), num.start) or _TYPE_AFTER.match(text, num.end)
+    return _TYPES[m.group(1).lower()] if m else ""
+
+
 def _lead_subset(text: str, lead: str, num: Number, unit: str) -> frozenset[str]:
     """A count's "Lead:" words, when the count follows its line's lead label right away ("Compilation Benchmarks
     (JSON & Markdown): 20 Files"): they say which files it counts, as the words between a count and its noun do
@@ -317,14 +329,15 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
     ends = cl.part_ends(parsed)
     latin = latin_words(parsed.source)  # "Archivos JSON: 44": ASCII lines are read for "file" words too
     for unit in cl.iter_units(parsed):
-        written = None  # the unit as written, where another language's word for "file" was read in English
-        if latin or not (unit.text.isascii() and unit.context.isascii() and unit.parents.isascii()):
-            english = replace(unit, text=in_english(unit.text, latin), context=in_english(unit.context, latin),
-                              parents=in_english(unit.parents, latin))  # "файлов": files, at the same offsets
-            if english != unit:
-                written, unit = unit, english
         at_end = unit.line in ends  # a part's last line is read afresh: the same words earlier were not cut off
-        repeated = repeats.repeat(unit)
+        repeated = repeats.repeat(unit)  # by the line as written: two spellings of "файлы" are two lines
+        written = None  # the unit as written, where another language's word for "file" was read in English
+        if latin or not (unit.text.isascii() and unit.context.isascii() and unit.parents.isascii()
+                         and unit.hint.isascii()):
+            english = replace(unit, text=in_english(unit.text, latin), context=in_english(unit.context, latin),
+                              parents=in_english(unit.parents, latin), hint=in_english(unit.hint, latin))
+            if english != unit:  # "файлов": files, at the same offsets
+                written, unit = unit, english
         if repeated is not None and not at_end:
             out.extend(repeated)
             continue
@@ -394,7 +407,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 q_words = _qualifier(text, num.end, unit_name)
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
                           families, own, qualifier=q_words, sentence=reading.sentence,
-                          subset=_lead_subset(text, lead, num, unit_name) if not q_words else frozenset())
+                          subset=_lead_subset(text, lead, num, unit_name) if not q_words else frozenset(),
+                          share_of=_share_of(text, num) if unit_name == "%" else "")
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
                 decided = _snippet_field(field, unit.line, parsed, index, source) if field else None
                 if decided is None and kind == "claim" and path_of is not None and k == path_of[1]:

@@ -18,7 +18,6 @@ Rules, tried in this order (``consistency``'s module docstring has the method in
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks import claims as cl
@@ -118,7 +117,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     if rare_ph:
         key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name),
                q.qualifier if name == q.unit else None, metric_kinds(q), _of_total(q, name, d),
-               _files_named(q, index, name, phrases))
+               q.share_of if q.families else "")
         cached = index.candidates.get(key)
         if cached is not None:
             return (None if cached is _NONE else cached), 0.0, None
@@ -158,7 +157,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         best_all = (name, phrases, ids, not q.unit, (name, tuple(phrases), tuple(sorted(common_ph)), not q.unit,
                                                      q.models, q.families, q.qualifier if name == q.unit else None,
                                                      metric_kinds(q), _of_total(q, name, d),
-                                                     _files_named(q, index, name, phrases)))
+                                                     q.share_of if q.families else ""))
     if local.size == 0:
         if key is not None:  # no candidate for these words: remembered too (a model the corpus lacks)
             remember(index.candidates, key, _NONE)
@@ -199,8 +198,9 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
         keep &= allowed(d, q.models, name not in FILE_DIMS)[local]
     elif q.families and local.size and name not in FILE_DIMS:
         ok = of_family(d, q.families)
-        if _files_named(q, index, name, phrases):  # "CSV (28%): Gemma model variations": the CSV files' share
-            ok = ok | _of_corpus_files(index, d)
+        share = _type_share(q, index, name)
+        if share is not None:  # "CSV (28%): Contains Gemma model variations": the CSV files' share of the corpus
+            ok = ok | share
         keep &= ok[local]
     if name in FILE_DIMS and local.size:
         # a count of the files of a model counts a subset the sentence must name: "75 JSON files" is no
@@ -229,43 +229,21 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
     return keep
 
 
-_ANY_FILES = frozenset({("files",), ("file",), ("percent",), ("percentage",), ("share",)})  # name no group of files
-
-
-def _files_named(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]) -> bool:
-    """Whether a clause that names a model family also names, in words of their own, a group of the corpus's
-    files that facts of dimension ``name`` are about (a file type, a file name's stem): then those facts,
-    which are no family's, stay candidates."""
-    if not q.families or name in FILE_DIMS:
-        return False
-    d = index.dims[name]
-    group: dict[tuple[str, ...], bool] = d.model_ok.setdefault("file groups", {})  # phrase -> whether a fact
-    for p in phrases:  # about the corpus's files carries it, looked up once per dimension
-        named = group.get(p)
-        if named is None:
-            named = group[p] = p not in _ANY_FILES and bool(_of_corpus_files(index, d)[d.postings[p]].any())
-        if named and _standalone(p, q.text):
-            return True
-    return False
-
-
-def _standalone(phrase: tuple[str, ...], text: str) -> bool:
-    """Whether each word of ``phrase`` is written in ``text`` as a word of its own, not as a file name's extension
-    or a piece of an identifier ("csv" in "CSV (28%)", not in "param_tuning.csv")."""
-    return all(re.search(rf"(?<![\w.\-]){re.escape(w)}(?![\w.\-]\w)", text, re.I) is not None for w in phrase)
-
-
-def _of_corpus_files(index: FactIndex, d: Dim) -> np.ndarray:
-    """Which facts of ``d`` are about the corpus's files ("files.by_type.csv.pct": 27.7% of the files are CSV),
-    computed once per dimension: "CSV (28%): Gemma model variations" names a family, not a share of its files."""
+def _type_share(q: Query, index: FactIndex, name: str) -> np.ndarray | None:
+    """Where a share written right beside a file type's word (``Query.share_of``: "CSV (28%)", "28% of the files
+    are CSV") is a share of the corpus's files in a clause that names a model family: a mask of dimension
+    ``name`` with that type's share of the corpus ("files.by_type.csv.pct"), which is no family's; else None."""
+    if not q.share_of or not q.families or name in FILE_DIMS:
+        return None
     import numpy as np
 
-    mask = d.model_ok.get("corpus files")
+    d = index.dims[name]
+    masks: dict[str, np.ndarray] = d.model_ok.setdefault("type shares", {})  # computed once per dimension and type
+    mask = masks.get(q.share_of)
     if mask is None:
-        mask = d.model_ok["corpus files"] = np.array([index.keys[g].startswith("files.") for g in d.facts],
-                                                     dtype=bool)
-    result: np.ndarray = mask
-    return result
+        key = f"files.by_type.{q.share_of}.pct"
+        mask = masks[q.share_of] = np.array([index.keys[g] == key for g in d.facts], dtype=bool)
+    return mask if mask.any() else None
 
 
 _HOW_MANY = frozenset({"count", "number", "num", "total", "amount"})  # ask how many, of no subset
@@ -280,7 +258,7 @@ def _of_total(q: Query, name: str, d: Dim) -> bool:
     at = corpus_total_at(d)
     if at < 0:
         return False
-    for w in q.bag | q.subset:
+    for w in q.bag | q.subset:  # (the nearest words are among the clause's)
         if w in cl.STOP or w in _HOW_MANY:
             continue
         posting = d.postings.get((w,))
@@ -355,6 +333,7 @@ def uncounted(q: Query, index: FactIndex) -> list[str]:
         return sorted(w for w in words if w not in cl.STOP)
     covered = {t for p in q.words_of(q.unit, d) for t in p}
     covered |= {piece for t in covered for piece in _pieces_of(t)}  # "conv-bench" covers "conv" and "bench"
+    covered |= _HOW_MANY  # "json_file_count": the JSON files
     return sorted(w for w in words if w not in covered and w not in cl.STOP and (w,) not in d.postings
                   and not set(_pieces_of(w)) <= covered)
 
