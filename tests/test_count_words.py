@@ -250,6 +250,15 @@ def test_other_language_counts_read_as_their_english_would_be(line: str, expecte
     assert {raw: got for raw, (_, got) in checks(f"# R\n\n{line}\n", real).items()} == expected
 
 
+def test_the_excerpt_of_a_number_read_in_english_is_its_sentence_as_written() -> None:
+    """The excerpt a user reads is the number's own sentence, as for an English line, in the written words."""
+    line = ("Этот отчет описывает данные бенчмарков моделей Gemma, собранные за несколько недель работы команды. "
+            "Общий объем данных составляет 101 файл, преимущественно JSON и Markdown.")
+    [n] = [n for n in check_consistency(f"# R\n\n{line}\n", CORPUS).numbers if n.kind == "claim"]
+    assert (n.raw, n.verdict) == ("101 файл", "supported")
+    assert n.text.startswith("Общий объем данных составляет 101 файл") and "Этот" not in n.text
+
+
 def test_a_line_repeated_in_another_spelling_is_read_as_written() -> None:
     """"22 файла" and "22 файлы" read alike in English; the second line is its own, not a repeat of the first
     (a repeat takes the first line's checks, raw text included)."""

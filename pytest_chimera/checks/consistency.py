@@ -370,8 +370,11 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             if shown is None:
                 excerpt = unit.excerpt or (reading.excerpt.strip() if reading is not None else _excerpt(text, num))
                 raw = num.raw
-            else:  # the words and the number as written
-                excerpt, raw = unit.excerpt or _excerpt(shown, num), _as_written(shown, num)
+            else:  # the words and the number as written: the reading's excerpt, at its offsets in the line
+                said = reading.excerpt.strip() if reading is not None else ""
+                at = text.find(said) if said else -1
+                excerpt = unit.excerpt or (shown[at:at + len(said)] if at >= 0 else _excerpt(shown, num))
+                raw = _as_written(shown, num)
             check = NumberCheck(unit.line, excerpt, raw, num.value, num.unit, kind, reason, unit.part)
             if reading is not None:
                 near, own = reading.near, reading.own
