@@ -5,8 +5,9 @@ The checker reads English words. A report in Russian or Arabic states the corpus
 English one does ("Общее количество файлов: 101", "عدد الملفات: 101"), but without the word "files" the count
 has no unit: a true total is left ``unverified`` and a wrong type count ("81 файл - JSON") is never held to the
 corpus's 44 JSON files. Each such word is replaced by "file" or "files", padded with spaces to its own length,
-so every offset and column a check reports is still that of the written text. A word shorter than "file"
-(Arabic "ملف", Chinese "文件") cannot be replaced so and is left as it is.
+so every offset and column a check reports is still that of the written text (the caller reports the number
+and its excerpt as written). A word shorter than "file" (Arabic "ملف", Chinese "文件") cannot be replaced so and
+is left as it is. In such a line a decimal comma is read as a point ("43,6 %").
 """
 
 from __future__ import annotations
@@ -26,8 +27,6 @@ _FILE_WORD = re.compile(
 # be a thousands separator)
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
 _FOREIGN_LETTERS = re.compile(r"[\u0400-\u04ff\u0600-\u06ff]")
-
-
 # the Latin-script words above are ASCII: a report is searched for them once, not each ASCII line
 _LATIN_STEMS = ("archivo", "fichero", "fichier", "datei", "arquivo", "dosya")
 
@@ -63,8 +62,6 @@ def in_english(text: str, ascii_too: bool = False) -> str:
 # parts may only say where the count comes from; "avg_tokens_per_second" or "prompt_eval_count" count nothing
 _COUNT_MARKS = frozenset({"count", "num", "number", "n", "total"})
 _SOURCE_MARKS = frozenset({"json", "csv", "md", "markdown", "analyzed", "analysed", "processed", "scanned"})
-
-
 # what may stand between an identifier and the number it labels: "`file_count`: 101", "file_count = 101",
 # "a `file_count` of 101", "file_count (101)", "file_count is 101"
 _LABELS_NUMBER = re.compile(r"[`'\"\u2039\u203a*\s]*(?:[:=(]|\b(?:of|is|was|at|are|were)\b)?[\s(]*")
