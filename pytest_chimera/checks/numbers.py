@@ -147,6 +147,12 @@ class Number:
     end: int
     key: str | None = None  # the option name of a config number
 
+    def __init__(self, value: float, raw: str, unit: str, tolerance: float, form: str, start: int, end: int,
+                 key: str | None = None) -> None:
+        # the fields set in one step, not one ``object.__setattr__`` each (a report has thousands of numbers)
+        self.__dict__.update(value=value, raw=raw, unit=unit, tolerance=tolerance, form=form, start=start, end=end,
+                             key=key)
+
 
 _PARTICIPLE = re.compile(r" (?:generated|processed|produced|decoded|served|handled) (?=per )")
 

@@ -114,10 +114,15 @@ class Decision:
     explanation: str
     rule: str = ""
 
+    def __init__(self, verdict: str, fact: int | None, explanation: str, rule: str = "") -> None:
+        # the fields set in one step, not one ``object.__setattr__`` each (a check makes one or two per claim)
+        self.__dict__.update(verdict=verdict, fact=fact, explanation=explanation, rule=rule)
+
 
 def context(text: str) -> tuple[list[str], set[str]]:
     """(word sequence, bag of words and word pieces) of a piece of text, normalised like fact labels."""
-    return _context(text)
+    seq, bag = _context(text)
+    return list(seq), set(bag)
 
 
 @lru_cache(maxsize=8192)
@@ -126,17 +131,13 @@ def _pieces(token: str) -> tuple[str, ...]:
     return tuple(cl.stem(p) for p in cl.PIECE_RE.split(token) if p and not cl.NUMERIC_RE.match(p))
 
 
-@lru_cache(maxsize=4096)
-def _words(text: str) -> tuple[str, ...]:
-    """``claims.tokens`` of a text, cached: the words nearest a number recur across a report's lines of one shape."""
-    return tuple(cl.tokens(text))
-
-
 _TYPE_PREFIXES = ("json-", "csv-", "md-")
 
 
-def _context(text: str) -> tuple[list[str], set[str]]:
-    seq = list(_words(text))
+@lru_cache(maxsize=4096)
+def _context(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """``context`` of a text, cached: the words nearest a number recur across a report's lines of one shape."""
+    seq = tuple(cl.tokens(text))
     bag = set(seq)
     for t in seq:
         if "-" in t or "." in t or "/" in t:
@@ -144,7 +145,7 @@ def _context(text: str) -> tuple[list[str], set[str]]:
             if t.startswith(_TYPE_PREFIXES):  # "json_total_tokens": the JSON data's "total_tokens"
                 bag.add(t[t.index("-") + 1:])
     bag -= GENERIC  # words that name no quantity match no fact on their own
-    return seq, bag
+    return seq, frozenset(bag)
 
 
 def remember(cache: dict[Any, Any], key: Any, value: T) -> T:
@@ -408,6 +409,18 @@ def _kinds_named(vocabulary: _Vocabulary, bag: set[str], seq: list[str]) -> froz
 
 
 _STATS = _vocabulary(STAT_KIND)
+_KINDS: dict[Any, frozenset[str]] = {}  # (vocabulary, a clause's words) -> the kinds they name: a report repeats its
+# phrasing (a function of the words alone, shared by every check)
+
+
+def _kinds_said(q: Query, name: str, vocabulary: _Vocabulary) -> frozenset[str]:
+    """``_kinds_named`` of the clause's and the nearest words (``Query.all_words``), once per phrasing."""
+    bag, seq, words = q.all_words()
+    key = (name, words)
+    hit = _KINDS.get(key)
+    if hit is None:
+        hit = remember(_KINDS, key, _kinds_named(vocabulary, bag, seq))
+    return hit
 
 
 def stat_kinds(q: Query, sentence: bool = False) -> frozenset[str]:
@@ -417,9 +430,9 @@ def stat_kinds(q: Query, sentence: bool = False) -> frozenset[str]:
     if hit is None:
         if sentence:
             words, bag = context(q.sentence)
+            hit = q._found["stats", sentence] = _kinds_named(_STATS, bag, words)
         else:
-            bag, words, _ = q.all_words()
-        hit = q._found["stats", sentence] = _kinds_named(_STATS, bag, words)
+            hit = q._found["stats", sentence] = _kinds_said(q, "stats", _STATS)
     stats: frozenset[str] = hit
     return stats
 
@@ -447,8 +460,7 @@ def metric_kinds(q: Query) -> frozenset[str]:
     compile."""
     hit = q._found.get(("", "measures"))
     if hit is None:
-        bag, seq, _ = q.all_words()
-        hit = q._found["", "measures"] = _kinds_named(_MEASURES, bag, seq)
+        hit = q._found["", "measures"] = _kinds_said(q, "measures", _MEASURES)
     measures: frozenset[str] = hit
     return measures
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pytest_chimera.checks.claims import models_named
 from pytest_chimera.checks.index import FactIndex, sorted_unique
 from pytest_chimera.checks.numbers import is_unit_word
 from pytest_chimera.checks.query import (
@@ -144,11 +145,21 @@ def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     weights: "conv bench latency" names the conv_bench timings, not every latency), when at least
     ``SPAN_MIN_FACTS`` do. A clause that names a spread (std, deviation) has the span of the spread facts
     instead. ``None`` when fewer than ``SPAN_MIN_FACTS`` facts qualify."""
-    import numpy as np
-
     d = index.dims.get(name)
     if d is None or not d.facts:
         return None
+    said = (name, q.all_words()[2], q.models, q.families)  # a report repeats its phrasing: its phrases read once
+    cached = index.spans.get(said, index.spans)  # the dict itself: not cached (as below)
+    if cached is not index.spans:
+        span: Span | None = cached
+        return span
+    return remember(index.spans, said, _span_named(q, index, name, d))
+
+
+def _span_named(q: Query, index: FactIndex, name: str, d: Any) -> Span | None:
+    """``span_of`` the words of ``q`` in dimension ``d`` (``name``), computed (or found by what they name)."""
+    import numpy as np
+
     phrases = q.words_of(name, d)
     stats = [p for p in phrases if p in index.stat_phrases]
     spread = any(p in SPREAD_PHRASES for p in stats)
@@ -417,8 +428,6 @@ def ratio_check(q: Query, index: FactIndex) -> Decision | None:
     names TTFT, latency or time) to the second's is ``contradicted`` when it lies outside every ratio the two
     models' spans allow by more than ``SPAN_MARGIN`` (derived from both spans, named in the explanation), and
     ``unverified`` else: a relative figure is never checked as a share."""
-    from pytest_chimera.checks.claims import models_named
-
     if q.unit not in ("x", "%") or not q.text:
         return None
     m = _COMPARATIVE.search(q.text)
