@@ -71,7 +71,8 @@ def test_an_identifier_that_counts_files_gives_its_number_that_unit(line: str, r
 
 
 @pytest.mark.parametrize("line", ["* `avg_tokens_per_second`: 14.1", "* `prompt_eval_count`: 20",
-                                  "* `total_duration_ns`: 20", "* `file_name_count_ms`: 20"])
+                                  "* `total_duration_ns`: 20", "* `file_name_count_ms`: 20",
+                                  "* `file_token_count`: 20", "* `model_file_count`: 20"])
 def test_an_identifier_of_other_words_counts_nothing(line: str, real: Facts) -> None:
     """Only an identifier made of one count noun, count words ("count", "num", "total") and source words
     ("json", "analyzed") counts that noun: "prompt_eval_count" is a number of tokens its words do not say."""
