@@ -494,6 +494,7 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "                written, unit = unit, english\n                repeated = repeats.repeat(unit)\n"),
     ("count words: how-many words name a subset of a count", "checks/matching.py", "covered |= _HOW_MANY",
      "covered |= set()"),
+    ("the lowercased stop pattern skips 'that'", "checks/clauses.py", "(?=[abfgilmoprstvw])", "(?=[abfgilmoprsvw])"),
     # the key figures' store (agent/figstore.py): an entry is read only for the same facts, persona and code
     ("store: entry key without the facts", "agent/figstore.py", 'f"{code_stamp()} {digest} {persona!r}"',
      'f"{code_stamp()} {persona!r}"'),

@@ -301,3 +301,18 @@ def test_a_margin_between_two_models_is_neither_models_figure() -> None:
     assert got != "contradicted"
     assert verdicts("gemma3:270m outperformed gemma3:1b at 15 tok/s.", facts)[0][1] == "contradicted"
     assert verdicts("gemma3:1b reached 25 tok/s, beaten by gemma3:270m.", facts)[0][1] == "supported"
+
+
+_WORDS = ["that", "which", "and", "or", "The", "THAT", "files", "tokens", "tok/s", "(44)", "[x]", "|", ",", ";", " - ",
+          "gemma3", "related", "primarily", "vs", "versus", "e.g.", "5.", "x_that", "that_x", "that1", "a.", "Thatcher"]
+
+
+@given(st.lists(st.sampled_from(_WORDS), max_size=20), st.sampled_from([" ", "  ", ""]))
+def test_the_lowercased_stop_pattern_finds_what_the_case_blind_one_finds(words: list[str], sep: str) -> None:
+    """``clauses._NEAR_STOP_LOW`` is the faster copy of ``_NEAR_STOP`` for lowercased lines (almost every line):
+    both find the same separators (its first-letter filter once lacked the "t" of "that")."""
+    from pytest_chimera.checks import clauses
+
+    text = sep.join(words)
+    low = [m.span() for m in clauses._NEAR_STOP_LOW.finditer(text.lower())]
+    assert low == [m.span() for m in clauses._NEAR_STOP.finditer(text)]

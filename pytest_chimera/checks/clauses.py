@@ -22,8 +22,8 @@ _STOP_WORDS = (r"and|or|while|whereas|but|versus|vs|which|that|related|relating|
 _NEAR_STOP = re.compile(r"[|,;()\[\]]|\s[-–—]\s|(?<=[a-z])\.\s|\b(?:" + _STOP_WORDS + r")\b", re.I)
 # the same on lowercased text, faster: a stop word starts with one of these letters, and each branch tests a
 # character before any look-behind (most positions fail at once)
-_NEAR_STOP_LOW = re.compile(r"[|,;()\[\]]|\s[-–—]\s|\.(?<=[a-z]\.)\s|(?=[abfgilmoprsvw])(?<![a-z0-9_])(?:" + _STOP_WORDS
-                            + r")(?![a-z0-9_])")
+_NEAR_STOP_LOW = re.compile(r"[|,;()\[\]]|\s[-–—]\s|\.(?<=[a-z]\.)\s|(?=[abfgilmoprstvw])(?<![a-z0-9_])(?:"
+                            + _STOP_WORDS + r")(?![a-z0-9_])")
 _QUALIFIER = r"(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|over|under|up to)?\s*"
 APPOSITIVE = re.compile(r"\s*[(\[]\s*" + _QUALIFIER, re.I)
 _BRACKETED = re.compile(r"[(\[]\s*" + _QUALIFIER + r"$", re.I)
