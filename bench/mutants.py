@@ -494,6 +494,11 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "                written, unit = unit, english\n                repeated = repeats.repeat(unit)\n"),
     ("count words: how-many words name a subset of a count", "checks/matching.py", "covered |= _HOW_MANY",
      "covered |= set()"),
+    ("count words: a count only 'files' names is supported by any count", "checks/matching.py",
+     'if decided.verdict == "supported" and _files_alone(q, index, decided.fact):',
+     'if False and _files_alone(q, index, decided.fact):'),
+    ("count words: the total is no exception to 'files' alone", "checks/matching.py",
+     "(at < 0 or fact != int(d.facts_array[at]))", "True"),
     ("the lowercased stop pattern skips 'that'", "checks/clauses.py", "(?=[abfgilmoprstvw])", "(?=[abfgilmoprsvw])"),
     # the key figures' store (agent/figstore.py): an entry is read only for the same facts, persona and code
     ("store: entry key without the facts", "agent/figstore.py", 'f"{code_stamp()} {digest} {persona!r}"',

@@ -268,3 +268,17 @@ def test_a_line_repeated_in_another_spelling_is_read_as_written() -> None:
     found = [n for n in check_consistency(text, CORPUS).numbers if n.kind == "claim"]
     assert [n.raw for n in found] == ["22 файла", "22 файлы"]
     assert all(n.raw in lines[n.line - 1] and n.text in lines[n.line - 1] for n in found)
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("The frequency of 'conv' benchmarks (29 files) suggests a focus on convolutions.", "unverified"),
+    ("File names such as 'compilation_benchmark' (2 files) recur.", "unverified"),
+    ("Markdown reports (29 files) dominate.", "supported"),  # "markdown" names the 29
+    ("The analysis covers 101 files of benchmark data.", "supported"),  # the total: no chance among the counts
+])
+def test_a_count_only_the_word_files_names_is_supported_by_no_other_count(line: str, expected: str) -> None:
+    """Every count of files carries "files": when no other word names one, the count that agrees (a
+    directory's 2, the 29 Markdown files) agrees by chance (it was `supported`); the corpus's total is the
+    one count such words mean."""
+    [(unit, got)] = checks(f"# R\n\n{line}\n").values()
+    assert (unit, got) == ("files", expected)

@@ -152,8 +152,10 @@ def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
 def test_unseen_figures(facts: Facts) -> None:
     """The 60 reports of the five unseen sets together (README "Numbers and verdicts": A and B, C and D were read
     for classes of failure after their first look, E only scored, F read for one fault and in the twelfth round):
-    612 of 655 wrong numbers flagged, 326 contradicted; 23 of 437 right numbers flagged, 3 contradicted. These
+    614 of 655 wrong numbers flagged, 326 contradicted; 23 of 437 right numbers flagged, 3 contradicted. These
     are levels to keep, not the targets. How they moved lately:
+    - a count of files that only the word "files" names is supported by no count but the total: 612 -> 614
+      flagged (C's "'compilation_benchmark' (5 files)", E's one, both agreeing by chance with a 5-file count);
     - the thirteenth round (how a count says what it counts): 613 -> 612 flagged and 322 -> 326 contradicted
       wrong, 28 -> 23 right flagged. Another language's word for "file" makes a count of files (C's Russian and
       Arabic totals supported, "81 файл - JSON" contradicted); an identifier that counts one noun gives that
@@ -181,7 +183,7 @@ def test_unseen_figures(facts: Facts) -> None:
              for folder in (UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F)]
     every = total(parts)
     assert (every.count("wrong"), every.count("right")) == (655, 437)
-    assert every.recall_wrong is not None and every.recall_wrong >= 0.934  # 612 of 655
+    assert every.recall_wrong is not None and every.recall_wrong >= 0.937  # 614 of 655
     assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.497  # 326 of 655
     assert every.false_alarm_right is not None and every.false_alarm_right <= 0.053  # 23 of 437
     assert every.contradicted_right is not None and every.contradicted_right <= 0.007
@@ -205,8 +207,9 @@ def test_unseen_h_figures(facts: Facts) -> None:
     a review's fixes (no gap against a mean, a gap among the family's values), 57 contradicted; 6 right ones
     flagged since a value of four digits may overrule a best fit the words do not name; 122 flagged and 58
     contradicted wrong, 3 flagged right since a named JSON path decides its number, 2 since the corpus's total
-    file count said of a model is supported by the total (scored, not read)."""
+    file count said of a model is supported by the total (scored, not read); 123 flagged since a count of files only
+    the word "files" names is supported by no count but the total."""
     h = total(score_set(sorted((UNSEEN_H / "annotations").glob("*.json")), UNSEEN_H / "reports", facts))
     assert (h.count("wrong"), h.count("right")) == (136, 73)
-    assert h.count("wrong", ["contradicted", "unverified"]) >= 122 and h.count("wrong", ["contradicted"]) >= 58
+    assert h.count("wrong", ["contradicted", "unverified"]) >= 123 and h.count("wrong", ["contradicted"]) >= 58
     assert h.count("right", ["contradicted", "unverified"]) <= 2 and h.count("right", ["contradicted"]) == 0

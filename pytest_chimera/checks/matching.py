@@ -320,7 +320,25 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS, seen:
         if words:
             return Decision("unverified", decided.fact, f"the words {', '.join(map(repr, words))} name a subset of "
                             f"{q.unit} that no count in the corpus carries (else: {decided.explanation})")
+    if decided.verdict == "supported" and _files_alone(q, index, decided.fact):
+        return Decision("unverified", decided.fact, f"only the word {q.unit!r} names the count, and every count of "
+                        f"{q.unit} in the corpus fits it as well: one of them agrees by chance", "chance guard")
     return decided
+
+
+def _files_alone(q: Query, index: FactIndex, fact: int | None) -> bool:
+    """Whether a count of files is supported by a count that no word but "files" names, other than the corpus's
+    total ("'conv' benchmarks (29 files)" agreeing with the 29 Markdown files, "'compilation_benchmark' (5
+    files)" with a 5-file directory): dozens of counts fit such words equally, most between 1 and 30."""
+    d = index.dims.get(q.unit)
+    if q.unit not in FILE_DIMS or d is None or fact is None:
+        return False
+    phrases = q.phrases(q.unit, d)
+    at = corpus_total_at(d)
+    return bool(phrases) and set(phrases) <= _FILES_WORDS and (at < 0 or fact != int(d.facts_array[at]))
+
+
+_FILES_WORDS = frozenset({("file",), ("files",)})
 
 
 def uncounted(q: Query, index: FactIndex) -> list[str]:
