@@ -41,6 +41,7 @@ from pytest_chimera.checks.query import (
     dims_for,
     fact_stats,
     fmt_in,
+    has_phrase,
     in_posting,
     interval,
     measures_other,
@@ -261,9 +262,7 @@ def _of_total(q: Query, name: str, d: Dim) -> bool:
     for w in q.bag | q.subset:  # (the nearest words are among the clause's)
         if w in cl.STOP or w in _HOW_MANY:
             continue
-        posting = d.postings.get((w,))
-        k = posting.searchsorted(at) if posting is not None else 0
-        if posting is None or k >= posting.size or posting[k] != at:
+        if (w,) not in d.postings or not has_phrase(d, (w,), at):
             return False
     return True
 
