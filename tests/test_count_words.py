@@ -124,7 +124,7 @@ def test_a_word_too_short_for_file_is_left() -> None:
     assert in_english("12 archivos") == "12 archivos" and in_english("12 archivos", ascii_too=True) == "12 files   "
 
 
-# ---- a count that names no subset counts the whole corpus ---------------------------------------------------
+# ---- a count that names no subset: the whole corpus or nothing ------------------------------------------------
 
 
 @pytest.mark.parametrize(("line", "expected"), [

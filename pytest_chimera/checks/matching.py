@@ -41,7 +41,6 @@ from pytest_chimera.checks.query import (
     dims_for,
     fact_stats,
     fmt_in,
-    has_phrase,
     in_posting,
     interval,
     measures_other,
@@ -117,8 +116,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
     best_all: Any = None
     if rare_ph:
         key = (name, weights, q.models, q.families, min_labels, _unit_names(q, name),
-               q.qualifier if name == q.unit else None, metric_kinds(q), _of_total(q, name, d),
-               q.share_of if q.families else "")
+               q.qualifier if name == q.unit else None, metric_kinds(q), q.share_of if q.families else "")
         cached = index.candidates.get(key)
         if cached is not None:
             return (None if cached is _NONE else cached), 0.0, None
@@ -157,8 +155,7 @@ def _candidates(q: Query, index: FactIndex, name: str, factor: float, min_labels
         # filtered on demand (``_all_best``), only if one of them agrees; the key: all that filter reads
         best_all = (name, phrases, ids, not q.unit, (name, tuple(phrases), tuple(sorted(common_ph)), not q.unit,
                                                      q.models, q.families, q.qualifier if name == q.unit else None,
-                                                     metric_kinds(q), _of_total(q, name, d),
-                                                     q.share_of if q.families else ""))
+                                                     metric_kinds(q), q.share_of if q.families else ""))
     if local.size == 0:
         if key is not None:  # no candidate for these words: remembered too (a model the corpus lacks)
             remember(index.candidates, key, _NONE)
@@ -213,8 +210,6 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
         if not q.models:  # "gemma3" names the family's files, not those of gemma3:270m
             bound &= d.model_id[local] < 0
         keep &= bound
-        if _of_total(q, name, d):  # "Files: 2", "the dataset's 101 files": the whole corpus
-            keep &= local == corpus_total_at(d)
     measures = metric_kinds(q)
     if measures and local.size:  # "compilation time (2.3189992 s)": not the TTFT that has this value
         keep &= ~measures_other(d, measures)[local]
@@ -245,26 +240,6 @@ def _type_share(q: Query, index: FactIndex, name: str) -> np.ndarray | None:
         key = f"files.by_type.{q.share_of}.pct"
         mask = masks[q.share_of] = np.array([index.keys[g] == key for g in d.facts], dtype=bool)
     return mask if mask.any() else None
-
-
-_HOW_MANY = frozenset({"count", "number", "num", "total", "amount"})  # ask how many, of no subset
-
-
-def _of_total(q: Query, name: str, d: Dim) -> bool:
-    """Whether a count of ``name`` (files) names no subset and no model, every word of its clause but the stop
-    words and ``_HOW_MANY`` being a label word of the corpus's total ("files", "dataset", "analyzed"): it counts
-    them all."""
-    if q.unit != name or q.models or q.families or q.qualifier or name not in FILE_DIMS:
-        return False
-    at = corpus_total_at(d)
-    if at < 0:
-        return False
-    for w in q.bag | q.subset:  # (the nearest words are among the clause's)
-        if w in cl.STOP or w in _HOW_MANY:
-            continue
-        if (w,) not in d.postings or not has_phrase(d, (w,), at):
-            return False
-    return True
 
 
 Pool = tuple[str, list[tuple[str, ...]], Any, bool, Any]  # name, phrases, ids, raw, key (see ``_all_best``)
@@ -338,6 +313,9 @@ def _files_alone(q: Query, index: FactIndex, fact: int | None) -> bool:
 
 
 _FILES_WORDS = frozenset({("file",), ("files",)})
+
+
+_HOW_MANY = frozenset({"count", "number", "num", "total", "amount"})  # ask how many, of no subset
 
 
 def uncounted(q: Query, index: FactIndex) -> list[str]:
