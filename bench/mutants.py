@@ -20,7 +20,7 @@ TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test
          "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py",
          "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py",
          "tests/test_matching_seen.py", "tests/test_figstore.py", "tests/test_named_paths.py",
-         "tests/test_count_words.py"]
+         "tests/test_count_words.py", "tests/test_range_ends.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -518,6 +518,27 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "    except OSError:"),
     ("store: a failed write fails the run", "agent/figstore.py", "    except OSError:\n        pass",
      "    except ValueError:\n        pass"),
+    # a range's ends
+    ("range ends: not judged", "checks/consistency.py", "if wanted and (pairs := range_pairs(text, nums)):",
+     "if False and (pairs := range_pairs(text, nums)):"),
+    ("range ends: the other end from anywhere", "checks/rangeends.py",
+     "            if not any(abs(v - other_value) <= other_tol for v in values):\n                continue",
+     "            if False:\n                continue"),
+    ("range ends: no written precision", "checks/rangeends.py",
+     "tol = nums[end].tolerance * scale + 1e-9 * abs(fact.value)", "tol = 1e-9 * abs(fact.value)"),
+    ("range ends: the other end's precision lost", "checks/rangeends.py",
+     "other_tol = nums[other].tolerance * scale + 1e-9", "other_tol = 0 * scale + 1e-9"),
+    ("range ends: the low end held to the highest", "checks/rangeends.py",
+     "extreme = min(values) if is_low else max(values)", "extreme = max(values) if is_low else max(values)"),
+    ("range ends: no unit scale", "checks/rangeends.py", "other_value = nums[other].value * scale",
+     "other_value = nums[other].value"),
+    ("range ends: a bare number not judged", "checks/rangeends.py",
+     "return wf / ff if wd == fd else fact.value / check.value", "return wf / ff if wd == fd else 0.0"),
+    ("range ends: 'and' without 'between'", "checks/rangeends.py",
+     "_AND.fullmatch(gap) and _BETWEEN.search(text, 0, a.start)", "_AND.fullmatch(gap)"),
+    ("range ends: a descending pair", "checks/rangeends.py", "or not a.value < b.value:", ":"),
+    ("range ends: a statistic's list", "checks/rangeends.py", "    return name if name != key else None",
+     "    return name"),
 ]
 
 

@@ -59,6 +59,7 @@ from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.memo import Repeats
 from pytest_chimera.checks.numbers import Number, canonical_unit, find_numbers, is_unit_word
 from pytest_chimera.checks.query import COUNT_UNITS, Decision, Query, context
+from pytest_chimera.checks.rangeends import judge_ends, range_pairs
 from pytest_chimera.checks.report import Outline, ParsedReport, outline
 from pytest_chimera.evidence.facts import Fact, Facts
 
@@ -429,6 +430,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             elif kind == "cut_off":
                 check.explanation = f"not checked: {cl.CUT_OFF}"
             out.append(check)
+        if wanted and (pairs := range_pairs(text, nums)):
+            judge_ends(nums, out[first:], pairs, index)
         if not at_end:
             repeats.keep(out[first:])
     return ConsistencyResult(out)

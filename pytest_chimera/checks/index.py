@@ -134,6 +134,7 @@ class FactIndex:
         self.weighed: dict[Any, Any] = {}  # (dim, phrases, near phrases) -> their weights (matching._weigh)
         self.stat_phrases: frozenset[tuple[str, ...]] = _STAT_PHRASES
         self.model_phrases: set[tuple[str, ...]] = set()
+        self.range_lists: dict[str, list[float]] | None = None  # list name -> its values (rangeends, on first use)
         if n == 0:
             return
         # dimension and base-unit value of every fact
