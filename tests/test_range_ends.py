@@ -71,13 +71,21 @@ def test_a_range_in_another_unit_than_the_list_s() -> None:
     assert got["70 ms"][0] == "supported" and got["138 ms"] == ("contradicted", "span")
 
 
+def test_an_end_whose_other_end_is_no_value_is_held_to_its_own_list() -> None:
+    """"from 12.42 to 14.24": no fact has 12.42, so 14.24's list is the only scope; it reaches 14.30."""
+    got = verdicts("Throughput ranged from 12.42 to 14.24 tokens per second.")
+    assert got["14.24 tokens per second"] == ("unverified", "")
+    assert verdicts("Throughput ranged from 12.42 to 14.30 tokens per second.")["14.30 tokens per second"][0] == \
+        "supported"  # the list's highest
+
+
 def test_a_bare_range_copied_from_a_list() -> None:
     """A table's "0.0889836 - 0.1380218" under `ttft_s`: no unit is written, the copied values name the list."""
     assert set(verdicts("| ttft_s | 0.0889836 - 0.1380218 |").values()) == {("contradicted", "span")}
 
 
 @pytest.mark.parametrize("line", [
-    "Throughput ranged from 13.60 to 99 tokens per second.",  # the other end is another file's: scope unknown
+    "Throughput ranged from 13.60 to 13.854 tokens per second.",  # the other end is the mean's: scope unknown
     "Throughput was 13.60 and 14.24 tokens per second.",  # "and" without "between": two values, no range
     "Throughput: 13.60, 14.24 tokens per second.",
 ])

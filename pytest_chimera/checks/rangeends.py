@@ -6,9 +6,11 @@ is still wrong when the values it was taken from go further. What the range is o
 ends come from one list of values of the corpus: one column of one table (``table.F.csv[3].ttft_s``), or one
 field of one JSON array (``json.F.json.results[1].tokens_per_second``). The end that a fact of such a list
 supports, with the other end among the same list's values, is judged against that list's own lowest and highest
-value: one beyond it (more than the written precision) makes the end `contradicted` (rule "span"). A range
-whose ends come from two lists, or from a statistic (the column's mean or max), is left as matched: its scope
-is not known.
+value: one beyond it (more than the written precision) makes the end `contradicted` (rule "span"). Where the
+other end is no value of the corpus (it was flagged, `unverified` or `contradicted`), the supported end's list
+is the only scope left: not its extreme, the end is `unverified` ("ranging from 12.42 to 14.24", no fact has
+12.42, 14.24 is one of a list that reaches 14.30). A range whose ends come from two lists, or from a statistic
+(the column's mean or max), is left as matched: its scope is not known.
 """
 
 from __future__ import annotations
@@ -95,7 +97,10 @@ def _scale(check: Checked, fact: Fact) -> float:
 def judge_ends(nums: Sequence[Number], checks: Sequence[Checked], pairs: Sequence[tuple[int, int]],
                index: FactIndex) -> None:
     """Contradict each supported end of a range in ``pairs`` (positions in ``nums`` and ``checks``) that is not the
-    lowest (the low end) or the highest (the high end) of the list of values both ends come from."""
+    lowest (the low end) or the highest (the high end) of the list of values both ends come from; where the other
+    end is no value of that list and was flagged (no fact has it), the supported end's list is the only scope
+    left, and such an end is `unverified` instead."""
+    flagged = {k for pair in pairs for k in pair if checks[k].kind == "claim" and checks[k].verdict in _FLAGS}
     for low, high in pairs:
         for end, other, is_low in ((low, high, True), (high, low, False)):
             check = checks[end]
@@ -113,8 +118,9 @@ def judge_ends(nums: Sequence[Number], checks: Sequence[Checked], pairs: Sequenc
             tol = nums[end].tolerance * scale + 1e-9 * abs(fact.value)
             other_tol = nums[other].tolerance * scale + 1e-9 * abs(fact.value)
             other_value = nums[other].value * scale
-            if not any(abs(v - other_value) <= other_tol for v in values):
-                continue  # the other end is not of this list: what the range is over is not known
+            lone = other in flagged and not any(abs(v - other_value) <= other_tol for v in values)
+            if not lone and not any(abs(v - other_value) <= other_tol for v in values):
+                continue  # the other end is of another list or fact: what the range is over is not known
             extreme = min(values) if is_low else max(values)
             beyond = extreme < said - tol if is_low else extreme > said + tol
             if not beyond:
@@ -122,10 +128,19 @@ def judge_ends(nums: Sequence[Number], checks: Sequence[Checked], pairs: Sequenc
             where = fact.source.split(":", 1)[0]
             field = name.rsplit("].", 1)[-1] if "]." in name else name
             which = "lowest" if is_low else "highest"
+            span = f"whose {len(values)} values span {_fmt(min(values))} to {_fmt(max(values))}"
+            if lone:  # the other end is no value the corpus gives: this end's list is the only scope left
+                check.verdict, check.rule = "unverified", ""
+                check.explanation = (f"the range's other end, {checks[other].raw}, is {checks[other].verdict}; this "
+                                     f"end is a value of {field!r} in {where}, {span}, and not the {which}: nothing "
+                                     f"verifies the range")
+                continue
             check.verdict, check.rule = "contradicted", "span"
-            check.explanation = (f"both ends of the range are values of {field!r} in {where}, whose {len(values)} "
-                                 f"values span {_fmt(min(values))} to {_fmt(max(values))}: {check.raw} is not the "
-                                 f"{which} (rule: span)")
+            check.explanation = (f"both ends of the range are values of {field!r} in {where}, {span}: {check.raw} is "
+                                 f"not the {which} (rule: span)")
+
+
+_FLAGS = ("unverified", "contradicted")
 
 
 def _fmt(x: float) -> str:
