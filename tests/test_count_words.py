@@ -12,7 +12,8 @@ from test_verdict_rules import fact
 
 from pytest_chimera.checks.consistency import check_consistency
 from pytest_chimera.checks.countwords import in_english
-from pytest_chimera.evidence.facts import Facts
+from pytest_chimera.evidence.corpus import load_corpus
+from pytest_chimera.evidence.facts import Facts, compute_facts
 
 FILE_LABELS = ("files", "file")
 
@@ -278,3 +279,24 @@ def test_a_count_only_the_word_files_names_is_supported_by_no_other_count(line: 
     one count such words mean."""
     [(unit, got)] = checks(f"# R\n\n{line}\n").values()
     assert (unit, got) == ("files", expected)
+
+
+# ---- the corpus's total said of a model, where its files' counts give no span --------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_facts(chimeraforge_corpus: Path) -> Facts:
+    return compute_facts(load_corpus(chimeraforge_corpus))
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("This report summarizes the gemma3 model suite based on a dataset of 101 files.", "supported"),
+    ("This report summarizes the gemma3 model suite based on a dataset of 90 files.", "unverified"),
+    ("This report summarizes the gemma3 model suite based on a dataset of 101 CSV files.", "unverified"),  # a subset
+])
+def test_the_total_said_of_a_model_needs_no_span(real_facts: Facts, line: str, expected: str) -> None:
+    """G's "the gemma3 model suite based on a dataset of 101 files": the whole corpus is about whatever model a
+    clause names, also where the words name too few of the family's counts for a span (it was `unverified`,
+    nearest the family's 17 files)."""
+    [n] = [n for n in check_consistency(f"# R\n\n{line}\n", real_facts).numbers if n.kind == "claim"]
+    assert n.verdict == expected, n.explanation

@@ -181,12 +181,14 @@ def test_unseen_figures(facts: Facts) -> None:
       Markdown count);
     - a range's ends are the extremes of the list they come from (``checks.rangeends``): 614 -> 618 flagged
       and 326 -> 330 contradicted (C's "from 13.60 to 14.24 tokens/second" and "(35.0 - 44.0)", D's "from 0.070
-      seconds to 0.138 seconds")."""
+      seconds to 0.138 seconds"); 625 flagged since an end beside a flagged other end is held to its list or
+      to being an extreme ("from 44.0 to 225.0": C, D and F), and a list's lowest value is its min (D's "Min
+      Tokens/Sec | 13.274566825679416", right, supported), 23 right flagged."""
     parts = [total(score_set(sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
              for folder in (UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F)]
     every = total(parts)
     assert (every.count("wrong"), every.count("right")) == (655, 437)
-    assert every.recall_wrong is not None and every.recall_wrong >= 0.943  # 618 of 655
+    assert every.recall_wrong is not None and every.recall_wrong >= 0.954  # 625 of 655
     assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.503  # 330 of 655
     assert every.false_alarm_right is not None and every.false_alarm_right <= 0.053  # 23 of 437
     assert every.contradicted_right is not None and every.contradicted_right <= 0.007
@@ -198,11 +200,13 @@ def test_unseen_g_figures(facts: Facts) -> None:
     numbers were read since, and two rules changed (no gap among spreads; a bracketed count's own noun phrase,
     "A notable number of files (28) are CSV files"): 78 contradicted wrong, 5 flagged and 2 contradicted right
     then; 4 flagged since a named JSON path decides ("json_results[2].ttft_s" was 0.1380218); 113 wrong flagged since
-    a range's end is held to its list when the other end is no value ("from 12.42 to 14.24")."""
+    a range's end is held to its list when the other end is no value ("from 12.42 to 14.24"), 114 since an end of no
+    list beside such an end must be an extreme ("~100-200ms"); 3 right flagged since the total said of the gemma3
+    suite is supported without a span ("a dataset of 101 files")."""
     g = total(score_set(sorted((UNSEEN_G / "annotations").glob("*.json")), UNSEEN_G / "reports", facts))
     assert (g.count("wrong"), g.count("right")) == (121, 71)
-    assert g.count("wrong", ["contradicted", "unverified"]) >= 113 and g.count("wrong", ["contradicted"]) >= 78
-    assert g.count("right", ["contradicted", "unverified"]) <= 4 and g.count("right", ["contradicted"]) <= 2
+    assert g.count("wrong", ["contradicted", "unverified"]) >= 114 and g.count("wrong", ["contradicted"]) >= 78
+    assert g.count("right", ["contradicted", "unverified"]) <= 3 and g.count("right", ["contradicted"]) <= 2
 
 
 def test_unseen_h_figures(facts: Facts) -> None:
@@ -212,8 +216,9 @@ def test_unseen_h_figures(facts: Facts) -> None:
     flagged since a value of four digits may overrule a best fit the words do not name; 122 flagged and 58
     contradicted wrong, 3 flagged right since a named JSON path decides its number, 2 since the corpus's total
     file count said of a model is supported by the total (scored, not read); 123 flagged since a count of files only
-    the word "files" names is supported by no count but the total."""
+    the word "files" names is supported by no count but the total; 125 flagged wrong and 3 flagged right since a
+    range end beside a flagged other end is held to its list or to being an extreme (``checks.rangeends``)."""
     h = total(score_set(sorted((UNSEEN_H / "annotations").glob("*.json")), UNSEEN_H / "reports", facts))
     assert (h.count("wrong"), h.count("right")) == (136, 73)
-    assert h.count("wrong", ["contradicted", "unverified"]) >= 123 and h.count("wrong", ["contradicted"]) >= 58
-    assert h.count("right", ["contradicted", "unverified"]) <= 2 and h.count("right", ["contradicted"]) == 0
+    assert h.count("wrong", ["contradicted", "unverified"]) >= 125 and h.count("wrong", ["contradicted"]) >= 58
+    assert h.count("right", ["contradicted", "unverified"]) <= 3 and h.count("right", ["contradicted"]) == 0

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 from test_verdict_rules import fact
 
 from pytest_chimera.checks.consistency import check_consistency
+from pytest_chimera.checks.index import index_of
 from pytest_chimera.checks.numbers import find_numbers
+from pytest_chimera.checks.query import fact_stats
 from pytest_chimera.checks.rangeends import list_of, range_pairs
 from pytest_chimera.evidence.facts import Facts
 
@@ -27,6 +29,8 @@ def corpus() -> Facts:
         fact("json.other.json.tokens_per_second", 99.0, "tok/s", "tokens_per_second", "throughput", "tok/s"),
         *(fact(f"table.a.csv[{k + 1}].ttft_s", v, "s", "ttft_s", "ttft", "time to first token")
           for k, v in enumerate(TTFT)),
+        fact("json.runs.json.summary.total_tokens", 225.0, "tokens", "total_tokens", "total tokens", "tokens"),
+        fact("json.runs.json.summary.max_tokens", 58.0, "tokens", "max_tokens", "max tokens", "tokens", "max"),
     ])
 
 
@@ -77,6 +81,30 @@ def test_an_end_whose_other_end_is_no_value_is_held_to_its_own_list() -> None:
     assert got["14.24 tokens per second"] == ("unverified", "")
     assert verdicts("Throughput ranged from 12.42 to 14.30 tokens per second.")["14.30 tokens per second"][0] == \
         "supported"  # the list's highest
+
+
+def test_an_end_beside_no_value_is_verified_only_as_an_extreme() -> None:
+    """A range is one claim: "from 44.0 to 225.0 tokens" with no fact of 44.0 leaves 225.0 (one run's total, no
+    maximum) unverified; "from 3 to 58 tokens" keeps 58, the maximum of something."""
+    got = verdicts("Token counts ranged from 44.0 to 225.0 tokens.")
+    assert got["44.0"][0] == "unverified" and got["225.0 tokens"] == ("unverified", "")
+    assert "no highest of anything" in next(n.explanation for n in check_consistency(
+        "# R\n\nToken counts ranged from 44.0 to 225.0 tokens.\n", CORPUS).numbers if n.raw == "225.0 tokens")
+    got = verdicts("Max tokens ranged from 3 to 58 tokens.")
+    assert got["3"][0] in ("unverified", "contradicted") and got["58 tokens"][0] == "supported"
+
+
+def test_a_list_s_lowest_and_highest_values_are_its_min_and_max() -> None:
+    """``query.fact_stats``: a list's lowest value is a min, its highest a max (D's "Min Tokens/Sec |
+    13.274566825679416": the JSON array has no min fact of its own); the other values and lone facts neither."""
+    index = index_of(CORPUS)
+    stats = {index.keys[i]: fact_stats(index, i) for i in range(len(index.keys))}
+    assert stats["json.runs.json.results[4].tokens_per_second"] == {"min"}
+    assert stats["json.runs.json.results[2].tokens_per_second"] == {"max"}
+    assert stats["json.runs.json.results[1].tokens_per_second"] == frozenset()
+    assert stats["table.a.csv[1].ttft_s"] == {"max"} and stats["table.a.csv[5].ttft_s"] == {"min"}
+    assert stats["json.runs.json.summary.max_tokens"] == {"max"}  # by its label
+    assert stats["json.other.json.tokens_per_second"] == frozenset()
 
 
 def test_a_bare_range_copied_from_a_list() -> None:

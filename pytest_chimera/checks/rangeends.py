@@ -9,8 +9,11 @@ supports, with the other end among the same list's values, is judged against tha
 value: one beyond it (more than the written precision) makes the end `contradicted` (rule "span"). Where the
 other end is no value of the corpus (it was flagged, `unverified` or `contradicted`), the supported end's list
 is the only scope left: not its extreme, the end is `unverified` ("ranging from 12.42 to 14.24", no fact has
-12.42, 14.24 is one of a list that reaches 14.30). A range whose ends come from two lists, or from a statistic
-(the column's mean or max), is left as matched: its scope is not known.
+12.42, 14.24 is one of a list that reaches 14.30). An end supported by a fact of no list, beside a flagged
+other end, is `unverified` unless that fact is a minimum (the low end) or maximum (the high end) of something:
+a range is one claim, and half of it is no value ("from 44.0 to 225.0" token counts, where no count is 44.0
+and 225.0 is one run's total). A range whose two ends are supported by two lists, or by a list and a
+statistic, is left as matched: its scope is not known.
 """
 
 from __future__ import annotations
@@ -86,6 +89,16 @@ def _lists(index: FactIndex) -> dict[str, list[float]]:
     return found
 
 
+def list_extremes(index: FactIndex, at: int) -> frozenset[str]:
+    """{"min"} / {"max"} when fact ``at`` is the lowest / highest value of a list of two or more values."""
+    name = list_of(index.keys[at])
+    values = _lists(index).get(name, []) if name is not None else []
+    if len(values) < 2:
+        return frozenset()
+    v = index.raw_values[at]
+    return frozenset(k for k, hit in (("min", v == min(values)), ("max", v == max(values))) if hit)
+
+
 def _scale(check: Checked, fact: Fact) -> float:
     """The fact's unit per written unit (0.001 for "138 ms" of a column in seconds); where the two are not of
     one dimension (a bare number's inferred unit), the ratio of the fact's value to the written one."""
@@ -98,8 +111,8 @@ def judge_ends(nums: Sequence[Number], checks: Sequence[Checked], pairs: Sequenc
                index: FactIndex) -> None:
     """Contradict each supported end of a range in ``pairs`` (positions in ``nums`` and ``checks``) that is not the
     lowest (the low end) or the highest (the high end) of the list of values both ends come from; where the other
-    end is no value of that list and was flagged (no fact has it), the supported end's list is the only scope
-    left, and such an end is `unverified` instead."""
+    end was flagged (no fact has it), make a supported end `unverified` when it is not the extreme of its side of
+    its own list or, for a fact of no list, when the fact is no minimum (maximum) either."""
     flagged = {k for pair in pairs for k in pair if checks[k].kind == "claim" and checks[k].verdict in _FLAGS}
     for low, high in pairs:
         for end, other, is_low in ((low, high, True), (high, low, False)):
@@ -109,6 +122,12 @@ def judge_ends(nums: Sequence[Number], checks: Sequence[Checked], pairs: Sequenc
                 continue
             name = list_of(fact.key)
             if name is None:
+                if other in flagged and not _extreme_stat(fact.key, is_low):  # one claim, half of it no value
+                    check.verdict, check.rule = "unverified", ""
+                    check.explanation = (f"the range's other end, {checks[other].raw}, is {checks[other].verdict}, "
+                                         f"and this end agrees only with a fact that is no "
+                                         f"{'lowest' if is_low else 'highest'} of anything ({fact.key}): nothing "
+                                         f"verifies the range")
                 continue
             values = _lists(index).get(name, [])
             scale = _scale(check, fact)
@@ -141,6 +160,12 @@ def judge_ends(nums: Sequence[Number], checks: Sequence[Checked], pairs: Sequenc
 
 
 _FLAGS = ("unverified", "contradicted")
+
+
+def _extreme_stat(key: str, low: bool) -> bool:
+    """Whether the last part of a fact's key names a minimum (``low``) or a maximum: ``...ttft_s.min``,
+    ``...min_ms``."""
+    return ("min" if low else "max") in re.split(r"[._\- ]", key[key.rfind(".") + 1:].lower())
 
 
 def _fmt(x: float) -> str:

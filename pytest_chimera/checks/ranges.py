@@ -261,6 +261,10 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
         return fallback
     span = span_of(q, index, dims[0])
     if span is None:
+        if fallback.verdict == "unverified" and fallback.fact is not None:  # no span: the total may still be meant
+            whole = _of_the_whole(q, index, dims[0], factor)
+            if whole is not None:
+                return whole
         return fallback
     lo, hi = span.lo / factor, span.hi / factor
     low, high = lo - SPAN_MARGIN * abs(lo), hi + SPAN_MARGIN * abs(hi)
@@ -275,13 +279,11 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
             f"the lowest {span.what} in the corpus is {fmt_in(lo, q)} ({span.n} facts); {q.value:g} is below it"),
             "derived")
     if b < low or a > high:  # before the extreme rule: the span says more ("a maximum of 5" under 212-304)
-        if dims[0] in FILE_DIMS and (q.models or q.families):
-            total = _corpus_total(index, dims[0], a * factor, b * factor)
-            if total is not None:  # "101 files related to an LLM (likely gemma3)": the corpus, whatever model
-                if q.qualifier or q.subset:  # "101 CSV files" of gemma3: a subset, which the total is not
-                    return fallback
-                return Decision("supported", total, f"the corpus's total is {index.raw_values[total]:g} {q.unit}: "
-                                "the whole corpus is about the model the clause names", rule_of(index, total))
+        if dims[0] in FILE_DIMS and (q.models or q.families) and _corpus_total(
+                index, dims[0], a * factor, b * factor) is not None:
+            # "101 files related to an LLM (likely gemma3)": the corpus, whatever model; "101 CSV files" of gemma3
+            # is a subset, which the total is not
+            return _of_the_whole(q, index, dims[0], factor) or fallback
         at = span.lo_fact if b < low else span.hi_fact
         return Decision("contradicted", at, (
             f"every {span.what} in the corpus lies between {fmt_in(lo, q)} and {fmt_in(hi, q)} ({span.n} "
@@ -295,6 +297,20 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
         if unseen is not None:
             return unseen
     return fallback
+
+
+def _of_the_whole(q: Query, index: FactIndex, name: str, factor: float) -> Decision | None:
+    """``supported`` by the corpus's total when a count of files that names a model or family and no subset
+    has the total's value ("a dataset of 101 files" in a clause about the gemma3 models): the whole corpus is
+    about whatever model a clause names; else None."""
+    if name not in FILE_DIMS or not (q.models or q.families) or q.qualifier or q.subset:
+        return None
+    a, b = interval(q)
+    total = _corpus_total(index, name, a * factor, b * factor)
+    if total is None:
+        return None
+    return Decision("supported", total, f"the corpus's total is {index.raw_values[total]:g} {q.unit}: the whole "
+                    "corpus is about the model the clause names", rule_of(index, total))
 
 
 def _corpus_total(index: FactIndex, name: str, lo: float, hi: float) -> int | None:
