@@ -20,7 +20,7 @@ TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test
          "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py",
          "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py",
          "tests/test_matching_seen.py", "tests/test_figstore.py", "tests/test_named_paths.py",
-         "tests/test_count_words.py", "tests/test_range_ends.py"]
+         "tests/test_count_words.py", "tests/test_range_ends.py", "tests/test_absent_files.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -555,6 +555,18 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("whole corpus: a subset is the whole", "checks/ranges.py",
      "if name not in FILE_DIMS or not (q.models or q.families) or q.qualifier or q.subset:",
      "if name not in FILE_DIMS or not (q.models or q.families):"),
+    ("absent files: not looked for", "checks/consistency.py", "    absent = absent_files(text, index)\n",
+     "    absent: list[str] = []\n"),
+    ("absent files: one held file is not enough", "checks/absentfiles.py",
+     "if not held or any(name.rsplit", "if not held or all(name.rsplit"),
+    ("absent files: a path is not its base name", "checks/absentfiles.py",
+     'held = corpus_files(index)\n    if not held or any(name.rsplit("/", 1)[-1].lower() in held',
+     'held = corpus_files(index)\n    if not held or any(name.lower() in held'),
+    ("absent files: examples are claims too", "checks/consistency.py",
+     "if absent and called_examples(lines, line):", "if False:"),
+    ("absent files: a bold caption is a list item", "checks/absentfiles.py", r'[*+-]\s|\d+[.)]\s)',
+     r'[*+-]|\d+[.)]\s)'),
+    ("absent files: a glob names a file", "checks/absentfiles.py", r'(?<![\w*./-])', r'(?<![\w./-])'),
     ("range ends: a statistic's list", "checks/rangeends.py", "    return name if name != key else None",
      "    return name"),
 ]

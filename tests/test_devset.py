@@ -183,12 +183,14 @@ def test_unseen_figures(facts: Facts) -> None:
       and 326 -> 330 contradicted (C's "from 13.60 to 14.24 tokens/second" and "(35.0 - 44.0)", D's "from 0.070
       seconds to 0.138 seconds"); 625 flagged since an end beside a flagged other end is held to its list or
       to being an extreme ("from 44.0 to 225.0": C, D and F), and a list's lowest value is its min (D's "Min
-      Tokens/Sec | 13.274566825679416", right, supported), 23 right flagged."""
+      Tokens/Sec | 13.274566825679416", right, supported), 23 right flagged; 627 flagged since a value said of a
+      file the corpus lacks is not verified by another file's fact (C's "`conv_bench_it_qat_1b.json` - p50 =
+      15.502165", twice; ``checks.absentfiles``)."""
     parts = [total(score_set(sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
              for folder in (UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F)]
     every = total(parts)
     assert (every.count("wrong"), every.count("right")) == (655, 437)
-    assert every.recall_wrong is not None and every.recall_wrong >= 0.954  # 625 of 655
+    assert every.recall_wrong is not None and every.recall_wrong >= 0.957  # 627 of 655
     assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.503  # 330 of 655
     assert every.false_alarm_right is not None and every.false_alarm_right <= 0.053  # 23 of 437
     assert every.contradicted_right is not None and every.contradicted_right <= 0.007
@@ -202,10 +204,11 @@ def test_unseen_g_figures(facts: Facts) -> None:
     then; 4 flagged since a named JSON path decides ("json_results[2].ttft_s" was 0.1380218); 113 wrong flagged since
     a range's end is held to its list when the other end is no value ("from 12.42 to 14.24"), 114 since an end of no
     list beside such an end must be an extreme ("~100-200ms"); 3 right flagged since the total said of the gemma3
-    suite is supported without a span ("a dataset of 101 files")."""
+    suite is supported without a span ("a dataset of 101 files"); 116 since a row of a file the corpus lacks is not
+    verified by another file's fact ("| `conv_bench_cuda_1.json` | 0.125 | 70 |")."""
     g = total(score_set(sorted((UNSEEN_G / "annotations").glob("*.json")), UNSEEN_G / "reports", facts))
     assert (g.count("wrong"), g.count("right")) == (121, 71)
-    assert g.count("wrong", ["contradicted", "unverified"]) >= 114 and g.count("wrong", ["contradicted"]) >= 78
+    assert g.count("wrong", ["contradicted", "unverified"]) >= 116 and g.count("wrong", ["contradicted"]) >= 78
     assert g.count("right", ["contradicted", "unverified"]) <= 3 and g.count("right", ["contradicted"]) <= 2
 
 

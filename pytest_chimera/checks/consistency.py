@@ -53,6 +53,7 @@ from typing import Any, Protocol
 
 from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks import clauses, fields, paths
+from pytest_chimera.checks.absentfiles import absent_files, called_examples
 from pytest_chimera.checks.countwords import in_english, latin_words
 from pytest_chimera.checks.index import FactIndex, index_of
 from pytest_chimera.checks.matching import match
@@ -432,10 +433,27 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             out.append(check)
         if wanted and (pairs := range_pairs(text, nums)):
             judge_ends(nums, out[first:], pairs, index)
+        if wanted and any(c.verdict == "supported" and c.kind == "claim" for c in out[first:]):
+            if not source:
+                source.append(parsed.source.split("\n"))
+            _of_absent_files(unit.excerpt or unit.text, out[first:], index, source[0], unit.line)
         if not at_end:
             repeats.keep(out[first:])
     return ConsistencyResult(out)
 
+
+
+def _of_absent_files(text: str, checks: list[NumberCheck], index: FactIndex, lines: list[str], line: int) -> None:
+    """Unverify the supported claims of a line every file name of which the corpus lacks, unless the text before
+    its table or list calls them examples (``absentfiles``)."""
+    absent = absent_files(text, index)
+    if absent and called_examples(lines, line):
+        return
+    for check in checks if absent else ():
+        if check.kind == "claim" and check.verdict == "supported":
+            check.verdict, check.rule = "unverified", ""
+            check.explanation = (f"the line is about {', '.join(absent)}, which the corpus does not hold; a fact "
+                                 f"of another file agrees ({check.explanation})")
 
 
 def _cleaned(unit: cl._Unit) -> str:

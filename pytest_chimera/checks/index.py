@@ -135,6 +135,7 @@ class FactIndex:
         self.stat_phrases: frozenset[tuple[str, ...]] = _STAT_PHRASES
         self.model_phrases: set[tuple[str, ...]] = set()
         self.range_lists: dict[str, list[float]] | None = None  # list name -> its values (rangeends, on first use)
+        self.file_names: frozenset[str] | None = None  # the corpus's files' base names (absentfiles, on first use)
         if n == 0:
             return
         # dimension and base-unit value of every fact
