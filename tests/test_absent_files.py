@@ -44,6 +44,8 @@ def claim(markdown: str) -> tuple[str | None, str]:
     ("every `conv_bench_*1002.json` has a p50 of 15.5", []),
     ("the .json files have a p50 of 15.5", []),
     ("no file here: p50 of 15.5 ms", []),
+    ("`quantization_report.md`: p50 of 15.5", []),  # a Markdown file need not give facts: not judged
+    ("raw logs in `baseline_run.jsonl`: p50 of 15.5", []),
 ])
 def test_the_files_a_line_names_that_the_corpus_lacks(text: str, expected: list[str]) -> None:
     assert absent_files(text, index_of(CORPUS)) == expected
@@ -56,12 +58,20 @@ def test_a_value_of_a_file_the_corpus_lacks_is_not_verified() -> None:
     assert claim("# R\n\n* `conv_bench_20251002.json` - p50 = 15.502165\n")[0] == "supported"
 
 
+def test_a_file_named_after_the_number_is_not_what_it_is_about() -> None:
+    """"p50 = 15.502165; the raw logs were saved to `made_up.json`": the file is where the report wrote, not
+    what the number is of."""
+    assert claim("# R\n\nThe p50 latency was 15.502165 ms; raw logs were saved to `made_up.json`.\n")[0] == \
+        "supported"
+
+
 TABLE = "| File | p50 latency (ms) |\n|---|---|\n| bench_results_003.json | 15.502165 |\n"
 
 
 @pytest.mark.parametrize(("caption", "expected"), [
     ("**Example Data Points (Extracted from Representative JSON Files):**", "supported"),
     ("Illustrative rows, for instance:", "supported"),
+    ("Data points (e.g. from these JSON files):", "supported"),
     ("**Per-file results:**", "unverified"),
     ("", "unverified"),
 ])
@@ -76,3 +86,4 @@ def test_a_caption_is_the_first_line_above_the_rows_and_items() -> None:
     assert all(called_examples(lines, k) for k in range(3, 9))
     assert not called_examples(["**Results:**", "", "| x.json | 1 |"], 3)
     assert not called_examples(["Examples follow.", "**Results:**", "| x.json | 1 |"], 3)  # bold is no item
+    assert not called_examples(["For example, see below.", "", "The `x.json` p50 is 1 ms."], 3)  # prose: no list

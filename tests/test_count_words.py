@@ -293,6 +293,7 @@ def real_facts(chimeraforge_corpus: Path) -> Facts:
     ("This report summarizes the gemma3 model suite based on a dataset of 101 files.", "supported"),
     ("This report summarizes the gemma3 model suite based on a dataset of 90 files.", "unverified"),
     ("This report summarizes the gemma3 model suite based on a dataset of 101 CSV files.", "unverified"),  # a subset
+    ("The llama3.1:8b-instruct-q4_0 model has 101 benchmark files.", "unverified"),  # no word names the total
 ])
 def test_the_total_said_of_a_model_needs_no_span(real_facts: Facts, line: str, expected: str) -> None:
     """G's "the gemma3 model suite based on a dataset of 101 files": the whole corpus is about whatever model a

@@ -9,9 +9,10 @@ from test_verdict_rules import fact
 
 from pytest_chimera.checks.consistency import check_consistency
 from pytest_chimera.checks.index import index_of
+from pytest_chimera.checks.lists import list_of
 from pytest_chimera.checks.numbers import find_numbers
 from pytest_chimera.checks.query import fact_stats
-from pytest_chimera.checks.rangeends import list_of, range_pairs
+from pytest_chimera.checks.rangeends import range_pairs
 from pytest_chimera.evidence.facts import Facts
 
 TPS = (14.244004, 13.603429, 14.297344, 13.849203, 13.274566, 13.30)  # one file's per-test throughput
@@ -105,6 +106,37 @@ def test_a_list_s_lowest_and_highest_values_are_its_min_and_max() -> None:
     assert stats["table.a.csv[1].ttft_s"] == {"max"} and stats["table.a.csv[5].ttft_s"] == {"min"}
     assert stats["json.runs.json.summary.max_tokens"] == {"max"}  # by its label
     assert stats["json.other.json.tokens_per_second"] == frozenset()
+
+
+@pytest.mark.parametrize("line", [
+    "Excluding the first (cold) run, TTFT ranged from 0.0890 to 0.1380 s.",
+    "With warm caches, throughput ranged from 13.60 to 14.24 tokens per second.",
+    "At temperature 0.2, throughput ranged from 13.60 to 14.24 tokens per second.",
+])
+def test_words_that_may_narrow_a_range_make_it_unverified_not_contradicted(line: str) -> None:
+    """A range of part of a list (the warm runs, one setting's rows) is true though the list goes further: the
+    words before it that may narrow it ("Excluding", "With", "At") leave the verdict `unverified`."""
+    ends = [v for raw, v in verdicts(line).items() if raw not in ("0.2",)]
+    assert {v for v, _ in ends} == {"unverified"}, ends
+
+
+@pytest.mark.parametrize("line", [
+    "Throughput rose from 13.60 to 14.24 tokens per second between the first two tests.",
+    "TTFT increased from 0.0890 to 0.1380 s after the warm-up.",
+    "Throughput went up from 13.60 to 14.24 tokens per second.",
+])
+def test_a_change_from_one_value_to_another_is_no_range(line: str) -> None:
+    assert {v for v, _ in verdicts(line).values()} == {"supported"}
+
+
+def test_a_minimum_or_maximum_by_its_labels_is_an_extreme() -> None:
+    """A fact labelled "lowest" (``lowest_ttft``) is a minimum, as the checker's statistics read labels: the
+    low end it supports stays supported beside a made-up high end."""
+    facts = Facts.from_records([*CORPUS, fact("tuning.lowest_ttft", 0.0741, "s", "lowest_ttft", "lowest ttft",
+                                              "ttft", "lowest")])
+    got = {n.raw: n.verdict for n in check_consistency("# R\n\nLowest TTFT ranged from 0.0741 to 0.9904 s.\n",
+                                                        facts).numbers if n.kind == "claim"}
+    assert got["0.0741"] == "supported" and got["0.9904 s"] != "supported"
 
 
 def test_a_bare_range_copied_from_a_list() -> None:

@@ -432,25 +432,29 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 check.explanation = f"not checked: {cl.CUT_OFF}"
             out.append(check)
         if wanted and (pairs := range_pairs(text, nums)):
-            judge_ends(nums, out[first:], pairs, index)
+            judge_ends(text, nums, out[first:], pairs, index)
         if wanted and any(c.verdict == "supported" and c.kind == "claim" for c in out[first:]):
             if not source:
                 source.append(parsed.source.split("\n"))
-            _of_absent_files(unit.excerpt or unit.text, out[first:], index, source[0], unit.line)
+            _of_absent_files(unit, nums, out[first:], index, source[0])
         if not at_end:
             repeats.keep(out[first:])
     return ConsistencyResult(out)
 
 
 
-def _of_absent_files(text: str, checks: list[NumberCheck], index: FactIndex, lines: list[str], line: int) -> None:
-    """Unverify the supported claims of a line every file name of which the corpus lacks, unless the text before
-    its table or list calls them examples (``absentfiles``)."""
-    absent = absent_files(text, index)
-    if absent and called_examples(lines, line):
-        return
-    for check in checks if absent else ():
-        if check.kind == "claim" and check.verdict == "supported":
+def _of_absent_files(unit: cl._Unit, nums: list[Number], checks: list[NumberCheck], index: FactIndex,
+                     lines: list[str]) -> None:
+    """Unverify each supported claim about files the corpus lacks: every file named before it on its line, or
+    in its table row's first cell (``absentfiles``), unless the text above its table or list calls them
+    examples."""
+    row = unit.excerpt.split(" | ", 1)[0] if unit.context else None  # a table cell: its row's label
+    for num, check in zip(nums, checks, strict=True):
+        if check.kind != "claim" or check.verdict != "supported":
+            continue
+        at = unit.text.find(num.raw)  # the line as written: the markup cleaner drops a code span's digits
+        absent = absent_files(row if row is not None else unit.text[:at] if at >= 0 else unit.text, index)
+        if absent and not called_examples(lines, unit.line):
             check.verdict, check.rule = "unverified", ""
             check.explanation = (f"the line is about {', '.join(absent)}, which the corpus does not hold; a fact "
                                  f"of another file agrees ({check.explanation})")

@@ -134,7 +134,8 @@ class FactIndex:
         self.weighed: dict[Any, Any] = {}  # (dim, phrases, near phrases) -> their weights (matching._weigh)
         self.stat_phrases: frozenset[tuple[str, ...]] = _STAT_PHRASES
         self.model_phrases: set[tuple[str, ...]] = set()
-        self.range_lists: dict[str, list[float]] | None = None  # list name -> its values (rangeends, on first use)
+        # list name -> (its values, lowest, highest) (``lists.lists``, on first use)
+        self.range_lists: dict[str, tuple[list[float], float, float]] | None = None
         self.file_names: frozenset[str] | None = None  # the corpus's files' base names (absentfiles, on first use)
         if n == 0:
             return

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks.index import Dim, FactIndex
+from pytest_chimera.checks.lists import list_extremes
 from pytest_chimera.checks.numbers import COUNT_NOUNS, dimension
-from pytest_chimera.checks.rangeends import list_extremes
 from pytest_chimera.evidence.labels import STAT_LABELS
 
 if TYPE_CHECKING:
@@ -440,7 +440,7 @@ def stat_kinds(q: Query, sentence: bool = False) -> frozenset[str]:
 
 def fact_stats(index: FactIndex, at: int) -> frozenset[str]:
     """The statistics a fact's labels name; a value of a list (a column's rows, a JSON array's field) that is
-    the list's lowest or highest is its min or max too (``rangeends.list_extremes``)."""
+    the list's lowest or highest is its min or max too (``lists.list_extremes``)."""
     stats = frozenset(STAT_KIND[p] for p in map(cl.phrase, index.labels[at]) if p in STAT_KIND)
     return stats | list_extremes(index, at) if "[" in index.keys[at] else stats
 

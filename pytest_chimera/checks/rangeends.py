@@ -3,17 +3,18 @@
 "Throughput ranged from 13.60 to 14.24 tokens/second" says that no value of that throughput is below 13.60 or
 above 14.24. Each end alone may be a real value (13.60 is one test's throughput) and so `supported`; the range
 is still wrong when the values it was taken from go further. What the range is over is known only where both
-ends come from one list of values of the corpus: one column of one table (``table.F.csv[3].ttft_s``), or one
-field of one JSON array (``json.F.json.results[1].tokens_per_second``). The end that a fact of such a list
-supports, with the other end among the same list's values, is judged against that list's own lowest and highest
-value: one beyond it (more than the written precision) makes the end `contradicted` (rule "span"). Where the
-other end is no value of the corpus (it was flagged, `unverified` or `contradicted`), the supported end's list
-is the only scope left: not its extreme, the end is `unverified` ("ranging from 12.42 to 14.24", no fact has
-12.42, 14.24 is one of a list that reaches 14.30). An end supported by a fact of no list, beside a flagged
-other end, is `unverified` unless that fact is a minimum (the low end) or maximum (the high end) of something:
-a range is one claim, and half of it is no value ("from 44.0 to 225.0" token counts, where no count is 44.0
-and 225.0 is one run's total). A range whose two ends are supported by two lists, or by a list and a
-statistic, is left as matched: its scope is not known.
+ends are supported by values of one list of the corpus (``lists``: one column of one table, or one field of
+one JSON array), or the other end by a minimum (maximum) statistic that is also a value of that list. Such an
+end is judged against that list's own lowest and highest value: one beyond it (more than the written
+precision) makes the end `contradicted` (rule "span"), or `unverified` where the words before the range may
+narrow it to part of the list ("Excluding the first run, ...", "With num_ctx 4096, ..."). Where the other end
+is no value of the corpus (it was flagged, `unverified` or `contradicted`), the supported end's list is the
+only scope left: not its extreme, the end is `unverified` ("ranging from 12.42 to 14.24", no fact has 12.42,
+14.24 is one of a list that reaches 14.30). An end supported by a fact of no list, beside a flagged other end,
+is `unverified` unless that fact is a minimum (the low end) or maximum (the high end) of something: a range is
+one claim, and half of it is no value ("from 44.0 to 225.0" token counts, where no count is 44.0 and 225.0 is
+one run's total). A range whose two ends are supported by two lists, or by a list and another statistic, is
+left as matched: its scope is not known. "Rose from 13.60 to 14.24" is a change, not a range.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
+from pytest_chimera.checks import claims as cl
+from pytest_chimera.checks.lists import list_of, lists
 from pytest_chimera.checks.numbers import Number, canonical_unit, dimension
+from pytest_chimera.checks.query import STAT_KIND
 from pytest_chimera.evidence.facts import Fact
 
 if TYPE_CHECKING:
@@ -41,17 +45,26 @@ class Checked(Protocol):
     explanation: str
     rule: str
 
-_DASH = re.compile(r"\s*[-–—]\s*")  # "13.60 - 14.24", "8.7-26.4"
+
+_DASH = re.compile(r"\s*[-–]\s*")  # "13.60 - 14.24", "8.7-26.4", "0.0741 – 0.0904" (an em dash sets text apart)
 _TO = re.compile(r"\s+to\s+", re.I)  # "from 13.60 to 14.24", "13.60 to 14.24"
 _AND = re.compile(r"\s+and\s+", re.I)  # "between 44 and 77.6" only
 _BETWEEN = re.compile(r"\bbetween\s+(?:~|about\s+|approximately\s+)?$", re.I)
-_INDEX = re.compile(r"\[\d+\]")
+# "increased from 3089.02 to 3234.48 ms": a change between two values, not a range of them
+_CHANGE = re.compile(r"\b(?:increas|decreas|rose|rise|rising|grew|grow|improv|went|go(?:es|ing)?\b|jump|climb|"
+                     r"drop|fell|fall|declin|reduc|chang|mov|shift|boost|rais|sped|speed(?:s|ing)?\s+up|cut)\w*"
+                     r"(?:\s+\w+){0,3}?\s+from\s+$", re.I)
+# words that may narrow a range to part of a list: "Excluding the first run", "With num_ctx 4096", "At temperature
+# 0.2", "For the warm runs", "When ...", "Among ...", "Only ..."
+_NARROWED = re.compile(r"\b(?:excluding|except|without|with|at|for|when|whenever|under|among|only|after|before|"
+                       r"during|if|where|within|once|warm|cold)\b", re.I)
+_FLAGS = ("unverified", "contradicted")
 
 
 def range_pairs(text: str, nums: Sequence[Number]) -> list[tuple[int, int]]:
     """The (low, high) positions in ``nums`` of each written range of ``text``: two quantities, the first
-    smaller, joined by a dash, "to", or "and" after "between" ("from 13.60 to 14.24", "0.070 - 0.24 seconds",
-    "between 44 and 77.6")."""
+    smaller, joined by a dash, "to" (not after a verb of change: "rose from 13.60 to 14.24"), or "and" after
+    "between" ("from 13.60 to 14.24", "0.070 - 0.24 seconds", "between 44 and 77.6")."""
     out: list[tuple[int, int]] = []
     for k in range(len(nums) - 1):
         a, b = nums[k], nums[k + 1]
@@ -60,43 +73,10 @@ def range_pairs(text: str, nums: Sequence[Number]) -> list[tuple[int, int]]:
         if a.unit and b.unit and a.unit != b.unit:
             continue
         gap = text[a.end:b.start]
-        if _DASH.fullmatch(gap) or _TO.fullmatch(gap) or (
-                _AND.fullmatch(gap) and _BETWEEN.search(text, 0, a.start)):
+        if _DASH.fullmatch(gap) or (_TO.fullmatch(gap) and not _CHANGE.search(text, max(0, a.start - 60), a.start)) \
+                or (_AND.fullmatch(gap) and _BETWEEN.search(text, 0, a.start)):
             out.append((k, k + 1))
     return out
-
-
-def list_of(key: str) -> str | None:
-    """The list a fact is one value of: its key with each row or array index as ``[*]``
-    (``table.F.csv[*].ttft_s``), or None for a fact of no list (a statistic, a count, a lone leaf)."""
-    if "[" not in key:
-        return None
-    name = _INDEX.sub("[*]", key)
-    return name if name != key else None
-
-
-def _lists(index: FactIndex) -> dict[str, list[float]]:
-    """Every list of the index's facts with its values (as the facts give them), built on first use."""
-    found = index.range_lists
-    if found is None:
-        found = {}
-        values = index.raw_values
-        for i, key in enumerate(index.keys):
-            name = list_of(key)
-            if name is not None:
-                found.setdefault(name, []).append(values[i])
-        index.range_lists = found
-    return found
-
-
-def list_extremes(index: FactIndex, at: int) -> frozenset[str]:
-    """{"min"} / {"max"} when fact ``at`` is the lowest / highest value of a list of two or more values."""
-    name = list_of(index.keys[at])
-    values = _lists(index).get(name, []) if name is not None else []
-    if len(values) < 2:
-        return frozenset()
-    v = index.raw_values[at]
-    return frozenset(k for k, hit in (("min", v == min(values)), ("max", v == max(values))) if hit)
 
 
 def _scale(check: Checked, fact: Fact) -> float:
@@ -107,65 +87,73 @@ def _scale(check: Checked, fact: Fact) -> float:
     return wf / ff if wd == fd else fact.value / check.value
 
 
-def judge_ends(nums: Sequence[Number], checks: Sequence[Checked], pairs: Sequence[tuple[int, int]],
+def _extreme_stat(fact: Fact, low: bool) -> bool:
+    """Whether a fact's labels name a minimum (``low``) or a maximum (as ``query.fact_stats`` reads them:
+    "min", "lowest", "worst_tokens_per_s" ...)."""
+    wanted = "min" if low else "max"
+    return any(STAT_KIND.get(cl.phrase(label)) == wanted for label in fact.labels)
+
+
+def judge_ends(text: str, nums: Sequence[Number], checks: Sequence[Checked], pairs: Sequence[tuple[int, int]],
                index: FactIndex) -> None:
-    """Contradict each supported end of a range in ``pairs`` (positions in ``nums`` and ``checks``) that is not the
-    lowest (the low end) or the highest (the high end) of the list of values both ends come from; where the other
-    end was flagged (no fact has it), make a supported end `unverified` when it is not the extreme of its side of
-    its own list or, for a fact of no list, when the fact is no minimum (maximum) either."""
+    """Judge each supported end of a range in ``pairs`` (positions in ``nums`` and ``checks``) of line ``text``
+    against the list its fact is a value of (see the module's docstring)."""
     flagged = {k for pair in pairs for k in pair if checks[k].kind == "claim" and checks[k].verdict in _FLAGS}
     for low, high in pairs:
+        start = nums[low].start
+        narrowed = _NARROWED.search(text, max(text.rfind(". ", 0, start), text.rfind("; ", 0, start), 0), start)
         for end, other, is_low in ((low, high, True), (high, low, False)):
             check = checks[end]
             fact = check.fact
             if check.kind != "claim" or check.verdict != "supported" or fact is None or check.value == 0:
                 continue
             name = list_of(fact.key)
+            lone = other in flagged
             if name is None:
-                if other in flagged and not _extreme_stat(fact.key, is_low):  # one claim, half of it no value
+                if lone and not _extreme_stat(fact, is_low):  # one claim, half of it no value
                     check.verdict, check.rule = "unverified", ""
                     check.explanation = (f"the range's other end, {checks[other].raw}, is {checks[other].verdict}, "
                                          f"and this end agrees only with a fact that is no "
                                          f"{'lowest' if is_low else 'highest'} of anything ({fact.key}): nothing "
                                          f"verifies the range")
                 continue
-            values = _lists(index).get(name, [])
             scale = _scale(check, fact)
             if scale <= 0:
                 continue
+            values, lowest, highest = lists(index)[name]
+            partner = checks[other].fact
+            if not lone and (partner is None or (list_of(partner.key) != name and not (
+                    _extreme_stat(partner, not is_low) and _among(nums[other].value * scale,
+                                                                  nums[other].tolerance * scale, values)))):
+                continue  # the other end is of another list or another statistic: what the range is over is unknown
             said = check.value * scale
             tol = nums[end].tolerance * scale + 1e-9 * abs(fact.value)
-            other_tol = nums[other].tolerance * scale + 1e-9 * abs(fact.value)
-            other_value = nums[other].value * scale
-            lone = other in flagged and not any(abs(v - other_value) <= other_tol for v in values)
-            if not lone and not any(abs(v - other_value) <= other_tol for v in values):
-                continue  # the other end is of another list or fact: what the range is over is not known
-            extreme = min(values) if is_low else max(values)
-            beyond = extreme < said - tol if is_low else extreme > said + tol
-            if not beyond:
+            extreme = lowest if is_low else highest
+            if not (extreme < said - tol if is_low else extreme > said + tol):
                 continue
             where = fact.source.split(":", 1)[0]
             field = name.rsplit("].", 1)[-1] if "]." in name else name
             which = "lowest" if is_low else "highest"
-            span = f"whose {len(values)} values span {_fmt(min(values))} to {_fmt(max(values))}"
+            span = f"whose {len(values)} values span {_fmt(lowest)} to {_fmt(highest)}"
             if lone:  # the other end is no value the corpus gives: this end's list is the only scope left
                 check.verdict, check.rule = "unverified", ""
                 check.explanation = (f"the range's other end, {checks[other].raw}, is {checks[other].verdict}; this "
                                      f"end is a value of {field!r} in {where}, {span}, and not the {which}: nothing "
                                      f"verifies the range")
-                continue
-            check.verdict, check.rule = "contradicted", "span"
-            check.explanation = (f"both ends of the range are values of {field!r} in {where}, {span}: {check.raw} is "
-                                 f"not the {which} (rule: span)")
+            elif narrowed:  # "With num_ctx 4096, ...": the range may be of part of the list
+                check.verdict, check.rule = "unverified", ""
+                check.explanation = (f"both ends of the range are values of {field!r} in {where}, {span}: "
+                                     f"{check.raw} is not the {which}, unless {narrowed.group(0)!r} narrows the "
+                                     f"range to part of them")
+            else:
+                check.verdict, check.rule = "contradicted", "span"
+                check.explanation = (f"both ends of the range are values of {field!r} in {where}, {span}: "
+                                     f"{check.raw} is not the {which} (rule: span)")
 
 
-_FLAGS = ("unverified", "contradicted")
-
-
-def _extreme_stat(key: str, low: bool) -> bool:
-    """Whether the last part of a fact's key names a minimum (``low``) or a maximum: ``...ttft_s.min``,
-    ``...min_ms``."""
-    return ("min" if low else "max") in re.split(r"[._\- ]", key[key.rfind(".") + 1:].lower())
+def _among(value: float, tolerance: float, values: list[float]) -> bool:
+    """Whether one of ``values`` is ``value`` to its written precision."""
+    return any(abs(v - value) <= tolerance + 1e-9 * abs(v) for v in values)
 
 
 def _fmt(x: float) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks.claims import models_named
 from pytest_chimera.checks.index import FactIndex, sorted_unique
 from pytest_chimera.checks.numbers import is_unit_word
@@ -261,8 +262,8 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
         return fallback
     span = span_of(q, index, dims[0])
     if span is None:
-        if fallback.verdict == "unverified" and fallback.fact is not None:  # no span: the total may still be meant
-            whole = _of_the_whole(q, index, dims[0], factor)
+        if fallback.verdict == "unverified":  # no span: the total may still be meant, where the words name it
+            whole = _of_the_whole(q, index, dims[0], factor, named=True)
             if whole is not None:
                 return whole
         return fallback
@@ -299,18 +300,26 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
     return fallback
 
 
-def _of_the_whole(q: Query, index: FactIndex, name: str, factor: float) -> Decision | None:
+def _of_the_whole(q: Query, index: FactIndex, name: str, factor: float, named: bool = False) -> Decision | None:
     """``supported`` by the corpus's total when a count of files that names a model or family and no subset
-    has the total's value ("a dataset of 101 files" in a clause about the gemma3 models): the whole corpus is
-    about whatever model a clause names; else None."""
+    has the total's value ("101 files related to an LLM (likely gemma3)"): the whole corpus is about whatever
+    model a clause names; else None. ``named``: only where a word of the clause other than "files" is a label
+    of the total ("a dataset of 101 files" about the gemma3 models; not "the llama3 model has 101 benchmark
+    files", whose words name the model's own few files)."""
     if name not in FILE_DIMS or not (q.models or q.families) or q.qualifier or q.subset:
         return None
     a, b = interval(q)
     total = _corpus_total(index, name, a * factor, b * factor)
     if total is None:
         return None
+    if named and not any(len(p) == 1 and p[0] not in _GENERIC_TOTAL and p[0] in q.bag
+                         for p in map(cl.phrase, index.labels[total])):
+        return None
     return Decision("supported", total, f"the corpus's total is {index.raw_values[total]:g} {q.unit}: the whole "
                     "corpus is about the model the clause names", rule_of(index, total))
+
+
+_GENERIC_TOTAL = frozenset({"file", "files", "all"})
 
 
 def _corpus_total(index: FactIndex, name: str, lo: float, hi: float) -> int | None:
