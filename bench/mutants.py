@@ -20,7 +20,8 @@ TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test
          "tests/test_facts.py", "tests/test_check_paths.py", "tests/test_clause_context.py",
          "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py",
          "tests/test_matching_seen.py", "tests/test_figstore.py", "tests/test_named_paths.py",
-         "tests/test_count_words.py", "tests/test_range_ends.py", "tests/test_absent_files.py"]
+         "tests/test_count_words.py", "tests/test_range_ends.py", "tests/test_absent_files.py",
+         "tests/test_nowhere.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -582,6 +583,31 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      r'\.(?:csv|json|md|jsonl))(?![\w*.])'),
     ("range ends: a statistic's list", "checks/lists.py", "    return name if name != key else None",
      "    return name"),
+    ("nowhere: not looked for", "checks/matching.py",
+     "return nowhere(q, index, plain, values[best]) if decided is plain else decided", "return decided"),
+    ("nowhere: not where many facts fit", "checks/matching.py",
+     "return nowhere(q, index, plain, np.empty(0)) if top and decided is plain else decided", "return decided"),
+    ("nowhere: a bound is a value", "checks/nowhere.py", 'if q.bound in ("gt", "lt"):\n        return False',
+     'if q.bound in ("gt",):\n        return False'),
+    ("nowhere: a bare whole number", "checks/nowhere.py", "return q.tolerance < 0.5 and significant_digits(q)",
+     "return significant_digits(q)"),
+    ("nowhere: a bare number of 3 digits", "checks/nowhere.py", "significant_digits(q) > PRECISE_DIGITS",
+     "significant_digits(q) >= PRECISE_DIGITS"),
+    ("nowhere: a count of any noun", "checks/nowhere.py",
+     "if q.unit in COUNT_UNITS and (fact is None or index.units[fact] != q.unit):",
+     "if q.unit in COUNT_UNITS and fact is None:"),
+    ("nowhere: a value of 2 digits", "checks/nowhere.py", "return significant_digits(q) >= PRECISE_DIGITS",
+     "return significant_digits(q) >= 2"),
+    ("nowhere: no aggregate", "checks/nowhere.py", "or derived_from(q, fits) or held_anywhere", "or held_anywhere"),
+    ("nowhere: the median is no aggregate", "checks/nowhere.py", "fits.mean(), float(np.median(fits)), fits.sum()",
+     "fits.mean(), fits.sum()"),
+    ("nowhere: the sum is no aggregate", "checks/nowhere.py", "fits.mean(), float(np.median(fits)), fits.sum()",
+     "fits.mean(), float(np.median(fits))"),
+    ("nowhere: not anywhere", "checks/nowhere.py", "or derived_from(q, fits) or held_anywhere(q, index):",
+     "or derived_from(q, fits):"),
+    ("nowhere: as written only", "checks/nowhere.py", "SCALES = (1.0, 1e3, 1e-3, 1e2, 1e-2)", "SCALES = (1.0,)"),
+    ("nowhere: no percentages", "checks/nowhere.py", "SCALES = (1.0, 1e3, 1e-3, 1e2, 1e-2)",
+     "SCALES = (1.0, 1e3, 1e-3)"),
 ]
 
 

@@ -87,8 +87,8 @@ _MORE_RE = re.compile(r"(?:and|plus)\s+$", re.I)
 _BOUND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("approx", ("approximately", "approx.", "approx", "about", "around", "roughly", "nearly", "almost", "circa",
                 "~", "≈", "some")),
-    ("gt", ("over", "more than", "above", "exceeding", "exceeds", "exceed", "greater than", "at least", ">=", ">",
-            "≥", "upwards of")),
+    ("gt", ("over", "more than", "above", "exceeding", "exceeds", "exceeded", "exceed", "greater than", "at least",
+            ">=", ">", "≥", "upwards of")),
     ("lt", ("under", "less than", "below", "at most", "up to", "fewer than", "<=", "<", "≤", "within")),
 )
 _BOUND_OF = {w: kind for kind, words in _BOUND_WORDS for w in words}

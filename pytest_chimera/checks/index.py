@@ -137,6 +137,7 @@ class FactIndex:
         # list name -> (its values, lowest, highest) (``lists.lists``, on first use)
         self.range_lists: dict[str, tuple[list[float], float, float]] | None = None
         self.file_names: frozenset[str] | None = None  # the corpus's files' base names (absentfiles, on first use)
+        self.all_values: Any = None  # every fact's value as written, sorted (nowhere, on first use)
         if n == 0:
             return
         # dimension and base-unit value of every fact

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks.index import Dim, FactIndex, sorted_unique
+from pytest_chimera.checks.nowhere import nowhere
 from pytest_chimera.checks.numbers import dimension
 from pytest_chimera.checks.query import (
     COMMON_DF,
@@ -363,7 +364,9 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
     if not parts:
         why = "many facts fit the words around it and none of them has this value" if top else \
             f"no fact with a unit compatible with {q.unit or 'a bare number'} is named by the words around it"
-        return or_span(q, index, dims, factor, Decision("unverified", None, why))
+        plain = Decision("unverified", None, why)
+        decided = or_span(q, index, dims, factor, plain)
+        return nowhere(q, index, plain, np.empty(0)) if top and decided is plain else decided
     if len(parts) == 1:  # most claims: one dimension's candidates, no copies (none is written to below)
         scores, gidx, values, named = parts[0]
     else:
@@ -420,5 +423,6 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
         return precise
     why = "several facts fit the words equally" if n_best > 1 else "the words name no specific fact"
     shown = fmt_in(float(values[nearest]), q)
-    return or_span(q, index, dims, factor,
-                    Decision("unverified", int(gidx[nearest]), f"{why} and none has this value; nearest {shown}"))
+    plain = Decision("unverified", int(gidx[nearest]), f"{why} and none has this value; nearest {shown}")
+    decided = or_span(q, index, dims, factor, plain)
+    return nowhere(q, index, plain, values[best]) if decided is plain else decided
