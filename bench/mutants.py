@@ -605,6 +605,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "fits.mean(), float(np.median(fits))"),
     ("nowhere: not anywhere", "checks/nowhere.py", "or derived_from(q, fits) or held_anywhere(q, index):",
      "or derived_from(q, fits):"),
+    ("nowhere: remembered by value alone", "checks/nowhere.py", "key = (q.value, q.tolerance, q.bound)",
+     "key = (q.value, 0.0, '')"),
     ("nowhere: as written only", "checks/nowhere.py", "SCALES = (1.0, 1e3, 1e-3, 1e2, 1e-2)", "SCALES = (1.0,)"),
     ("nowhere: no percentages", "checks/nowhere.py", "SCALES = (1.0, 1e3, 1e-3, 1e2, 1e-2)",
      "SCALES = (1.0, 1e3, 1e-3)"),

@@ -132,3 +132,11 @@ def test_a_bound_is_never_made_up(bound: str) -> None:
     index = index_of(CORPUS)
     assert made_up(Query(13.1, "tok/s", 0.05, "", set(), [], frozenset()), index, 0)
     assert not made_up(Query(13.1, "tok/s", 0.05, bound, set(), [], frozenset()), index, 0)
+
+
+def test_held_is_remembered_per_value_precision_and_bound() -> None:
+    """14.2 written to one decimal holds 14.244; to three decimals ("14.200") it holds nothing (a fresh index)."""
+    index = index_of(corpus())
+    assert held_anywhere(query(14.2, 0.05), index)
+    assert not held_anywhere(query(14.2, 0.0005), index)
+    assert held_anywhere(query(14.2, 0.0005, "gt"), index)  # a bound's interval is open: 14.244 is above

@@ -137,7 +137,8 @@ class FactIndex:
         # list name -> (its values, lowest, highest) (``lists.lists``, on first use)
         self.range_lists: dict[str, tuple[list[float], float, float]] | None = None
         self.file_names: frozenset[str] | None = None  # the corpus's files' base names (absentfiles, on first use)
-        self.all_values: Any = None  # every fact's value as written, sorted (nowhere, on first use)
+        self.all_values: list[float] | None = None  # every fact's value as written, sorted (nowhere, first use)
+        self.held: dict[tuple[float, float, str], bool] = {}  # (value, tolerance, bound) -> nowhere.held_anywhere
         if n == 0:
             return
         # dimension and base-unit value of every fact

@@ -27,16 +27,24 @@ SCALES = (1.0, 1e3, 1e-3, 1e2, 1e-2)
 
 def held_anywhere(q: Query, index: FactIndex) -> bool:
     """Whether some fact of the corpus, of any unit, has the claim's value at its written precision, as
-    written or moved by one of ``SCALES``."""
-    import numpy as np
+    written or moved by one of ``SCALES`` (remembered per value, precision and bound: reports repeat them)."""
+    key = (q.value, q.tolerance, q.bound)
+    held = index.held.get(key)
+    if held is None:
+        held = index.held[key] = _held(q, index)
+    return held
+
+
+def _held(q: Query, index: FactIndex) -> bool:
+    from bisect import bisect_left, bisect_right
 
     values = index.all_values
-    if values is None:
-        values = index.all_values = np.sort(np.asarray(index.raw_values, dtype=float))
+    if values is None:  # a plain sorted list: a few bisections a claim cost less than numpy's calls
+        values = index.all_values = sorted(index.raw_values)
     lo, hi = interval(q)
     for scale in SCALES:
         a, b = sorted((lo * scale, hi * scale))
-        if np.searchsorted(values, b, side="right") > np.searchsorted(values, a, side="left"):
+        if bisect_right(values, b) > bisect_left(values, a):
             return True
     return False
 
@@ -68,7 +76,7 @@ def nowhere(q: Query, index: FactIndex, fallback: Decision, fits: np.ndarray) ->
     """``contradicted`` when the words name facts of the claim's quantity and none has its value (``fallback``,
     ``unverified``; ``fits``: the values of the best fits, in the claim's unit), the claim is ``made_up`` if
     absent, its value is no mean, median or sum of the fits, and no fact of the corpus has it; else ``fallback``."""
-    if not made_up(q, index, fallback.fact) or derived_from(q, fits) or held_anywhere(q, index):
+    if not made_up(q, index, fallback.fact) or held_anywhere(q, index) or derived_from(q, fits):
         return fallback
     return Decision("contradicted", fallback.fact,
                     f"{fallback.explanation}; no fact of the corpus, of any quantity, has this value", "span")
