@@ -187,15 +187,13 @@ def test_unseen_figures(facts: Facts) -> None:
       to being an extreme ("from 44.0 to 225.0": C, D and F), and a list's lowest value is its min (D's "Min
       Tokens/Sec | 13.274566825679416", right, supported), 23 right flagged; 627 flagged since a value said of a
       file the corpus lacks is not verified by another file's fact (C's "`conv_bench_it_qat_1b.json` - p50 =
-      15.502165", twice; ``checks.absentfiles``);
-    - a value the corpus holds nowhere is made up (``checks.nowhere``): 330 -> 364 contradicted (A's "overall
-      average tokens per second 70.36", B's "441517" bytes, C's standard deviations of 0.1442247, E's 13)."""
+      15.502165", twice; ``checks.absentfiles``)."""
     parts = [total(score_set(sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
              for folder in (UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F)]
     every = total(parts)
     assert (every.count("wrong"), every.count("right")) == (655, 437)
     assert every.recall_wrong is not None and every.recall_wrong >= 0.957  # 627 of 655
-    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.555  # 364 of 655
+    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.503  # 330 of 655
     assert every.false_alarm_right is not None and every.false_alarm_right <= 0.053  # 23 of 437
     assert every.contradicted_right is not None and every.contradicted_right <= 0.007
 
@@ -209,11 +207,10 @@ def test_unseen_g_figures(facts: Facts) -> None:
     a range's end is held to its list when the other end is no value ("from 12.42 to 14.24"), 114 since an end of no
     list beside such an end must be an extreme ("~100-200ms"); 3 right flagged since the total said of the gemma3
     suite is supported without a span ("a dataset of 101 files"); 116 since a row of a file the corpus lacks is not
-    verified by another file's fact ("| `conv_bench_cuda_1.json` | 0.125 | 70 |"); 81 contradicted since a value
-    the corpus holds nowhere is made up ("123.45" tokens, "12.42" tokens per second)."""
+    verified by another file's fact ("| `conv_bench_cuda_1.json` | 0.125 | 70 |")."""
     g = total(score_set(sorted((UNSEEN_G / "annotations").glob("*.json")), UNSEEN_G / "reports", facts))
     assert (g.count("wrong"), g.count("right")) == (121, 71)
-    assert g.count("wrong", ["contradicted", "unverified"]) >= 116 and g.count("wrong", ["contradicted"]) >= 81
+    assert g.count("wrong", ["contradicted", "unverified"]) >= 116 and g.count("wrong", ["contradicted"]) >= 78
     assert g.count("right", ["contradicted", "unverified"]) <= 3 and g.count("right", ["contradicted"]) <= 2
 
 
@@ -225,20 +222,17 @@ def test_unseen_h_figures(facts: Facts) -> None:
     contradicted wrong, 3 flagged right since a named JSON path decides its number, 2 since the corpus's total
     file count said of a model is supported by the total (scored, not read); 123 flagged since a count of files only
     the word "files" names is supported by no count but the total; 125 flagged wrong and 3 flagged right since a
-    range end beside a flagged other end is held to its list or to being an extreme (``checks.rangeends``); 59
-    contradicted since a value the corpus holds nowhere is made up (``checks.nowhere``; scored, not read)."""
+    range end beside a flagged other end is held to its list or to being an extreme (``checks.rangeends``)."""
     h = total(score_set(sorted((UNSEEN_H / "annotations").glob("*.json")), UNSEEN_H / "reports", facts))
     assert (h.count("wrong"), h.count("right")) == (136, 73)
-    assert h.count("wrong", ["contradicted", "unverified"]) >= 125 and h.count("wrong", ["contradicted"]) >= 59
+    assert h.count("wrong", ["contradicted", "unverified"]) >= 125 and h.count("wrong", ["contradicted"]) >= 58
     assert h.count("right", ["contradicted", "unverified"]) <= 3 and h.count("right", ["contradicted"]) == 0
 
 
 def test_unseen_i_figures(facts: Facts) -> None:
     """Set I (12 reports, annotated blind on 2026-12-02, none of its failures read): its first look on the method
-    of 8c45b83 flagged 107 of 117 wrong numbers (68 contradicted) and 5 of 67 right ones (1 contradicted); since a
-    value the corpus holds nowhere is made up (``checks.nowhere``): 70 contradicted wrong, 2 contradicted right
-    (scored, not read)."""
+    of 8c45b83 flagged 107 of 117 wrong numbers (68 contradicted) and 5 of 67 right ones (1 contradicted)."""
     i = total(score_set(sorted((UNSEEN_I / "annotations").glob("*.json")), UNSEEN_I / "reports", facts))
     assert (i.count("wrong"), i.count("right")) == (117, 67)
-    assert i.count("wrong", ["contradicted", "unverified"]) >= 107 and i.count("wrong", ["contradicted"]) >= 70
-    assert i.count("right", ["contradicted", "unverified"]) <= 5 and i.count("right", ["contradicted"]) <= 2
+    assert i.count("wrong", ["contradicted", "unverified"]) >= 107 and i.count("wrong", ["contradicted"]) >= 68
+    assert i.count("right", ["contradicted", "unverified"]) <= 5 and i.count("right", ["contradicted"]) <= 1

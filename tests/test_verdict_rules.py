@@ -197,14 +197,11 @@ def test_a_claimed_maximum_above_every_value_is_contradicted_without_margin() ->
     ("gemma3:270m peak throughput was 303.9 tok/s.", "supported"),
     ("gemma3:270m peak throughput was 300 tok/s.", "unverified"),  # one significant digit: 250-350
     ("gemma3:270m peak throughput was about 270 tok/s.", "contradicted"),  # 256.5-283.5: no run had it
-    ("gemma3:270m throughput was 280.5 tok/s.", "made up"),  # no extreme claimed: no fact has it (nowhere)
+    ("gemma3:270m throughput was 280.5 tok/s.", "unverified"),  # no extreme claimed
 ])
 def test_a_claimed_extreme_is_one_of_the_values_it_is_taken_over(text: str, expected: str) -> None:
     facts = throughput(212.0, 250.0, 303.9)
     [n] = check_consistency(text, facts).numbers
-    if expected == "made up":
-        assert (n.verdict, n.rule) == ("contradicted", "span") and "no fact of the corpus" in n.explanation
-        return
     assert n.verdict == expected
     if expected == "contradicted":
         assert n.rule == "derived" and "is one of the values it is taken over" in n.explanation
@@ -966,10 +963,8 @@ def test_a_measure_is_named_by_its_words_in_a_row() -> None:
 def test_a_value_in_a_gap_of_its_span_is_contradicted() -> None:
     """A span is the union of SPAN_MARGIN around each value, not the hull: 120 tok/s for gemma3 lies inside
     60-190 but more than 25% from every figure; a value within 25% of one of them is not contradicted."""
-    facts = Facts.from_records([*(fact(f"t{k}", v, "tok/s", "throughput", "gemma3:270m", "gemma3")
-                                  for k, v in enumerate((60.0, 78.0, 180.0, 190.0))),
-                                *(fact(f"m{v}", v, "MB", "memory") for v in (99.0, 120.0, 133.0, 136.0))])
-    # each value below is held elsewhere (memory): only the gap decides, not its absence (``checks.nowhere``)
+    facts = Facts.from_records([fact(f"t{k}", v, "tok/s", "throughput", "gemma3:270m", "gemma3")
+                                for k, v in enumerate((60.0, 78.0, 180.0, 190.0))])
     assert verdict("gemma3:270m throughput was 120 tok/s.", facts)[:2] == ("contradicted", "span")
     assert verdict("gemma3:270m throughput was 99 tok/s.", facts)[0] == "contradicted"  # 78 * 1.25 = 97.5
     assert verdict("gemma3:270m throughput was 97 tok/s.", facts)[0] == "unverified"
@@ -1089,7 +1084,7 @@ def test_a_value_of_four_digits_overrules_a_best_fit_the_words_do_not_name() -> 
     assert verdict(table.format("15.50"), facts) == ("supported", "exact fact", "percentiles.p50")
     assert verdict("The p50 latency was 15.50 ms.", facts) == ("supported", "exact fact", "percentiles.p50")
     assert verdict("The p50 latency was 15.5 ms.", facts)[::2] == ("unverified", "median")
-    assert verdict("The p50 latency was 15.60 ms.", facts)[::2] == ("contradicted", "median")  # held nowhere
+    assert verdict("The p50 latency was 15.60 ms.", facts)[::2] == ("unverified", "median")
     # "triton" is on that median alone: the words name it, and no copied value elsewhere overrules it
     assert verdict("The triton p50 latency was 15.50 ms.", facts)[::2] == ("contradicted", "median")
 

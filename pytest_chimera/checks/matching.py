@@ -366,7 +366,7 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
             f"no fact with a unit compatible with {q.unit or 'a bare number'} is named by the words around it"
         plain = Decision("unverified", None, why)
         decided = or_span(q, index, dims, factor, plain)
-        return nowhere(q, index, plain, np.empty(0)) if top and decided is plain else decided
+        return nowhere(q, index, plain) if top and decided is plain else decided
     if len(parts) == 1:  # most claims: one dimension's candidates, no copies (none is written to below)
         scores, gidx, values, named = parts[0]
     else:
@@ -425,4 +425,4 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
     shown = fmt_in(float(values[nearest]), q)
     plain = Decision("unverified", int(gidx[nearest]), f"{why} and none has this value; nearest {shown}")
     decided = or_span(q, index, dims, factor, plain)
-    return nowhere(q, index, plain, values[best]) if decided is plain else decided
+    return nowhere(q, index, plain) if decided is plain else decided

@@ -1,28 +1,21 @@
-"""A value the corpus holds nowhere: the words name facts of a quantity and none has the value (no span or gap
-rule decided), and no fact of the corpus, of any quantity, as written or moved by one of the usual scales, has
-it either: a made-up number, ``contradicted``."""
+"""A value the corpus holds nowhere: where the words name facts of a quantity and none has the value (an
+``unverified`` claim), say so when no fact of the corpus, of any quantity, has it either, as written or moved by
+one of the usual scales: a hint that the number is made up or the writer's own computation. The verdict stays
+``unverified``: a review found right numbers no file holds (a mean over two files, over the warm runs only, a
+population standard deviation, a size converted with 1024), which a checker cannot tell from made-up ones."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pytest_chimera.checks.query import (
-    COUNT_UNITS,
-    PRECISE_DIGITS,
-    Decision,
-    Query,
-    agrees,
-    interval,
-    significant_digits,
-)
+from pytest_chimera.checks.query import PRECISE_DIGITS, Decision, Query, interval, significant_digits
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from pytest_chimera.checks.index import FactIndex
 
 # the scales a copied number may have been moved by: ms <-> s, a share <-> a percentage
 SCALES = (1.0, 1e3, 1e-3, 1e2, 1e-2)
+HINT = "no fact of the corpus, of any quantity, has this value (made up, or the writer's own computation)"
 
 
 def held_anywhere(q: Query, index: FactIndex) -> bool:
@@ -49,34 +42,18 @@ def _held(q: Query, index: FactIndex) -> bool:
     return False
 
 
-def derived_from(q: Query, fits: np.ndarray) -> bool:
-    """Whether the claim is the mean, median or sum of the values the words fit (a writer's own aggregate)."""
-    import numpy as np
-
-    if not fits.size:
+def precise(q: Query) -> bool:
+    """Whether the claim is a value whose absence from the corpus says something: not a bound, written with 3+
+    significant digits, and a bare number (no unit) with decimals (a bare whole number may be an identifier,
+    "12345", "20251002-170837")."""
+    if q.bound in ("gt", "lt") or significant_digits(q) < PRECISE_DIGITS:
         return False
-    return bool(agrees(q, np.array([fits.mean(), float(np.median(fits)), fits.sum()])).any())
+    return bool(q.unit) or q.tolerance < 0.5
 
 
-def made_up(q: Query, index: FactIndex, fact: int | None) -> bool:
-    """Whether the claim is a value of a quantity that the corpus would hold were it true: written with a unit
-    and 3+ significant digits, or bare with decimals and 4+ (a bare whole number may be an identifier, "12345",
-    "20251002-170837"); not a bound; a count only of a noun the corpus counts (``fact``, the nearest fit, has its
-    unit: "Technical Report 108" is no count where the facts the words fit are bare numbers)."""
-    if q.bound in ("gt", "lt"):
-        return False
-    if not q.unit:
-        return q.tolerance < 0.5 and significant_digits(q) > PRECISE_DIGITS
-    if q.unit in COUNT_UNITS and (fact is None or index.units[fact] != q.unit):
-        return False
-    return significant_digits(q) >= PRECISE_DIGITS
-
-
-def nowhere(q: Query, index: FactIndex, fallback: Decision, fits: np.ndarray) -> Decision:
-    """``contradicted`` when the words name facts of the claim's quantity and none has its value (``fallback``,
-    ``unverified``; ``fits``: the values of the best fits, in the claim's unit), the claim is ``made_up`` if
-    absent, its value is no mean, median or sum of the fits, and no fact of the corpus has it; else ``fallback``."""
-    if not made_up(q, index, fallback.fact) or held_anywhere(q, index) or derived_from(q, fits):
+def nowhere(q: Query, index: FactIndex, fallback: Decision) -> Decision:
+    """``fallback`` (``unverified``: none of the facts the words name has the value), its explanation ending with
+    ``HINT`` where the claim is ``precise`` and no fact of the corpus has its value."""
+    if not precise(q) or held_anywhere(q, index):
         return fallback
-    return Decision("contradicted", fallback.fact,
-                    f"{fallback.explanation}; no fact of the corpus, of any quantity, has this value", "span")
+    return Decision(fallback.verdict, fallback.fact, f"{fallback.explanation}; {HINT}", fallback.rule)
