@@ -21,7 +21,7 @@ TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test
          "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py",
          "tests/test_matching_seen.py", "tests/test_figstore.py", "tests/test_named_paths.py",
          "tests/test_count_words.py", "tests/test_range_ends.py", "tests/test_absent_files.py",
-         "tests/test_nowhere.py"]
+         "tests/test_nowhere.py", "tests/test_comparisons.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -305,9 +305,20 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "_in_scope(d, *where))[0])"),
     ("a rounded extreme not allowed", "checks/ranges.py",
      "lo, hi = min(lo, v - half), max(hi, v + half)", "pass"),
-    ("comparison: no margin", "checks/ranges.py",
+    ("comparison: no margin", "checks/comparisons.py",
      "if claimed <= 0 or lo / (1 + SPAN_MARGIN) <= claimed <= hi * (1 + SPAN_MARGIN):",
      "if claimed <= 0 or lo <= claimed <= hi:"),
+    ("comparison: a difference read as a level", "checks/comparisons.py",
+     "elif q.unit and _AFTER_UNIT.match(q.after):", "elif False:"),
+    ("comparison: N times is no ratio", "checks/comparisons.py",
+     'times = _TIMES.match(q.after) if q.unit != "%" else None', "times = None"),
+    ("comparison: 'times' is a time word", "checks/comparisons.py",
+     '(words - {"time"} if times is not None else words)', "words"),
+    ("comparison: a difference without margin", "checks/comparisons.py",
+     "if lo - SPAN_MARGIN * abs(lo) <= claimed <= hi + SPAN_MARGIN * abs(hi):", "if lo <= claimed <= hi:"),
+    ("comparison: a difference of the smaller side", "checks/comparisons.py",
+     "(a_lo - b_hi, a_hi - b_lo) if more else (b_lo - a_hi, b_hi - a_lo)", "(a_lo - b_hi, a_hi - b_lo)"),
+    ("comparison: a verb before the comparative", "checks/comparisons.py", r"(?!\b(?:is|was|are|were|", r"(?!\b(?:xx|"),
     ("truncation not allowed", "checks/query.py", "hi = v + (2 * tol if v >= 0 else tol)", "hi = v + tol"),
     ("subsumption off", "checks/query.py", "            subsume: bool = True) -> list[tuple[str, ...]]:",
      "            subsume: bool = False) -> list[tuple[str, ...]]:"),

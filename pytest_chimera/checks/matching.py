@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks import claims as cl
+from pytest_chimera.checks.comparisons import ratio_check
 from pytest_chimera.checks.index import Dim, FactIndex, sorted_unique
 from pytest_chimera.checks.nowhere import nowhere
 from pytest_chimera.checks.numbers import dimension
@@ -53,7 +54,7 @@ from pytest_chimera.checks.query import (
     stat_kinds,
     unmistakable,
 )
-from pytest_chimera.checks.ranges import corpus_total_at, or_span, precise_value, ratio_check
+from pytest_chimera.checks.ranges import corpus_total_at, or_span, precise_value
 
 if TYPE_CHECKING:
     import numpy as np

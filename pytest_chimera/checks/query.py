@@ -70,6 +70,7 @@ class Query:
     subset: frozenset[str] = frozenset()  # a count's "Lead:" words ("Compilation Benchmarks: 20 files": ``uncounted``)
     sentence: str = ""  # the whole sentence as written (the statistics a copied value may be of: ``unmistakable``)
     share_of: str = ""  # a file type written right beside a share ("CSV (28%)": csv; see ``matching._type_share``)
+    after: str = ""  # the line right after the number (a comparison: "faster than", "times as fast"; ``comparisons``)
     _found: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def phrases(self, name: str, d: Dim) -> list[tuple[str, ...]]:

@@ -7,13 +7,11 @@ precise values that no chance explains (``precise``)."""
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks import claims as cl
-from pytest_chimera.checks.claims import models_named
 from pytest_chimera.checks.index import FactIndex, sorted_unique
 from pytest_chimera.checks.numbers import is_unit_word
 from pytest_chimera.checks.query import (
@@ -438,47 +436,3 @@ def _unobserved_in(q: Query, facts: Any, values: Any, what: str, factor: float, 
     return Decision("contradicted", int(facts[near]), (
         f"no {what} in the corpus is {q.value:g} ({values.size} facts, nearest "
         f"{fmt_in(float(values[near]) / factor, q)}); a {word} is one of the values it is taken over"), "derived")
-
-
-_COMPARATIVE = re.compile(r"\b(faster|quicker|slower|higher|greater|more|better|lower|smaller|less|worse)\b"
-                          r"(?:[^.;]{0,40}?)\bthan\b", re.I)
-_UP = frozenset({"faster", "quicker", "higher", "greater", "more", "better"})
-_MORE_TIME = frozenset({"slower", "worse", "higher", "greater", "more"})  # of a time: the larger one
-_TIME_WORDS = frozenset({"ttft", "latency", "time", "duration", "delay"})
-
-
-def ratio_check(q: Query, index: FactIndex) -> Decision | None:
-    """A comparison ("gemma3:270m is 2x faster than gemma3:1b", "40% lower TTFT than ..."): ``None`` when the
-    clause is none. Otherwise the stated ratio of the first side's figure (tok/s, or time where the clause
-    names TTFT, latency or time) to the second's is ``contradicted`` when it lies outside every ratio the two
-    models' spans allow by more than ``SPAN_MARGIN`` (derived from both spans, named in the explanation), and
-    ``unverified`` else: a relative figure is never checked as a share."""
-    if q.unit not in ("x", "%") or not q.text:
-        return None
-    m = _COMPARATIVE.search(q.text)
-    if m is None:
-        return None
-    word = m.group(1).lower()
-    timed = bool(_TIME_WORDS & (q.bag | q.near_bag))
-    unchecked = Decision("unverified", None, f"a comparison ({word} than): the corpus gives no span for both sides")
-    first, second = models_named(q.text[:m.start()]), models_named(q.text[m.end():])
-    name = "time" if timed else "tok/s"
-    if not first or not second or first & second or name not in index.dims:
-        return unchecked
-    a_span = span_of(replace(q, models=first), index, name)
-    b_span = span_of(replace(q, models=second), index, name)
-    if a_span is None or b_span is None or min(a_span.lo, b_span.lo) <= 0:
-        return unchecked
-    more = word in (_MORE_TIME if timed else _UP)  # the first side's figure is the larger one
-    if q.unit == "x":
-        claimed = q.value if more else 1 / q.value if q.value else 0.0
-    else:
-        claimed = 1 + q.value / 100 if more else 1 - q.value / 100
-    lo, hi = a_span.lo / b_span.hi, a_span.hi / b_span.lo
-    if claimed <= 0 or lo / (1 + SPAN_MARGIN) <= claimed <= hi * (1 + SPAN_MARGIN):
-        return unchecked if claimed <= 0 else Decision(
-            "unverified", None, f"a comparison ({word} than) within the ratios the corpus allows ({lo:.3g}-{hi:.3g})")
-    return Decision("contradicted", a_span.lo_fact if claimed < lo else a_span.hi_fact, (
-        f"the {name} figures in the corpus for {max(first, key=len)} ({a_span.lo:.4g}-{a_span.hi:.4g}) and "
-        f"{max(second, key=len)} ({b_span.lo:.4g}-{b_span.hi:.4g}) give ratios between {lo:.3g} and {hi:.3g}; "
-        f"'{q.value:g}{'%' if q.unit == '%' else 'x'} {word}' makes {claimed:.3g}"), "derived")
