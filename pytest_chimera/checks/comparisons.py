@@ -41,12 +41,13 @@ def ratio_check(q: Query, index: FactIndex) -> Decision | None:
     ``unverified`` else: a relative figure is never checked as a share, a difference never as a level."""
     if not q.text:
         return None
-    times = _TIMES.match(q.after) if q.unit != "%" else None
+    after = q.after.lower()  # most claims are no comparison: a substring test before the patterns
+    times = _TIMES.match(q.after) if q.unit != "%" and ("times" in after or "×" in after) else None
     if q.unit in ("x", "%") or times is not None:
         kind = "x" if q.unit != "%" else "%"
         m = _COMPARATIVE.search(q.text) if times is None or times.group(1) is None else \
             re.search(rf"\btimes\s+as\s+({times.group(1)})\s+as\b", q.text, re.I)
-    elif q.unit and _AFTER_UNIT.match(q.after):
+    elif q.unit and "than" in after and _AFTER_UNIT.match(q.after):
         kind = "difference"
         m = _COMPARATIVE.search(q.text)
     else:
