@@ -220,14 +220,12 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("a count column's header names the total", "checks/claims.py",
      "m.group(1) if (m := _COUNT_HEAD.fullmatch(h)) else h", "h"),
     ("a model's files contradict the corpus total", "checks/ranges.py",
-     "if dims[0] in FILE_DIMS and (q.models or q.families):", "if False:"),
+     "if dims[0] in FILE_DIMS and (q.models or q.families) and _corpus_total(", "if False and _corpus_total("),
     ("the corpus total is any corpus-wide count", "checks/ranges.py",
      "int(free[d.values[free].argmax()])", "int(free[d.values[free].argmin()])"),
-    ("the corpus total supports a subset's count", "checks/ranges.py",
-     "if q.qualifier or q.subset:  # \"101 CSV files\"", "if False:  # \"101 CSV files\""),
     ("the corpus total said of a model is only not contradicted", "checks/ranges.py",
-     "                return Decision(\"supported\", total,", "                return fallback\n"
-     "                return Decision(\"supported\", total,"),
+     "    return Decision(\"supported\", total, f\"the corpus's total is", "    return None\n"
+     "    return Decision(\"supported\", total, f\"the corpus's total is"),
     ("a precise value of another measure supports", "checks/ranges.py",
      "if other is not None and other[i]:", "if False:"),
     ("a named fact of another measure supports", "checks/matching.py",
