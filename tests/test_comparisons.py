@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from test_verdict_rules import fact, throughput, verdict
 
+from pytest_chimera.checks.consistency import check_consistency
 from pytest_chimera.evidence.facts import Facts
 
 SMALL = throughput(212.0, 250.0, 303.9)  # gemma3:270m
@@ -42,8 +43,6 @@ def test_a_difference_or_ratio_is_checked_against_what_the_spans_allow(line: str
 
 
 def test_a_difference_is_explained_as_one() -> None:
-    from pytest_chimera.checks.consistency import check_consistency
-
     [n] = check_consistency("gemma3:270m was 100.7 tokens per second faster than gemma3:1b.", FACTS).numbers
     assert n.explanation.startswith("a difference (faster than) within the differences the corpus allows (25 to")
     [n] = check_consistency("gemma3:270m was 250 tok/s faster than gemma3:1b.", FACTS).numbers
@@ -55,7 +54,5 @@ def test_a_difference_is_explained_as_one() -> None:
     "gemma3:270m reached 250 tok/s, more than gemma3:1b.",  # a level, then a comparison of the models
 ])
 def test_a_number_before_a_comparison_of_its_own_is_no_ratio_or_difference(line: str) -> None:
-    from pytest_chimera.checks.consistency import check_consistency
-
     [n] = [n for n in check_consistency(line, FACTS).numbers if n.kind == "claim"]
     assert "comparison" not in n.explanation and "difference" not in n.explanation

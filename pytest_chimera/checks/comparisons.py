@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 _WORDS = r"(faster|quicker|slower|higher|greater|more|better|lower|smaller|less|worse)"
 _COMPARATIVE = re.compile(rf"\b{_WORDS}\b(?:[^.;]{{0,40}}?)\bthan\b", re.I)
 # "N times faster than", "N times as fast as": the number is a ratio, as "Nx"
-_TIMES = re.compile(r"\s*(?:times|×)\s+(?:as\s+(fast|quick|slow|high|low|long|short|large|small|much)\s+as\b|"
-                    rf"{_WORDS}\b[^.;]{{0,40}}?\bthan\b)", re.I)
+_AS = r"as\s+(fast|quick|slow|high|low|long|short|large|small|much)\s+as\b"
+_TIMES = re.compile(rf"\s*(?:times|×)\s+(?:{_AS}|{_WORDS}\b[^.;]{{0,40}}?\bthan\b)", re.I)
+_TIMES_AS = re.compile(rf"\b(?:times|×)\s+{_AS}", re.I)  # the comparison in the clause: "times as fast as"
 # "N tok/s faster than", "N ms higher TTFT than": right after the number and its unit, no other number, no
 # clause mark and no verb between ("70 tok/s is higher than ..." states a level, then compares)
 _AFTER_UNIT = re.compile(r"(?:(?!\b(?:is|was|are|were|be|been|being|remains?|stays?|seems?)\b)[^\d.;,()]){0,40}?"
@@ -45,8 +46,7 @@ def ratio_check(q: Query, index: FactIndex) -> Decision | None:
     times = _TIMES.match(q.after) if q.unit != "%" and ("times" in after or "×" in after) else None
     if q.unit in ("x", "%") or times is not None:
         kind = "x" if q.unit != "%" else "%"
-        m = _COMPARATIVE.search(q.text) if times is None or times.group(1) is None else \
-            re.search(rf"\btimes\s+as\s+({times.group(1)})\s+as\b", q.text, re.I)
+        m = _COMPARATIVE.search(q.text) if times is None or times.group(1) is None else _TIMES_AS.search(q.text)
     elif q.unit and "than" in after and _AFTER_UNIT.match(q.after):
         kind = "difference"
         m = _COMPARATIVE.search(q.text)
