@@ -21,7 +21,7 @@ TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test
          "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py",
          "tests/test_matching_seen.py", "tests/test_figstore.py", "tests/test_named_paths.py",
          "tests/test_count_words.py", "tests/test_range_ends.py", "tests/test_absent_files.py",
-         "tests/test_nowhere.py", "tests/test_comparisons.py"]
+         "tests/test_nowhere.py", "tests/test_comparisons.py", "tests/test_copied_values.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -607,6 +607,20 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("nowhere: as written only", "checks/nowhere.py", "SCALES = (1.0, 1e3, 1e-3, 1e2, 1e-2)", "SCALES = (1.0,)"),
     ("nowhere: no percentages", "checks/nowhere.py", "SCALES = (1.0, 1e3, 1e-3, 1e2, 1e-2)",
      "SCALES = (1.0, 1e3, 1e-3)"),
+    # the sixteenth round: copied values, precision, data rates, rate rows
+    ("copied: never", "checks/ranges.py", "copied = _copied_from(q, index, span, factor)", "copied = None"),
+    ("copied: a model's span too", "checks/ranges.py", "if models or families or not metric or q.bound",
+     "if not metric or q.bound"),
+    ("copied: two digits are enough", "checks/ranges.py",
+     'not metric or q.bound not in ("", "approx") or significant_digits(q) < PRECISE_DIGITS:',
+     'not metric or q.bound not in ("", "approx") or significant_digits(q) < 2:'),
+    ("copied: no chance guard", "checks/ranges.py",
+     "if not held.any() or chance_of(q, values / factor) >= VALUE_CHANCE:", "if not held.any():"),
+    ("precision: the claim's own only", "checks/ranges.py", "q = _as_precise_as(q, index.raw_values[at])", "pass"),
+    ("precision: whole numbers coarsened", "checks/ranges.py", "or raw == int(raw) or", "or"),
+    ("data rates: no unit", "checks/numbers.py",
+     '"b/s": "B/s", "bytes/s": "B/s", "kb/s": "KB/s", "mb/s": "MB/s", "gb/s": "GB/s",', ""),
+    ("rate row: a tokens cell wins", "checks/claims.py", 'unit_cell = ""  # "Token Per Second', 'pass  # "Token'),
 ]
 
 

@@ -1,9 +1,9 @@
 """The checker on the annotated real reports: the four rates the README quotes, for the development set (dev
 and held out, ``tests/data/devset``) and the unseen sets: ``tests/data/unseen`` in its two halves (A and B,
 both read for classes of failure after their first look), ``tests/data/unseen_c``, ``_d``, ``_e``, ``_f``, ``_g``,
-``_h`` and ``_i`` (see their READMEs).
+``_h``, ``_i`` and ``_j`` (see their READMEs).
 
-Run: ``cd bench && pytest test_devset_bench.py -s`` (prints the figures and the time to check all 120 reports),
+Run: ``cd bench && pytest test_devset_bench.py -s`` (prints the figures and the time to check all 132 reports),
 or ``python bench/test_devset_bench.py`` from the repository root (the figures only). Needs ``../shared``
 (the 24 real reports and the chimeraforge corpus) beside the repository.
 """
@@ -30,6 +30,7 @@ UNSEEN_F = ROOT / "tests" / "data" / "unseen_f"
 UNSEEN_G = ROOT / "tests" / "data" / "unseen_g"
 UNSEEN_H = ROOT / "tests" / "data" / "unseen_h"
 UNSEEN_I = ROOT / "tests" / "data" / "unseen_i"
+UNSEEN_J = ROOT / "tests" / "data" / "unseen_j"
 SHARED = ROOT.parent / "shared"
 
 
@@ -43,7 +44,8 @@ def figures(facts: Facts) -> dict[str, Scores]:
             f"unseen B ({len(blind)} reports)": total(score_set(blind, UNSEEN / "reports", facts)),
             **{f"unseen {folder.name[-1].upper()} (12 reports)": total(score_set(
                 sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
-               for folder in (UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I)}}
+               for folder in (UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I,
+                               UNSEEN_J)}}
 
 
 def table(results: dict[str, Scores]) -> str:

@@ -27,6 +27,7 @@ UNSEEN_F = Path(__file__).resolve().parent / "data" / "unseen_f"
 UNSEEN_G = Path(__file__).resolve().parent / "data" / "unseen_g"
 UNSEEN_H = Path(__file__).resolve().parent / "data" / "unseen_h"
 UNSEEN_I = Path(__file__).resolve().parent / "data" / "unseen_i"
+UNSEEN_J = Path(__file__).resolve().parent / "data" / "unseen_j"
 REPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "real_reports"
 
 
@@ -84,9 +85,10 @@ def test_annotation_files_are_valid_and_name_numbers_on_their_lines(tmp_path: Pa
         load_annotations(bad)
 
 
-@pytest.mark.parametrize("folder", [UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I],
+@pytest.mark.parametrize("folder", [UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I,
+                                    UNSEEN_J],
                          ids=["unseen", "unseen_c", "unseen_d", "unseen_e", "unseen_f", "unseen_g", "unseen_h",
-                              "unseen_i"])
+                              "unseen_i", "unseen_j"])
 def test_the_unseen_annotations_are_valid_and_their_reports_are_in_the_repository(folder: Path) -> None:
     paths = sorted((folder / "annotations").glob("*.json"))
     assert len(paths) == 12
@@ -153,9 +155,17 @@ def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
 
 def test_unseen_figures(facts: Facts) -> None:
     """The 60 reports of the five unseen sets together (README "Numbers and verdicts": A and B, C and D were read
-    for classes of failure after their first look, E only scored, F read for one fault and in the twelfth round):
-    614 of 655 wrong numbers flagged, 326 contradicted; 23 of 437 right numbers flagged, 3 contradicted. These
-    are levels to keep, not the targets. How they moved lately:
+    for classes of failure after their first look, E scored only until the sixteenth round, F read for one fault
+    and in the twelfth round): 630 of 655 wrong numbers flagged, 325 contradicted; 22 of 437 right numbers
+    flagged, 2 contradicted. These are levels to keep, not the targets. How they moved lately:
+    - the sixteenth round (E read): 627 -> 630 flagged and 330 -> 325 contradicted wrong, 23 -> 22 right flagged
+      and 3 -> 2 contradicted. A data rate has its unit ("13.8KB/s" token rates: flagged, no fact has it; four
+      such rates of E were contradicted before only by a span of token counts, a reading of the number without
+      its unit); a precise value a fact of the span's words holds is not contradicted by the span (E's right
+      "average inference latency 26.758380952380953 ms"; B's wrong "99th percentile latency 0.0889836 s", a
+      TTFT, now only flagged); a value agrees with a fact only to the coarser precision of the two (E's
+      "0.021999999999999995" no longer a precise match of a "0.022"); a row named as a rate keeps its rate over
+      a Units cell of "tokens" (E's right "Token Per Second | 14.1063399029013 | tokens" supported);
     - a count of files that only the word "files" names is supported by no count but the total: 612 -> 614
       flagged (C's "'compilation_benchmark' (5 files)", E's one, both agreeing by chance with a 5-file count);
     - the thirteenth round (how a count says what it counts): 613 -> 612 flagged and 322 -> 326 contradicted
@@ -192,10 +202,10 @@ def test_unseen_figures(facts: Facts) -> None:
              for folder in (UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F)]
     every = total(parts)
     assert (every.count("wrong"), every.count("right")) == (655, 437)
-    assert every.recall_wrong is not None and every.recall_wrong >= 0.957  # 627 of 655
-    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.503  # 330 of 655
-    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.053  # 23 of 437
-    assert every.contradicted_right is not None and every.contradicted_right <= 0.007
+    assert every.recall_wrong is not None and every.recall_wrong >= 0.961  # 630 of 655
+    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.496  # 325 of 655
+    assert every.false_alarm_right is not None and every.false_alarm_right <= 0.051  # 22 of 437
+    assert every.contradicted_right is not None and every.contradicted_right <= 0.005  # 2 of 437
 
 
 def test_unseen_g_figures(facts: Facts) -> None:
@@ -236,3 +246,13 @@ def test_unseen_i_figures(facts: Facts) -> None:
     assert (i.count("wrong"), i.count("right")) == (117, 67)
     assert i.count("wrong", ["contradicted", "unverified"]) >= 107 and i.count("wrong", ["contradicted"]) >= 68
     assert i.count("right", ["contradicted", "unverified"]) <= 5 and i.count("right", ["contradicted"]) <= 1
+
+
+def test_unseen_j_figures(facts: Facts) -> None:
+    """Set J (12 reports, annotated blind on 2026-12-02, none of its failures read): its first look on the method
+    of f92f4a5 flagged 120 of 132 wrong numbers (64 contradicted) and 5 of 79 right ones (2 contradicted); the
+    sixteenth round (E read) changed none of its verdicts."""
+    j = total(score_set(sorted((UNSEEN_J / "annotations").glob("*.json")), UNSEEN_J / "reports", facts))
+    assert (j.count("wrong"), j.count("right")) == (132, 79)
+    assert j.count("wrong", ["contradicted", "unverified"]) >= 120 and j.count("wrong", ["contradicted"]) >= 64
+    assert j.count("right", ["contradicted", "unverified"]) <= 5 and j.count("right", ["contradicted"]) <= 2

@@ -319,6 +319,7 @@ class ListLeads:
 
 
 _UNIT_HEADERS = frozenset({"unit", "units"})
+_PER_SECOND = re.compile(r"(?:\bper\s+sec(?:ond)?|/\s*s(?:ec)?)\b", re.I)
 _SUBJECT_HEADER = re.compile(r"\b(?:model|variant|size|name|file)", re.I)
 
 
@@ -345,6 +346,8 @@ def _table_units(table: Any, part: str) -> Iterator[_Unit]:
         label = clean(row[0]) if row else ""
         one_file = _FILE_NAME.fullmatch(label) is not None  # a file's name: no "*.json", no bare ".json"
         unit_cell = clean(row[units_col]) if units_col is not None and units_col < len(row) else ""
+        if _PER_SECOND.search(label) and canonical_unit(unit_cell.strip()) in COUNT_NOUNS:
+            unit_cell = ""  # "Token Per Second | 14.1 | tokens": the rate's numerator, not a count
         first = header[0] if header else ""
         excerpt = " | ".join(clean(c).strip() for c in row)
         subject = " ".join([label] + [clean(row[j]) for j, h in enumerate(header)

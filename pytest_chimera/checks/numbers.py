@@ -43,6 +43,10 @@ UNITS: dict[str, tuple[str, float]] = {
     "samples/s": ("samples/s", 1.0),
     "req/s": ("req/s", 1.0),
     "it/s": ("it/s", 1.0),
+    "B/s": ("bytes/s", 1.0),
+    "KB/s": ("bytes/s", 1e3),
+    "MB/s": ("bytes/s", 1e6),
+    "GB/s": ("bytes/s", 1e9),
     "x": ("ratio", 1.0),
 }
 
@@ -63,6 +67,7 @@ _ALIASES: dict[str, str] = {
     "samples per second": "samples/s",
     "req/s": "req/s", "requests/s": "req/s", "requests/sec": "req/s", "requests per second": "req/s", "rps": "req/s",
     "it/s": "it/s", "iterations/s": "it/s",
+    "b/s": "B/s", "bytes/s": "B/s", "kb/s": "KB/s", "mb/s": "MB/s", "gb/s": "GB/s",
     "x": "x", "×": "x",
 }
 COUNT_NOUNS = (

@@ -7,7 +7,7 @@ precise values that no chance explains (``precise``)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -94,12 +94,29 @@ def precise_value(q: Query, index: FactIndex, dims: list[str], factor: float, co
     if best is None:
         return None
     _, at, d, carried = best
+    q = _as_precise_as(q, index.raw_values[at])
+    if significant_digits(q) < PRECISE_DIGITS:  # "0.021999999999999995" is 0.022's float noise: two digits
+        return None
     chance = chance_of(q, _named_as_well(q, d, carried, factor))
     if chance >= VALUE_CHANCE:
         return None
     return Decision("supported", at, f"a fact named by some of the same words has this exact value; at this "
                     f"precision a chance match among the facts those words name is unlikely (expected {chance:.2g})",
                     rule_of(index, at))
+
+
+def _as_precise_as(q: Query, raw: float) -> Query:
+    """``q`` with its tolerance widened to the precision of the fact it agrees with, where that is coarser: a
+    value agrees with a fact only as far as both are written (a fact that reads "0.022" says nothing of the
+    16 digits after it in "0.021999999999999995")."""
+    shown = repr(float(raw))
+    if not math.isfinite(raw) or raw == int(raw) or "e" in shown:  # a whole number is exact: a count, 44.0 tokens
+        return q
+    decimals = len(shown.partition(".")[2].rstrip("0"))
+    rel = 0.5 * 10.0 ** -decimals / abs(raw)
+    if rel * abs(q.value) <= q.tolerance:
+        return q
+    return replace(q, tolerance=rel * abs(q.value), _found=q._found)
 
 
 def _named_as_well(q: Query, d: Any, carried: list[tuple[str, ...]], factor: float) -> Any:
@@ -284,6 +301,11 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
             # is a subset, which the total is not
             return _of_the_whole(q, index, dims[0], factor) or fallback
         at = span.lo_fact if b < low else span.hi_fact
+        copied = _copied_from(q, index, span, factor)
+        if copied is not None:  # "average inference latency 26.758380952380953 ms": another latency's value
+            return Decision("unverified", copied, (
+                f"{index.sources[copied]} has this value, but every {span.what} in the corpus lies between "
+                f"{fmt_in(lo, q)} and {fmt_in(hi, q)} ({span.n} facts): copied from another quantity?"), "span")
         return Decision("contradicted", at, (
             f"every {span.what} in the corpus lies between {fmt_in(lo, q)} and {fmt_in(hi, q)} ({span.n} "
             f"facts); {q.value:g} is outside it by more than the {SPAN_MARGIN:.0%} margin"), "span")
@@ -296,6 +318,28 @@ def or_span(q: Query, index: FactIndex, dims: list[str], factor: float, fallback
         if unseen is not None:
             return unseen
     return fallback
+
+
+def _copied_from(q: Query, index: FactIndex, span: Span, factor: float) -> int | None:
+    """A fact carrying one of the metric words of ``span`` (of any scope) that has the claim's value to its
+    written precision, when the claim names no model (a model's span is its own: "14.59 tok/s" of gemma3:1b is
+    another model's value, wrong for this one), is written with at least ``PRECISE_DIGITS`` significant digits,
+    and a number written like it would hit one of those facts by chance less than ``VALUE_CHANCE`` times; else
+    None. Such a value was copied from the corpus ("average inference latency 26.758380952380953 ms" is a
+    self-healing run's latency): outside the span of the facts its words fit best, it may be said of the wrong
+    scope, but the corpus cannot contradict it as it can a made-up value."""
+    import numpy as np
+
+    d, (_, metric, models, families, _) = span.observed[0], span.observed[1]
+    if models or families or not metric or q.bound not in ("", "approx") or significant_digits(q) < PRECISE_DIGITS:
+        return None
+    ids = sorted_unique(np.concatenate([d.postings[p] for p in metric]))
+    values = d.values[ids]
+    lo, hi = interval(q, factor, widen=False)
+    held = (values >= lo) & (values <= hi)
+    if not held.any() or chance_of(q, values / factor) >= VALUE_CHANCE:
+        return None
+    return int(d.facts_array[ids[int(held.argmax())]])
 
 
 def _of_the_whole(q: Query, index: FactIndex, name: str, factor: float, named: bool = False) -> Decision | None:
