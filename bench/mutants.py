@@ -621,6 +621,10 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("data rates: no unit", "checks/numbers.py",
      '"b/s": "B/s", "bytes/s": "B/s", "kb/s": "KB/s", "mb/s": "MB/s", "gb/s": "GB/s",', ""),
     ("rate row: a tokens cell wins", "checks/claims.py", 'unit_cell = ""  # "Token Per Second', 'pass  # "Token'),
+    ("field span: tok/s never narrowed", "checks/ranges.py",
+     "metric = tuple(p for p in metric if len(p) == 1 and _FIELD.fullmatch(p[0]))", "metric = ()"),
+    ("field span: any word narrows tok/s", "checks/ranges.py",
+     "metric = tuple(p for p in metric if len(p) == 1 and _FIELD.fullmatch(p[0]))", "pass"),
 ]
 
 

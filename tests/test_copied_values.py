@@ -6,7 +6,9 @@
 - a value agrees with a fact only to the coarser of the two precisions (``ranges._as_precise_as``): float noise
   such as "0.021999999999999995" does not make a two-digit fact a precise match;
 - data rates ("13.8KB/s") are numbers with a unit of their own;
-- a table row named as a rate ("Token Per Second") keeps its rate when its Units cell says "tokens"."""
+- a table row named as a rate ("Token Per Second") keeps its rate when its Units cell says "tokens";
+- a throughput's span, which any tok/s fact forms, is that of a field's own facts where the clause names the
+  field ("`mean_tokens_s` averaged 13.603 tokens/s" against the means, not the per-run banter rates)."""
 
 from __future__ import annotations
 
@@ -124,3 +126,24 @@ def test_a_row_named_as_a_rate_keeps_its_rate_over_a_tokens_units_cell() -> None
              "| Total Tokens | 225 | tokens |\n")
     got = claims(table, facts)
     assert [(raw, v) for raw, v, _, _ in got] == [("14.1063399029013", "supported"), ("225", "supported")]
+
+
+def rates() -> Facts:
+    """Three per-model means of a summary field (``mean_tokens_s``, 46-304 tok/s) and three per-run rates of
+    another file (``tokens_per_second``, 13.3-14.6 tok/s)."""
+    means = [fact(f"summary.mean_tokens_s{k}", v, "tok/s", "mean_tokens_s", "mean-tokens-s", "summary", "mean")
+             for k, v in enumerate((46.397, 102.3, 303.898))]
+    runs = [fact(f"banter.results[{k}].tokens_per_second", v, "tok/s", "tokens_per_second", "tokens-per-second",
+                 "tokens per second") for k, v in enumerate((13.27, 13.85, 14.59))]
+    return Facts.from_records([*means, *runs])
+
+
+def test_a_named_field_narrows_a_throughput_span_to_its_own_facts() -> None:
+    [(_, got, rule, why)] = claims("# R\n\nThe `mean_tokens_s` averaged 13.603 tokens/s.\n", rates())
+    assert (got, rule) == ("contradicted", "span")
+    assert "every tok/s figure named by 'mean-tokens-s' in the corpus lies between 46.397" in why
+    [(_, got, _, _)] = claims("# R\n\nThe `tokens_per_second` averaged 13.85 tokens/s.\n", rates())
+    assert got == "supported"
+    for line in ("The throughput averaged 13.603 tokens/s.", "The summary throughput averaged 13.603 tokens/s."):
+        [(_, got, _, _)] = claims(f"# R\n\n{line}\n", rates())
+        assert got != "contradicted"  # no field named (a file's word is none): every tok/s fact, 13.27-303.898

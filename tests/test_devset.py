@@ -156,16 +156,18 @@ def test_held_out_figures(scored: tuple[Scores, Scores]) -> None:
 def test_unseen_figures(facts: Facts) -> None:
     """The 60 reports of the five unseen sets together (README "Numbers and verdicts": A and B, C and D were read
     for classes of failure after their first look, E scored only until the sixteenth round, F read for one fault
-    and in the twelfth round): 630 of 655 wrong numbers flagged, 325 contradicted; 22 of 437 right numbers
+    and in the twelfth round): 630 of 655 wrong numbers flagged, 328 contradicted; 22 of 437 right numbers
     flagged, 2 contradicted. These are levels to keep, not the targets. How they moved lately:
-    - the sixteenth round (E read): 627 -> 630 flagged and 330 -> 325 contradicted wrong, 23 -> 22 right flagged
+    - the sixteenth round (E read): 627 -> 630 flagged and 330 -> 328 contradicted wrong, 23 -> 22 right flagged
       and 3 -> 2 contradicted. A data rate has its unit ("13.8KB/s" token rates: flagged, no fact has it; four
       such rates of E were contradicted before only by a span of token counts, a reading of the number without
       its unit); a precise value a fact of the span's words holds is not contradicted by the span (E's right
       "average inference latency 26.758380952380953 ms"; B's wrong "99th percentile latency 0.0889836 s", a
       TTFT, now only flagged); a value agrees with a fact only to the coarser precision of the two (E's
       "0.021999999999999995" no longer a precise match of a "0.022"); a row named as a rate keeps its rate over
-      a Units cell of "tokens" (E's right "Token Per Second | 14.1063399029013 | tokens" supported);
+      a Units cell of "tokens" (E's right "Token Per Second | 14.1063399029013 | tokens" supported); a field's
+      own name narrows a throughput's span to its facts (E's "`mean_tokens_s` ... 13.603", three times: banter
+      rates said of the per-model means, 46-304 tok/s, contradicted);
     - a count of files that only the word "files" names is supported by no count but the total: 612 -> 614
       flagged (C's "'compilation_benchmark' (5 files)", E's one, both agreeing by chance with a 5-file count);
     - the thirteenth round (how a count says what it counts): 613 -> 612 flagged and 322 -> 326 contradicted
@@ -203,7 +205,7 @@ def test_unseen_figures(facts: Facts) -> None:
     every = total(parts)
     assert (every.count("wrong"), every.count("right")) == (655, 437)
     assert every.recall_wrong is not None and every.recall_wrong >= 0.961  # 630 of 655
-    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.496  # 325 of 655
+    assert every.contradicted_wrong is not None and every.contradicted_wrong >= 0.5  # 328 of 655
     assert every.false_alarm_right is not None and every.false_alarm_right <= 0.051  # 22 of 437
     assert every.contradicted_right is not None and every.contradicted_right <= 0.005  # 2 of 437
 

@@ -7,6 +7,7 @@ precise values that no chance explains (``precise``)."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -184,7 +185,9 @@ def _span_named(q: Query, index: FactIndex, name: str, d: Any) -> Span | None:
                           and not (len(p) == 1 and (p[0] in pieces or is_unit_word(p[0])))))
     if name not in SELF_NAMED and name not in COUNT_UNITS and not metric:
         return None
-    key = (name, metric if name not in SELF_NAMED else (), q.models, q.families if not q.models else frozenset(),
+    if name in SELF_NAMED:  # the unit names the quantity, but a field's own name names its facts: `mean_tokens_s`
+        metric = tuple(p for p in metric if len(p) == 1 and _FIELD.fullmatch(p[0]))
+    key = (name, metric, q.models, q.families if not q.models else frozenset(),
            spread)
     cached = index.spans.get(key, index.spans)  # the dict itself: not cached (one read: threads share the index)
     if cached is not index.spans:
@@ -192,13 +195,13 @@ def _span_named(q: Query, index: FactIndex, name: str, d: Any) -> Span | None:
         return span
     where = (name, metric, q.models, q.families, spread)
     ids = _in_scope(d, *where)
-    ids, named = _best_fits(d, metric if name not in SELF_NAMED else (), ids)
+    ids, named = _best_fits(d, metric, ids)
     span = None
     if ids.size >= SPAN_MIN_FACTS:
         vals = d.values[ids]
         lo_at, hi_at = int(np.argmin(vals)), int(np.argmax(vals))
         scope = (" for " + sorted(q.models or q.families, key=len, reverse=True)[0]) if q.models or q.families else ""
-        broad = metric if name not in SELF_NAMED else ()
+        broad = metric
         # for a claimed extreme (``_unobserved``): how to find the facts before narrowing again (no array is kept:
         # thousands of spans are cached), how to name them, then their values sorted, the verdicts given
         span = Span(float(vals[lo_at]), float(vals[hi_at]), int(ids.size), int(d.facts_array[ids[lo_at]]),
@@ -207,13 +210,16 @@ def _span_named(q: Query, index: FactIndex, name: str, d: Any) -> Span | None:
     return remember(index.spans, key, span)
 
 
+_FIELD = re.compile(r"[a-z]\w*(?:[-_]\w+)+")  # a field name as the corpus writes it: mean_tokens_s, tokens_per_second
+
+
 def _in_scope(d: Any, name: str, metric: tuple[tuple[str, ...], ...], models: frozenset[str],
               families: frozenset[str], spread: bool) -> Any:
     """The ids of ``d``'s facts a span is taken from before narrowing: the levels (or the spreads) that carry one
     of the metric words (any fact, where the unit names the quantity), of the models (or families) named."""
     import numpy as np
 
-    if name in SELF_NAMED or not metric:  # the unit names the quantity: tok/s, or a count noun ("files")
+    if not metric:  # the unit names the quantity: tok/s, or a count noun ("files")
         ids = np.arange(len(d.facts))
     else:
         ids = sorted_unique(np.concatenate([d.postings[p] for p in metric]))
