@@ -101,6 +101,22 @@ def test_the_unseen_annotations_are_valid_and_their_reports_are_in_the_repositor
     assert len({n.label for path in paths for n in load_annotations(path)[1]}) == 3
 
 
+def test_the_second_annotation_of_set_j_labels_the_same_reports() -> None:
+    """``unseen_j/second``: the same 12 reports annotated again, blind to the first labels (``bench/agreement.py``
+    compares the two)."""
+    first = sorted((UNSEEN_J / "annotations").glob("*.json"))
+    second = sorted((UNSEEN_J / "second" / "annotations").glob("*.json"))
+    assert [p.name for p in second] == [p.name for p in first]
+    decided = 0
+    for path in second:
+        report, numbers = load_annotations(path)
+        assert path.stem + ".md" == report and (UNSEEN_J / "reports" / report).is_file()
+        lines = (UNSEEN_J / "reports" / report).read_text(encoding="utf-8").split("\n")
+        assert all(lines[n.line - 1].count(n.text) >= n.occurrence for n in numbers)
+        decided += sum(n.label != "undecidable" for n in numbers)
+    assert decided >= 170
+
+
 # ---- the checker's figures on the real reports --------------------------------------------------------------
 
 
