@@ -157,7 +157,8 @@ class Span:
 def span_of(q: Query, index: FactIndex, name: str) -> Span | None:
     """The span of the quantity a claim names in dimension ``name``: its facts are the levels (no spread or
     count statistics) of that dimension that carry one of the clause's metric words (any fact, where the
-    unit names the metric: tok/s, or a count noun without metric words: "files"), about the model the clause
+    unit names the metric: tok/s unless the clause names a field as the corpus writes it, "`mean_tokens_s`",
+    or a count noun without metric words: "files"), about the model the clause
     names (when it names one); of those, the ones the metric words fit best (the highest sum of their
     weights: "conv bench latency" names the conv_bench timings, not every latency), when at least
     ``SPAN_MIN_FACTS`` do. A clause that names a spread (std, deviation) has the span of the spread facts
