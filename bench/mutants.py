@@ -625,6 +625,16 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "metric = tuple(p for p in metric if len(p) == 1 and _FIELD.fullmatch(p[0]))", "metric = ()"),
     ("field span: any word narrows tok/s", "checks/ranges.py",
      "metric = tuple(p for p in metric if len(p) == 1 and _FIELD.fullmatch(p[0]))", "pass"),
+    # Chinese
+    ("chinese: glued to a character", "checks/numbers.py", "return char.isalnum() and not _CJK.match(char)",
+     "return char.isalnum()"),
+    ("chinese: a character after is an identifier", "checks/numbers.py",
+     "if not unit_written and after[:1].isalpha() and not _CJK.match(after):",
+     "if not unit_written and after[:1].isalpha():"),
+    ("chinese: no file count after", "checks/numbers.py", 'return "files", files.end()', "pass"),
+    ("chinese: no file count before", "checks/countwords.py", '|文件(?:数量|总数|數量|總數)', ""),
+    ("chinese: no full-width clause marks", "checks/claims.py", "[;,]\\s+|[，；。]\\s*|", "[;,]\\s+|"),
+    ("chinese: the count noun not in words", "checks/consistency.py", 'ctx = f"{ctx} {num.unit}"', "pass"),
 ]
 
 

@@ -301,3 +301,27 @@ def test_the_total_said_of_a_model_needs_no_span(real_facts: Facts, line: str, e
     nearest the family's 17 files)."""
     [n] = [n for n in check_consistency(f"# R\n\n{line}\n", real_facts).numbers if n.kind == "claim"]
     assert n.verdict == expected, n.explanation
+
+
+# ---- Chinese: numbers beside their words, "个文件", "文件数量", full-width commas ---------------------------------
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("数据表明平均延迟在187.18个单位/秒附近。", [("187.18", "")]),  # a number between two Chinese characters
+    ("这份报告评估了一组101个文件。", [("101个文件", "files")]),  # the measure word and "file": a count of files
+    ("“conv_bench” (32 文件)", [("32 文件", "files")]),
+    ("吞吐量为14.59 tokens/s", [("14.59 tokens/s", "tok/s")]),
+    ("gemma3 and v2 at 270m", [("270m", "")]),  # Latin letters still glue: "gemma3" and "v2" hold no number
+])
+def test_numbers_are_found_beside_chinese_words(text: str, found: list[tuple[str, str]]) -> None:
+    from pytest_chimera.checks.numbers import find_numbers
+
+    assert [(n.raw, n.unit) for n in find_numbers(text)] == found
+
+
+def test_chinese_file_counts_are_counts_of_files() -> None:
+    got = checks("# R\n\n这份报告评估了一组101个文件，这些文件主要来自“d0 directory”。\n\n*   **文件数量:** 101\n\n"
+                 "*   **d1 directory:** 32 文件\n")
+    assert got == {"101个文件": ("files", "supported"), "101": ("files", "supported"),
+                   "32 文件": ("files", "contradicted")}
+    assert in_english("**文件数量:** 101") == "**file:** 101"  # "number of files", four characters as "file"

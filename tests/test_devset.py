@@ -243,18 +243,22 @@ def test_unseen_g_figures(facts: Facts) -> None:
 
 
 def test_unseen_h_figures(facts: Facts) -> None:
-    """Set H (12 reports, annotated blind this session, none of its failures read): its first look on the method
-    of d7d5e45 flagged 121 of 136 wrong numbers (59 contradicted) and 7 of 73 right ones (none contradicted); after
-    a review's fixes (no gap against a mean, a gap among the family's values), 57 contradicted; 6 right ones
-    flagged since a value of four digits may overrule a best fit the words do not name; 122 flagged and 58
-    contradicted wrong, 3 flagged right since a named JSON path decides its number, 2 since the corpus's total
-    file count said of a model is supported by the total (scored, not read); 123 flagged since a count of files only
-    the word "files" names is supported by no count but the total; 125 flagged wrong and 3 flagged right since a
-    range end beside a flagged other end is held to its list or to being an extreme (``checks.rangeends``)."""
+    """Set H (12 reports, annotated blind, its failures read in the seventeenth round): its first look on the
+    method of d7d5e45 flagged 121 of 136 wrong numbers (59 contradicted) and 7 of 73 right ones (none
+    contradicted); after a review's fixes (no gap against a mean, a gap among the family's values), 57
+    contradicted; 6 right ones flagged since a value of four digits may overrule a best fit the words do not
+    name; 122 flagged and 58 contradicted wrong, 3 flagged right since a named JSON path decides its number,
+    2 since the corpus's total file count said of a model is supported by the total (scored, not read); 123
+    flagged since a count of files only the word "files" names is supported by no count but the total; 125
+    flagged wrong and 3 flagged right since a range end beside a flagged other end is held to its list or to
+    being an extreme (``checks.rangeends``). H was read in the seventeenth round: numbers beside Chinese
+    words are found ("在187.18个单位/秒": flagged), a Chinese count of files is one ("101个文件", "文件数量: 101":
+    supported; "32 文件" of conv_bench: contradicted), and a full-width comma ends a clause: 126 flagged and
+    60 contradicted wrong, 2 flagged right."""
     h = total(score_set(sorted((UNSEEN_H / "annotations").glob("*.json")), UNSEEN_H / "reports", facts))
     assert (h.count("wrong"), h.count("right")) == (136, 73)
-    assert h.count("wrong", ["contradicted", "unverified"]) >= 125 and h.count("wrong", ["contradicted"]) >= 58
-    assert h.count("right", ["contradicted", "unverified"]) <= 3 and h.count("right", ["contradicted"]) == 0
+    assert h.count("wrong", ["contradicted", "unverified"]) >= 126 and h.count("wrong", ["contradicted"]) >= 60
+    assert h.count("right", ["contradicted", "unverified"]) <= 2 and h.count("right", ["contradicted"]) == 0
 
 
 def test_unseen_i_figures(facts: Facts) -> None:

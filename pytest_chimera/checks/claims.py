@@ -32,7 +32,7 @@ LINE_LEAD = re.compile(r"^\s*(?:#{1,6}\s+|>\s*)?(?:(?:[-*+]|\d+[.)])\s+)?")
 BULLET = re.compile(r"^\s*(?:#{1,6}\s+|>\s*)*(?:[-*+]\s+)?")
 _LEAD_LABEL = re.compile(r"^\s*([^:\n]{2,60}?):\s")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'*\u0400-\u042f])")  # Cyrillic capitals too
-_CLAUSE_SPLIT = re.compile(r"[;,]\s+|\s+(?:while|whereas|but|however)\s+", re.I)
+_CLAUSE_SPLIT = re.compile(r"[;,]\s+|[，；。]\s*|\s+(?:while|whereas|but|however)\s+", re.I)  # Chinese marks too
 # a list of single words ("CSV, JSON, and Markdown"): one noun phrase, whose commas split no clause; its first
 # word is no unit after a number ("40 tok/s, latency, and TTFT": there the comma ends a quantity)
 _WORD = r"[A-Za-z][A-Za-z\-]*"

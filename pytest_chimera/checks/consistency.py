@@ -397,6 +397,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                         ctx = ctx.replace(*paired[k])
                     if unit_name in COUNT_UNITS and (most := _MAJORITY.search(reading.clause, reading.offset)):
                         ctx = ctx.replace(most.group(0), " ")  # "101 files (primarily JSON and Markdown)"
+                    if num.unit in COUNT_UNITS and num.unit[:-1] not in num.raw.lower():
+                        ctx = f"{ctx} {num.unit}"  # "101个文件": the count noun, in words the labels read
                 seq, bag = context(ctx)
                 if unit.parents and reading.total_of is None:  # a nested item's parents' leads, a phrase apart
                     parent_seq, parent_bag = context(unit.parents)

@@ -20,7 +20,8 @@ from pytest_chimera.checks.numbers import COUNT_NOUNS, canonical_unit
 # forms, case endings included
 _FILE_WORD = re.compile(
     r"(?<!\w)(?:файл(?:ы|ов|а|ах|ами|ам|у|ом|е|и|ів)?|(?:ال)?ملف[\u064b-\u0652]*(?:ات|ا)?[\u064b-\u0652]*|"
-    r"archivos?|ficheros?|fichiers?|dateien|datei|arquivos?|dosya(?:lar|ları|sı|nın)?)(?![\w\u064b-\u0652])",
+    r"archivos?|ficheros?|fichiers?|dateien|datei|arquivos?|dosya(?:lar|ları|sı|nın)?)(?![\w\u064b-\u0652])"
+    r"|文件(?:数量|总数|數量|總數)",  # Chinese "number of files", four characters: "file"
     re.I,
 )
 # a decimal comma ("43,6 %"), in a line of a language that writes one: one or two digits after it (three would

@@ -97,6 +97,10 @@ _UNIT_WORD = re.compile(
 
 def _unit_at(text: str, pos: int) -> tuple[str, int] | None:
     """(written unit, end) when a known unit follows the number ending at ``pos``."""
+    if pos < len(text) and not text[pos].isascii() or text[pos:pos + 1] == " " and not text[pos + 1:pos + 2].isascii():
+        files = _CJK_FILES.match(text, pos)  # "101个文件", "32 文件": a count of files
+        if files:
+            return "files", files.end()
     m = _UNIT_WORD.match(text, pos)
     if m is None:
         return None
@@ -295,9 +299,9 @@ def find_numbers(text: str) -> list[Number]:
             continue
         sign = m.group("sign")
         before = text[m.start() - 1] if m.start() > 0 else " "
-        if sign and (before.isalnum() or before in "%)"):
+        if sign and (_glued(before) or before in "%)"):
             sign = None
-        if start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.") and not sign:
+        if start > 0 and (_glued(text[start - 1]) or text[start - 1] in "_.") and not sign:
             pos = _skip_word(text, m.start())
             continue
         if start > 1 and text[start - 1] in "-:/" and not sign and (text[start - 2].isalnum()):
@@ -312,7 +316,7 @@ def find_numbers(text: str) -> list[Number]:
         if after == "." and text[end + 1:end + 2].isdigit():  # a version such as 1.2.3
             pos = _skip_word(text, m.start())
             continue
-        if not unit_written and after[:1].isalpha():
+        if not unit_written and after[:1].isalpha() and not _CJK.match(after):
             # "270m", "1b": a model size; "3rd": ordinal handled below; any other letters: identifier
             tail = re.match(r"[A-Za-z]+", text[end:])
             word = tail.group(0) if tail else ""
@@ -398,6 +402,18 @@ def _is_option(key: str) -> bool:
 
 _SCALE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _SCALE_RE = re.compile(r"[ \u00a0]+(thousand|million|billion|trillion)\b", re.I)
+
+
+# "file" in Chinese after a count, with its measure word: "101个文件", "32 文件"
+_CJK_FILES = re.compile(r"[ \u00a0]?(?:个|個|份)?(?:文件|檔案)")
+# Chinese, Japanese and Korean script: written without spaces, so a number stands right beside its words
+# ("在187.18个单位"), which are no part of it as Latin letters would be ("gemma3", "v2")
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+def _glued(char: str) -> bool:
+    """Whether ``char`` right before a number makes the number part of a word ("gemma3"; not "在187")."""
+    return char.isalnum() and not _CJK.match(char)
 
 
 def _skip_word(text: str, start: int) -> int:
