@@ -29,7 +29,8 @@ FILES = ("pytest_chimera/checks/consistency.py", "pytest_chimera/checks/numbers.
 TESTS = ("tests/test_consistency.py", "tests/test_verdict_rules.py", "tests/test_check_results.py",
          "tests/test_number_finding.py", "tests/test_check_paths.py", "tests/test_check_cli.py",
          "tests/test_checked.py", "tests/test_report_parse.py", "tests/test_repetition.py",
-         "tests/test_unmeasured.py", "tests/test_check_bound.py")  # the last: the line memo and --max-numbers
+         "tests/test_unmeasured.py", "tests/test_check_bound.py",  # the line memo and --max-numbers
+         "tests/test_count_words.py", "tests/test_copied_values.py")  # other languages' counts; data rates
 CONFIG = """[mutmut]
 source_paths=pytest_chimera
 only_mutate=
