@@ -97,7 +97,8 @@ _UNIT_WORD = re.compile(
 
 def _unit_at(text: str, pos: int) -> tuple[str, int] | None:
     """(written unit, end) when a known unit follows the number ending at ``pos``."""
-    if pos < len(text) and not text[pos].isascii() or text[pos:pos + 1] == " " and not text[pos + 1:pos + 2].isascii():
+    after = text[pos:pos + 2]
+    if after and (not after[0].isascii() or (after[0] == " " and not after[1:].isascii())):
         files = _CJK_FILES.match(text, pos)  # "101个文件", "32 文件": a count of files
         if files:
             return "files", files.end()
