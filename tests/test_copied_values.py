@@ -65,12 +65,13 @@ def test_a_value_held_only_where_chance_explains_it_is_still_contradicted() -> N
 
 def test_a_model_span_contradicts_another_scope_copied_value() -> None:
     forms = ("gemma3:1b", "gemma3-1b", "1b", "gemma3")
-    rows = [fact(f"tps{k}", v, "tok/s", "throughput", "tokens per second", *forms)
-            for k, v in enumerate((108.8, 150.0, 187.2))]
-    rows.append(fact("banter.overall_tokens_per_second", 14.590837, "tok/s", "throughput", "tokens per second"))
-    [(_, got, rule, _)] = claims("# R\n\ngemma3:1b averaged 14.59 tok/s of throughput.\n",
-                                 Facts.from_records(rows))
-    assert (got, rule) == ("contradicted", "span")
+    rows = [fact(f"lat{k}", v, "ms", "latency", *forms) for k, v in enumerate((108.8, 150.0, 187.2))]
+    rows.append(fact("timing.p99", 15.584035, "ms", "latency", "p99"))  # a model-less test's latency
+    facts = Facts.from_records(rows)
+    [(_, got, rule, _)] = claims("# R\n\ngemma3:1b had a latency of 15.584 ms.\n", facts)
+    assert (got, rule) == ("contradicted", "span")  # the model's own latencies: 108.8-187.2 ms
+    [(_, got, _, _)] = claims("# R\n\nThe latency was 15.584 ms.\n", facts)
+    assert got == "supported"  # no model named: the model-less test's latency is one of the facts
 
 
 def q(value: float, tolerance: float) -> Query:
