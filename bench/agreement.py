@@ -14,7 +14,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from pytest_chimera.checks.scoring import LABELS, Annotated, Scores, load_annotations, score_report, total
+from pytest_chimera.checks.scoring import LABELS, Annotated, Scores, load_annotations, score_set, total
 from pytest_chimera.evidence.corpus import load_corpus
 from pytest_chimera.evidence.facts import Facts, compute_facts
 
@@ -52,11 +52,7 @@ def kappa(pairs: Counter[tuple[str, str]]) -> float:
 
 def rates(annotations: Path, facts: Facts) -> Scores:
     """The checker's scores on set J against one annotation."""
-    scores = []
-    for path in sorted(annotations.glob("*.json")):
-        report, numbers = load_annotations(path)
-        scores.append(score_report(report, (SET_J / "reports" / report).read_text(encoding="utf-8"), numbers, facts))
-    return total(scores)
+    return total(score_set(annotations.glob("*.json"), SET_J / "reports", facts))
 
 
 def main() -> None:

@@ -202,12 +202,11 @@ def _span_named(q: Query, index: FactIndex, name: str, d: Any) -> Span | None:
         vals = d.values[ids]
         lo_at, hi_at = int(np.argmin(vals)), int(np.argmax(vals))
         scope = (" for " + sorted(q.models or q.families, key=len, reverse=True)[0]) if q.models or q.families else ""
-        broad = metric
         # for a claimed extreme (``_unobserved``): how to find the facts before narrowing again (no array is kept:
         # thousands of spans are cached), how to name them, then their values sorted, the verdicts given
         span = Span(float(vals[lo_at]), float(vals[hi_at]), int(ids.size), int(d.facts_array[ids[lo_at]]),
                     int(d.facts_array[ids[hi_at]]), _what(name, spread, named, scope),
-                    [d, where, _what(name, spread, broad, scope), None, {}])
+                    [d, where, _what(name, spread, metric, scope), None, {}])
     return remember(index.spans, key, span)
 
 
@@ -220,16 +219,20 @@ def _in_scope(d: Any, name: str, metric: tuple[tuple[str, ...], ...], models: fr
     of the metric words (any fact, where the unit names the quantity), of the models (or families) named."""
     import numpy as np
 
-    if not metric:  # the unit names the quantity: tok/s, or a count noun ("files")
-        ids = np.arange(len(d.facts))
-    else:
-        ids = sorted_unique(np.concatenate([d.postings[p] for p in metric]))
+    ids = _carrying(d, metric) if metric else np.arange(len(d.facts))  # none: the unit names the quantity
     keep = _spreads(d)[ids] if spread else d.level[ids]
     if models:
         keep &= allowed(d, models, True)[ids]
     elif families:
         keep &= of_family(d, families)[ids]
     return ids[keep]
+
+
+def _carrying(d: Any, phrases: tuple[tuple[str, ...], ...]) -> Any:
+    """The sorted ids of ``d``'s facts that carry one of ``phrases``."""
+    import numpy as np
+
+    return sorted_unique(np.concatenate([d.postings[p] for p in phrases]))
 
 
 def _best_fits(d: Any, named: tuple[tuple[str, ...], ...], ids: Any) -> tuple[Any, tuple[tuple[str, ...], ...]]:
@@ -335,12 +338,10 @@ def _copied_from(q: Query, index: FactIndex, span: Span, factor: float) -> int |
     None. Such a value was copied from the corpus ("average inference latency 26.758380952380953 ms" is a
     self-healing run's latency): outside the span of the facts its words fit best, it may be said of the wrong
     scope, but the corpus cannot contradict it as it can a made-up value."""
-    import numpy as np
-
     d, (_, metric, models, families, _) = span.observed[0], span.observed[1]
     if models or families or not metric or q.bound not in ("", "approx") or significant_digits(q) < PRECISE_DIGITS:
         return None
-    ids = sorted_unique(np.concatenate([d.postings[p] for p in metric]))
+    ids = _carrying(d, metric)
     values = d.values[ids]
     lo, hi = interval(q, factor, widen=False)
     held = (values >= lo) & (values <= hi)
