@@ -21,7 +21,8 @@ TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test
          "tests/test_cut_off.py", "tests/test_number_finding.py", "tests/test_check_bound.py",
          "tests/test_matching_seen.py", "tests/test_figstore.py", "tests/test_named_paths.py",
          "tests/test_count_words.py", "tests/test_range_ends.py", "tests/test_absent_files.py",
-         "tests/test_nowhere.py", "tests/test_comparisons.py", "tests/test_copied_values.py"]
+         "tests/test_nowhere.py", "tests/test_comparisons.py", "tests/test_copied_values.py",
+         "tests/test_part_of_scope.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -635,6 +636,31 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("chinese: no file count before", "checks/countwords.py", '|文件(?:数量|总数|數量|總數)', ""),
     ("chinese: no full-width clause marks", "checks/claims.py", "[;,]\\s+|[，；。]\\s*|", "[;,]\\s+|"),
     ("chinese: the count noun not in words", "checks/consistency.py", 'ctx = f"{ctx} {num.unit}"', "pass"),
+    # the eighteenth round (set I read): scope
+    ("part: no extreme of a part", "checks/matching.py", "of_part = part_extreme(q, index, dims, factor)",
+     "of_part = None"),
+    ("part: no margin", "checks/ranges.py", "EXTREME_MARGIN = 0.01", "EXTREME_MARGIN = 0.0"),
+    ("part: margin 0.01->0.02", "checks/ranges.py", "EXTREME_MARGIN = 0.01", "EXTREME_MARGIN = 0.02"),
+    ("part: no lowest of a part", "checks/ranges.py", 'elif extreme == {"min"} and 0 <', 'elif False and 0 <'),
+    ("part: a negative lowest compared", "checks/ranges.py", "elif extreme == {\"min\"} and 0 < span.lo / factor <",
+     "elif extreme == {\"min\"} and span.lo / factor <"),
+    ("part: minutes read as a minimum", "checks/ranges.py",
+     'if extreme == {"min"} and q.unit == "min" and not _MIN_WORDS & q.bag:', "if False:"),
+    ("part: a minimum word beside minutes ignored", "checks/ranges.py", "and not _MIN_WORDS & q.bag:", ":"),
+    ("part: a range's end read as an extreme", "checks/ranges.py", "if _RANGE_ON.match(q.after):", "if False:"),
+    ("scope: documents are no files", "checks/numbers.py", '_ALIASES["documents"] = "files"', "pass"),
+    ("scope: tokens per second before a bracket read as seconds", "checks/claims.py",
+     "for word in (head.group(1), head.group(2)) if head else ():", "for word in (head.group(2),) if head else ():"),
+    ("scope: a count noun of the clause is a precise number's unit", "checks/query.py",
+     "counted = q.unit not in COUNT_UNITS or", "counted = True or"),
+    ("scope: a count noun of the number's phrase is not its unit", "checks/query.py",
+     "v.is_integer() or q.unit[:-1] in q.near_bag", "v.is_integer()"),
+    ("scope: a count noun written with the number is not its unit", "checks/query.py",
+     "COUNT_UNITS or not q.inferred or", "COUNT_UNITS or"),
+    ("scope: the copied value looked up with the clause's count noun", "checks/matching.py",
+     'bare = replace(q, unit="") if q.unit else q', "bare = q"),
+    ("scope: a path before a range names nothing", "checks/paths.py",
+     'r"|\\b(?:(?:fluctuat|rang|var)\\w*\\s+)?(?:between|from)\\b)?"', 'r")?"'),
 ]
 
 

@@ -30,7 +30,8 @@ TESTS = ("tests/test_consistency.py", "tests/test_verdict_rules.py", "tests/test
          "tests/test_number_finding.py", "tests/test_check_paths.py", "tests/test_check_cli.py",
          "tests/test_checked.py", "tests/test_report_parse.py", "tests/test_repetition.py",
          "tests/test_unmeasured.py", "tests/test_check_bound.py",  # the line memo and --max-numbers
-         "tests/test_count_words.py", "tests/test_copied_values.py")  # other languages' counts; data rates
+         "tests/test_count_words.py", "tests/test_copied_values.py",  # other languages' counts; data rates
+         "tests/test_part_of_scope.py")  # "documents" are files
 CONFIG = """[mutmut]
 source_paths=pytest_chimera
 only_mutate=

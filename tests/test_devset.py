@@ -255,20 +255,24 @@ def test_unseen_h_figures(facts: Facts) -> None:
     being an extreme (``checks.rangeends``). H was read in the seventeenth round: numbers beside Chinese
     words are found ("在187.18个单位/秒": flagged), a Chinese count of files is one ("101个文件", "文件数量: 101":
     supported; "32 文件" of conv_bench: contradicted), and a full-width comma ends a clause: 126 flagged and
-    60 contradicted wrong, 2 flagged right."""
+    60 contradicted wrong, 2 flagged right; the eighteenth round (I read) flags its "maximum memory usage 3.1 GB",
+    one file's maximum where the corpus's memory figures reach 15.6 GB: 127 flagged."""
     h = total(score_set(sorted((UNSEEN_H / "annotations").glob("*.json")), UNSEEN_H / "reports", facts))
     assert (h.count("wrong"), h.count("right")) == (136, 73)
-    assert h.count("wrong", ["contradicted", "unverified"]) >= 126 and h.count("wrong", ["contradicted"]) >= 60
+    assert h.count("wrong", ["contradicted", "unverified"]) >= 127 and h.count("wrong", ["contradicted"]) >= 60
     assert h.count("right", ["contradicted", "unverified"]) <= 2 and h.count("right", ["contradicted"]) == 0
 
 
 def test_unseen_i_figures(facts: Facts) -> None:
-    """Set I (12 reports, annotated blind on 2026-12-02, none of its failures read): its first look on the method
-    of 8c45b83 flagged 107 of 117 wrong numbers (68 contradicted) and 5 of 67 right ones (1 contradicted)."""
+    """Set I (12 reports, annotated blind on 2026-12-02): its first look on the method of 8c45b83 flagged 107 of
+    117 wrong numbers (68 contradicted) and 5 of 67 right ones (1 contradicted). Read in the eighteenth round
+    (a maximum one fact has is a part's where the span reaches higher; "documents" are files; "tokens per second
+    (14.59)" is a throughput; a count noun outside a copied number's phrase is not its unit; a JSON path before a
+    range names its first end): 110 flagged and 69 contradicted wrong, 2 flagged right, none contradicted."""
     i = total(score_set(sorted((UNSEEN_I / "annotations").glob("*.json")), UNSEEN_I / "reports", facts))
     assert (i.count("wrong"), i.count("right")) == (117, 67)
-    assert i.count("wrong", ["contradicted", "unverified"]) >= 107 and i.count("wrong", ["contradicted"]) >= 68
-    assert i.count("right", ["contradicted", "unverified"]) <= 5 and i.count("right", ["contradicted"]) <= 1
+    assert i.count("wrong", ["contradicted", "unverified"]) >= 110 and i.count("wrong", ["contradicted"]) >= 69
+    assert i.count("right", ["contradicted", "unverified"]) <= 2 and i.count("right", ["contradicted"]) == 0
 
 
 def test_unseen_j_figures(facts: Facts) -> None:
@@ -284,8 +288,8 @@ def test_unseen_j_figures(facts: Facts) -> None:
 def test_unseen_k_figures(facts: Facts) -> None:
     """Set K (12 reports of a runtime no other set drew from, annotated blind on 2026-12-02, none of its failures
     read): its first look on the method of 2dc397d flagged 119 of 134 wrong numbers (52 contradicted) and 7 of 83
-    right ones (2 contradicted)."""
+    right ones (2 contradicted); the eighteenth round (I read) left 6 right ones flagged."""
     k = total(score_set(sorted((UNSEEN_K / "annotations").glob("*.json")), UNSEEN_K / "reports", facts))
     assert (k.count("wrong"), k.count("right")) == (134, 83)
     assert k.count("wrong", ["contradicted", "unverified"]) >= 119 and k.count("wrong", ["contradicted"]) >= 52
-    assert k.count("right", ["contradicted", "unverified"]) <= 7 and k.count("right", ["contradicted"]) <= 2
+    assert k.count("right", ["contradicted", "unverified"]) <= 6 and k.count("right", ["contradicted"]) <= 2

@@ -97,8 +97,9 @@ _JOINED_SIZE = re.compile(r"[-_](?=\d+(?:\.\d+)?[bm]$)")
 _UNIT_WORD_RE = re.compile(r"[A-Za-z][A-Za-z/%]*(?:(?:\s+(?:generated|processed|produced|decoded|served|handled))?"
                            r"\s+per\s+second)?", re.I)
 _NEXT_WORD = re.compile(r"\s+([A-Za-z]+)\b")
-_HEAD_BEFORE_BRACKET = re.compile(r"([A-Za-z][A-Za-z/%]*)\s*[(\[]\s*(?:~|≈|approx\.?|approximately|about|around|"
-                                  r"roughly|nearly|over|under|up to)?\s*$", re.I)
+_HEAD_BEFORE_BRACKET = re.compile(r"((?:[A-Za-z]+\s+per\s+)?([A-Za-z][A-Za-z/%]*))\s*[(\[]\s*"
+                                  r"(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|over|under|up to)?\s*$",
+                                  re.I)
 
 
 def stem(word: str) -> str:
@@ -475,9 +476,10 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
             if m.group(1) == "s" and _TIMED_BEFORE.search(clause, 0, m.start()):
                 return "s"  # "Latency (s)", "Compile Time (s)": seconds after a time word, not a plural
     if offset >= 0:
-        head_word = _HEAD_BEFORE_BRACKET.search(clause, 0, offset)
-        if head_word and is_unit_word(head_word.group(1)) and len(head_word.group(1)) > 1:
-            return canonical_unit(head_word.group(1))
+        head = _HEAD_BEFORE_BRACKET.search(clause, 0, offset)
+        for word in (head.group(1), head.group(2)) if head else ():  # "tokens per second (14.59)": not seconds
+            if is_unit_word(word) and len(word) > 1:
+                return canonical_unit(word)
         if _BRACKET_BEFORE.search(clause, 0, offset) and _BRACKET_ONLY.match(clause, offset + len(num.raw)):
             end = offset  # "Markdown (29): probably reports ...": the bracket closes the number's phrase
     cell = offset < 0

@@ -415,7 +415,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
                           families, own, qualifier=q_words, sentence=reading.sentence,
                           subset=_lead_subset(text, lead, num, unit_name) if not q_words else frozenset(),
-                          share_of=_share_of(text, num) if unit_name == "%" else "", after=text[num.end:num.end + 80])
+                          share_of=_share_of(text, num) if unit_name == "%" else "", after=text[num.end:num.end + 80],
+                          inferred=not num.unit)
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
                 decided = _snippet_field(field, unit.line, parsed, index, source) if field else None
                 if decided is None and kind == "claim" and path_of is not None and k == path_of[1]:

@@ -18,6 +18,7 @@ Rules, tried in this order (``consistency``'s module docstring has the method in
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pytest_chimera.checks import claims as cl
@@ -54,7 +55,7 @@ from pytest_chimera.checks.query import (
     stat_kinds,
     unmistakable,
 )
-from pytest_chimera.checks.ranges import corpus_total_at, or_span, precise_value
+from pytest_chimera.checks.ranges import corpus_total_at, or_span, part_extreme, precise_value
 
 if TYPE_CHECKING:
     import numpy as np
@@ -346,7 +347,8 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
     if compared is not None:
         return compared
     if unmistakable(q, len(index.keys)):  # a bare number copied with every digit: its words and value decide,
-        copied = precise_value(q, index, sorted(index.dims), 1.0, copied=True)  # whatever the fact's dimension
+        bare = replace(q, unit="") if q.unit else q  # a count noun of the clause is not its unit (unmistakable)
+        copied = precise_value(bare, index, sorted(index.dims), 1.0, copied=True)  # whatever the fact's dimension
         if copied is not None:
             return copied
     dims = dims_for(q.unit, index)
@@ -401,6 +403,9 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
         if doubt:
             return Decision("unverified", int(gidx[k]), f"{best_values.size} facts fit the words equally; {doubt}",
                             "chance guard")
+        of_part = part_extreme(q, index, dims, factor)  # "the highest": of one file only?
+        if of_part is not None:
+            return of_part
         return Decision("supported", int(gidx[k]),
                         "a fact named by the same words has this value within the written precision",
                         rule_of(index, int(gidx[k])))

@@ -78,6 +78,7 @@ COUNT_NOUNS = (
 for _noun in COUNT_NOUNS:
     _ALIASES[_noun] = _noun
     _ALIASES[_noun[:-1]] = _noun
+_ALIASES["documents"] = "files"  # "44 JSON documents": a corpus's documents are its files
 _SINGULAR_COUNT_WORDS = frozenset(n[:-1] for n in COUNT_NOUNS)
 _COUNT_WORDS = frozenset(COUNT_NOUNS) | _SINGULAR_COUNT_WORDS
 _COUNT_HEAD = re.compile(r"[ \u00a0]+([A-Za-z]+)\b")

@@ -16,7 +16,8 @@ says which item of the list the value is of, so the facts at that path (in any J
   - the total number of tokens").
 
 A path names the number right after it ("`...ttft_s`: 0.094", "... was 0.094": closing quotes and markup, a
-colon, "=" or one of "was", "is", "were", "are", "of", "equals", "at" may stand between), or the one number of
+colon, "=" or one of "was", "is", "were", "are", "of", "equals", "at" may stand between; of a range, "between",
+"from", "ranging from", "fluctuating between", the first end), or the one number of
 its table row (the path in the first cell). Only a path with a list index names one value: "`mean_ttft_s`: 0.6"
 is a key of many files and statistics, which the label words already weigh. A line or row that names two paths
 is left to the other rules.
@@ -38,8 +39,10 @@ from pytest_chimera.evidence.labels import name_labels, unit_of
 # the corpus's items; a csv_ or md_ prefix is kept (no JSON path: ``named_path`` drops it)
 _PATH = re.compile(r"(?<![\w.\]])(?:[A-Za-z_]\w*\.)*(?:(?i:json)_)?"
                   r"([A-Za-z_]\w*\[\d+\](?:\.[A-Za-z_]\w*(?:\[\d+\])*)+)")
-# what may stand between a path and the number it names: closing quotes and markup, a colon, "=", a verb
-_TO_VALUE = re.compile(r"[\s`'\"\u2018\u2019\u201c\u201d*_)\]]*(?:[:=]|\b(?:was|is|were|are|of|equals?|at)\b)?"
+# what may stand between a path and the number it names: closing quotes and markup, a colon, "=", a verb, or
+# the start of a range ("`json_results[2].tokens_s` fluctuating between 182.67 and 184.24": its first end)
+_TO_VALUE = re.compile(r"[\s`'\"\u2018\u2019\u201c\u201d*_)\]]*(?:[:=]|\b(?:was|is|were|are|of|equals?|at)\b"
+                       r"|\b(?:(?:fluctuat|rang|var)\w*\s+)?(?:between|from)\b)?"
                        r"[\s`'\"\u2018\u2019\u201c\u201d*_:]*")
 _SHOWN = 6  # the values an explanation lists
 

@@ -71,6 +71,7 @@ class Query:
     sentence: str = ""  # the whole sentence as written (the statistics a copied value may be of: ``unmistakable``)
     share_of: str = ""  # a file type written right beside a share ("CSV (28%)": csv; see ``matching._type_share``)
     after: str = ""  # the line right after the number (a comparison: "faster than", "times as fast"; ``comparisons``)
+    inferred: bool = False  # the unit was read from the clause, not written with the number ("181.4567 files")
     _found: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def phrases(self, name: str, d: Dim) -> list[tuple[str, ...]]:
@@ -305,9 +306,13 @@ def unmistakable(q: Query, n_facts: int) -> bool:
     less than ``VALUE_CHANCE`` times: ``n_facts * (hi - lo) / (|v| / 2) < VALUE_CHANCE``, with ``[lo, hi]`` its
     written interval. Against 12,000 facts that takes about 8 significant digits ("15.502165000179955"). Only a
     number written with decimals: whole numbers (counts, sizes) crowd on small values, which this uniform chance
-    does not describe ("JSON: 181" where the total is 181 and the JSON count 178)."""
+    does not describe ("JSON: 181" where the total is 181 and the JSON count 178). A count noun of its clause
+    outside the number's own phrase is no unit of such a number ("in some runs (average p99 latency of
+    15.58403500039276)": not 15.58 runs; "average token count 187.17529" is a count of tokens)."""
     v = abs(q.value)
-    if q.unit or v == 0 or q.bound not in ("", "approx") or not math.isfinite(v) or q.tolerance >= 0.5:
+    counted = q.unit not in COUNT_UNITS or not q.inferred or v.is_integer() or q.unit[:-1] in q.near_bag \
+        or q.unit in q.near_bag
+    if (q.unit and counted) or v == 0 or q.bound not in ("", "approx") or not math.isfinite(v) or q.tolerance >= 0.5:
         return False
     lo, hi = interval(q, widen=False)
     return n_facts * (hi - lo) / (v / 2) < VALUE_CHANCE

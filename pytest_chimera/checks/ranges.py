@@ -30,6 +30,7 @@ from pytest_chimera.checks.query import (
     by_value,
     chance_of,
     fact_stats,
+    fmt,
     fmt_in,
     has_phrase,
     in_posting,
@@ -454,6 +455,39 @@ def _apart_in(q: Query, span: Span, factor: float) -> Decision | None:
         f"no {span.observed[2]} in the corpus lies within {SPAN_MARGIN:.0%} of {q.value:g} ({values.size} facts "
         f"between {fmt_in(float(values[0]) / factor, q)} and {fmt_in(float(values[-1]) / factor, q)}, nearest "
         f"{fmt_in(float(values[near]) / factor, q)})"), "span")
+
+
+EXTREME_MARGIN = 0.01  # a claimed maximum (minimum) a fact has is a part's when the span's exceeds it by more
+_MIN_WORDS = frozenset(cl.stem(w) for w in ("minimum", "lowest", "smallest", "least"))
+_RANGE_ON = re.compile(r"\s*\w{0,6}/?\w{0,6}\s*(?:[-–]|to\b|and\b)\s*[~≈]?\s*[-+]?\d")  # "... to 0.99", "ms - 25"
+
+
+def part_extreme(q: Query, index: FactIndex, dims: list[str], factor: float) -> Decision | None:
+    """``unverified`` for a claimed maximum (minimum) that a fact has, where the span of the quantity the clause
+    names (``span_of``) reaches higher (lower) by more than ``EXTREME_MARGIN``: "the highest TPS recorded was
+    187.18" is one file's maximum when the corpus's throughputs reach 303.9. Not contradicted: the clause may
+    mean a part of the corpus its words do not narrow the span to. A span whose lowest value is not positive
+    (a difference of clocks among the latencies) has no lowest to compare with."""
+    extreme = stat_kinds(q) & {"max", "min"}
+    if extreme == {"min"} and q.unit == "min" and not _MIN_WORDS & q.bag:  # "Duration (min)": minutes
+        return None
+    if _RANGE_ON.match(q.after):  # "Lowest TTFT ranged from 0.0741 to ...": a range's end (``rangeends``)
+        return None
+    if len(extreme) != 1 or not q.unit or len(dims) != 1 or q.bound not in ("", "approx"):
+        return None
+    span = span_of(q, index, dims[0])
+    if span is None:
+        return None
+    lo, hi = interval(q)
+    if extreme == {"max"} and span.hi / factor > hi + EXTREME_MARGIN * abs(hi):
+        at, word = span.hi_fact, "highest"
+    elif extreme == {"min"} and 0 < span.lo / factor < lo - EXTREME_MARGIN * abs(lo):
+        at, word = span.lo_fact, "lowest"
+    else:
+        return None
+    return Decision("unverified", at, (
+        f"a fact has this value, but the {word} {span.what} in the corpus is {fmt(index.raw_values[at])} "
+        f"{index.units[at]} ({span.n} facts): the {word} of a part only?").replace("  ", " "), "span")
 
 
 def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | None:
