@@ -16,6 +16,8 @@ from typing import Any
 from pytest_chimera.checks.countwords import counted_noun
 from pytest_chimera.checks.numbers import COUNT_NOUNS, Number, canonical_unit, dimension, find_numbers, is_unit_word
 from pytest_chimera.checks.report import Outline, ParsedReport
+from pytest_chimera.checks.sums import clause_cuts
+from pytest_chimera.evidence.labels import TEXT_MODEL
 
 # ---- text helpers -------------------------------------------------------------------------------------------
 
@@ -76,10 +78,13 @@ def may_list(text: str) -> bool:
 
 def clause_splits(sentence: str) -> list[tuple[int, int]]:
     """(start, end) of each clause boundary of ``sentence``: a ``;`` or ``,``, or a contrast word, but no comma
-    inside a list of single words."""
+    inside a list of single words; the "+" and "=" of a written sum (``sums.clause_cuts``)."""
     found = [(m.start(), m.end()) for m in _CLAUSE_SPLIT.finditer(sentence)]
     inside = in_lists(sentence) if found else None
-    return found if inside is None else [(a, b) for a, b in found if not inside(a)]
+    if inside is not None:
+        found = [(a, b) for a, b in found if not inside(a)]
+    cuts = clause_cuts(sentence)
+    return sorted(found + cuts) if cuts else found
 
 
 _MORE_RE = re.compile(r"(?:and|plus)\s+$", re.I)
@@ -208,13 +213,20 @@ def clean(line: str) -> str:
     but not its digits (a file name or an option in code is not a number of the prose), between ‹ › so that
     "`param_tuning`: 6 files" does not read as a run option."""
     if "`" in line:
-        line = _CODE_SPAN.sub(lambda m: "\u2039" + _DIGITS.sub(" ", m.group(0)[1:-1]) + "\u203a", line)
+        line = _CODE_SPAN.sub(_code_words, line)
     if _MARKUP_START.search(line) is None:  # every markup _MARKUP removes starts with one of these
         return line
     return _MARKUP.sub(lambda m: "" if m.group(0) in ("**", "__", "~~", "[") else " ", line)
 
 
 _MARKUP_START = re.compile(r"[*_~\[\]<]")
+
+
+def _code_words(span: re.Match[str]) -> str:
+    """An inline code span's words between ‹ ›: its digits go, unless the span is a model's name ("`gemma3_270m`"
+    names gemma3:270m; "`conv_bench_20251002`" holds no number of the prose)."""
+    inner = span.group(0)[1:-1]
+    return "\u2039" + (inner if TEXT_MODEL.fullmatch(inner.lower()) else _DIGITS.sub(" ", inner)) + "\u203a"
 
 
 _CONTAINERS = re.compile(r"^(?:\s*(?:>|[-*+](?=\s)|\d{1,9}[.)](?=\s)))*\s*")
@@ -421,42 +433,6 @@ def classify(num: Number, unit: _Unit, before: str, after: str) -> tuple[str, st
     if _MORE_RE.search(before) and after.lstrip().lower().startswith("more"):
         return "other", "a count of items left out of a listing"
     return "claim", "a quantity stated in the report"
-
-
-# the parts a model writes: a generation stopped by ``num_predict`` ends inside one of them
-MODEL_PARTS = ("body", "key_findings", "recommendations")
-CUT_OFF = ("the model's text ends right after it (no unit, no punctuation): the generation may have stopped "
-           "inside the number or before its unit")
-_FILLER = re.compile(r"^\s*(?:[-*_=]{3,}|```.*|~~~.*)?\s*$")
-
-
-def part_ends(parsed: ParsedReport | Outline) -> dict[int, str]:
-    """The last line with text of each model-written part (``MODEL_PARTS``; a plain report is all body), by
-    number: where a generation stopped by its token limit ends. Blank lines, thematic breaks and fences do not
-    count."""
-    lines = parsed.source.split("\n")
-    out: dict[int, str] = {}
-    for name in MODEL_PARTS:
-        span = parsed.parts.get(name)
-        if span is None:
-            continue
-        k = min(span["line_end"], len(lines))
-        while k >= span["line_start"] and _FILLER.match(lines[k - 1]):
-            k -= 1
-        if k >= span["line_start"]:
-            out[k] = lines[k - 1]
-    return out
-
-
-def is_cut_off(num: Number, text: str, raw_line: str) -> bool:
-    """True for a number with no unit of its own that ends both its cleaned ``text`` and its ``raw_line``
-    (a part's last line, ``part_ends``) inside a sentence: "28 CSV (27.72" may be "27.72%" cut short, never
-    "27.72 files". A value after a label ("Total files: 101", "alpha: 7") is a finished line unless a bracket
-    before it is still open."""
-    if num.unit or text[num.end:].strip() or not raw_line.rstrip().endswith(num.raw):
-        return False
-    before = text[:num.start].rstrip()
-    return not before.endswith((":", "=")) or before.count("(") > before.count(")")
 
 
 def infer_unit(num: Number, clause: str, offset: int) -> str:

@@ -55,6 +55,7 @@ from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks import clauses, fields, paths
 from pytest_chimera.checks.absentfiles import absent_files, called_examples
 from pytest_chimera.checks.countwords import in_english, latin_words
+from pytest_chimera.checks.cutoff import CUT_OFF, is_cut_off, part_ends
 from pytest_chimera.checks.index import FactIndex, index_of
 from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.memo import Repeats
@@ -62,6 +63,7 @@ from pytest_chimera.checks.numbers import Number, canonical_unit, find_numbers, 
 from pytest_chimera.checks.query import COUNT_UNITS, Decision, Query, context
 from pytest_chimera.checks.rangeends import judge_ends, range_pairs
 from pytest_chimera.checks.report import Outline, ParsedReport, outline
+from pytest_chimera.checks.sums import judge_sums, sums
 from pytest_chimera.evidence.facts import Fact, Facts
 
 VERDICTS = ("supported", "contradicted", "unverified")
@@ -328,7 +330,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
     text_lines = parsed.source.count("\n") + (not parsed.source.endswith("\n"))  # as an editor counts them
     repeats = Repeats(max_numbers, text_lines)
     seen: dict[Any, Any] = {}  # what matching keeps for the next claim of this check (``match``), never longer
-    ends = cl.part_ends(parsed)
+    ends = part_ends(parsed)
     latin = latin_words(parsed.source)  # "Archivos JSON: 44": ASCII lines are read for "file" words too
     for unit in cl.iter_units(parsed):
         at_end = unit.line in ends  # a part's last line is read afresh: the same words earlier were not cut off
@@ -358,13 +360,15 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
         kinds = [cl.classify(num, unit, text[max(0, num.start - 60):num.start], text[num.end:num.end + 80])
                  for num in nums]  # the words next to each number, not the rest of a long line
         if at_end and not unit.in_code and kinds[-1][0] == "claim" and \
-                cl.is_cut_off(nums[-1], text, ends[unit.line]):
-            kinds[-1] = ("cut_off", cl.CUT_OFF)
+                is_cut_off(nums[-1], text, ends[unit.line]):
+            kinds[-1] = ("cut_off", CUT_OFF)
         wanted = {k for k, (kind, _) in enumerate(kinds) if kind in ("claim", "run_metric")}
         readings = clauses.read_line(text, nums, lead, wanted) if wanted else [None] * len(nums)
         units: dict[int, str] = {}
         paired = _paired(text, nums, kinds) if wanted else {}
         path_of = _named_path(unit, nums) if wanted else None
+        added = sums(text, nums) if wanted else []  # "44 JSON + 29 Markdown = 73 files": the terms count files
+        of_sum = {k: nums[result].unit for terms, result in added for k in terms if nums[result].unit in COUNT_UNITS}
         for k, num in enumerate(nums):
             reading = readings[k]
             before = text[max(0, num.start - 30):num.start]
@@ -381,7 +385,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             if reading is not None:
                 near, own = reading.near, reading.own
                 unit_name = "parameters" if num.form == "model" else (
-                    num.unit or cl.infer_unit(num, reading.clause, reading.offset)
+                    num.unit or of_sum.get(k) or cl.infer_unit(num, reading.clause, reading.offset)
                     or cl.infer_unit(num, unit.hint or unit.context, -1))
                 if reading.total_of is not None:  # "(44 out of 101)": the total of what the 44 counts
                     unit_name = num.unit or units.get(reading.total_of, "") or unit_name
@@ -399,6 +403,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                         ctx = ctx.replace(most.group(0), " ")  # "101 files (primarily JSON and Markdown)"
                     if num.unit in COUNT_UNITS and num.unit[:-1] not in num.raw.lower():
                         ctx = f"{ctx} {num.unit}"  # "101个文件": the count noun, in words the labels read
+                    elif k in of_sum and not num.unit:
+                        ctx = f"{ctx} {of_sum[k]}"  # a sum's term: its result's count noun
                 seq, bag = context(ctx)
                 if unit.parents and reading.total_of is None:  # a nested item's parents' leads, a phrase apart
                     parent_seq, parent_bag = context(unit.parents)
@@ -411,7 +417,8 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                         near = near.replace(*paired[k])
                     near_seq, near_bag = context(f"{near} {unit.context}")
                     models, families = _models_of(reading, unit, near, own)
-                q_words = _qualifier(text, num.end, unit_name)
+                q_words = _qualifier(text, num.end, unit_name) if k not in of_sum else \
+                    frozenset(context(text[num.end:nums[k + 1].start].strip(" +="))[1])  # a sum's term: "44 JSON +"
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
                           families, own, qualifier=q_words, sentence=reading.sentence,
                           subset=_lead_subset(text, lead, num, unit_name) if not q_words else frozenset(),
@@ -432,10 +439,12 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
             elif kind == "config":
                 _check_config(check, num, options, run is not None)
             elif kind == "cut_off":
-                check.explanation = f"not checked: {cl.CUT_OFF}"
+                check.explanation = f"not checked: {CUT_OFF}"
             out.append(check)
         if wanted and (pairs := range_pairs(text, nums)):
             judge_ends(text, nums, out[first:], pairs, index)
+        if added:
+            judge_sums(nums, out[first:], added)
         if wanted and any(c.verdict == "supported" and c.kind == "claim" for c in out[first:]):
             if not source:
                 source.append(parsed.source.split("\n"))

@@ -1,0 +1,95 @@
+"""The nineteenth round (set J read): a written sum is arithmetic, and a model named in code is a model.
+
+- each term of "44 JSON + 29 Markdown = 73 files" is read in its own clause, with the result's count noun and
+  its own words as the count's qualifier; the result is `contradicted` when its terms add up to another value
+  and `supported` (rule "derived") when they add up to it and each is supported (``checks.sums``);
+- an inline code span that is a model's name ("`gemma3_270m`") keeps its digits: it names that model."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_count_words import CORPUS
+from test_verdict_rules import fact
+
+from pytest_chimera.checks.claims import clean
+from pytest_chimera.checks.consistency import check_consistency
+from pytest_chimera.checks.numbers import find_numbers
+from pytest_chimera.checks.sums import clause_cuts, sums
+from pytest_chimera.evidence.facts import Facts
+
+
+def claims(markdown: str, facts: Facts = CORPUS) -> list[tuple[str, str | None, str, str]]:
+    """(raw, verdict, rule, explanation) of each claim of ``markdown``."""
+    return [(n.raw, n.verdict, n.rule, n.explanation)
+            for n in check_consistency(markdown, facts).numbers if n.kind == "claim"]
+
+
+def test_each_term_of_a_sum_is_its_own_count_and_the_result_their_sum() -> None:
+    got = claims("# R\n\nThe JSON and Markdown files are a large part (44 JSON + 29 Markdown = 73 files).\n")
+    assert [(raw, v) for raw, v, _, _ in got] == [("44", "supported"), ("29", "supported"),
+                                                  ("73 files", "supported")]
+    assert got[2][2] == "derived" and "the sum of its terms (44 + 29), each supported" in got[2][3]
+
+
+def test_a_result_its_terms_do_not_add_up_to_is_contradicted() -> None:
+    got = claims("# R\n\nThe total is 28 CSV + 44 JSON + 29 Markdown = 103 files.\n")
+    assert [v for _, v, _, _ in got] == ["supported", "supported", "supported", "contradicted"]
+    assert got[3][2] == "derived" and "its terms add up to 101 (28 + 44 + 29), not 103 files" in got[3][3]
+
+
+def test_a_result_a_fact_supports_keeps_its_fact() -> None:
+    [*_, total] = check_consistency("# R\n\nThe total is 28 CSV + 44 JSON + 29 Markdown = 101 files.\n",
+                                    CORPUS).numbers
+    assert (total.verdict, total.rule) == ("supported", "exact fact")
+    assert total.fact is not None and total.fact.key == "files.total"
+
+
+def test_a_result_beside_an_unverified_term_keeps_its_own_verdict() -> None:
+    got = claims("# R\n\nThe total is 28 CSV + 45 widgets + 29 Markdown = 102 files.\n")
+    assert got[3][1] != "supported"
+
+
+def test_decimals_add_up_to_their_written_precision() -> None:
+    """14.5 + 3.25 = 17.75, written 17.8: within the precision of all three; 17.9 is not."""
+    facts = Facts.from_records([fact("a", 14.5, "ms", "alpha", "latency"), fact("b", 3.25, "ms", "beta", "latency"),
+                                fact("c", 900.0, "ms", "gamma", "latency")])
+    right = claims("# R\n\nLatency: 14.5 ms alpha + 3.25 ms beta = 17.8 ms.\n", facts)
+    assert right[2][1] != "contradicted"
+    wrong = claims("# R\n\nLatency: 14.5 ms alpha + 3.25 ms beta = 17.9 ms.\n", facts)
+    assert wrong[2][:3] == ("17.9 ms", "contradicted", "derived")
+
+
+def test_whole_numbers_add_up_exactly() -> None:
+    got = claims("# R\n\nFiles: 28 CSV + 44 JSON = 73 files.\n")
+    assert got[2][:3] == ("73 files", "contradicted", "derived")
+
+
+def test_terms_of_other_units_are_no_sum() -> None:
+    got = claims("# R\n\nThe corpus: 28 CSV + 27.7% = 101 files.\n")
+    assert got[-1][2] != "derived"
+
+
+@pytest.mark.parametrize("line", ["num_ctx = 2048 and avg_tokens_per_second = 14.1",
+                                  "a + b = c holds for 3 models", "the ratio 3 / 4 = 0.75"])
+def test_no_sum_where_no_number_precedes_the_operator(line: str) -> None:
+    assert sums(line, find_numbers(line)) == []
+
+
+@given(st.lists(st.integers(0, 10_000), min_size=2, max_size=5), st.integers(-3, 3))
+def test_sums_of_any_terms_are_found_and_cut_into_clauses(terms: list[int], off: int) -> None:
+    line = " + ".join(f"{t} widgets" for t in terms) + f" = {sum(terms) + off} widgets"
+    found = sums(line, find_numbers(line))
+    assert found == [(list(range(len(terms))), len(terms))]
+    assert [line[a:b] for a, b in clause_cuts(line)] == ["+"] * (len(terms) - 1) + ["="]
+
+
+def test_a_model_named_in_code_keeps_its_digits_and_other_code_does_not() -> None:
+    assert "gemma3_270m" in clean("- `gemma3_270m`: a smaller model (270 million parameters).")
+    assert "20251002" not in clean("- `conv_bench_20251002-170837.json`: 5 runs")
+    sizes = Facts.from_records([fact("models.gemma3:270m.parameters", 270e6, "parameters", "gemma3:270m",
+                                     "gemma3-270m", "270m", "parameters", "model size")])
+    nested = "# R\n\n* **Patterns:**\n    * `gemma3_270m`: Represents a smaller model (270 million parameters).\n"
+    [(_, got, _, _)] = claims(nested, sizes)
+    assert got == "supported"
