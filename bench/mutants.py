@@ -678,6 +678,11 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      'if check.kind != "claim":'),
     ("code: a model named in code loses its digits", "checks/claims.py",
      "(inner if TEXT_MODEL.fullmatch(inner.lower()) else", "(inner if False else"),
+    # the twentieth round (set K read)
+    ("total: a compound's count contradicts the corpus total", "checks/matching.py",
+     'index.keys[decided.fact].startswith("files.by_name."):', 'index.keys[decided.fact].startswith("never"):'),
+    ("total: agreement with the total not checked", "checks/matching.py",
+     "if d is None or at < 0 or not agrees(q, np.array([float(d.values[at])]))[0]:", "if d is None or at < 0:"),
     ("scope: a path before a range names nothing", "checks/paths.py",
      'r"|\\b(?:(?:fluctuat|rang|var)\\w*\\s+)?(?:between|from)\\b)?"', 'r")?"'),
 ]

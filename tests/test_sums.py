@@ -93,3 +93,17 @@ def test_a_model_named_in_code_keeps_its_digits_and_other_code_does_not() -> Non
     nested = "# R\n\n* **Patterns:**\n    * `gemma3_270m`: Represents a smaller model (270 million parameters).\n"
     [(_, got, _, _)] = claims(nested, sizes)
     assert got == "supported"
+
+
+def test_the_corpus_total_is_not_contradicted_by_a_file_name_compound_s_count() -> None:
+    """The twentieth round (set K read): "benchmark runs (101 files)" is the corpus's total in prose words that
+    happen to make up a file-name compound (3 files named benchmark_runs): `unverified`, the total named; a count
+    the total does not agree with is still contradicted by the compound's count."""
+    facts = Facts.from_records([*CORPUS, fact("files.by_name.benchmark_runs", 3, "files", "benchmark_runs",
+                                              "benchmark runs", "benchmark", "runs", "files")])
+    [(_, got, _, why)] = claims("# R\n\nThe data holds many benchmark runs (101 files).\n", facts)
+    assert got == "unverified" and why.startswith("the corpus's total agrees; the words may instead name")
+    [(_, got, _, _)] = claims("# R\n\nThe data holds many benchmark runs (over 100 files).\n", facts)
+    assert got == "unverified"
+    [(_, got, _, _)] = claims("# R\n\nThe data holds many benchmark runs (40 files).\n", facts)
+    assert got == "contradicted"
