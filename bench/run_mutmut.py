@@ -31,7 +31,9 @@ TESTS = ("tests/test_consistency.py", "tests/test_verdict_rules.py", "tests/test
          "tests/test_checked.py", "tests/test_report_parse.py", "tests/test_repetition.py",
          "tests/test_unmeasured.py", "tests/test_check_bound.py",  # the line memo and --max-numbers
          "tests/test_count_words.py", "tests/test_copied_values.py",  # other languages' counts; data rates
-         "tests/test_part_of_scope.py")  # "documents" are files
+         "tests/test_part_of_scope.py", "tests/test_sums.py",  # "documents" are files; sums, the cut-off
+         "tests/test_named_paths.py", "tests/test_absent_files.py", "tests/test_range_ends.py",  # rules whose
+         "tests/test_cut_off.py", "tests/test_clause_context.py")  # code sits in consistency.py
 CONFIG = """[mutmut]
 source_paths=pytest_chimera
 only_mutate=
