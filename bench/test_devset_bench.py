@@ -34,6 +34,7 @@ UNSEEN_J = ROOT / "tests" / "data" / "unseen_j"
 UNSEEN_K = ROOT / "tests" / "data" / "unseen_k"
 UNSEEN_L = ROOT / "tests" / "data" / "unseen_l"
 UNSEEN_M = ROOT / "tests" / "data" / "unseen_m"
+UNSEEN_N = ROOT / "tests" / "data" / "unseen_n"
 SHARED = ROOT.parent / "shared"
 
 
@@ -48,7 +49,7 @@ def figures(facts: Facts) -> dict[str, Scores]:
             **{f"unseen {folder.name[-1].upper()} (12 reports)": total(score_set(
                 sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
                for folder in (UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I,
-                               UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M)}}
+                               UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N)}}
 
 
 def table(results: dict[str, Scores]) -> str:
