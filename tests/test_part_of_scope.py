@@ -166,3 +166,42 @@ def test_minutes_are_no_minimum_but_a_minimum_word_beside_them_is() -> None:
 def test_a_range_s_end_is_left_to_the_range_rules() -> None:
     got = claims("# R\n\nThe lowest latency ranged from 12.5 to 70.3 ms across files.\n", throughputs())
     assert got[0][:2] == ("12.5", "supported")
+
+
+# ---- a review's findings ------------------------------------------------------------------------------------
+
+
+def test_the_words_that_single_a_fact_out_narrow_the_extreme_to_its_part() -> None:
+    """"the highest throughput in the baseline" is the baseline's, not the corpus's; the words of the unit
+    ("tokens/second") single out no part; a difference ("Throughput Delta") is no level."""
+    facts = Facts.from_records([
+        *throughputs(),
+        fact("base.tokens_s.max", 299.19, "tok/s", "tokens_s", "tps", "throughput", "max", "highest", "baseline"),
+        fact("summary.Tokens per Second.max", 14.3, "tok/s", "tokens per second", "token", "second", "throughput",
+             "max", "maximum"),
+    ])
+    [(_, got, _, _)] = claims("# R\n\nThe highest throughput in the baseline was 299.19 tok/s.\n", facts)
+    assert got == "supported"
+    [(_, got, rule, _)] = claims("# R\n\nThe maximum throughput is approximately 14.3 tokens/second.\n", facts)
+    assert (got, rule) == ("unverified", "span")
+    lows = Facts.from_records([fact(f"t{k}.tokens_s", v, "tok/s", "tokens_s", "throughput", "min", "lowest")
+                               for k, v in enumerate((180.25, 181.97, 184.24))]
+                              + [fact("report.Throughput Delta", 108.8, "tok/s", "throughput", "delta")])
+    [(_, got, _, _)] = claims("# R\n\nThe lowest throughput was 180.25 tok/s.\n", lows)
+    assert got == "supported"
+
+
+def test_a_count_noun_of_the_line_s_lead_is_the_number_s_unit_a_gloss_s_is_not() -> None:
+    facts = Facts.from_records([*percentiles(),
+                                fact("run.ttft_s.max", 2.3189992000000004, "s", "ttft_s", "ttft", "latency", "max"),
+                                *(fact(f"suite{k}.samples", float(k), "samples", "samples") for k in range(1, 6))])
+    [(_, got, _, _)] = claims("# R\n\n- Total tokens generated: 187.17529\n", facts)
+    assert got != "supported"
+    [(_, got, _, _)] = claims("# R\n\n- Latency (TTFS - Time To First Sample): 2.3189992000000004\n", facts)
+    assert got == "supported"
+
+
+def test_documents_followed_by_an_object_is_a_verb() -> None:
+    [number] = [n for n in check_consistency("# R\n\nTechnical Report 108 documents the gemma3 results.\n",
+                                             CORPUS).numbers if n.kind == "claim"]
+    assert number.unit != "files"

@@ -7,6 +7,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,7 +20,8 @@ from pytest_chimera.checks.claims import clean
 from pytest_chimera.checks.consistency import check_consistency
 from pytest_chimera.checks.numbers import find_numbers
 from pytest_chimera.checks.sums import clause_cuts, sums
-from pytest_chimera.evidence.facts import Facts
+from pytest_chimera.evidence.corpus import load_corpus
+from pytest_chimera.evidence.facts import Facts, compute_facts
 
 
 def claims(markdown: str, facts: Facts = CORPUS) -> list[tuple[str, str | None, str, str]]:
@@ -55,9 +59,9 @@ def test_decimals_add_up_to_their_written_precision() -> None:
     """14.5 + 3.25 = 17.75, written 17.8: within the precision of all three; 17.9 is not."""
     facts = Facts.from_records([fact("a", 14.5, "ms", "alpha", "latency"), fact("b", 3.25, "ms", "beta", "latency"),
                                 fact("c", 900.0, "ms", "gamma", "latency")])
-    right = claims("# R\n\nLatency: 14.5 ms alpha + 3.25 ms beta = 17.8 ms.\n", facts)
+    right = claims("# R\n\nLatency: 14.5 ms + 3.25 ms = 17.8 ms.\n", facts)
     assert right[2][1] != "contradicted"
-    wrong = claims("# R\n\nLatency: 14.5 ms alpha + 3.25 ms beta = 17.9 ms.\n", facts)
+    wrong = claims("# R\n\nLatency: 14.5 ms + 3.25 ms = 17.9 ms.\n", facts)
     assert wrong[2][:3] == ("17.9 ms", "contradicted", "derived")
 
 
@@ -107,3 +111,96 @@ def test_the_corpus_total_is_not_contradicted_by_a_file_name_compound_s_count() 
     assert got == "unverified"
     [(_, got, _, _)] = claims("# R\n\nThe data holds many benchmark runs (40 files).\n", facts)
     assert got == "contradicted"
+
+
+# ---- a review's findings (each a line the first version of these rules misread) ---------------------------
+
+
+def test_a_correct_sum_does_not_overrule_a_fact_that_contradicts_its_result() -> None:
+    """"28 CSV + 44 JSON = 72 files" forgets the Markdown: the corpus's total still contradicts "72 files"."""
+    got = claims("# R\n\n- Total files analyzed: 28 CSV + 44 JSON = 72 files.\n")
+    assert got[2][:2] == ("72 files", "contradicted") and got[2][2] != "derived"
+
+
+@pytest.mark.parametrize("result", ["100+ files", "over 100 files", "over 90 files", "under 120 files",
+                                    "approximately 100 files", "≈ 100 files"])
+def test_a_result_written_as_a_bound_or_an_estimate_holds_by_its_bound(result: str) -> None:
+    sep = " " if result.startswith("≈") else " = "
+    got = claims(f"# R\n\n- 28 CSV + 44 JSON + 29 Markdown{sep}{result}.\n")
+    assert got[3][1] != "contradicted"
+
+
+@pytest.mark.parametrize("result", ["over 120 files", "about 90 files", "under 90 files"])
+def test_a_bound_the_terms_break_is_contradicted(result: str) -> None:
+    got = claims(f"# R\n\n- 28 CSV + 44 JSON + 29 Markdown = {result}.\n")
+    assert got[3][1:3] == ("contradicted", "derived")
+
+
+def test_shares_add_up_to_their_rounding() -> None:
+    shares = Facts.from_records([*CORPUS, fact("files.by_type.md.pct", 28.712871, "%", "markdown", "md",
+                                               "markdown files", "files", "file", "percent", "share")])
+    got = claims("# R\n\n- 28% CSV + 44% JSON + 29% Markdown = 100% of the files.\n", shares)
+    assert got[3][1] != "contradicted"
+
+
+@pytest.mark.parametrize("line", ["Technical Reports 108 + 109 + 110 = 3 legacy reports.",
+                                  "2 × 14 CSV + 44 JSON = 72 files.", "Tests #4 + 5 = 2 runs."])
+def test_identifiers_and_products_are_no_sums(line: str) -> None:
+    assert sums(line, find_numbers(line)) == []
+
+
+def test_signed_terms_and_an_approximate_result_make_a_sum() -> None:
+    line = "Net: -30 + 227.5 ≈ 197.5 tok/s"
+    assert sums(line, find_numbers(line)) == [([0, 1], 2)]
+
+
+def test_a_measure_s_terms_keep_their_words_a_count_s_do_not() -> None:
+    """A sum of tok/s keeps its clause ("baseline min and max"); a sum of counts or shares is cut into terms."""
+    assert clause_cuts("Combined gemma3:270m baseline min and max: 238.24 + 299.19 = 537.43 tok/s") == []
+    assert len(clause_cuts("44 JSON + 29 Markdown = 73 files")) == 2
+    assert len(clause_cuts("28% CSV + 44% JSON = 72%")) == 2
+
+
+def test_a_long_line_with_a_sum_costs_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first version matched each term from its start to the end of the line, rescanning a long run of digits
+    and commas from every number: the text the gap pattern may read must grow with the line, not its square."""
+    from pytest_chimera.checks import sums as module
+
+    real = module._GAP
+    read = 0
+
+    class Counted:
+        def match(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+            nonlocal read
+            read += (len(text) if endpos is None else endpos) - pos
+            return real.match(text, pos, len(text) if endpos is None else endpos)
+
+    monkeypatch.setattr(module, "_GAP", Counted())
+
+    def cost(n: int) -> int:
+        nonlocal read
+        read = 0
+        line = "Sum: 28 CSV + 44 JSON = 72 files; values " + "1," * n + "2."
+        sums(line, find_numbers(line))
+        return read
+
+    assert cost(2000) <= 2.2 * cost(1000)
+
+
+def test_the_total_in_a_compound_written_as_an_identifier_is_contradicted_by_its_count() -> None:
+    facts = Facts.from_records([*CORPUS, fact("files.by_name.prompt_suite", 11, "files", "prompt_suite",
+                                              "prompt suite", "prompt", "suite", "files")])
+    [(_, got, _, _)] = claims("# R\n\n- The `prompt_suite` files (101 files) cover prompts.\n", facts)
+    assert got == "contradicted"
+
+
+@pytest.fixture(scope="module")
+def real(chimeraforge_corpus: Path) -> Facts:
+    return compute_facts(load_corpus(chimeraforge_corpus))
+
+
+def test_a_term_counts_what_the_result_counts_and_its_own_words_say_which(real: Facts) -> None:
+    """"The corpus holds 44 JSON + ...": without the result's noun the 44 is a bare number about the corpus, and
+    without its own words as the count's qualifier it is the corpus's total (the real corpus: its facts compete)."""
+    got = claims("# R\n\nThe corpus holds 44 JSON + 29 Markdown = 73 files.\n", real)
+    assert [v for _, v, _, _ in got] == ["supported", "supported", "supported"]

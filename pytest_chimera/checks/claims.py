@@ -14,7 +14,15 @@ from functools import lru_cache
 from typing import Any
 
 from pytest_chimera.checks.countwords import counted_noun
-from pytest_chimera.checks.numbers import COUNT_NOUNS, Number, canonical_unit, dimension, find_numbers, is_unit_word
+from pytest_chimera.checks.numbers import (
+    COUNT_NOUNS,
+    VERB_OBJECT,
+    Number,
+    canonical_unit,
+    dimension,
+    find_numbers,
+    is_unit_word,
+)
 from pytest_chimera.checks.report import Outline, ParsedReport
 from pytest_chimera.checks.sums import clause_cuts
 from pytest_chimera.evidence.labels import TEXT_MODEL
@@ -462,7 +470,8 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
     offset = max(offset, 0)
     best: tuple[int, str] | None = None
     for m in _UNIT_WORD_RE.finditer(clause, 0, end):
-        if not is_unit_word(m.group(0)) or len(m.group(0)) < 2:
+        if not is_unit_word(m.group(0)) or len(m.group(0)) < 2 or (
+                m.group(0).lower() == "documents" and VERB_OBJECT.match(clause, m.end())):  # "documents the": a verb
             continue
         counted = ""
         if _in_identifier(clause, m.start(), m.end()):

@@ -245,6 +245,15 @@ def _models_of(reading: clauses.Reading, unit: cl._Unit, near: str, own: str
     return models, families
 
 
+def _labels_noun(label: str, unit: str) -> bool:
+    """Whether a line's lead or a cell's row label and header name the count noun ``unit`` ("Total tokens
+    generated: 187.17": a count of tokens, as "187.17 tokens" would be)."""
+    return unit in COUNT_UNITS and re.search(rf"\b{unit[:-1]}", _BRACKETED.sub(" ", label), re.I) is not None
+
+
+_BRACKETED = re.compile(r"\([^)]*\)")  # "Latency (TTFS - Time To First Sample)": a gloss, not the label's noun
+
+
 def _qualifier(text: str, end: int, unit: str) -> frozenset[str]:
     """The words between a count and its count noun, as label words ("28 CSV files": {"csv"}); empty when the
     noun does not follow within three words or the number is no count."""
@@ -368,7 +377,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
         paired = _paired(text, nums, kinds) if wanted else {}
         path_of = _named_path(unit, nums) if wanted else None
         added = sums(text, nums) if wanted else []  # "44 JSON + 29 Markdown = 73 files": the terms count files
-        of_sum = {k: nums[result].unit for terms, result in added for k in terms if nums[result].unit in COUNT_UNITS}
+        of_sum = {k: nums[result].unit for terms, result in added for k in terms if nums[result].unit}
         for k, num in enumerate(nums):
             reading = readings[k]
             before = text[max(0, num.start - 30):num.start]
@@ -403,7 +412,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                         ctx = ctx.replace(most.group(0), " ")  # "101 files (primarily JSON and Markdown)"
                     if num.unit in COUNT_UNITS and num.unit[:-1] not in num.raw.lower():
                         ctx = f"{ctx} {num.unit}"  # "101个文件": the count noun, in words the labels read
-                    elif k in of_sum and not num.unit:
+                    elif k in of_sum and not num.unit and of_sum[k] in COUNT_UNITS:
                         ctx = f"{ctx} {of_sum[k]}"  # a sum's term: its result's count noun
                 seq, bag = context(ctx)
                 if unit.parents and reading.total_of is None:  # a nested item's parents' leads, a phrase apart
@@ -417,13 +426,13 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                         near = near.replace(*paired[k])
                     near_seq, near_bag = context(f"{near} {unit.context}")
                     models, families = _models_of(reading, unit, near, own)
-                q_words = _qualifier(text, num.end, unit_name) if k not in of_sum else \
-                    frozenset(context(text[num.end:nums[k + 1].start].strip(" +="))[1])  # a sum's term: "44 JSON +"
+                q_words = _qualifier(text, num.end, unit_name) if k not in of_sum or unit_name not in COUNT_UNITS \
+                    else frozenset(context(text[num.end:nums[k + 1].start].strip(" +=~≈"))[1])  # a term: "44 JSON +"
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
                           families, own, qualifier=q_words, sentence=reading.sentence,
                           subset=_lead_subset(text, lead, num, unit_name) if not q_words else frozenset(),
                           share_of=_share_of(text, num) if unit_name == "%" else "", after=text[num.end:num.end + 80],
-                          inferred=not num.unit)
+                          inferred=not num.unit and not _labels_noun(f"{lead} {unit.context}", unit_name))
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
                 decided = _snippet_field(field, unit.line, parsed, index, source) if field else None
                 if decided is None and kind == "claim" and path_of is not None and k == path_of[1]:
@@ -444,7 +453,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
         if wanted and (pairs := range_pairs(text, nums)):
             judge_ends(text, nums, out[first:], pairs, index)
         if added:
-            judge_sums(nums, out[first:], added)
+            judge_sums(text, nums, out[first:], added)
         if wanted and any(c.verdict == "supported" and c.kind == "claim" for c in out[first:]):
             if not source:
                 source.append(parsed.source.split("\n"))

@@ -298,7 +298,8 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS, seen:
             return Decision("unverified", decided.fact, f"the words {', '.join(map(repr, words))} name a subset of "
                             f"{q.unit} that no count in the corpus carries (else: {decided.explanation})")
     if decided.verdict == "contradicted" and decided.fact is not None and \
-            index.keys[decided.fact].startswith("files.by_name."):
+            index.keys[decided.fact].startswith("files.by_name.") and \
+            index.keys[decided.fact].removeprefix("files.by_name.") not in q.text.lower():  # in prose words only
         whole = _total_agrees(q, index)
         if whole is not None:  # "benchmark runs (101 files)": prose words, or the files named benchmark_runs?
             named = index.sources[decided.fact].partition(" (")[0].removeprefix("derived: count of ")
@@ -423,7 +424,7 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
         if doubt:
             return Decision("unverified", int(gidx[k]), f"{best_values.size} facts fit the words equally; {doubt}",
                             "chance guard")
-        of_part = part_extreme(q, index, dims, factor)  # "the highest": of one file only?
+        of_part = part_extreme(q, index, dims, factor, int(gidx[k]))  # "the highest": of one file only?
         if of_part is not None:
             return of_part
         return Decision("supported", int(gidx[k]),

@@ -79,6 +79,8 @@ for _noun in COUNT_NOUNS:
     _ALIASES[_noun] = _noun
     _ALIASES[_noun[:-1]] = _noun
 _ALIASES["documents"] = "files"  # "44 JSON documents": a corpus's documents are its files
+VERB_OBJECT = re.compile(r"\s+(?:the|a|an|how|that|this|these|those|its|their|what|why|each|every|all|some|key|our)\b",
+                     re.I)  # after "documents", its object: the word is a verb
 _SINGULAR_COUNT_WORDS = frozenset(n[:-1] for n in COUNT_NOUNS)
 _COUNT_WORDS = frozenset(COUNT_NOUNS) | _SINGULAR_COUNT_WORDS
 _COUNT_HEAD = re.compile(r"[ \u00a0]+([A-Za-z]+)\b")
@@ -107,6 +109,8 @@ def _unit_at(text: str, pos: int) -> tuple[str, int] | None:
     if m is None:
         return None
     word = m.group("unit")
+    if word.lower() == "documents" and VERB_OBJECT.match(text, m.end()):  # "Report 108 documents the results": a verb
+        return None
     if word.lower() in _ALIASES or re.sub(r"\s+", " ", word.lower()) in _ALIASES:
         head = _COUNT_HEAD.match(text, m.end()) if word.lower() in _COUNT_WORDS else None
         if head is not None and head.group(1).lower() in _COUNT_WORDS:  # "101 benchmark files": the head noun

@@ -42,7 +42,7 @@ _PATH = re.compile(r"(?<![\w.\]])(?:[A-Za-z_]\w*\.)*(?:(?i:json)_)?"
 # what may stand between a path and the number it names: closing quotes and markup, a colon, "=", a verb, or
 # the start of a range ("`json_results[2].tokens_s` fluctuating between 182.67 and 184.24": its first end)
 _TO_VALUE = re.compile(r"[\s`'\"\u2018\u2019\u201c\u201d*_)\]]*(?:[:=]|\b(?:was|is|were|are|of|equals?|at)\b"
-                       r"|\b(?:(?:fluctuat|rang|var)\w*\s+)?(?:between|from)\b)?"
+                       r"|\b(?:(?:fluctuat\w*|rang\w*|var(?:y|ies|ying|ied))\s+)?(?:between|from)\b)?"
                        r"[\s`'\"\u2018\u2019\u201c\u201d*_:]*")
 _SHOWN = 6  # the values an explanation lists
 

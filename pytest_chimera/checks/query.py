@@ -71,7 +71,8 @@ class Query:
     sentence: str = ""  # the whole sentence as written (the statistics a copied value may be of: ``unmistakable``)
     share_of: str = ""  # a file type written right beside a share ("CSV (28%)": csv; see ``matching._type_share``)
     after: str = ""  # the line right after the number (a comparison: "faster than", "times as fast"; ``comparisons``)
-    inferred: bool = False  # the unit was read from the clause, not written with the number ("181.4567 files")
+    inferred: bool = False  # the unit was read from the clause, not written with the number ("181.4567 files") nor
+    # named by its line's lead or its cell's labels ("Total tokens generated: 187.17")
     _found: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def phrases(self, name: str, d: Dim) -> list[tuple[str, ...]]:

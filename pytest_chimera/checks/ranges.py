@@ -462,12 +462,16 @@ _MIN_WORDS = frozenset(cl.stem(w) for w in ("minimum", "lowest", "smallest", "le
 _RANGE_ON = re.compile(r"\s*\w{0,6}/?\w{0,6}\s*(?:[-–]|to\b|and\b)\s*[~≈]?\s*[-+]?\d")  # "... to 0.99", "ms - 25"
 
 
-def part_extreme(q: Query, index: FactIndex, dims: list[str], factor: float) -> Decision | None:
-    """``unverified`` for a claimed maximum (minimum) that a fact has, where the span of the quantity the clause
-    names (``span_of``) reaches higher (lower) by more than ``EXTREME_MARGIN``: "the highest TPS recorded was
-    187.18" is one file's maximum when the corpus's throughputs reach 303.9. Not contradicted: the clause may
-    mean a part of the corpus its words do not narrow the span to. A span whose lowest value is not positive
-    (a difference of clocks among the latencies) has no lowest to compare with."""
+def part_extreme(q: Query, index: FactIndex, dims: list[str], factor: float, fact: int) -> Decision | None:
+    """``unverified`` for a claimed maximum (minimum) that ``fact`` has, where the levels of the quantity the
+    clause names (``span_of``'s scope: its metric words, the model it names) reach higher (lower) by more than
+    ``EXTREME_MARGIN``: "the highest TPS recorded was 187.18" is one file's maximum when the corpus's throughputs
+    reach 303.9. Only the levels that carry every word of the clause that ``fact`` carries count ("the highest
+    throughput in the gemma3:270m baseline" is the baseline's), and no difference ("Throughput Delta") is a
+    level. Not contradicted: the clause may mean a part its words do not name. A span whose lowest value is not
+    positive (a difference of clocks among the latencies) has no lowest to compare with."""
+    import numpy as np
+
     extreme = stat_kinds(q) & {"max", "min"}
     if extreme == {"min"} and q.unit == "min" and not _MIN_WORDS & q.bag:  # "Duration (min)": minutes
         return None
@@ -478,16 +482,44 @@ def part_extreme(q: Query, index: FactIndex, dims: list[str], factor: float) -> 
     span = span_of(q, index, dims[0])
     if span is None:
         return None
+    d = span.observed[0]
+    mine = int(np.searchsorted(d.facts_array, fact))
+    if mine >= d.facts_array.size or int(d.facts_array[mine]) != fact:
+        return None
+    ids = _in_scope(d, *span.observed[1])
+    for p in q.phrases(dims[0], d):  # the words that single the fact out narrow the levels to its part (not
+        # those of the unit: "tokens/second" names no part)
+        if p not in index.stat_phrases and not all(map(is_unit_word, p)) and has_phrase(d, p, mine):
+            ids = ids[in_posting(d.postings[p], ids).astype(bool)]
+    ids = ids[~_differences(d, index)[ids]]
+    if ids.size < SPAN_MIN_FACTS:
+        return None
+    values = d.values[ids] / factor
     lo, hi = interval(q)
-    if extreme == {"max"} and span.hi / factor > hi + EXTREME_MARGIN * abs(hi):
-        at, word = span.hi_fact, "highest"
-    elif extreme == {"min"} and 0 < span.lo / factor < lo - EXTREME_MARGIN * abs(lo):
-        at, word = span.lo_fact, "lowest"
+    if extreme == {"max"} and values.max() > hi + EXTREME_MARGIN * abs(hi):
+        at, word = int(d.facts_array[ids[values.argmax()]]), "highest"
+    elif extreme == {"min"} and 0 < values.min() < lo - EXTREME_MARGIN * abs(lo):
+        at, word = int(d.facts_array[ids[values.argmin()]]), "lowest"
     else:
         return None
     return Decision("unverified", at, (
         f"a fact has this value, but the {word} {span.what} in the corpus is {fmt(index.raw_values[at])} "
-        f"{index.units[at]} ({span.n} facts): the {word} of a part only?").replace("  ", " "), "span")
+        f"{index.units[at]} ({ids.size} facts): the {word} of a part only?").replace("  ", " "), "span")
+
+
+_DIFFERENCE = re.compile(r"delta|change|diff|improvement|gain|speedup|reduction|increase|decrease", re.I)
+
+
+def _differences(d: Any, index: FactIndex) -> Any:
+    """Which facts of ``d`` are differences of a quantity ("Throughput Delta", "...improvement_pct"), not levels
+    of it: by the key's last part, computed on first use."""
+    import numpy as np
+
+    mask = d.model_ok.get("differences")
+    if mask is None:
+        mask = np.array([bool(_DIFFERENCE.search(index.keys[g].rpartition(".")[2])) for g in d.facts], dtype=bool)
+        d.model_ok["differences"] = mask
+    return mask
 
 
 def _unobserved(q: Query, span: Span, factor: float, word: str) -> Decision | None:
