@@ -6,10 +6,11 @@ JSON and Markdown files together; a term without a unit takes the result's ("44 
 result is then held to its terms (``judge_sums``): `contradicted` when the terms add up to another value (whole
 counts exactly, "28 + 44 + 29 = 103"; shares, times and decimals to the written precision of them all; not a
 result written as a bound or an estimate, "= 100+ files", "≈ 100"), `supported` (rule
-"derived") when it was `unverified` and they add up to it, every term `supported` (a result a fact supports
-keeps that fact, one a fact contradicts stays contradicted: "28 CSV + 44 JSON = 72 files" forgets the
-Markdown); otherwise it keeps its own verdict. Terms and
-result are of one unit (or none): a sum of a share and a count is no arithmetic this module knows.
+"derived") when it was `unverified`, or contradicted only by a span (a sum is no level of its quantity), and
+they add up to it, every term `supported` (a result a fact supports keeps that fact, one a fact contradicts
+stays contradicted: "28 CSV + 44 JSON = 72 files" forgets the Markdown); otherwise it keeps its own verdict.
+Terms and result are of one unit (or none): a sum of a share and a count is no arithmetic this module knows. Only
+a count's or a share's terms are cut apart: a measure's keep their clause's words.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Checked(Protocol):
     explanation: str
     rule: str
 
+
 # what stands between a term and the next number: at most two words (its noun: "JSON", "gemma3:270m files"), then
 # "+" or "=" (and "~" before an approximate result); matched from the term's end, so a line costs linear time
 _BOUNDS = r"approx\w*|about|around|roughly|nearly|almost|over|under|more than|less than|at least|at most|up to"
@@ -46,8 +48,8 @@ _GAP = re.compile(rf"%?(?:\s+[A-Za-z][\w:.\-]*){{0,2}}\s*([+=≈])\s*(?:[~≈]|(
 _NOT_A_TERM = re.compile(r"(?:\b(?:reports?|tr|sections?|tables?|figures?|no\.)|[#×*/]|(?<![A-Za-z])x)\s*$", re.I)
 # a result written as a bound or an estimate: "= 100+ files", "≈ 100", "= approximately 100", "= over 100"
 _BOUND_BEFORE = re.compile(rf"(?:[~≈]|\b(?:{_BOUNDS}))\s*$", re.I)
-_LOWER = ("over", "more than", "at least")  # then "+" after the result; "under", "less than", "at most", "up to"
-_UPPER = ("under", "less than", "at most", "up to")  # bound it from above; the others say "about"
+_LOWER = ("over", "more than", "at least")  # a lower bound, as a "+" after the result is ("100+ files")
+_UPPER = ("under", "less than", "at most", "up to")  # an upper bound; the other words say "about"
 _APPROX = 0.05  # "about" allows 5%, as ``query.APPROX_REL`` does a claim
 
 
