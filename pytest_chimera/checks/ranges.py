@@ -486,7 +486,7 @@ def part_extreme(q: Query, index: FactIndex, dims: list[str], factor: float, fac
     mine = int(np.searchsorted(d.facts_array, fact))
     if mine >= d.facts_array.size or int(d.facts_array[mine]) != fact:
         return None
-    ids = _in_scope(d, *span.observed[1])
+    ids = d.facts_array.searchsorted(_ordered(span)[0])  # the span's scope (cached per span), by value
     for p in q.phrases(dims[0], d):  # the words that single the fact out narrow the levels to its part (not
         # those of the unit: "tokens/second" names no part)
         if p not in index.stat_phrases and not all(map(is_unit_word, p)) and has_phrase(d, p, mine):
@@ -494,12 +494,11 @@ def part_extreme(q: Query, index: FactIndex, dims: list[str], factor: float, fac
     ids = ids[~_differences(d, index)[ids]]
     if ids.size < SPAN_MIN_FACTS:
         return None
-    values = d.values[ids] / factor
-    lo, hi = interval(q)
-    if extreme == {"max"} and values.max() > hi + EXTREME_MARGIN * abs(hi):
-        at, word = int(d.facts_array[ids[values.argmax()]]), "highest"
-    elif extreme == {"min"} and 0 < values.min() < lo - EXTREME_MARGIN * abs(lo):
-        at, word = int(d.facts_array[ids[values.argmin()]]), "lowest"
+    lo, hi = interval(q)  # ``ids`` stay in value order: the extremes are the ends
+    if extreme == {"max"} and d.values[ids[-1]] / factor > hi + EXTREME_MARGIN * abs(hi):
+        at, word = int(d.facts_array[ids[-1]]), "highest"
+    elif extreme == {"min"} and 0 < d.values[ids[0]] / factor < lo - EXTREME_MARGIN * abs(lo):
+        at, word = int(d.facts_array[ids[0]]), "lowest"
     else:
         return None
     return Decision("unverified", at, (
