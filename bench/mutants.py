@@ -708,6 +708,9 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "            pass\n    ids = ids[~_differences"),
     ("part: the unit's words narrow", "checks/ranges.py", " and not all(map(is_unit_word, p)) and", " and"),
     ("part: differences are levels", "checks/ranges.py", "    ids = ids[~_differences(d, index)[ids]]\n", ""),
+    ("absent: a contradicted claim unverified too", "checks/consistency.py",
+     'if check.kind != "claim" or check.verdict != "supported":',
+     'if check.kind != "claim" and check.verdict != "supported":'),
     # the twentieth round (set K read)
     ("total: a compound's count contradicts the corpus total", "checks/matching.py",
      'index.keys[decided.fact].startswith("files.by_name.") and', 'index.keys[decided.fact].startswith("never") and'),

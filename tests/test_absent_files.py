@@ -87,3 +87,12 @@ def test_a_caption_is_the_first_line_above_the_rows_and_items() -> None:
     assert not called_examples(["**Results:**", "", "| x.json | 1 |"], 3)
     assert not called_examples(["Examples follow.", "**Results:**", "| x.json | 1 |"], 3)  # bold is no item
     assert not called_examples(["For example, see below.", "", "The `x.json` p50 is 1 ms."], 3)  # prose: no list
+
+
+def test_a_contradiction_on_a_line_about_an_absent_file_stands() -> None:
+    """Only a supported claim is unverified for naming a file the corpus lacks: a contradicted one stays
+    contradicted (a mutmut survivor of ``_of_absent_files``, ``or`` -> ``and``, showed no test held this)."""
+    line = "# R\n\n* `conv_bench_it_qat_1b.json` - p50 = 15.502165; the corpus holds 9 files in total\n"
+    got = [(n.verdict, n.explanation) for n in check_consistency(line, CORPUS).numbers if n.kind == "claim"]
+    assert got[0][0] == "unverified" and got[0][1].startswith("the line is about")
+    assert got[1][0] == "contradicted" and "the line is about" not in got[1][1]
