@@ -16,8 +16,8 @@ from typing import Any
 from pytest_chimera.checks.countwords import counted_noun
 from pytest_chimera.checks.numbers import (
     COUNT_NOUNS,
-    VERB_OBJECT,
     Number,
+    a_verb,
     canonical_unit,
     dimension,
     find_numbers,
@@ -470,8 +470,7 @@ def infer_unit(num: Number, clause: str, offset: int) -> str:
     offset = max(offset, 0)
     best: tuple[int, str] | None = None
     for m in _UNIT_WORD_RE.finditer(clause, 0, end):
-        if not is_unit_word(m.group(0)) or len(m.group(0)) < 2 or (
-                m.group(0).lower() == "documents" and VERB_OBJECT.match(clause, m.end())):  # "documents the": a verb
+        if not is_unit_word(m.group(0)) or len(m.group(0)) < 2 or a_verb(m.group(0), clause, m.end()):
             continue
         counted = ""
         if _in_identifier(clause, m.start(), m.end()):

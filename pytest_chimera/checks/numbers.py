@@ -78,9 +78,16 @@ COUNT_NOUNS = (
 for _noun in COUNT_NOUNS:
     _ALIASES[_noun] = _noun
     _ALIASES[_noun[:-1]] = _noun
+COUNT_UNITS = frozenset(COUNT_NOUNS) | {"chars"}  # units that count things
 _ALIASES["documents"] = "files"  # "44 JSON documents": a corpus's documents are its files
-VERB_OBJECT = re.compile(r"\s+(?:the|a|an|how|that|this|these|those|its|their|what|why|each|every|all|some|key|our)\b",
-                     re.I)  # after "documents", its object: the word is a verb
+_VERB_OBJECT = re.compile(r"\s+(?:the|a|an|how|that|this|these|those|its|their|what|why|each|every|all|some|key|our)\b",
+                          re.I)
+
+
+def a_verb(word: str, text: str, end: int) -> bool:
+    """Whether the unit word ``word`` that ends at ``end`` of ``text`` is a verb there: "documents" before its
+    object ("Report 108 documents the results" counts no files)."""
+    return word.lower() == "documents" and _VERB_OBJECT.match(text, end) is not None
 _SINGULAR_COUNT_WORDS = frozenset(n[:-1] for n in COUNT_NOUNS)
 _COUNT_WORDS = frozenset(COUNT_NOUNS) | _SINGULAR_COUNT_WORDS
 _COUNT_HEAD = re.compile(r"[ \u00a0]+([A-Za-z]+)\b")
@@ -109,7 +116,7 @@ def _unit_at(text: str, pos: int) -> tuple[str, int] | None:
     if m is None:
         return None
     word = m.group("unit")
-    if word.lower() == "documents" and VERB_OBJECT.match(text, m.end()):  # "Report 108 documents the results": a verb
+    if a_verb(word, text, m.end()):
         return None
     if word.lower() in _ALIASES or re.sub(r"\s+", " ", word.lower()) in _ALIASES:
         head = _COUNT_HEAD.match(text, m.end()) if word.lower() in _COUNT_WORDS else None

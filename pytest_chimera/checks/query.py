@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks.index import Dim, FactIndex
 from pytest_chimera.checks.lists import list_extremes
-from pytest_chimera.checks.numbers import COUNT_NOUNS, dimension
+from pytest_chimera.checks.numbers import COUNT_UNITS as COUNT_UNITS
+from pytest_chimera.checks.numbers import dimension
 from pytest_chimera.evidence.labels import STAT_LABELS
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ SPAN_MARGIN = 0.25  # a span [lo, hi] contradicts values below lo - 25% |lo| or 
 
 SPAN_MIN_FACTS = 3  # fewer facts than this say too little about a quantity's range
 
-COUNT_UNITS = frozenset(COUNT_NOUNS) | {"chars"}
 
 SELF_NAMED = frozenset({"tok/s", "samples/s", "req/s", "it/s"})  # the unit alone names the metric
 

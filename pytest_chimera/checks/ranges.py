@@ -470,8 +470,6 @@ def part_extreme(q: Query, index: FactIndex, dims: list[str], factor: float, fac
     throughput in the gemma3:270m baseline" is the baseline's), and no difference ("Throughput Delta") is a
     level. Not contradicted: the clause may mean a part its words do not name. A span whose lowest value is not
     positive (a difference of clocks among the latencies) has no lowest to compare with."""
-    import numpy as np
-
     extreme = stat_kinds(q) & {"max", "min"}
     if extreme == {"min"} and q.unit == "min" and not _MIN_WORDS & q.bag:  # "Duration (min)": minutes
         return None
@@ -483,7 +481,7 @@ def part_extreme(q: Query, index: FactIndex, dims: list[str], factor: float, fac
     if span is None:
         return None
     d = span.observed[0]
-    mine = int(np.searchsorted(d.facts_array, fact))
+    mine = int(d.facts_array.searchsorted(fact))
     if mine >= d.facts_array.size or int(d.facts_array[mine]) != fact:
         return None
     ids = d.facts_array.searchsorted(_ordered(span)[0])  # the span's scope (cached per span), by value

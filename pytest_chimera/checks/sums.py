@@ -19,14 +19,11 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from pytest_chimera.checks.numbers import COUNT_NOUNS, canonical_unit
+from pytest_chimera.checks.numbers import COUNT_UNITS, canonical_unit
 
 if TYPE_CHECKING:
     from pytest_chimera.checks.numbers import Number
     from pytest_chimera.evidence.facts import Fact
-
-
-COUNT_UNITS = frozenset(COUNT_NOUNS)
 
 
 class Checked(Protocol):
