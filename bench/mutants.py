@@ -22,7 +22,7 @@ TESTS = ["tests/test_verdict_rules.py", "tests/test_consistency.py", "tests/test
          "tests/test_matching_seen.py", "tests/test_figstore.py", "tests/test_named_paths.py",
          "tests/test_count_words.py", "tests/test_range_ends.py", "tests/test_absent_files.py",
          "tests/test_nowhere.py", "tests/test_comparisons.py", "tests/test_copied_values.py",
-         "tests/test_part_of_scope.py", "tests/test_sums.py"]
+         "tests/test_part_of_scope.py", "tests/test_sums.py", "tests/test_topic_shares.py"]
 
 # (name, file, original text, mutated text)
 MUTANTS: list[tuple[str, str, str, str]] = [
@@ -182,8 +182,9 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      'if num.form == "model":  # a model size: see _SIZE_WORDS', "if False:"),
     ("a size keeps its clause's model", "checks/consistency.py",
      'if num.form != "model":', "if True:"),
-    ("a list pairs with numbers that are no list", "checks/consistency.py",
-     "if not all(_LIST_GAP.fullmatch(text, nums[a].end, nums[b].start)", "if not all(True"),
+    ("a list pairs with numbers that are no list", "checks/pairing.py",
+     "if not cl.may_list(text) or not all(_LIST_GAP.fullmatch(text, nums[a].end, nums[b].start)",
+     "if not cl.may_list(text) or not all(True"),
     ("a Units cell beats every column's bracket", "checks/claims.py",
      "and (not _BRACKET_UNIT.search(head) or _VALUE_HEAD.match(head)):", ":"),
     ("sizes of anything are model sizes", "checks/claims.py", r'r"\b(?:model\s+sizes?|parameter',
@@ -717,6 +718,36 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      "if d is None or at < 0 or not agrees(q, np.array([float(d.values[at])]))[0]:", "if d is None or at < 0:"),
     ("scope: a path before a range names nothing", "checks/paths.py",
      'r"|\\b(?:(?:fluctuat\\w*|rang\\w*|var(?:y|ies|ying|ied))\\s+)?(?:between|from)\\b)?"', 'r")?"'),
+    # the twenty-first round (set N read)
+    ("r21 topic: the factor loosened 2->3", "checks/topicshare.py", "TOPIC_FACTOR = 2.0", "TOPIC_FACTOR = 3.0"),
+    ("r21 topic: the points loosened 10->30", "checks/topicshare.py", "TOPIC_POINTS = 10.0", "TOPIC_POINTS = 30.0"),
+    ("r21 topic: the points dropped", "checks/topicshare.py", "TOPIC_FACTOR * share, share + TOPIC_POINTS)",
+     "TOPIC_FACTOR * share, 0.0)"),
+    ("r21 topic: generic words are topics", "checks/topicshare.py", "if token not in GENERIC and len(token) >= 3:",
+     "if len(token) >= 3:"),
+    ("r21 topic: joined topics not summed", "checks/topicshare.py",
+     "ceiling = sum(v for _, v in parts) if joined else parts[0][1]", "ceiling = parts[0][1]"),
+    ("r21 topic: a share of no files judged", "checks/topicshare.py",
+     "if of is None and _FILES_BEFORE.search(text, max(0, start - 40), start) is None:", "if False:"),
+    ("r21 topic: a model's share is its family's", "checks/topicshare.py", "    if q.models:  # ", "    if False:  # "),
+    ("r21 topic: never applied", "checks/consistency.py",
+     'if decided.verdict == "unverified" and unit_name == "%":', 'if False:'),
+    ("r21 pair: respectively pairs nothing", "checks/pairing.py",
+     "if bracket is None and _RESPECTIVELY.match(text, nums[k].end) is None:", "if True:"),
+    ("r21 pair: a bracket pairs nothing", "checks/pairing.py",
+     "bracket = _PAIR_BRACKET.search(before)", "bracket = None"),
+    ("r21 pair: runs any length", "checks/pairing.py", "if len(items) == len(run):", "if items:"),
+    ("r21 type: a label's type not read", "checks/consistency.py",
+     "q_words = _type_of(f\"{lead} {unit.context}\" if subset else unit.context)", "q_words = frozenset()"),
+    ("r21 md: documents are Markdown files", "evidence/inventory.py", '"md files", "files", "file"),',
+     '"md files", "documents", "files", "file"),'),
+    ("r21 range: an approximate range held to its digits", "checks/rangeends.py",
+     "            if rough:\n                tol = max(tol, APPROX_REL * abs(said))\n", ""),
+    ("r21 part: a copied maximum stays supported", "checks/matching.py",
+     "            return part_extreme(q, index, [name], factor, decided.fact) or decided",
+     "            return decided"),
+    ("r21 part: a bare copied value not judged", "checks/matching.py",
+     "        q, factor = replace(q, unit=unit), dimension(unit)[1]", "        return decided"),
 ]
 
 

@@ -52,7 +52,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from pytest_chimera.checks import claims as cl
-from pytest_chimera.checks import clauses, fields, paths
+from pytest_chimera.checks import clauses, fields, pairing, paths
 from pytest_chimera.checks.absentfiles import absent_files, called_examples
 from pytest_chimera.checks.countwords import in_english, latin_words
 from pytest_chimera.checks.cutoff import CUT_OFF, is_cut_off, part_ends
@@ -60,10 +60,11 @@ from pytest_chimera.checks.index import FactIndex, index_of
 from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.memo import Repeats
 from pytest_chimera.checks.numbers import Number, canonical_unit, find_numbers, is_unit_word
-from pytest_chimera.checks.query import COUNT_UNITS, Decision, Query, context
+from pytest_chimera.checks.query import COUNT_UNITS, FILE_DIMS, Decision, Query, context
 from pytest_chimera.checks.rangeends import judge_ends, range_pairs
 from pytest_chimera.checks.report import Outline, ParsedReport, outline
 from pytest_chimera.checks.sums import judge_sums, sums
+from pytest_chimera.checks.topicshare import topic_share
 from pytest_chimera.evidence.facts import Fact, Facts
 
 VERDICTS = ("supported", "contradicted", "unverified")
@@ -194,31 +195,6 @@ def _run_parts(run: RunLike | Mapping[str, Any]) -> tuple[Mapping[str, Any], Map
 
 
 _NEXT_WORD = re.compile(r"\s+([^\W\d_][\w+-]*)")
-_LIST_ITEM_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
-_LIST_GAP = re.compile(r"\s*(?:[A-Za-z%/]+\s*)?(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)\s*", re.I)
-
-
-def _paired(text: str, nums: list[Number], kinds: list[tuple[str, str]]) -> dict[int, tuple[str, str]]:
-    """{index of a claim: (a list of words, its item)} where one list of words before a line's claims has as many
-    items as there are claims after it: "CSV, JSON and Markdown files: 28, 44 and 29" pairs 28 with CSV, 44
-    with JSON and 29 with Markdown, in order, instead of giving all three the whole list (every type: the
-    total)."""
-    claims = [k for k, (kind, _) in enumerate(kinds) if kind == "claim"]
-    if len(claims) < 2 or not cl.may_list(text):
-        return {}
-    if not all(_LIST_GAP.fullmatch(text, nums[a].end, nums[b].start)
-               for a, b in zip(claims, claims[1:], strict=False)):
-        return {}  # "6 files, 2 of them CSV, 3 of them JSON": no list of numbers, nothing to pair
-    spans = cl.word_lists(text[:nums[claims[0]].start])
-    if len(spans) != 1:
-        return {}
-    words = text[spans[0][0]:spans[0][1]]
-    items = [item for item in _LIST_ITEM_SPLIT.split(words) if item]
-    if len(items) != len(claims):
-        return {}
-    return {k: (words, item) for k, item in zip(claims, items, strict=True)}
-
-
 # what most of the counted things are, said after the count: no name of the counted set itself
 _MAJORITY = re.compile(r"\b(?:primarily|predominantly|mainly|mostly|largely|chiefly|principally|(?:the\s+)?"
                        r"(?:predominance|dominance|prevalence|majority)\s+of)\b[^)\].;]*", re.I)
@@ -288,6 +264,18 @@ def _share_of(text: str, num: Number) -> str:
     28%") or after it ("28% CSV", "28% of the files are CSV"), else ""."""
     m = _TYPE_BEFORE.search(text, max(0, num.start - 24), num.start) or _TYPE_AFTER.match(text, num.end)
     return _TYPES[m.group(1).lower()] if m else ""
+
+
+_TYPE_NOUN = re.compile(r"\b(csv|json|markdown|md)\s+(?:files?|documents?)\b", re.I)
+
+
+def _type_of(label: str) -> frozenset[str]:
+    """The one file type a count's label names right before its count noun ("Total JSON files", "JSON
+    Documents"), as a qualifier (``_qualifier``): the words say which count it is, "total" or not; empty when
+    the label names none or several ("JSON files and CSV files"). "JSON and Markdown files" names Markdown:
+    the pair's count carries that word too."""
+    found = {m.group(1).lower() for m in _TYPE_NOUN.finditer(label)}
+    return frozenset(found) if len(found) == 1 else frozenset()
 
 
 def _lead_subset(text: str, lead: str, num: Number, unit: str) -> frozenset[str]:
@@ -374,7 +362,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
         wanted = {k for k, (kind, _) in enumerate(kinds) if kind in ("claim", "run_metric")}
         readings = clauses.read_line(text, nums, lead, wanted) if wanted else [None] * len(nums)
         units: dict[int, str] = {}
-        paired = _paired(text, nums, kinds) if wanted else {}
+        paired = pairing.paired(text, nums, kinds) if wanted else {}
         path_of = _named_path(unit, nums) if wanted else None
         added = sums(text, nums) if wanted else []  # "44 JSON + 29 Markdown = 73 files": the terms count files
         of_sum = {k: nums[result].unit for terms, result in added for k in terms if nums[result].unit}
@@ -428,9 +416,11 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                     models, families = _models_of(reading, unit, near, own)
                 q_words = _qualifier(text, num.end, unit_name) if k not in of_sum or unit_name not in COUNT_UNITS \
                     else frozenset(context(text[num.end:nums[k + 1].start].strip(" +=~≈"))[1])  # a term: "44 JSON +"
+                subset = _lead_subset(text, lead, num, unit_name) if not q_words else frozenset()
+                if not q_words and unit_name in FILE_DIMS:  # "Total JSON files: 44", "| Total JSON Documents | 44 |"
+                    q_words = _type_of(f"{lead} {unit.context}" if subset else unit.context)
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
-                          families, own, qualifier=q_words, sentence=reading.sentence,
-                          subset=_lead_subset(text, lead, num, unit_name) if not q_words else frozenset(),
+                          families, own, qualifier=q_words, sentence=reading.sentence, subset=subset,
                           share_of=_share_of(text, num) if unit_name == "%" else "", after=text[num.end:num.end + 80],
                           inferred=not num.unit and not _labels_noun(f"{lead} {unit.context}", unit_name))
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
@@ -440,7 +430,10 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 if decided is not None:
                     check.decide(decided, index)
                 elif kind == "claim":
-                    check.decide(match(q, index, seen=seen), index)
+                    decided = match(q, index, seen=seen)
+                    if decided.verdict == "unverified" and unit_name == "%":  # "86% of files are compilation ..."
+                        decided = topic_share(q, index, text, num.start, num.end) or decided
+                    check.decide(decided, index)
                 elif run_index is not None:
                     check.decide(match(q, run_index, min_labels=1), run_index)
                 else:

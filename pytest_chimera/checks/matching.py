@@ -311,6 +311,25 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS, seen:
     return decided
 
 
+def _of_part(q: Query, index: FactIndex, decided: Decision, factor: float) -> Decision:
+    """``decided`` (a value found by its digits, ``precise_value``), or ``part_extreme``'s doubt where the claim
+    names a maximum (minimum) and the fact is one of a part only: "maximum latency 15.58404", the highest of
+    three runs' means, where the file's latencies reach 15.9 and the corpus's 1024."""
+    if decided.fact is None:
+        return decided
+    if not q.unit:  # a bare copied value ("| Maximum Latency | 15.58404 |"): of the fact's unit
+        unit = index.units[decided.fact]
+        if not unit or unit in COUNT_UNITS:
+            return decided
+        q, factor = replace(q, unit=unit), dimension(unit)[1]
+    for name in dims_for(q.unit, index):
+        facts = index.dims[name].facts_array
+        at = int(facts.searchsorted(decided.fact))
+        if at < facts.size and int(facts[at]) == decided.fact:
+            return part_extreme(q, index, [name], factor, decided.fact) or decided
+    return decided
+
+
 def _files_alone(q: Query, index: FactIndex, fact: int | None) -> bool:
     """Whether a count of files is supported by a count that no word but "files" names, other than the corpus's
     total ("'conv' benchmarks (29 files)" agreeing with the 29 Markdown files, "'compilation_benchmark' (5
@@ -371,7 +390,7 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
         bare = replace(q, unit="") if q.unit else q  # a count noun of the clause is not its unit (unmistakable)
         copied = precise_value(bare, index, sorted(index.dims), 1.0, copied=True)  # whatever the fact's dimension
         if copied is not None:
-            return copied
+            return _of_part(q, index, copied, 1.0)
     dims = dims_for(q.unit, index)
     if not dims:
         return Decision("unverified", None, f"no fact has a unit compatible with {q.unit or 'no unit'}")
@@ -447,7 +466,7 @@ def _match(q: Query, index: FactIndex, min_labels: int, seen: dict[Any, Any] | N
     precise = precise_value(q, index, dims if q.unit else sorted(index.dims), factor) \
         if n_best > 1 or significant_digits(q) > PRECISE_DIGITS else None
     if precise is not None:
-        return precise
+        return _of_part(q, index, precise, factor)
     why = "several facts fit the words equally" if n_best > 1 else "the words name no specific fact"
     shown = fmt_in(float(values[nearest]), q)
     plain = Decision("unverified", int(gidx[nearest]), f"{why} and none has this value; nearest {shown}")

@@ -5,9 +5,10 @@ above 14.24. Each end alone may be a real value (13.60 is one test's throughput)
 is still wrong when the values it was taken from go further. What the range is over is known only where both
 ends are supported by values of one list of the corpus (``lists``: one column of one table, or one field of
 one JSON array), or the other end by a minimum (maximum) statistic that is also a value of that list. Such an
-end is judged against that list's own lowest and highest value: one beyond it (more than the written
-precision) makes the end `contradicted` (rule "span"), or `unverified` where the words before the range may
-narrow it to part of the list ("Excluding the first run, ...", "With num_ctx 4096, ..."). Where the other end
+end is judged against that list's own lowest and highest value: one beyond it (by more than the written
+precision, or than 5% where the range is said to be approximate: "around 15.50 - 15.58") makes the end
+`contradicted` (rule "span"), or `unverified` where the words before the range may narrow it to part of the
+list ("Excluding the first run, ...", "With num_ctx 4096, ..."). Where the other end
 is no value of the corpus (it was flagged, `unverified` or `contradicted`), the supported end's list is the
 only scope left: not its extreme, the end is `unverified` ("ranging from 12.42 to 14.24", no fact has 12.42,
 14.24 is one of a list that reaches 14.30). An end supported by a fact of no list, beside a flagged other end,
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks.lists import list_of, lists
 from pytest_chimera.checks.numbers import Number, canonical_unit, dimension
-from pytest_chimera.checks.query import STAT_KIND
+from pytest_chimera.checks.query import APPROX_REL, STAT_KIND
 from pytest_chimera.evidence.facts import Fact
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ def judge_ends(text: str, nums: Sequence[Number], checks: Sequence[Checked], pai
     for low, high in pairs:
         start = nums[low].start
         narrowed = _NARROWED.search(text, max(text.rfind(". ", 0, start), text.rfind("; ", 0, start), 0), start)
+        rough = cl.bound(text[max(0, start - 24):start]) == "approx"  # "around 15.50 - 15.58": ends to within 5%
         for end, other, is_low in ((low, high, True), (high, low, False)):
             check = checks[end]
             fact = check.fact
@@ -128,6 +130,8 @@ def judge_ends(text: str, nums: Sequence[Number], checks: Sequence[Checked], pai
                 continue  # the other end is of another list or another statistic: what the range is over is unknown
             said = check.value * scale
             tol = nums[end].tolerance * scale + 1e-9 * abs(fact.value)
+            if rough:
+                tol = max(tol, APPROX_REL * abs(said))
             extreme = lowest if is_low else highest
             if not (extreme < said - tol if is_low else extreme > said + tol):
                 continue

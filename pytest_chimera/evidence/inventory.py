@@ -15,7 +15,7 @@ Row = tuple[str, float, str, str, tuple[str, ...]]
 _TYPE_LABELS: dict[str, tuple[str, ...]] = {
     "csv": ("csv", "csv files", "csv file", "comma-separated", "tables", "files", "file"),
     "json": ("json", "json files", "json file", "files", "file"),
-    "md": ("markdown", "md", "markdown files", "markdown file", "md files", "documents", "docs", "files", "file"),
+    "md": ("markdown", "md", "markdown files", "markdown file", "md files", "files", "file"),
 }
 # how reports name the per-type counts as a whole ("File Types: CSV (28)", "Data Types: ...", "formats")
 _KIND_LABELS = ("type", "types", "file type", "file types", "data type", "data types", "format", "formats",

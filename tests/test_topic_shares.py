@@ -1,0 +1,164 @@
+"""Counts and shares of files read as the sentence gives them (the twenty-first round):
+
+- a share of the files said to be about a topic is contradicted beyond twice the largest count its words name
+  (``topicshare``: "86% of the files are compilation benchmarks" where 4 of 22 files are under
+  ``reports/compilation``);
+- two numbers after two words pair in order when "respectively" follows them or they stand in brackets right
+  after the words ("JSON and CSV files (9 and 11 respectively)"), not as the two types' sum;
+- one file type before the count noun of a count's label names that type's count, "total" or not ("Total JSON
+  files: 9", "| Total JSON Documents | 9 |"); "documents" alone names no Markdown files;
+- the ends of a range said to be approximate ("around 15.50 - 15.58") are held to 5%, not to their digits;
+- a value copied with every digit, said to be a maximum, is the maximum of a part only where the quantity's
+  levels reach higher (``ranges.part_extreme`` on ``precise_value``'s finds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_verdict_rules import fact
+
+from pytest_chimera.checks import topicshare
+from pytest_chimera.checks.consistency import check_consistency
+from pytest_chimera.evidence.corpus import load_corpus
+from pytest_chimera.evidence.facts import Facts, compute_facts
+
+
+def claims(markdown: str, facts: Facts) -> list[tuple[str, str | None, str, str]]:
+    """(raw, verdict, rule, explanation) of each claim of ``markdown``."""
+    return [(n.raw, n.verdict, n.rule, n.explanation)
+            for n in check_consistency(f"# R\n\n{markdown}\n", facts).numbers if n.kind == "claim"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Facts:
+    """22 files: 4 JSON under reports/compilation, 3 gemma3 CSVs (2 of gemma3:270m) under reports/gemma3,
+    8 CSV and 5 JSON under data/, 2 Markdown under reports/ (11 CSV, 9 JSON, 2 Markdown)."""
+    root = tmp_path_factory.mktemp("corpus")
+    files = [f"reports/compilation/c{k}.json" for k in range(4)]
+    files += ["reports/gemma3/gemma3_270m_run1.csv", "reports/gemma3/gemma3_270m_run2.csv",
+              "reports/gemma3/gemma3_1b_run1.csv"]
+    files += [f"data/t{k}.csv" for k in range(8)] + [f"data/j{k}.json" for k in range(5)]
+    files += ["reports/notes_a.md", "reports/notes_b.md"]
+    for name in files:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        suffix = path.suffix
+        path.write_text("a,b\n1,2\n" if suffix == ".csv" else '{"x": 1}' if suffix == ".json" else "# N\n")
+    return compute_facts(load_corpus(Path(root)))
+
+
+def verdict(line: str, facts: Facts) -> dict[str, tuple[str | None, str]]:
+    return {raw: (got, rule) for raw, got, rule, _ in claims(line, facts)}
+
+
+# ---- a share of the files about a topic ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("line", "raw", "named"), [
+    ("About 86% of the files are compilation benchmarks.", "86%", "by_dir.reports/compilation (4)"),
+    ("Files related to compiling: roughly 80% of the dataset.", "80%", "by_dir.reports/compilation (4)"),
+    ("gemma3_270m: 31.6% of files", "31.6%", "by_model.gemma3:270m (2)"),
+])
+def test_a_topic_s_share_beyond_twice_its_ceiling_is_contradicted(line: str, raw: str, named: str,
+                                                                    corpus: Facts) -> None:
+    [(got_raw, got, rule, why)] = claims(line, corpus)
+    assert (got_raw, got, rule) == (raw, "contradicted", "derived")
+    assert named in why and "more than twice that" in why
+
+
+@pytest.mark.parametrize("line", [
+    "About 35% of the files are compilation benchmarks.",  # 18.2%: within twice
+    "The gemma3 files make up 25% of the dataset.",  # the family's 3 of 22, 13.6%: within ten points
+    "60% of files are compilation or gemma3 related.",  # 7 of 22 together: 31.8%
+    "gemma3_270m: 19% of files",  # 2 of 22, 9.1%: more than twice, but within ten points
+    "90% of files are benchmark results.",  # every file may be a benchmark's result
+    "90% of the files are reports.",  # a generic word, though a directory's name
+    "Compilation speed improved by 86%.",  # no share of the files
+])
+def test_a_share_within_its_ceiling_or_of_no_topic_is_not_contradicted(line: str, corpus: Facts) -> None:
+    assert [got for _, got, _, _ in claims(line, corpus)] != ["contradicted"]
+
+
+def test_the_generic_words_and_the_margins_are_what_the_rule_reads() -> None:
+    assert {"benchmark", "results", "files", "data"} <= topicshare.GENERIC
+    assert (topicshare.TOPIC_FACTOR, topicshare.TOPIC_POINTS) == (2.0, 10.0)
+
+
+# ---- two numbers paired with two words -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("line", ["The data leans toward JSON and CSV files (9 and 11 respectively).",
+                                  "The data leans toward JSON and CSV files (9 and 11).",
+                                  "JSON and CSV files: 9 and 11 files, respectively."])
+def test_two_numbers_pair_in_order_with_two_words(line: str, corpus: Facts) -> None:
+    assert set(verdict(line, corpus).values()) == {("supported", "exact fact")}
+
+
+def test_swapped_pairs_are_each_contradicted_by_their_own_type(corpus: Facts) -> None:
+    got = claims("The data leans toward JSON and CSV files (11 and 9 respectively).", corpus)
+    assert [(raw, v) for raw, v, _, _ in got] == [("11", "contradicted"), ("9", "contradicted")]
+    assert "9 files" in got[0][3] and "11 files" in got[1][3]
+
+
+def test_a_list_of_another_length_pairs_nothing(corpus: Facts) -> None:
+    got = verdict("The data holds JSON, CSV and Markdown files (9 and 11 respectively).", corpus)
+    assert got["9"][0] == "contradicted"  # every type: 22, or two of them: 20, never the JSON files' 9
+
+
+def test_the_sum_of_two_types_is_still_read_where_one_number_is_written(corpus: Facts) -> None:
+    assert verdict("JSON and CSV files (20) make up most of it.", corpus) == {"20": ("supported", "derived")}
+
+
+# ---- a type word in a count's label ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Total JSON files: 9", "supported"),
+    ("Total JSON files: 22", "contradicted"),
+    ("| Metric | Value |\n| --- | --- |\n| Total JSON Documents | 9 |", "supported"),
+    ("| Metric | Value |\n| --- | --- |\n| Total JSON Documents | 22 |", "contradicted"),
+    ("| Metric | Value |\n| --- | --- |\n| JSON Documents | 2 |", "contradicted"),
+    ("| Metric | Value |\n| --- | --- |\n| Markdown Documents | 2 |", "supported"),
+    ("| Metric | Value |\n| --- | --- |\n| Total Files | 22 |", "supported"),
+    ("| Metric | Value |\n| --- | --- |\n| Total JSON and Markdown Files | 11 |", "supported"),
+    ("We found 2 documents.", "unverified"),  # files of no type: any count of files could be meant
+])
+def test_a_type_before_the_count_noun_of_a_label_names_that_type(text: str, expected: str, corpus: Facts) -> None:
+    [(_, got, _, why)] = claims(text, corpus)
+    assert got == expected
+    if got == "contradicted":
+        assert "9 files" in why  # the JSON count, not the total or the Markdown count
+
+
+# ---- an approximate range, a copied maximum ----------------------------------------------------------------------
+
+
+def latencies() -> Facts:
+    """One JSON array's three run means (15.4475, 15.502, 15.584 ms) and a far higher latency elsewhere."""
+    return Facts.from_records([
+        *(fact(f"json.b.json.runs[{k}].mean_ms", v, "ms", "mean_ms", "latency", "mean", "average")
+          for k, v in enumerate((15.4475, 15.502165, 15.58403500039276))),
+        *(fact(f"json.b.json.latency_percentiles.{p}", v, "ms", p, "latency", "latency percentiles", "percentile")
+          for p, v in (("p50", 15.502165), ("p95", 15.58403500039276), ("p99", 15.58403500039276))),
+        *(fact(f"json.k{k}.json.max_time_ms", v, "ms", "max_time_ms", "max time", "max", "maximum", "time")
+          for k, v in enumerate((30.16, 244.09, 12.7))),
+        fact("json.c.json.latency_ms", 1024.0, "ms", "latency_ms", "latency"),
+        fact("json.d.json.latency_ms", 26.758, "ms", "latency_ms", "latency"),
+    ])
+
+
+def test_an_approximate_range_s_ends_are_held_to_five_percent() -> None:
+    exact = verdict("Latency ranged from 15.50 to 15.58 ms.", latencies())
+    rough = verdict("Latency was around 15.50 - 15.58 ms.", latencies())
+    assert exact["15.50"] == ("contradicted", "span")
+    assert rough["15.50"] == ("supported", "exact fact")
+
+
+@pytest.mark.parametrize("line", ["| Metric | Value (ms) |\n| --- | --- |\n| Maximum Latency | 15.58403500039276 |",
+                                  "| Metric | Value |\n| --- | --- |\n| Maximum Latency | 15.58403500039276 |",
+                                  "The maximum latency was 15.58403500039276 ms."])
+def test_a_copied_maximum_of_a_part_is_unverified(line: str) -> None:
+    [(_, got, rule, why)] = claims(line, latencies())
+    assert (got, rule) == ("unverified", "span")
+    assert "1024" in why and "of a part only?" in why
