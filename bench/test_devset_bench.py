@@ -35,6 +35,7 @@ UNSEEN_K = ROOT / "tests" / "data" / "unseen_k"
 UNSEEN_L = ROOT / "tests" / "data" / "unseen_l"
 UNSEEN_M = ROOT / "tests" / "data" / "unseen_m"
 UNSEEN_N = ROOT / "tests" / "data" / "unseen_n"
+UNSEEN_O = ROOT / "tests" / "data" / "unseen_o"
 SHARED = ROOT.parent / "shared"
 
 
@@ -46,10 +47,11 @@ def figures(facts: Facts) -> dict[str, Scores]:
             "held out (6 reports)": total(score_set(held, reports, facts)),
             f"unseen A ({len(read)} reports)": total(score_set(read, UNSEEN / "reports", facts)),
             f"unseen B ({len(blind)} reports)": total(score_set(blind, UNSEEN / "reports", facts)),
-            **{f"unseen {folder.name[-1].upper()} (12 reports)": total(score_set(
+            **{f"unseen {folder.name[-1].upper()} ({len(list((folder / 'annotations').glob('*.json')))} reports)":
+               total(score_set(
                 sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
                for folder in (UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I,
-                               UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N)}}
+                               UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N, UNSEEN_O)}}
 
 
 def table(results: dict[str, Scores]) -> str:
