@@ -33,7 +33,8 @@ TESTS = ("tests/test_consistency.py", "tests/test_verdict_rules.py", "tests/test
          "tests/test_count_words.py", "tests/test_copied_values.py",  # other languages' counts; data rates
          "tests/test_part_of_scope.py", "tests/test_sums.py",  # "documents" are files; sums, the cut-off
          "tests/test_named_paths.py", "tests/test_absent_files.py", "tests/test_range_ends.py",  # rules whose
-         "tests/test_cut_off.py", "tests/test_clause_context.py")  # code sits in consistency.py
+         "tests/test_cut_off.py", "tests/test_clause_context.py",  # code sits in consistency.py
+         "tests/test_topic_shares.py")  # a label's file type, pairs
 CONFIG = """[mutmut]
 source_paths=pytest_chimera
 only_mutate=
