@@ -15,6 +15,7 @@ _LIST_ITEM_SPLIT = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+")
 _RESPECTIVELY = re.compile(r"[\s,]*(?:[A-Za-z%/]+[\s,]+)?respectively\b", re.I)  # "44 and 29 ms, respectively"
 _WORD_PAIR = re.compile(r"\b[A-Za-z][A-Za-z\-]*\s+(?:and|or|&)\s+[A-Za-z][A-Za-z\-]*\b")
 _PAIR_BRACKET = re.compile(r"\b([A-Za-z][A-Za-z\-]*\s+(?:and|&)\s+[A-Za-z][A-Za-z\-]*)(?:\s+[A-Za-z]+){0,2}\s*\(\s*$")
+_REACH = 200  # how far before a run of numbers its words are looked for
 _LIST_GAP = re.compile(r"\s*(?:[A-Za-z%/]+\s*)?(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)\s*", re.I)
 
 
@@ -51,8 +52,9 @@ def _respective(text: str, nums: Sequence[Number], claims: list[int]) -> dict[in
         run.append(k)
         if len(run) < 2:
             continue
-        before = text[:nums[run[0]].start]
-        bracket = _PAIR_BRACKET.search(before)  # "JSON and Markdown files (44 and 29)"
+        before = text[max(0, nums[run[0]].start - _REACH):nums[run[0]].start]  # the words next to it only: a
+        # line of thousands of numbers costs linear time
+        bracket = _PAIR_BRACKET.search(before) if before.rstrip().endswith("(") else None  # "... files (44 and 29)"
         if bracket is not None and before[:bracket.start(1)].rstrip().endswith(","):
             bracket = None  # the last two of a longer list ("JSON, CSV and Markdown files (9 and 11)")
         if bracket is None and _RESPECTIVELY.match(text, nums[k].end) is None:
