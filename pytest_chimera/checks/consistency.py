@@ -53,13 +53,14 @@ from typing import Any, Protocol
 
 from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks import clauses, fields, pairing, paths
+from pytest_chimera.checks import countnames as cn
 from pytest_chimera.checks.absentfiles import absent_files, called_examples
 from pytest_chimera.checks.countwords import in_english, latin_words
 from pytest_chimera.checks.cutoff import CUT_OFF, is_cut_off, part_ends
 from pytest_chimera.checks.index import FactIndex, index_of
 from pytest_chimera.checks.matching import match
 from pytest_chimera.checks.memo import Repeats
-from pytest_chimera.checks.numbers import Number, canonical_unit, find_numbers, is_unit_word
+from pytest_chimera.checks.numbers import Number, find_numbers
 from pytest_chimera.checks.query import COUNT_UNITS, FILE_DIMS, Decision, Query, context
 from pytest_chimera.checks.rangeends import judge_ends, range_pairs
 from pytest_chimera.checks.report import Outline, ParsedReport, outline
@@ -194,7 +195,6 @@ def _run_parts(run: RunLike | Mapping[str, Any]) -> tuple[Mapping[str, Any], Map
     return metrics, stages, options
 
 
-_NEXT_WORD = re.compile(r"\s+([^\W\d_][\w+-]*)")
 # what most of the counted things are, said after the count: no name of the counted set itself
 _MAJORITY = re.compile(r"\b(?:primarily|predominantly|mainly|mostly|largely|chiefly|principally|(?:the\s+)?"
                        r"(?:predominance|dominance|prevalence|majority)\s+of)\b[^)\].;]*", re.I)
@@ -219,76 +219,6 @@ def _models_of(reading: clauses.Reading, unit: cl._Unit, near: str, own: str
     families = families or (cl.families_named(near) or cl.families_named(own) or cl.families_named(unit.context)
                             or cl.families_named(unit.subject) or cl.families_named(unit.parents))
     return models, families
-
-
-def _labels_noun(label: str, unit: str) -> bool:
-    """Whether a line's lead or a cell's row label and header name the count noun ``unit`` ("Total tokens
-    generated: 187.17": a count of tokens, as "187.17 tokens" would be)."""
-    return unit in COUNT_UNITS and re.search(rf"\b{unit[:-1]}", _BRACKETED.sub(" ", label), re.I) is not None
-
-
-_BRACKETED = re.compile(r"\([^)]*\)")  # "Latency (TTFS - Time To First Sample)": a gloss, not the label's noun
-
-
-def _qualifier(text: str, end: int, unit: str) -> frozenset[str]:
-    """The words between a count and its count noun, as label words ("28 CSV files": {"csv"}); empty when the
-    noun does not follow within three words or the number is no count."""
-    if unit not in COUNT_UNITS:
-        return frozenset()
-    words: list[str] = []
-    pos = end + 1 if text.startswith((")", "]"), end) else end  # "A notable number of files (28) are CSV files"
-    for _ in range(4):
-        m = _NEXT_WORD.match(text, pos)
-        if m is None:
-            return frozenset()
-        if is_unit_word(m.group(1)) and canonical_unit(m.group(1)) == unit:
-            return frozenset(context(" ".join(words))[1]) if words else frozenset()
-        if not (is_unit_word(m.group(1)) and canonical_unit(m.group(1)) in COUNT_UNITS):
-            words.append(m.group(1))  # another count noun ("30 CSV benchmark files") is part of the noun, as
-            # ``numbers`` reads "101 benchmark files" as files: no subset
-        pos = m.end()
-    return frozenset()
-
-
-_LEAD_GAP = re.compile(r"\s*(?:~|≈|approx\.?|approximately|about|around|roughly|nearly|almost|over|under|some)?\s*",
-                       re.I)
-
-
-_TYPES = {"csv": "csv", "json": "json", "markdown": "md", "md": "md"}
-_TYPE_BEFORE = re.compile(r"\b(csv|json|markdown|md)(?:\s+files?)?\s*[(:=\-\u2013]?\s*$", re.I)
-_TYPE_AFTER = re.compile(r"\s*(?:of\s+(?:the\s+|all\s+)?files\s+(?:are\s+|is\s+)?)?(csv|json|markdown|md)\b", re.I)
-
-
-def _share_of(text: str, num: Number) -> str:
-    """The file type ("csv", "json", "md") written right beside a share: before it ("CSV (28%)", "CSV files:
-    28%") or after it ("28% CSV", "28% of the files are CSV"), else ""."""
-    m = _TYPE_BEFORE.search(text, max(0, num.start - 24), num.start) or _TYPE_AFTER.match(text, num.end)
-    return _TYPES[m.group(1).lower()] if m else ""
-
-
-_TYPE_NOUN = re.compile(r"\b(csv|json|markdown|md)\s+(?:files?|documents?)\b", re.I)
-
-
-def _type_of(label: str) -> frozenset[str]:
-    """The one file type a count's label names right before its count noun ("Total JSON files", "JSON
-    Documents"), as a qualifier (``_qualifier``): the words say which count it is, "total" or not; empty when
-    the label names none or several ("JSON files and CSV files"). "JSON and Markdown files" names Markdown:
-    the pair's count carries that word too."""
-    found = {m.group(1).lower() for m in _TYPE_NOUN.finditer(label)}
-    return frozenset(found) if len(found) == 1 else frozenset()
-
-
-def _lead_subset(text: str, lead: str, num: Number, unit: str) -> frozenset[str]:
-    """A count's "Lead:" words, when the count follows its line's lead label right away ("Compilation Benchmarks
-    (JSON & Markdown): 20 Files"): they say which files it counts, as the words between a count and its noun do
-    (``_qualifier``, which come first: "Parameter Tuning Dominance: 28 CSV files" counts CSV files, the lead is a
-    topic); else empty."""
-    if not lead or unit not in COUNT_UNITS:
-        return frozenset()
-    at = text.find(lead + ":")
-    if at < 0 or not _LEAD_GAP.fullmatch(text, at + len(lead) + 1, num.start):
-        return frozenset()
-    return frozenset(context(lead)[1])
 
 
 def run_facts(run: RunLike | Mapping[str, Any]) -> tuple[Facts, dict[str, float]]:
@@ -387,6 +317,9 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 if reading.total_of is not None:  # "(44 out of 101)": the total of what the 44 counts
                     unit_name = num.unit or units.get(reading.total_of, "") or unit_name
                 units[k] = check.unit = unit_name
+                in_lead = unit_name in FILE_DIMS and cn.in_lead(text, lead, num)
+                if in_lead:  # "CSV Files (28): ... for the gemma3 models": the label's words name the count
+                    near = own = lead
                 if num.form == "model":  # a model size: see _SIZE_WORDS
                     ctx = _SIZE_WORDS
                 else:
@@ -414,15 +347,17 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                         near = near.replace(*paired[k])
                     near_seq, near_bag = context(f"{near} {unit.context}")
                     models, families = _models_of(reading, unit, near, own)
-                q_words = _qualifier(text, num.end, unit_name) if k not in of_sum or unit_name not in COUNT_UNITS \
+                q_words = cn.qualifier(text, num.end, unit_name) if k not in of_sum or unit_name not in COUNT_UNITS \
                     else frozenset(context(text[num.end:nums[k + 1].start].strip(" +=~≈"))[1])  # a term: "44 JSON +"
-                subset = _lead_subset(text, lead, num, unit_name) if not q_words else frozenset()
+                subset = cn.lead_subset(text, lead, num, unit_name) if not q_words else frozenset()
                 if not q_words and unit_name in FILE_DIMS:  # "Total JSON files: 44", "| Total JSON Documents | 44 |"
-                    q_words = _type_of(f"{lead} {unit.context}" if subset else unit.context)
+                    q_words = cn.type_of(f"{lead} {unit.context}" if subset else unit.context)
+                    if k in paired and not q_words:  # "The dataset ... JSON and Markdown files (44 and 29
+                        q_words = cn.type_of(f"{paired[k][1]} files")  # respectively)": the item's type
                 q = Query(num.value, unit_name, num.tolerance, cl.bound(before), bag, seq, models, near_bag, near_seq,
                           families, own, qualifier=q_words, sentence=reading.sentence, subset=subset,
-                          share_of=_share_of(text, num) if unit_name == "%" else "", after=text[num.end:num.end + 80],
-                          inferred=not num.unit and not _labels_noun(f"{lead} {unit.context}", unit_name))
+                          share_of=cn.share_of(text, num) if unit_name == "%" else "", after=text[num.end:num.end + 80],
+                          inferred=not num.unit and not cn.labels_noun(f"{lead} {unit.context}", unit_name))
                 field = fields.field_before(text, num.start) if unit.in_code and kind == "claim" else ""
                 decided = _snippet_field(field, unit.line, parsed, index, source) if field else None
                 if decided is None and kind == "claim" and path_of is not None and k == path_of[1]:

@@ -136,6 +136,7 @@ class FactIndex:
         self.model_phrases: set[tuple[str, ...]] = set()
         # list name -> (its values, lowest, highest) (``lists.lists``, on first use)
         self.range_lists: dict[str, tuple[list[float], float, float]] | None = None
+        self.range_groups: dict[str, dict[str, list[float]]] | None = None  # ``rangeends``: per file
         self.file_names: frozenset[str] | None = None  # the corpus's files' base names (absentfiles, on first use)
         self.all_values: list[float] | None = None  # every fact's value as written, sorted (nowhere, first use)
         self.held: dict[tuple[float, float, str], bool] = {}  # (value, tolerance, bound) -> nowhere.held_anywhere

@@ -18,6 +18,7 @@ Rules, tried in this order (``consistency``'s module docstring has the method in
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -231,7 +232,8 @@ def _meant(q: Query, index: FactIndex, name: str, phrases: list[tuple[str, ...]]
 def _type_share(q: Query, index: FactIndex, name: str) -> np.ndarray | None:
     """Where a share written right beside a file type's word (``Query.share_of``: "CSV (28%)", "28% of the files
     are CSV") is a share of the corpus's files in a clause that names a model family: a mask of dimension
-    ``name`` with that type's share of the corpus ("files.by_type.csv.pct"), which is no family's; else None."""
+    ``name`` with that type's share of the corpus ("files.by_type.csv.pct"), alone or with another type's
+    ("JSON and Markdown files (72%)": "files.by_type.json+md.pct"), which is no family's; else None."""
     if not q.share_of or not q.families or name in FILE_DIMS:
         return None
     import numpy as np
@@ -240,9 +242,16 @@ def _type_share(q: Query, index: FactIndex, name: str) -> np.ndarray | None:
     masks: dict[str, np.ndarray] = d.model_ok.setdefault("type shares", {})  # computed once per dimension and type
     mask = masks.get(q.share_of)
     if mask is None:
-        key = f"files.by_type.{q.share_of}.pct"
-        mask = masks[q.share_of] = np.array([index.keys[g] == key for g in d.facts], dtype=bool)
+        mask = masks[q.share_of] = np.array([_types_of_share(index.keys[g]) >= {q.share_of} for g in d.facts],
+                                            dtype=bool)
     return mask if mask.any() else None
+
+
+def _types_of_share(key: str) -> set[str]:
+    """The file types whose share of the corpus the fact ``key`` is ("files.by_type.json+md.pct": json, md)."""
+    if not (key.startswith("files.by_type.") and key.endswith(".pct")):
+        return set()
+    return set(key.removeprefix("files.by_type.").removesuffix(".pct").split("+"))
 
 
 Pool = tuple[str, list[tuple[str, ...]], Any, bool, Any]  # name, phrases, ids, raw, key (see ``_all_best``)
@@ -311,12 +320,15 @@ def match(q: Query, index: FactIndex, min_labels: int = MIN_NAMING_LABELS, seen:
     return decided
 
 
+_FILE_NAME = re.compile(r"[\w\-]\.(?:csv|json|md)\b", re.I)
+
+
 def _of_part(q: Query, index: FactIndex, decided: Decision, factor: float) -> Decision:
     """``decided`` (a value found by its digits, ``precise_value``), or ``part_extreme``'s doubt where the claim
     names a maximum (minimum) and the fact is one of a part only: "maximum latency 15.58404", the highest of
     three runs' means, where the file's latencies reach 15.9 and the corpus's 1024."""
-    if decided.fact is None:
-        return decided
+    if decided.fact is None or _FILE_NAME.search(q.text):  # "the maximum in gemma3_baseline.csv": the part
+        return decided  # is the file it names
     if not q.unit:  # a bare copied value ("| Maximum Latency | 15.58404 |"): of the fact's unit
         unit = index.units[decided.fact]
         if not unit or unit in COUNT_UNITS:

@@ -515,5 +515,7 @@ def fmt_in(value: float, q: Query) -> str:
     shown = f"{value:.{decimals}f}"
     if math.isclose(float(shown), q.value):
         shown = f"{value:.{decimals + 1}f}"
+    if value and not float(shown):  # 0.43 MB beside "15MB": not "0 MB"
+        shown = f"{value:.2g}"
     unit = q.unit or ""
     return f"{shown}{unit}" if unit == "%" else f"{shown} {unit}".rstrip()

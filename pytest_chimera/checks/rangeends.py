@@ -6,9 +6,10 @@ is still wrong when the values it was taken from go further. What the range is o
 ends are supported by values of one list of the corpus (``lists``: one column of one table, or one field of
 one JSON array), or the other end by a minimum (maximum) statistic that is also a value of that list. Such an
 end is judged against that list's own lowest and highest value: one beyond it (by more than the written
-precision, or than 5% where the range is said to be approximate: "around 15.50 - 15.58") makes the end
-`contradicted` (rule "span"), or `unverified` where the words before the range may narrow it to part of the
-list ("Excluding the first run, ...", "With num_ctx 4096, ..."). Where the other end
+precision) makes the end `contradicted` (rule "span"), or `unverified` where the words before the range may
+narrow it to part of the list ("Excluding the first run, ...", "With num_ctx 4096, ..."), and left as matched
+where values of one object of the same file, of no list, hold both ends as well ("a latency of approximately
+15.50 - 15.58": the file's p50 and p99, or its three run means 15.4475 to 15.584?). Where the other end
 is no value of the corpus (it was flagged, `unverified` or `contradicted`), the supported end's list is the
 only scope left: not its extreme, the end is `unverified` ("ranging from 12.42 to 14.24", no fact has 12.42,
 14.24 is one of a list that reaches 14.30). An end supported by a fact of no list, beside a flagged other end,
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 from pytest_chimera.checks import claims as cl
 from pytest_chimera.checks.lists import list_of, lists
 from pytest_chimera.checks.numbers import Number, canonical_unit, dimension
-from pytest_chimera.checks.query import APPROX_REL, STAT_KIND
+from pytest_chimera.checks.query import STAT_KIND
 from pytest_chimera.evidence.facts import Fact
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ _CHANGE = re.compile(r"\b(?:increas|decreas|rose|rise|rising|grew|grow|improv|we
 _NARROWED = re.compile(r"\b(?:excluding|except|without|with|at|for|when|whenever|under|among|only|after|before|"
                        r"during|if|where|within|once|warm|cold)\b", re.I)
 _FLAGS = ("unverified", "contradicted")
+_FILE_PART = re.compile(r"^(?:json|table)\.(.+?\.(?:json|csv|md))")
 
 
 def range_pairs(text: str, nums: Sequence[Number]) -> list[tuple[int, int]]:
@@ -103,7 +105,6 @@ def judge_ends(text: str, nums: Sequence[Number], checks: Sequence[Checked], pai
     for low, high in pairs:
         start = nums[low].start
         narrowed = _NARROWED.search(text, max(text.rfind(". ", 0, start), text.rfind("; ", 0, start), 0), start)
-        rough = cl.bound(text[max(0, start - 24):start]) == "approx"  # "around 15.50 - 15.58": ends to within 5%
         for end, other, is_low in ((low, high, True), (high, low, False)):
             check = checks[end]
             fact = check.fact
@@ -130,8 +131,6 @@ def judge_ends(text: str, nums: Sequence[Number], checks: Sequence[Checked], pai
                 continue  # the other end is of another list or another statistic: what the range is over is unknown
             said = check.value * scale
             tol = nums[end].tolerance * scale + 1e-9 * abs(fact.value)
-            if rough:
-                tol = max(tol, APPROX_REL * abs(said))
             extreme = lowest if is_low else highest
             if not (extreme < said - tol if is_low else extreme > said + tol):
                 continue
@@ -144,6 +143,8 @@ def judge_ends(text: str, nums: Sequence[Number], checks: Sequence[Checked], pai
                 check.explanation = (f"the range's other end, {checks[other].raw}, is {checks[other].verdict}; this "
                                      f"end is a value of {field!r} in {where}, {span}, and not the {which}: nothing "
                                      f"verifies the range")
+            elif _other_group(index, name, nums[low], nums[high], scale):
+                continue  # other values of the file hold both ends too (its p50 and p99): the scope is not known
             elif narrowed:  # "With num_ctx 4096, ...": the range may be of part of the list
                 check.verdict, check.rule = "unverified", ""
                 check.explanation = (f"both ends of the range are values of {field!r} in {where}, {span}: "
@@ -153,6 +154,36 @@ def judge_ends(text: str, nums: Sequence[Number], checks: Sequence[Checked], pai
                 check.verdict, check.rule = "contradicted", "span"
                 check.explanation = (f"both ends of the range are values of {field!r} in {where}, {span}: "
                                      f"{check.raw} is not the {which} (rule: span)")
+
+
+def _other_group(index: FactIndex, name: str, low: Number, high: Number, scale: float) -> bool:
+    """Whether facts of list ``name``'s file that are of no list and share one parent key (an object's fields,
+    a row's statistics) hold a value of each end of the range ``low`` - ``high`` (at their written precision)."""
+    found = _FILE_PART.match(name)
+    if found is None:
+        return False
+    groups = _groups(index).get(found.group(1), {})
+    for values in groups.values():
+        if _among(low.value * scale, low.tolerance * scale, values) and \
+                _among(high.value * scale, high.tolerance * scale, values):
+            return True
+    return False
+
+
+def _groups(index: FactIndex) -> dict[str, dict[str, list[float]]]:
+    """{file: {parent key: values}} of every fact of no list; built once per index, on first use."""
+    found = index.range_groups
+    if found is None:
+        found = {}
+        raw = index.raw_values
+        for i, key in enumerate(index.keys):
+            if "[" in key and list_of(key) is not None:
+                continue
+            file = _FILE_PART.match(key)
+            if file is not None:
+                found.setdefault(file.group(1), {}).setdefault(key.rpartition(".")[0], []).append(raw[i])
+        index.range_groups = found
+    return found
 
 
 def _among(value: float, tolerance: float, values: list[float]) -> bool:
