@@ -36,6 +36,7 @@ UNSEEN_L = ROOT / "tests" / "data" / "unseen_l"
 UNSEEN_M = ROOT / "tests" / "data" / "unseen_m"
 UNSEEN_N = ROOT / "tests" / "data" / "unseen_n"
 UNSEEN_O = ROOT / "tests" / "data" / "unseen_o"
+UNSEEN_P = ROOT / "tests" / "data" / "unseen_p"
 SHARED = ROOT.parent / "shared"
 
 
@@ -51,7 +52,8 @@ def figures(facts: Facts) -> dict[str, Scores]:
                total(score_set(
                 sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
                for folder in (UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I,
-                               UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N, UNSEEN_O)}}
+                               UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N, UNSEEN_O,
+                               UNSEEN_P)}}
 
 
 def table(results: dict[str, Scores]) -> str:

@@ -33,6 +33,7 @@ UNSEEN_L = Path(__file__).resolve().parent / "data" / "unseen_l"
 UNSEEN_M = Path(__file__).resolve().parent / "data" / "unseen_m"
 UNSEEN_N = Path(__file__).resolve().parent / "data" / "unseen_n"
 UNSEEN_O = Path(__file__).resolve().parent / "data" / "unseen_o"
+UNSEEN_P = Path(__file__).resolve().parent / "data" / "unseen_p"
 REPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "real_reports"
 
 
@@ -91,10 +92,10 @@ def test_annotation_files_are_valid_and_name_numbers_on_their_lines(tmp_path: Pa
 
 
 @pytest.mark.parametrize("folder", [UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I,
-                                    UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N, UNSEEN_O],
+                                    UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N, UNSEEN_O, UNSEEN_P],
                          ids=["unseen", "unseen_c", "unseen_d", "unseen_e", "unseen_f", "unseen_g", "unseen_h",
                               "unseen_i", "unseen_j", "unseen_k", "unseen_l", "unseen_m", "unseen_n",
-                              "unseen_o"])
+                              "unseen_o", "unseen_p"])
 def test_the_unseen_annotations_are_valid_and_their_reports_are_in_the_repository(folder: Path) -> None:
     paths = sorted((folder / "annotations").glob("*.json"))
     assert len(paths) == (15 if folder == UNSEEN_O else 12)  # O: the last unused reports of two runtimes
@@ -347,3 +348,14 @@ def test_unseen_o_figures(facts: Facts) -> None:
     assert (o.count("wrong"), o.count("right")) == (144, 89)
     assert o.count("wrong", ["contradicted", "unverified"]) >= 139 and o.count("wrong", ["contradicted"]) >= 93
     assert o.count("right", ["contradicted", "unverified"]) <= 7 and o.count("right", ["contradicted"]) == 0
+
+
+def test_unseen_p_figures(facts: Facts) -> None:
+    """Set P (12 reports of tr110 chimera-homo, annotated blind on 2026-12-02, none of its failures read): its first
+    look on the method of 4a8d8f0 flagged 132 of 140 wrong numbers (65 contradicted) and 7 of 77 right ones (1
+    contradicted): levels to keep, not targets met."""
+    p = total(score_set(sorted((UNSEEN_P / "annotations").glob("*.json")), UNSEEN_P / "reports", facts))
+    assert (p.count("wrong"), p.count("right")) == (140, 77)
+    assert p.count("wrong", ["contradicted", "unverified"]) >= 132 and p.count("wrong", ["contradicted"]) >= 65
+    assert p.count("right", ["contradicted", "unverified"]) <= 7 and p.count("right", ["contradicted"]) <= 1
+
