@@ -19,7 +19,15 @@ and in the twenty-second round:
 - a count inside its line's lead label ("CSV Files (28): ... for the gemma3 models") is named by the label alone;
 - "up to" is no bound below the value (any smaller one agreeing) but says about how high it goes: "up to 15MB"
   of files totalling 0.4 MB is not supported;
-- a value shown beside a claim never rounds to 0 ("nearest 0.43 MB", not "0 MB")."""
+- a value shown beside a claim never rounds to 0 ("nearest 0.43 MB", not "0 MB");
+
+and in the twenty-third round:
+
+- a size spelled out in a model's name ("Gemma 3 1 Billion parameter version") is part of the name, as "1B" is;
+- files "ingested", "processed", "examined" or "scanned" are the corpus's;
+- "ops/s" is a unit of its own, which no fact of a benchmark corpus of tokens has;
+- a file type's share ending its line's lead label ("JSON Files (approx. 73%): Contain ...") is named by the
+  label alone."""
 
 from __future__ import annotations
 
@@ -223,4 +231,31 @@ def test_up_to_says_how_high_a_value_goes(corpus: Facts) -> None:
     assert got == "unverified" and "nearest 0.00017 MB" in why
     assert verdict("Latency went up to 5000 ms.", latencies()) == {"5000 ms": ("contradicted", "span")}
     assert verdict("Latency went up to 1024 ms.", latencies()) == {"1024 ms": ("supported", "exact fact")}
+
+
+# ---- the twenty-third round ---------------------------------------------------------------------------------------
+
+
+def test_a_size_spelled_in_a_model_s_name_is_no_claim(corpus: Facts) -> None:
+    got = check_consistency("# R\n\n* `1b-it-qat`: Gemma 3 1 Billion parameter quantized version.\n", corpus)
+    assert [(n.raw, n.kind) for n in got.numbers if n.raw.startswith("1 Billion")] == [
+        ("1 Billion parameter", "other")]
+
+
+@pytest.mark.parametrize("line", ["Approximately 22 files were ingested.", "In all, 22 files were processed.",
+                                  "The agent scanned 22 files."])
+def test_files_ingested_or_processed_are_the_corpus_s(line: str, corpus: Facts) -> None:
+    assert [(got, why) for _, got, _, why in claims(line, corpus)] == [
+        ("supported", "a fact named by the same words has this value within the written precision (rule: exact fact)")]
+
+
+def test_ops_per_second_is_a_unit_no_fact_has(corpus: Facts) -> None:
+    [(_, got, _, why)] = claims("The average throughput is 65.11 ops/s.", latencies())
+    assert got == "unverified" and "no fact has a unit compatible with ops/s" in why
+
+
+@pytest.mark.parametrize(("value", "expected"), [("41%", "supported"), ("73%", "contradicted")])
+def test_a_type_s_share_in_a_lead_label_is_named_by_the_label(value: str, expected: str, corpus: Facts) -> None:
+    line = f"* **JSON Files (approx. {value}):** Fewer than the CSV and Markdown files together."
+    assert verdict(line, corpus) == {value: (expected, "exact fact")}
 

@@ -414,6 +414,7 @@ def clause(sentence: str, offset: int) -> tuple[str, int]:
 _MODEL_BEFORE = re.compile(r"(?:[A-Za-z][\w.]*\d[\w.]*|[A-Za-z]+\s+\d+(?:\.\d+)?)[\s:_\-]*$")
 _SIZE_AFTER = re.compile(r"(?:\s*(?:to|-|–|and|or|,)\s*\d+(?:\.\d+)?\s*[MBmb]\b){0,8}\s*(?:parameters|params)\b",
                          re.I)  # "13B parameters"; "13B parameter models" (singular) is a class of models
+_SPELLED_SIZE = re.compile(r"\d+(?:\.\d+)?\s*(?:billion|million)\b", re.I)  # "1 Billion", as "1B" in a model's name
 _SIZE_BEFORE = re.compile(r"\b(?:model\s+sizes?|parameter\s+counts?)\b[^.;:|]*$", re.I)
 
 
@@ -430,6 +431,8 @@ def classify(num: Number, unit: _Unit, before: str, after: str) -> tuple[str, st
         return "claim", "a model size"
     if num.form == "version":
         return "other", "a version number in a model's name (\"Gemma 3 model\")"
+    if _SPELLED_SIZE.match(num.raw) and _MODEL_BEFORE.search(before):
+        return "other", "a size spelled out in a model's name (\"Gemma 3 1 Billion parameter version\")"
     if num.form == "config":
         return "config", f"run option {num.key}={num.raw}"
     if unit.part == "persona_prompt":

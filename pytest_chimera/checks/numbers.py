@@ -67,6 +67,8 @@ _ALIASES: dict[str, str] = {
     "samples per second": "samples/s",
     "req/s": "req/s", "requests/s": "req/s", "requests/sec": "req/s", "requests per second": "req/s", "rps": "req/s",
     "it/s": "it/s", "iterations/s": "it/s",
+    "ops/s": "ops/s", "ops/sec": "ops/s", "op/s": "ops/s", "operations/s": "ops/s", "operations/sec": "ops/s",
+    "operations per second": "ops/s",
     "b/s": "B/s", "bytes/s": "B/s", "kb/s": "KB/s", "mb/s": "MB/s", "gb/s": "GB/s",
     "x": "x", "×": "x",
 }

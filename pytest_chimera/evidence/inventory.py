@@ -23,7 +23,8 @@ _KIND_LABELS = ("type", "types", "file type", "file types", "data type", "data t
 _PCT_LABELS = ("percent", "percentage", "share", "proportion", "fraction", "%", "distribution")
 _TOTAL_LABELS = ("files", "file", "total", "total files", "files analyzed", "analyzed", "dataset", "corpus",
                  "data files", "artifacts", "artefacts", "totaling", "totalling", "in total", "all", "number of files",
-                 "file count", "dataset size")
+                 "file count", "dataset size", "ingested", "files ingested", "processed", "files processed", "examined",
+                 "files examined", "scanned", "files scanned")
 
 _SIZE_TAG = re.compile(r"^(\d+(?:\.\d+)?)([mbk])(?:$|[-_])")
 _SIZE_SCALE = {"k": 1e3, "m": 1e6, "b": 1e9}
