@@ -37,6 +37,7 @@ UNSEEN_M = ROOT / "tests" / "data" / "unseen_m"
 UNSEEN_N = ROOT / "tests" / "data" / "unseen_n"
 UNSEEN_O = ROOT / "tests" / "data" / "unseen_o"
 UNSEEN_P = ROOT / "tests" / "data" / "unseen_p"
+UNSEEN_Q = ROOT / "tests" / "data" / "unseen_q"
 SHARED = ROOT.parent / "shared"
 
 
@@ -53,7 +54,7 @@ def figures(facts: Facts) -> dict[str, Scores]:
                 sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
                for folder in (UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I,
                                UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N, UNSEEN_O,
-                               UNSEEN_P)}}
+                               UNSEEN_P, UNSEEN_Q)}}
 
 
 def table(results: dict[str, Scores]) -> str:

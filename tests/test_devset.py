@@ -34,6 +34,7 @@ UNSEEN_M = Path(__file__).resolve().parent / "data" / "unseen_m"
 UNSEEN_N = Path(__file__).resolve().parent / "data" / "unseen_n"
 UNSEEN_O = Path(__file__).resolve().parent / "data" / "unseen_o"
 UNSEEN_P = Path(__file__).resolve().parent / "data" / "unseen_p"
+UNSEEN_Q = Path(__file__).resolve().parent / "data" / "unseen_q"
 REPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "real_reports"
 
 
@@ -92,10 +93,11 @@ def test_annotation_files_are_valid_and_name_numbers_on_their_lines(tmp_path: Pa
 
 
 @pytest.mark.parametrize("folder", [UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I,
-                                    UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N, UNSEEN_O, UNSEEN_P],
+                                    UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N, UNSEEN_O, UNSEEN_P,
+                                    UNSEEN_Q],
                          ids=["unseen", "unseen_c", "unseen_d", "unseen_e", "unseen_f", "unseen_g", "unseen_h",
                               "unseen_i", "unseen_j", "unseen_k", "unseen_l", "unseen_m", "unseen_n",
-                              "unseen_o", "unseen_p"])
+                              "unseen_o", "unseen_p", "unseen_q"])
 def test_the_unseen_annotations_are_valid_and_their_reports_are_in_the_repository(folder: Path) -> None:
     paths = sorted((folder / "annotations").glob("*.json"))
     assert len(paths) == (15 if folder == UNSEEN_O else 12)  # O: the last unused reports of two runtimes
@@ -359,3 +361,13 @@ def test_unseen_p_figures(facts: Facts) -> None:
     assert (p.count("wrong"), p.count("right")) == (140, 77)
     assert p.count("wrong", ["contradicted", "unverified"]) >= 134 and p.count("wrong", ["contradicted"]) >= 67
     assert p.count("right", ["contradicted", "unverified"]) <= 5 and p.count("right", ["contradicted"]) == 0
+
+
+def test_unseen_q_figures(facts: Facts) -> None:
+    """Set Q (12 more reports of tr110 chimera-homo, annotated blind on 2026-12-02): its first look on the method of
+    f6d421a flagged 124 of 133 wrong numbers (55 contradicted) and 9 of 77 right ones, 5 of them contradicted."""
+    q = total(score_set(sorted((UNSEEN_Q / "annotations").glob("*.json")), UNSEEN_Q / "reports", facts))
+    assert (q.count("wrong"), q.count("right")) == (133, 77)
+    assert q.count("wrong", ["contradicted", "unverified"]) >= 124 and q.count("wrong", ["contradicted"]) >= 55
+    assert q.count("right", ["contradicted", "unverified"]) <= 9 and q.count("right", ["contradicted"]) <= 5
+
