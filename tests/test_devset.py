@@ -344,11 +344,11 @@ def test_unseen_n_figures(facts: Facts) -> None:
 def test_unseen_o_figures(facts: Facts) -> None:
     """Set O (15 reports of runtime-tokio-localset and runtime-smol-1kb, annotated blind on 2026-12-02): its first
     look on the method of 4e14c2b flagged 138 of 144 wrong numbers (89 contradicted) and 10 of 89 right ones (2
-    contradicted). The twenty-second round read its failures: 139 flagged (93 contradicted), 7 right ones
-    flagged, none contradicted."""
+    contradicted). The twenty-second round read its failures: 138 flagged (92 contradicted; "up to 15MB" went
+    back to an upper bound after a review), 7 right ones flagged, none contradicted."""
     o = total(score_set(sorted((UNSEEN_O / "annotations").glob("*.json")), UNSEEN_O / "reports", facts))
     assert (o.count("wrong"), o.count("right")) == (144, 89)
-    assert o.count("wrong", ["contradicted", "unverified"]) >= 139 and o.count("wrong", ["contradicted"]) >= 93
+    assert o.count("wrong", ["contradicted", "unverified"]) >= 138 and o.count("wrong", ["contradicted"]) >= 92
     assert o.count("right", ["contradicted", "unverified"]) <= 7 and o.count("right", ["contradicted"]) == 0
 
 

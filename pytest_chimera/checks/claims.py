@@ -99,10 +99,10 @@ _MORE_RE = re.compile(r"(?:and|plus)\s+$", re.I)
 # the words right before a number that widen or bound it ("approximately 30%", "over 100 files", "under 5 ms")
 _BOUND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("approx", ("approximately", "approx.", "approx", "about", "around", "roughly", "nearly", "almost", "circa",
-                "~", "≈", "some", "up to")),
+                "~", "≈", "some")),
     ("gt", ("over", "more than", "above", "exceeding", "exceeds", "exceeded", "exceed", "greater than", "at least",
             ">=", ">", "≥", "upwards of")),
-    ("lt", ("under", "less than", "below", "at most", "fewer than", "<=", "<", "≤", "within")),
+    ("lt", ("under", "less than", "below", "at most", "up to", "fewer than", "<=", "<", "≤", "within")),
 )
 _BOUND_OF = {w: kind for kind, words in _BOUND_WORDS for w in words}
 _SIZE_RE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[bm](?![\w])", re.I)

@@ -317,7 +317,7 @@ def check_consistency(report: ParsedReport | Outline | str, facts: Facts,
                 if reading.total_of is not None:  # "(44 out of 101)": the total of what the 44 counts
                     unit_name = num.unit or units.get(reading.total_of, "") or unit_name
                 units[k] = check.unit = unit_name
-                in_lead = (unit_name in FILE_DIMS or (unit_name == "%" and bool(cn.type_of(lead)))) and \
+                in_lead = (unit_name in FILE_DIMS or unit_name == "%") and bool(cn.type_of(lead)) and \
                     cn.in_lead(text, lead, num)
                 if in_lead:  # "CSV Files (28): ... for the gemma3 models", "JSON Files (approx. 73%): Contain ...":
                     # the label's words name the count or share

@@ -67,22 +67,30 @@ _JOINED_TYPE = re.compile(r"\b(?:csv|json|markdown|md)\s*(?:/|\+|&|,|\band\b|\bo
                           re.I)
 
 
+_GLOSS = re.compile(r"\((?!\s*(?:csv|json|markdown|md)\s*\))[^)]*\)", re.I)  # a bracket that is more than "(JSON)"
+
+
 def type_of(label: str) -> frozenset[str]:
     """The one file type a count's label names right before its count noun ("Total JSON files", "JSON
     Documents"), as a qualifier (``qualifier``): the words say which count it is, "total" or not; empty when
     the label names none or several ("JSON files and CSV files"). "JSON and Markdown files" names Markdown:
     the pair's count carries that word too."""
+    label = _GLOSS.sub(" ", label)  # "Total files (JSON files being the largest share)": a gloss
     found = {(m.group(1) or m.group(2)).lower() for m in _TYPE_NOUN.finditer(label)}
     if found and _JOINED_TYPE.search(label):  # "JSON/Markdown files: 73", "CSV & JSON files": two types together
         return frozenset()
     return frozenset(found) if len(found) == 1 else frozenset()
 
 
+_OF_TOTAL = re.compile(r"(?:\bof|/)\s*$", re.I)  # "CSV Files (28 of 101):", "(29/101)": the total of what is counted
+
+
 def in_lead(text: str, lead: str, num: Number) -> bool:
-    """Whether ``num`` ends its line's lead label ("CSV Files (28): ...", "File count 28: ..."): the label names
-    the count; the sentence after the colon says something of it, not which files it counts."""
+    """Whether ``num`` is written inside its line's lead label ("CSV Files (28): ...", not the total after "of" in
+    "CSV Files (28 of 101):"): the label names the count; the sentence after the colon says something of it, not
+    which files it counts."""
     at = text.find(lead + ":") if lead else -1
-    return 0 <= at <= num.start and num.end <= at + len(lead) and text[num.end:at + len(lead)].strip() in ("", ")")
+    return 0 <= at <= num.start and num.end <= at + len(lead) and _OF_TOTAL.search(text, at, num.start) is None
 
 
 def lead_subset(text: str, lead: str, num: Number, unit: str) -> frozenset[str]:

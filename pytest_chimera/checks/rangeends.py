@@ -8,8 +8,9 @@ one JSON array), or the other end by a minimum (maximum) statistic that is also 
 end is judged against that list's own lowest and highest value: one beyond it (by more than the written
 precision) makes the end `contradicted` (rule "span"), or `unverified` where the words before the range may
 narrow it to part of the list ("Excluding the first run, ...", "With num_ctx 4096, ..."), and left as matched
-where values of one object of the same file, of no list, hold both ends as well ("a latency of approximately
-15.50 - 15.58": the file's p50 and p99, or its three run means 15.4475 to 15.584?). Where the other end
+where the range is said to be approximate and values of one object of the same file, of no list, hold both
+ends as well ("a latency of approximately 15.50 - 15.58": the file's p50 and p99, or
+its three run means 15.4475 to 15.584?). Where the other end
 is no value of the corpus (it was flagged, `unverified` or `contradicted`), the supported end's list is the
 only scope left: not its extreme, the end is `unverified` ("ranging from 12.42 to 14.24", no fact has 12.42,
 14.24 is one of a list that reaches 14.30). An end supported by a fact of no list, beside a flagged other end,
@@ -105,6 +106,7 @@ def judge_ends(text: str, nums: Sequence[Number], checks: Sequence[Checked], pai
     for low, high in pairs:
         start = nums[low].start
         narrowed = _NARROWED.search(text, max(text.rfind(". ", 0, start), text.rfind("; ", 0, start), 0), start)
+        loose = cl.bound(text[max(0, start - 24):start]) == "approx"  # "around 15.50 - 15.58"
         for end, other, is_low in ((low, high, True), (high, low, False)):
             check = checks[end]
             fact = check.fact
@@ -143,7 +145,7 @@ def judge_ends(text: str, nums: Sequence[Number], checks: Sequence[Checked], pai
                 check.explanation = (f"the range's other end, {checks[other].raw}, is {checks[other].verdict}; this "
                                      f"end is a value of {field!r} in {where}, {span}, and not the {which}: nothing "
                                      f"verifies the range")
-            elif _other_group(index, name, nums[low], nums[high], scale):
+            elif loose and _other_group(index, name, nums[low], nums[high], scale):
                 continue  # other values of the file hold both ends too (its p50 and p99): the scope is not known
             elif narrowed:  # "With num_ctx 4096, ...": the range may be of part of the list
                 check.verdict, check.rule = "unverified", ""
