@@ -752,7 +752,7 @@ MUTANTS: list[tuple[str, str, str, str]] = [
      'in_lead = (unit_name in FILE_DIMS or unit_name == "%") and bool(cn.type_of(lead)) and',
      'in_lead = (unit_name in FILE_DIMS or unit_name == "%") and'),
     ("r24 lead: a total after 'of' in a lead is its count", "checks/countnames.py",
-     "        and _OF_TOTAL.search(text, at, num.start) is None", ""),
+     " and _OF_TOTAL.search(text, at, num.start) is None", ""),
     ("r24 type: a gloss names a type", "checks/countnames.py", '    label = _GLOSS.sub(" ", label)', "    pass"),
     ("r22 range: one end in another object enough", "checks/rangeends.py",
      "low.tolerance * scale, values) and \\", "low.tolerance * scale, values) or \\"),
