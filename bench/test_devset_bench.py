@@ -38,6 +38,7 @@ UNSEEN_N = ROOT / "tests" / "data" / "unseen_n"
 UNSEEN_O = ROOT / "tests" / "data" / "unseen_o"
 UNSEEN_P = ROOT / "tests" / "data" / "unseen_p"
 UNSEEN_Q = ROOT / "tests" / "data" / "unseen_q"
+UNSEEN_R = ROOT / "tests" / "data" / "unseen_r"
 SHARED = ROOT.parent / "shared"
 
 
@@ -54,7 +55,7 @@ def figures(facts: Facts) -> dict[str, Scores]:
                 sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
                for folder in (UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I,
                                UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N, UNSEEN_O,
-                               UNSEEN_P, UNSEEN_Q)}}
+                               UNSEEN_P, UNSEEN_Q, UNSEEN_R)}}
 
 
 def table(results: dict[str, Scores]) -> str:

@@ -35,6 +35,7 @@ UNSEEN_N = Path(__file__).resolve().parent / "data" / "unseen_n"
 UNSEEN_O = Path(__file__).resolve().parent / "data" / "unseen_o"
 UNSEEN_P = Path(__file__).resolve().parent / "data" / "unseen_p"
 UNSEEN_Q = Path(__file__).resolve().parent / "data" / "unseen_q"
+UNSEEN_R = Path(__file__).resolve().parent / "data" / "unseen_r"
 REPORTS = Path(__file__).resolve().parent.parent.parent / "shared" / "real_reports"
 
 
@@ -94,10 +95,10 @@ def test_annotation_files_are_valid_and_name_numbers_on_their_lines(tmp_path: Pa
 
 @pytest.mark.parametrize("folder", [UNSEEN, UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I,
                                     UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N, UNSEEN_O, UNSEEN_P,
-                                    UNSEEN_Q],
+                                    UNSEEN_Q, UNSEEN_R],
                          ids=["unseen", "unseen_c", "unseen_d", "unseen_e", "unseen_f", "unseen_g", "unseen_h",
                               "unseen_i", "unseen_j", "unseen_k", "unseen_l", "unseen_m", "unseen_n",
-                              "unseen_o", "unseen_p", "unseen_q"])
+                              "unseen_o", "unseen_p", "unseen_q", "unseen_r"])
 def test_the_unseen_annotations_are_valid_and_their_reports_are_in_the_repository(folder: Path) -> None:
     paths = sorted((folder / "annotations").glob("*.json"))
     assert len(paths) == (15 if folder == UNSEEN_O else 12)  # O: the last unused reports of two runtimes
@@ -370,4 +371,14 @@ def test_unseen_q_figures(facts: Facts) -> None:
     assert (q.count("wrong"), q.count("right")) == (133, 77)
     assert q.count("wrong", ["contradicted", "unverified"]) >= 124 and q.count("wrong", ["contradicted"]) >= 55
     assert q.count("right", ["contradicted", "unverified"]) <= 9 and q.count("right", ["contradicted"]) <= 5
+
+
+def test_unseen_r_figures(facts: Facts) -> None:
+    """Set R (12 reports of tr110 chimera-hetero, annotated blind on 2026-12-02, none of its failures read): its
+    first look on the method of 155f1fc flagged 116 of 124 wrong numbers (47 contradicted) and 2 of 53 right ones
+    (none contradicted)."""
+    r = total(score_set(sorted((UNSEEN_R / "annotations").glob("*.json")), UNSEEN_R / "reports", facts))
+    assert (r.count("wrong"), r.count("right")) == (124, 53)
+    assert r.count("wrong", ["contradicted", "unverified"]) >= 116 and r.count("wrong", ["contradicted"]) >= 47
+    assert r.count("right", ["contradicted", "unverified"]) <= 2 and r.count("right", ["contradicted"]) == 0
 
