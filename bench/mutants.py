@@ -777,6 +777,8 @@ MUTANTS: list[tuple[str, str, str, str]] = [
     ("r23 total: files ingested are no total", "evidence/inventory.py",
      '"ingested", "files ingested", "processed", "files processed", "examined",', ""),
     ("r23 unit: ops/s no unit", "checks/numbers.py", '"ops/s": "ops/s", "ops/sec": "ops/s",', ""),
+    ("r25 total: a count's noun phrase before 'out of'", "checks/clauses.py",
+     '\n                       r"|(?:\\s+[A-Za-z]+){1,3}\\s+out\\s+of\\s+(?:the|all)?\\s*(?:total\\s+)?"', ""),
     ("r22 lead: a number after the lead is in it", "checks/countnames.py", "and num.end <= at + len(lead) and", "and"),
 
     ("r22 topic: the sentence's topics not read", "checks/topicshare.py", "for said in (q.text, q.sentence):",

@@ -25,7 +25,8 @@ and in the twenty-third round:
 - files "ingested", "processed", "examined" or "scanned" are the corpus's;
 - "ops/s" is a unit of its own, which no fact of a benchmark corpus of tokens has;
 - a file type's share ending its line's lead label ("JSON Files (approx. 73%): Contain ...") is named by the
-  label alone."""
+  label alone;
+- "44 JSON files out of 101": the 101 is the total the 44 is part of, the count's noun phrase between them."""
 
 from __future__ import annotations
 
@@ -264,4 +265,9 @@ def test_ops_per_second_is_a_unit_no_fact_has(corpus: Facts) -> None:
 def test_a_type_s_share_in_a_lead_label_is_named_by_the_label(value: str, expected: str, corpus: Facts) -> None:
     line = f"* **JSON Files (approx. {value}):** Fewer than the CSV and Markdown files together."
     assert verdict(line, corpus) == {value: (expected, "exact fact")}
+
+
+@pytest.mark.parametrize("line", ["The corpus has 9 JSON files out of 22 in all.", "JSON files dominate (9 out of 22)."])
+def test_a_total_after_a_count_s_noun_phrase_is_the_corpus_s(line: str, corpus: Facts) -> None:
+    assert verdict(line, corpus)["22"] == ("supported", "exact fact")
 
