@@ -267,7 +267,8 @@ def test_a_type_s_share_in_a_lead_label_is_named_by_the_label(value: str, expect
     assert verdict(line, corpus) == {value: (expected, "exact fact")}
 
 
-@pytest.mark.parametrize("line", ["The corpus has 9 JSON files out of 22 in all.", "JSON files dominate (9 out of 22)."])
+@pytest.mark.parametrize("line", ["The corpus has 9 JSON files out of 22 in all.",
+                                  "JSON files dominate (9 out of 22)."])
 def test_a_total_after_a_count_s_noun_phrase_is_the_corpus_s(line: str, corpus: Facts) -> None:
     assert verdict(line, corpus)["22"] == ("supported", "exact fact")
 

@@ -254,8 +254,9 @@ class Reading:
 
 _PREDICATE = re.compile(r"\b(?:are|is|were|was|have|has|had|contain\w*|consist\w*|include\w*|represent\w*)\b",
                         re.I)
+# "44 out of 101", "44 of the 101", "44/101", "44 JSON files out of 101"
 _TOTAL_OF = re.compile(r"\s*(?:out\s+of|of)\s+(?:the|all|a\s+total\s+of)?\s*(?:total\s+)?|/"
-                       r"|(?:\s+[A-Za-z]+){1,3}\s+out\s+of\s+(?:the|all)?\s*(?:total\s+)?", re.I)  # "44 JSON files out of 101"
+                       r"|(?:\s+[A-Za-z]+){1,3}\s+out\s+of\s+(?:the|all)?\s*(?:total\s+)?", re.I)
 
 
 def read_line(text: str, nums: list[Number], lead_text: str = "", wanted: set[int] | None = None
