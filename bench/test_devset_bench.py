@@ -39,6 +39,7 @@ UNSEEN_O = ROOT / "tests" / "data" / "unseen_o"
 UNSEEN_P = ROOT / "tests" / "data" / "unseen_p"
 UNSEEN_Q = ROOT / "tests" / "data" / "unseen_q"
 UNSEEN_R = ROOT / "tests" / "data" / "unseen_r"
+UNSEEN_S = ROOT / "tests" / "data" / "unseen_s"
 SHARED = ROOT.parent / "shared"
 
 
@@ -55,7 +56,7 @@ def figures(facts: Facts) -> dict[str, Scores]:
                 sorted((folder / "annotations").glob("*.json")), folder / "reports", facts))
                for folder in (UNSEEN_C, UNSEEN_D, UNSEEN_E, UNSEEN_F, UNSEEN_G, UNSEEN_H, UNSEEN_I,
                                UNSEEN_J, UNSEEN_K, UNSEEN_L, UNSEEN_M, UNSEEN_N, UNSEEN_O,
-                               UNSEEN_P, UNSEEN_Q, UNSEEN_R)}}
+                               UNSEEN_P, UNSEEN_Q, UNSEEN_R, UNSEEN_S)}}
 
 
 def table(results: dict[str, Scores]) -> str:
