@@ -334,11 +334,10 @@ def _of_part(q: Query, index: FactIndex, decided: Decision, factor: float) -> De
         if not unit or unit in COUNT_UNITS:
             return decided
         q, factor = replace(q, unit=unit), dimension(unit)[1]
-    for name in dims_for(q.unit, index):
-        facts = index.dims[name].facts_array
-        at = int(facts.searchsorted(decided.fact))
-        if at < facts.size and int(facts[at]) == decided.fact:
-            return part_extreme(q, index, [name], factor, decided.fact) or decided
+    for name in dims_for(q.unit, index):  # ``part_extreme`` passes over the dimensions that lack the fact
+        doubt = part_extreme(q, index, [name], factor, decided.fact)
+        if doubt is not None:
+            return doubt
     return decided
 
 

@@ -1,23 +1,22 @@
 """A written range's ends are the lowest and the highest of what it ranges over.
 
-"Throughput ranged from 13.60 to 14.24 tokens/second" says that no value of that throughput is below 13.60 or
-above 14.24. Each end alone may be a real value (13.60 is one test's throughput) and so `supported`; the range
-is still wrong when the values it was taken from go further. What the range is over is known only where both
-ends are supported by values of one list of the corpus (``lists``: one column of one table, or one field of
-one JSON array), or the other end by a minimum (maximum) statistic that is also a value of that list. Such an
-end is judged against that list's own lowest and highest value: one beyond it (by more than the written
-precision) makes the end `contradicted` (rule "span"), or `unverified` where the words before the range may
-narrow it to part of the list ("Excluding the first run, ...", "With num_ctx 4096, ..."), and left as matched
-where the range is said to be approximate and values of one object of the same file, of no list, hold both
-ends as well ("a latency of approximately 15.50 - 15.58": the file's p50 and p99, or
-its three run means 15.4475 to 15.584?). Where the other end
-is no value of the corpus (it was flagged, `unverified` or `contradicted`), the supported end's list is the
-only scope left: not its extreme, the end is `unverified` ("ranging from 12.42 to 14.24", no fact has 12.42,
-14.24 is one of a list that reaches 14.30). An end supported by a fact of no list, beside a flagged other end,
-is `unverified` unless that fact is a minimum (the low end) or maximum (the high end) of something: a range is
-one claim, and half of it is no value ("from 44.0 to 225.0" token counts, where no count is 44.0 and 225.0 is
-one run's total). A range whose two ends are supported by two lists, or by a list and another statistic, is
-left as matched: its scope is not known. "Rose from 13.60 to 14.24" is a change, not a range.
+"Throughput ranged from 13.60 to 14.24 tokens/second" says that no value of that throughput is below 13.60 or above
+14.24. Each end alone may be a real value (13.60 is one test's throughput) and so `supported`; the range is still
+wrong when the values it was taken from go further. What the range is over is known only where both ends are
+supported by values of one list of the corpus (``lists``: one column of one table, or one field of one JSON array),
+or the other end by a minimum (maximum) statistic that is also a value of that list. Such an end is judged against
+that list's own lowest and highest value: one beyond it (by more than the written precision) makes the end
+`contradicted` (rule "span"), or `unverified` where the words before the range may narrow it to part of the list
+("Excluding the first run, ...", "With num_ctx 4096, ..."), and left as matched where the range is said to be
+approximate and values of one object of the same file, of no list, hold both ends as well ("a latency of
+approximately 15.50 - 15.58": the file's p50 and p99, or its three run means 15.4475 to 15.584?). Where the other
+end is no value of the corpus (it was flagged, `unverified` or `contradicted`), the supported end's list is the
+only scope left: not its extreme, the end is `unverified` ("ranging from 12.42 to 14.24", no fact has 12.42, 14.24
+is one of a list that reaches 14.30). An end supported by a fact of no list, beside a flagged other end, is
+`unverified` unless that fact is a minimum (the low end) or maximum (the high end) of something: a range is one
+claim, and half of it is no value ("from 44.0 to 225.0" token counts, where no count is 44.0 and 225.0 is one run's
+total). A range whose two ends are supported by two lists, or by a list and another statistic, is left as matched:
+its scope is not known. "Rose from 13.60 to 14.24" is a change, not a range.
 """
 
 from __future__ import annotations

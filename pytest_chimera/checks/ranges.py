@@ -477,12 +477,12 @@ def part_extreme(q: Query, index: FactIndex, dims: list[str], factor: float, fac
         return None
     if len(extreme) != 1 or not q.unit or len(dims) != 1 or q.bound not in ("", "approx"):
         return None
-    span = span_of(q, index, dims[0])
-    if span is None:
-        return None
-    d = span.observed[0]
+    d = index.dims[dims[0]]
     mine = int(d.facts_array.searchsorted(fact))
     if mine >= d.facts_array.size or int(d.facts_array[mine]) != fact:
+        return None  # a fact of another dimension
+    span = span_of(q, index, dims[0])
+    if span is None:
         return None
     ids = d.facts_array.searchsorted(_ordered(span)[0])  # the span's scope (cached per span), by value
     for p in q.phrases(dims[0], d):  # the words that single the fact out narrow the levels to its part (not

@@ -50,37 +50,38 @@ _JOINED = re.compile(r"\b(?:and|or)\b|&|/", re.I)
 
 def _topics(index: FactIndex) -> dict[str, dict[str, float]]:
     """{token: {count key: files}} of the directory counts, by the words of their paths (model names and
-    generic words aside); once per index."""
-    d = index.dims.get("files")
-    if d is None:
-        return {}
-    hit: dict[str, dict[str, float]] | None = d.model_ok.get("topics")
-    if hit is not None:
-        return hit
-    found: dict[str, dict[str, float]] = {}
-    models = {token for g in d.facts if index.keys[g].startswith("files.by_model.")
-              for token in _TOKEN.findall(index.keys[g].removeprefix("files.by_model.").lower())}
-    for g, value in zip(d.facts, d.values.tolist(), strict=True):
-        key = index.keys[g]
-        if key.startswith("files.by_dir."):
-            for token in _TOKEN.findall(key.removeprefix("files.by_dir.").lower()):
-                if token not in GENERIC and token not in models and len(token) >= 3:
-                    found.setdefault(token, {})[key] = value
-    d.model_ok["topics"] = found
-    return found
+    generic words aside); once per index, with ``_untopical``'s words."""
+    return _vocabulary(index)[0]
 
 
 def _untopical(index: FactIndex) -> frozenset[str]:
-    """The words of file-name compounds and model names that name no directory ("cuda", "llama3"); once per
-    index."""
+    """The words of file-name compounds and model names that name no directory ("cuda", "llama3")."""
+    return _vocabulary(index)[1]
+
+
+def _vocabulary(index: FactIndex) -> tuple[dict[str, dict[str, float]], frozenset[str]]:
+    """(``_topics``, ``_untopical``) of the index's file counts, built once per index."""
     d = index.dims.get("files")
     if d is None:
-        return frozenset()
-    hit: frozenset[str] | None = d.model_ok.get("untopical")
-    if hit is None:
-        words = {token for g in d.facts if index.keys[g].startswith(("files.by_name.", "files.by_model."))
-                 for token in _TOKEN.findall(index.keys[g].rpartition(".by_")[2].partition(".")[2].lower())}
-        hit = d.model_ok["untopical"] = frozenset(words - set(_topics(index)) - GENERIC)
+        return {}, frozenset()
+    hit: tuple[dict[str, dict[str, float]], frozenset[str]] | None = d.model_ok.get("topics")
+    if hit is not None:
+        return hit
+    found: dict[str, dict[str, float]] = {}
+    models: set[str] = set()
+    names: set[str] = set()
+    for g, value in zip(d.facts, d.values.tolist(), strict=True):
+        kind, _, tail = index.keys[g].removeprefix("files.").partition(".")
+        tokens = _TOKEN.findall(tail.lower())
+        if kind == "by_model":
+            models.update(tokens)
+        elif kind == "by_name":
+            names.update(tokens)
+        elif kind == "by_dir":
+            for token in tokens:
+                found.setdefault(token, {})[index.keys[g]] = value
+    found = {t: counts for t, counts in found.items() if t not in GENERIC and t not in models and len(t) >= 3}
+    hit = d.model_ok["topics"] = (found, frozenset((names | models) - set(found) - GENERIC))
     return hit
 
 
